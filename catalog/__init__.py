@@ -1,0 +1,1 @@
+"""Loaders from Hyperliquid data formats into a Nautilus ParquetDataCatalog."""

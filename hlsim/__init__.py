@@ -1,0 +1,1 @@
+"""hlsim: a local Hyperliquid-compatible exchange for tests, replay and paper trading."""

@@ -1,0 +1,1 @@
+"""Market-making strategy, governor and risk actors, and their pure logic."""

@@ -1,0 +1,1 @@
+"""Maker-edge screener."""

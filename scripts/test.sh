@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# Sets everything up, then runs the whole test suite (ruff first). Used by .ci/run.
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+bash scripts/setup.sh
+if ! .venv/bin/python -c 'import redis; redis.Redis(host="127.0.0.1", port=6379, socket_connect_timeout=2).ping()' 2>/dev/null; then
+  echo "test: Redis is not reachable at 127.0.0.1:6379; the Redis tests need a real server." >&2
+  echo "      start one with: redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save ''" >&2
+  exit 1
+fi
+.venv/bin/ruff check .
+exec .venv/bin/python -m pytest "$@"
