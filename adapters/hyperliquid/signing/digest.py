@@ -1,0 +1,84 @@
+"""What gets signed: the action hash (connection id) and the EIP-712 digest of the phantom agent.
+
+The SDK builds a generic EIP-712 structure and encodes it with eth_account on every call; the
+domain and the `Agent` type never change, so their hashes are constants here and the digest is
+`keccak(0x1901 ‖ domainSeparator ‖ keccak(agentTypeHash ‖ keccak(source) ‖ connectionId))`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import msgpack
+from Crypto.Hash import keccak as _keccak
+
+
+def keccak256(data: bytes) -> bytes:
+    return _keccak.new(digest_bits=256, data=data).digest()
+
+
+def _uint256(value: int) -> bytes:
+    return value.to_bytes(32, "big")
+
+
+DOMAIN_TYPE_HASH = keccak256(
+    b"EIP712Domain(string name,string version,uint256 chainId,address verifyingContract)"
+)
+DOMAIN_SEPARATOR = keccak256(
+    DOMAIN_TYPE_HASH
+    + keccak256(b"Exchange")
+    + keccak256(b"1")
+    + _uint256(1337)
+    + bytes(32)  # verifyingContract = 0x0000000000000000000000000000000000000000
+)
+AGENT_TYPE_HASH = keccak256(b"Agent(string source,bytes32 connectionId)")
+
+_DIGEST_PREFIX = b"\x19\x01" + DOMAIN_SEPARATOR
+# Agent struct-hash input up to the connection id, per network: source "a" = mainnet, "b" = testnet.
+_AGENT_PREFIX = {
+    True: AGENT_TYPE_HASH + keccak256(b"a"),
+    False: AGENT_TYPE_HASH + keccak256(b"b"),
+}
+
+
+def _address_bytes(address: str) -> bytes:
+    if not isinstance(address, str):
+        raise TypeError(f"vault address must be a str, got {type(address).__name__}")
+    hex_part = address[2:] if address.startswith("0x") else address
+    try:
+        raw = bytes.fromhex(hex_part)
+    except ValueError:
+        raise ValueError(f"vault address is not hex: {address!r}") from None
+    if len(raw) != 20:
+        raise ValueError(f"vault address must be 20 bytes, got {len(raw)}: {address!r}")
+    return raw
+
+
+def _u64(name: str, value: int) -> bytes:
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value < 2**64:
+        raise ValueError(f"{name} must be an int in [0, 2**64), got {value!r}")
+    return value.to_bytes(8, "big")
+
+
+def action_hash(action: Any, vault_address: str | None, nonce: int, expires_after: int | None) -> bytes:
+    """The SDK's `action_hash` (the phantom agent's connection id), 32 bytes.
+
+    keccak(msgpack(action) ‖ nonce:u64be ‖ (00 | 01 ‖ vault:20) ‖ (00 ‖ expiresAfter:u64be)?)
+    """
+    try:
+        data = msgpack.packb(action)
+    except (TypeError, ValueError, OverflowError) as exc:  # e.g. an int beyond 64 bits from JSON
+        raise ValueError(f"action cannot be msgpack-encoded: {exc}") from None
+    data += _u64("nonce", nonce)
+    data += b"\x00" if vault_address is None else b"\x01" + _address_bytes(vault_address)
+    if expires_after is not None:
+        data += b"\x00" + _u64("expires_after", expires_after)
+    return keccak256(data)
+
+
+def l1_digest(action_hash: bytes, is_mainnet: bool) -> bytes:
+    """EIP-712 digest of the phantom agent `{source, connectionId: action_hash}`, 32 bytes."""
+    if not isinstance(action_hash, (bytes, bytearray)) or len(action_hash) != 32:
+        raise ValueError("action_hash must be 32 bytes")
+    struct_hash = keccak256(_AGENT_PREFIX[bool(is_mainnet)] + action_hash)
+    return keccak256(_DIGEST_PREFIX + struct_hash)
