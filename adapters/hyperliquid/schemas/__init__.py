@@ -1,0 +1,1 @@
+"""msgspec schemas of Hyperliquid's wire formats (WS channels and REST replies)."""

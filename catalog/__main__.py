@@ -1,0 +1,96 @@
+"""CLI: `python -m catalog ingest PATH... --catalog DIR [--meta META_JSON] [--fee-tier N]`.
+
+`--shipped` adds the shipped recordings (ETH capture, BTC capture, BTC archive hour) with the
+shipped mainnet meta reply. Prints a progress bar and a summary per file and per instrument.
+Exit status: 0 done, 2 bad input (wrong file kind, missing file, overlapping data, bad meta).
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from pathlib import Path
+
+from rich.console import Console
+
+from catalog.ingest import IngestError
+from catalog.ingest import ingest_files
+from catalog.ingest import shipped_files
+from catalog.ingest import shipped_meta
+from catalog.summary import render_summary
+
+DATA_SUFFIXES = (".lz4", ".gz", ".ws", ".txt", ".jsonl")
+
+
+def expand_paths(paths: list[Path]) -> list[Path]:
+    """Files as given; a folder (e.g. an archive tree `market_data/20240101/`) becomes its data files."""
+    out: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            out.extend(
+                sorted(
+                    p
+                    for p in path.rglob("*")
+                    if p.is_file()
+                    and p.name.endswith(DATA_SUFFIXES)
+                    and not any(part.startswith(".") for part in p.relative_to(path).parts)
+                )
+            )
+        else:
+            out.append(path)
+    return out
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m catalog", description=__doc__.split("\n", 1)[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+    ingest = sub.add_parser("ingest", help="ingest Hyperliquid WS captures / archive files into a catalog")
+    ingest.add_argument(
+        "paths",
+        nargs="*",
+        type=Path,
+        help="capture (.ws.gz, text) or archive (.lz4) files, or folders of them",
+    )
+    ingest.add_argument(
+        "--catalog", required=True, type=Path, help="ParquetDataCatalog folder (created if missing)"
+    )
+    ingest.add_argument("--meta", type=Path, help="saved `meta` or `metaAndAssetCtxs` reply (szDecimals)")
+    ingest.add_argument("--fee-tier", type=int, default=0, help="Hyperliquid perp fee tier 0-6 (default 0)")
+    ingest.add_argument("--shipped", action="store_true", help="also ingest the shipped recordings")
+    ingest.add_argument("--replace", action="store_true", help="re-ingest files already in the catalog")
+    ingest.add_argument("--no-progress", action="store_true", help="no progress bar")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    console = Console()
+    logging.basicConfig(level=logging.ERROR)  # warnings are shown in the summary instead
+    paths = expand_paths(args.paths)
+    meta = args.meta
+    if args.shipped:
+        paths = shipped_files() + paths
+        meta = meta or shipped_meta()
+    if not paths:
+        console.print("[red]error:[/red] no input files (give PATH... or --shipped)")
+        return 2
+    try:
+        summary = ingest_files(
+            paths,
+            args.catalog,
+            meta=meta,
+            fee_tier=args.fee_tier,
+            replace=args.replace,
+            progress=not args.no_progress,
+            console=console,
+        )
+    except (IngestError, ValueError, OSError) as exc:
+        console.print(f"[red]error:[/red] {exc}", highlight=False, soft_wrap=True)
+        return 2
+    render_summary(summary, console)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

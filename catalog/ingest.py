@@ -1,0 +1,577 @@
+"""Hyperliquid WS captures and archive files → a Nautilus `ParquetDataCatalog`.
+
+Per source file, in one streaming pass: `l2Book` → true book deltas (`L2BookDiffer`, restarted per
+file so each file opens with a fresh F_SNAPSHOT), `bbo` → QuoteTick, `trades` → TradeTick, plus the
+instrument of every coin seen. Each file's data goes to its own parquet files (named by their
+`ts_init` range, so files of one instrument with different time ranges sit side by side); data
+overlapping what the catalog already holds stops the ingest with a clear error and nothing of that
+file is kept.
+
+Idempotent: the manifest (`catalog.manifest`) lists ingested files by content hash; the same
+bytes are not ingested twice (`replace=True` rewrites them).
+
+Instrument precisions: from the `meta` reply given, else from the instrument the catalog already
+holds, else inferred from the file's sizes and prices (a warning; see `infer_sz_decimals`).
+
+`ts_init` is the local receive time (never before the exchange time) and is kept non-decreasing
+per data type in file order (Nautilus needs that; a step back is held at the previous value and
+counted), so a diff is never replayed before the snapshot it was taken against.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import time
+from collections.abc import Iterable
+from collections.abc import Sequence
+from datetime import UTC
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import msgspec
+from nautilus_trader.model.data import OrderBookDelta
+from nautilus_trader.model.data import QuoteTick
+from nautilus_trader.model.data import TradeTick
+from nautilus_trader.model.instruments import CryptoPerpetual
+from nautilus_trader.persistence.catalog import ParquetDataCatalog
+from nautilus_trader.persistence.catalog.parquet import _parse_filename_timestamps
+from rich.console import Console
+from rich.progress import BarColumn
+from rich.progress import DownloadColumn
+from rich.progress import Progress
+from rich.progress import TextColumn
+from rich.progress import TimeElapsedColumn
+
+from adapters.hyperliquid.instruments import infer_sz_decimals
+from adapters.hyperliquid.instruments import instrument_id_for
+from adapters.hyperliquid.instruments import load_meta_file
+from adapters.hyperliquid.instruments import perp_instrument
+from adapters.hyperliquid.parsing.book_diff import L2BookDiffer
+from adapters.hyperliquid.parsing.convert import PrecisionError
+from adapters.hyperliquid.parsing.convert import ValueConverter
+from adapters.hyperliquid.parsing.convert import ms_to_ns
+from adapters.hyperliquid.parsing.convert import ts_init_for
+from adapters.hyperliquid.parsing.ticks import bbo_to_quote
+from adapters.hyperliquid.parsing.ticks import trade_to_tick
+from adapters.hyperliquid.schemas.market_data import BBO_DECODER
+from adapters.hyperliquid.schemas.market_data import L2BOOK_DECODER
+from adapters.hyperliquid.schemas.market_data import TRADES_DECODER
+from catalog import shipped_data
+from catalog.manifest import IngestManifest
+from catalog.manifest import catalog_lock
+from catalog.manifest import file_sha256
+from catalog.readers import HyperliquidFileReader
+from catalog.summary import GAP_NS
+from catalog.summary import FileSummary
+from catalog.summary import IngestSummary
+from catalog.summary import InstrumentSummary
+
+log = logging.getLogger(__name__)
+
+DEFAULT_CATALOG_DIR = shipped_data.PROJECT_ROOT / "data" / "catalog"
+# Rows buffered per data type before a parquet file is written (bounds memory on long files).
+CHUNK_ROWS = 1_000_000
+_PROGRESS_EVERY = 4096
+
+
+class IngestError(Exception):
+    """An ingest that cannot go on (overlapping data, precision mismatch); names the file."""
+
+
+def shipped_files() -> list[Path]:
+    """The shipped recordings `--shipped` ingests: ETH capture, BTC capture, BTC archive hour."""
+    return [shipped_data.eth_capture(), shipped_data.btc_capture(), shipped_data.btc_archive_hour()]
+
+
+def shipped_meta() -> Path:
+    """A real mainnet meta reply (BTC szDecimals 5, ETH 4), used for the shipped files."""
+    return shipped_data.info_dir() / "metaAndAssetCtxs_mainnet.json"
+
+
+MetaArg = str | os.PathLike[str] | dict[str, Any] | list[Any] | None
+
+
+def _load_meta(meta: MetaArg) -> dict[str, dict[str, Any]]:
+    """Coin → universe entry (with its asset index) from a meta path or parsed reply."""
+    if meta is None:
+        return {}
+    if isinstance(meta, str | os.PathLike):
+        universe = load_meta_file(meta)
+    else:
+        from adapters.hyperliquid.instruments import meta_universe
+
+        universe = meta_universe(meta)
+    return {asset["name"]: {**asset, "asset": i} for i, asset in enumerate(universe)}
+
+
+class _Series:
+    """Buffered objects of one data type for one instrument, written in ts_init order."""
+
+    __slots__ = ("buf", "cls", "last_ts_init")
+
+    def __init__(self, cls: type) -> None:
+        self.cls = cls
+        self.buf: list[Any] = []
+        self.last_ts_init = 0
+
+
+class _CoinState:
+    def __init__(self, instrument: CryptoPerpetual, summary: InstrumentSummary) -> None:
+        self.instrument = instrument
+        iid = instrument.id
+        self.values = ValueConverter(instrument.price_precision, instrument.size_precision, str(iid))
+        self.differ = L2BookDiffer(
+            iid, instrument.price_precision, instrument.size_precision, converter=self.values
+        )
+        self.summary = summary
+        self.deltas = _Series(OrderBookDelta)
+        self.quotes = _Series(QuoteTick)
+        self.trades = _Series(TradeTick)
+        self.seen_tids: set[int] = set()
+        self.last_msg_ns: int | None = None
+
+    def see_message(self, t_ns: int) -> None:
+        last = self.last_msg_ns
+        if last is not None and t_ns - last > GAP_NS:
+            self.summary.gaps.append((last, t_ns))
+        if last is None or t_ns > last:
+            self.last_msg_ns = t_ns
+
+
+class _FileIngest:
+    """One source file into the catalog (one streaming pass, plus a pre-pass when inferring)."""
+
+    def __init__(
+        self,
+        reader: HyperliquidFileReader,
+        sha256: str,
+        catalog: ParquetDataCatalog,
+        manifest: IngestManifest,
+        meta: dict[str, dict[str, Any]],
+        fee_tier: int,
+        known: dict[str, CryptoPerpetual],
+        progress: Progress | None,
+    ) -> None:
+        self.reader = reader
+        self.catalog = catalog
+        self.manifest = manifest
+        self.meta = meta
+        self.fee_tier = fee_tier
+        self.known = known  # instruments already in the catalog or resolved earlier in this run
+        self.progress = progress
+        self.coins: dict[str, _CoinState] = {}
+        self.inferred: dict[str, int] | None = None
+        self.outputs: list[str] = []
+        self.summary = FileSummary(
+            path=str(reader.path),
+            sha256=sha256,
+            status="ingested",
+            kind=reader.kind,
+            compression=reader.compression,
+        )
+
+    # -- instruments ------------------------------------------------------------------------------
+
+    def _state(self, coin: str) -> _CoinState:
+        st = self.coins.get(coin)
+        if st is None:
+            instrument, source = self._resolve_instrument(coin)
+            iid = instrument.id.value
+            s = InstrumentSummary(
+                iid,
+                instrument.price_precision,
+                instrument.size_precision,
+                source,
+                files=[str(self.reader.path)],
+            )
+            st = self.coins[coin] = _CoinState(instrument, s)
+            self.summary.instruments[iid] = s
+        return st
+
+    def _resolve_instrument(self, coin: str) -> tuple[CryptoPerpetual, str]:
+        iid = instrument_id_for(coin)
+        existing = self.known.get(iid.value)
+        if coin in self.meta:
+            asset = self.meta[coin]
+            instrument = perp_instrument(
+                coin,
+                asset["szDecimals"],
+                self.fee_tier,
+                max_leverage=asset.get("maxLeverage"),
+                asset_index=asset["asset"],
+            )
+            if existing is not None and existing.size_precision != instrument.size_precision:
+                raise IngestError(
+                    f"{self.reader.path}: the catalog holds {iid} with size precision {existing.size_precision}, "
+                    f"the meta reply says szDecimals {instrument.size_precision}: ingest into a new catalog"
+                )
+            self.known[iid.value] = instrument
+            return instrument, "meta"
+        if existing is not None:
+            if existing.info.get("feeTier") != self.fee_tier:
+                existing = perp_instrument(
+                    coin,
+                    existing.size_precision,
+                    self.fee_tier,
+                    max_leverage=existing.info.get("maxLeverage"),
+                    asset_index=existing.info.get("asset"),
+                )
+                self.known[iid.value] = existing
+            return existing, "catalog"
+        if self.inferred is None:
+            self.inferred = _infer_sz_decimals_by_coin(self.reader.path)
+        if coin not in self.inferred:
+            raise IngestError(f"{self.reader.path}: cannot infer szDecimals of {coin} (no sizes seen)")
+        sz_decimals = self.inferred[coin]
+        warning = (
+            f"{coin}: szDecimals inferred from the data as {sz_decimals} (price precision {6 - sz_decimals}); "
+            "pass --meta with the exchange's meta reply to be sure"
+        )
+        log.warning(warning)
+        self.summary.warnings.append(warning)
+        instrument = perp_instrument(coin, sz_decimals, self.fee_tier)
+        self.known[iid.value] = instrument
+        return instrument, "inferred"
+
+    # -- the pass ---------------------------------------------------------------------------------
+
+    def run(self) -> FileSummary:
+        started = time.perf_counter()
+        reader = self.reader
+        skip = reader.skipped.add
+        task = None
+        if self.progress is not None:
+            task = self.progress.add_task(reader.path.name, total=reader.size)
+        try:
+            for n, rec in enumerate(reader):
+                channel = rec.channel
+                try:
+                    if channel == "l2Book":
+                        self._on_l2book(rec.raw, rec.recv_ns)
+                    elif channel == "bbo":
+                        self._on_bbo(rec.raw, rec.recv_ns)
+                    else:
+                        self._on_trades(rec.raw, rec.recv_ns)
+                except (msgspec.ValidationError, msgspec.DecodeError) as exc:
+                    skip(rec.line_no, f"invalid {channel}: {exc}", bytes(rec.raw))
+                except PrecisionError as exc:
+                    raise IngestError(f"{reader.path}, line {rec.line_no}: {exc}") from None
+                except ValueError as exc:
+                    skip(rec.line_no, f"invalid {channel} values: {exc}", bytes(rec.raw))
+                if task is not None and n % _PROGRESS_EVERY == 0:
+                    self.progress.update(task, completed=reader.bytes_read)
+            for st in self.coins.values():
+                for series in (st.deltas, st.quotes, st.trades):
+                    self._flush(st, series)
+        except BaseException:
+            self._remove_outputs()
+            raise
+        finally:
+            if task is not None:
+                self.progress.update(task, completed=reader.size)
+
+        s = self.summary
+        s.lines = reader.lines_read
+        s.records = reader.records_read
+        s.skipped = reader.skipped.count
+        s.skipped_by_reason = dict(reader.skipped.by_reason)
+        s.first_skipped = list(reader.skipped.first)
+        s.truncated = reader.truncated
+        s.truncation_reason = reader.truncation_reason
+        if reader.truncated:
+            s.warnings.append(
+                f"stream truncated: {reader.truncation_reason}; data up to the cut was ingested"
+            )
+        for st in self.coins.values():
+            st.summary.book = st.differ.stats
+        s.outputs = list(self.outputs)
+        s.seconds = time.perf_counter() - started
+        return s
+
+    def _on_l2book(self, raw: msgspec.Raw, recv_ns: int | None) -> None:
+        book = L2BOOK_DECODER.decode(raw)
+        st = self._state(book.coin)
+        ts_event = ms_to_ns(book.time)
+        ts_init = self._ts_init(st, st.deltas, ts_init_for(ts_event, recv_ns))
+        st.summary.messages["l2Book"] += 1
+        deltas = st.differ.apply_levels(book.levels[0], book.levels[1], ts_event, ts_init, book.time)
+        st.see_message(ts_init)
+        st.summary.see_time(ts_event)
+        if deltas:
+            self._append(st, st.deltas, deltas, ts_init)
+
+    def _on_bbo(self, raw: msgspec.Raw, recv_ns: int | None) -> None:
+        bbo = BBO_DECODER.decode(raw)
+        st = self._state(bbo.coin)
+        ts_event = ms_to_ns(bbo.time)
+        ts_init = self._ts_init(st, st.quotes, ts_init_for(ts_event, recv_ns))
+        quote = bbo_to_quote(bbo, st.instrument.id, st.values, ts_init)
+        st.summary.messages["bbo"] += 1
+        st.see_message(ts_init)
+        st.summary.see_time(ts_event)
+        if quote is None:
+            st.summary.one_sided_bbo += 1
+            return
+        st.summary.quotes += 1
+        self._append(st, st.quotes, [quote], ts_init)
+
+    def _on_trades(self, raw: msgspec.Raw, recv_ns: int | None) -> None:
+        trades = TRADES_DECODER.decode(raw)
+        counted: set[str] = set()
+        for trade in trades:
+            st = self._state(trade.coin)
+            if trade.coin not in counted:
+                counted.add(trade.coin)
+                st.summary.messages["trades"] += 1
+            if trade.tid in st.seen_tids:
+                st.summary.duplicate_trades += 1
+                continue
+            ts_event = ms_to_ns(trade.time)
+            ts_init = self._ts_init(st, st.trades, ts_init_for(ts_event, recv_ns))
+            tick = trade_to_tick(trade, st.instrument.id, st.values, ts_init)
+            st.seen_tids.add(trade.tid)
+            st.summary.trades += 1
+            st.summary.see_time(ts_event)
+            st.see_message(ts_init)
+            self._append(st, st.trades, [tick], ts_init)
+
+    @staticmethod
+    def _ts_init(st: _CoinState, series: _Series, ts_init: int) -> int:
+        if ts_init < series.last_ts_init:
+            st.summary.ts_init_clamped += 1
+            return series.last_ts_init
+        return ts_init
+
+    def _append(self, st: _CoinState, series: _Series, items: list[Any], ts_init: int) -> None:
+        # A chunk may only end between distinct ts_init values: parquet files of one type must not overlap.
+        if len(series.buf) >= CHUNK_ROWS and ts_init > series.last_ts_init:
+            self._flush(st, series)
+        series.buf.extend(items)
+        series.last_ts_init = ts_init
+
+    def _flush(self, st: _CoinState, series: _Series) -> None:
+        if not series.buf:
+            return
+        data, series.buf = series.buf, []
+        iid = st.instrument.id.value
+        directory = Path(self.catalog._make_path(data_cls=series.cls, identifier=iid))
+        start, end = data[0].ts_init, data[-1].ts_init
+        before = set(directory.glob("*.parquet")) if directory.exists() else set()
+        overlap = self._overlapping(before, start, end)
+        if overlap is not None:
+            rel = str(overlap.relative_to(self.catalog.path))
+            source = self.manifest.source_of_output(rel) or "an earlier write"
+            raise IngestError(
+                f"{self.reader.path}: its {series.cls.__name__} data for {iid} "
+                f"({_iso(start)} .. {_iso(end)}) overlaps data already in the catalog ({rel}, from {source}). "
+                "A catalog holds one source per instrument and time range; use another catalog or remove that file."
+            )
+        self.catalog.write_data(data)
+        after = set(directory.glob("*.parquet"))
+        for new in sorted(after - before):
+            self.outputs.append(str(new.relative_to(self.catalog.path)))
+
+    @staticmethod
+    def _overlapping(files: Iterable[Path], start: int, end: int) -> Path | None:
+        for f in files:
+            interval = _parse_filename_timestamps(f.name)
+            if interval is not None and interval[0] <= end and start <= interval[1]:
+                return f
+        return None
+
+    def _remove_outputs(self) -> None:
+        for rel in self.outputs:
+            try:
+                (Path(self.catalog.path) / rel).unlink()
+            except FileNotFoundError:
+                pass
+        self.outputs.clear()
+
+
+def _iso(ns: int) -> str:
+    return datetime.fromtimestamp(ns / 1e9, tz=UTC).isoformat(timespec="milliseconds")
+
+
+def _infer_sz_decimals_by_coin(path: Path) -> dict[str, int]:
+    """szDecimals per coin from every size and price of a file (a pre-pass; see infer_sz_decimals)."""
+    sizes: dict[str, set[str]] = {}
+    prices: dict[str, set[str]] = {}
+    for rec in HyperliquidFileReader(path):
+        try:
+            if rec.channel == "l2Book":
+                book = L2BOOK_DECODER.decode(rec.raw)
+                sz, px = sizes.setdefault(book.coin, set()), prices.setdefault(book.coin, set())
+                for side in book.levels:
+                    for lvl in side:
+                        sz.add(lvl.sz)
+                        px.add(lvl.px)
+            elif rec.channel == "bbo":
+                bbo = BBO_DECODER.decode(rec.raw)
+                for lvl in bbo.bbo:
+                    if lvl is not None:
+                        sizes.setdefault(bbo.coin, set()).add(lvl.sz)
+                        prices.setdefault(bbo.coin, set()).add(lvl.px)
+            else:
+                for t in TRADES_DECODER.decode(rec.raw):
+                    sizes.setdefault(t.coin, set()).add(t.sz)
+                    prices.setdefault(t.coin, set()).add(t.px)
+        except (msgspec.ValidationError, msgspec.DecodeError):
+            continue  # counted by the main pass
+    out: dict[str, int] = {}
+    for coin, sz in sizes.items():
+        try:
+            out[coin] = infer_sz_decimals(sz, prices.get(coin, ()))
+        except ValueError as exc:
+            raise IngestError(f"{path}: {coin}: {exc}") from None
+    return out
+
+
+def _catalog_instruments(catalog: ParquetDataCatalog) -> dict[str, CryptoPerpetual]:
+    try:
+        instruments = catalog.instruments()
+    except Exception:  # an empty catalog has no instrument tables to read
+        return {}
+    return {i.id.value: i for i in instruments if isinstance(i, CryptoPerpetual)}
+
+
+def _write_instruments(catalog: ParquetDataCatalog, instruments: Iterable[CryptoPerpetual]) -> None:
+    """Write each instrument, replacing its previous definition (fees or leverage may have changed)."""
+    for instrument in instruments:
+        directory = Path(catalog._make_path(data_cls=type(instrument), identifier=instrument.id.value))
+        if directory.exists():
+            for old in directory.glob("*.parquet"):
+                old.unlink()
+        catalog.write_data([instrument])
+
+
+def ingest_files(
+    paths: Sequence[str | os.PathLike[str]],
+    catalog_dir: str | os.PathLike[str],
+    *,
+    meta: MetaArg = None,
+    fee_tier: int = 0,
+    replace: bool = False,
+    progress: bool = False,
+    console: Console | None = None,
+) -> IngestSummary:
+    """Ingest capture/archive files into the catalog at `catalog_dir` (created if missing).
+
+    Every file is opened and its format checked before anything is written, so a wrong file
+    (`WrongFileKindError`) or a missing one stops the run with nothing changed. A file already
+    ingested (same bytes) is skipped unless `replace`. Raises `IngestError` on overlapping data or
+    a precision mismatch; that file's partial output is removed.
+    """
+    from adapters.hyperliquid.fees import perp_fee_tier
+
+    perp_fee_tier(fee_tier)  # validate before any work
+    meta_by_coin = _load_meta(meta)
+    readers = [HyperliquidFileReader(p) for p in paths]
+    catalog_dir = Path(catalog_dir).resolve()
+    summary = IngestSummary(str(catalog_dir))
+    with catalog_lock(catalog_dir):
+        catalog = ParquetDataCatalog(str(catalog_dir))
+        manifest = IngestManifest(catalog_dir)
+        known = _catalog_instruments(catalog)
+        touched: dict[str, CryptoPerpetual] = {}
+        bar = _progress(console) if progress else None
+        with bar or _nullcontext():
+            for reader in readers:
+                sha = file_sha256(reader.path)
+                if manifest.entry(sha) is not None:
+                    if manifest.is_complete(sha) and not replace:
+                        recorded = (manifest.entry(sha) or {}).get("summary", {})
+                        summary.files.append(
+                            FileSummary.from_manifest(str(reader.path), sha, "already ingested", recorded)
+                        )
+                        continue
+                    _forget(catalog_dir, manifest, sha)
+                if reader.kind == "empty":
+                    fs = FileSummary(str(reader.path), sha, "empty", reader.kind, reader.compression)
+                    fs.warnings.append("empty file: nothing to ingest")
+                    summary.files.append(fs)
+                    continue
+                job = _FileIngest(reader, sha, catalog, manifest, meta_by_coin, fee_tier, known, bar)
+                fs = job.run()
+                for st in job.coins.values():
+                    touched[st.instrument.id.value] = st.instrument
+                if touched:
+                    _write_instruments(catalog, [touched[iid] for iid in sorted(touched)])
+                    touched.clear()
+                manifest.record(
+                    sha,
+                    {
+                        "source": str(reader.path),
+                        "ingested_at": datetime.now(tz=UTC).isoformat(timespec="seconds"),
+                        "outputs": fs.outputs,
+                        "instruments": sorted(fs.instruments),
+                        "summary": fs.to_dict(),
+                    },
+                )
+                summary.files.append(fs)
+    return summary
+
+
+def _forget(catalog_dir: Path, manifest: IngestManifest, sha: str) -> None:
+    entry = manifest.forget(sha) or {}
+    for rel in entry.get("outputs", []):
+        try:
+            (catalog_dir / rel).unlink()
+        except FileNotFoundError:
+            pass
+
+
+def _progress(console: Console | None) -> Progress:
+    return Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        DownloadColumn(),
+        TimeElapsedColumn(),
+        console=console,
+    )
+
+
+class _nullcontext:
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, *exc: object) -> None:
+        return None
+
+
+def set_fee_tier(catalog_dir: str | os.PathLike[str], fee_tier: int) -> list[str]:
+    """Rewrite the catalog's Hyperliquid instruments with the fees of `fee_tier`; returns the ids changed."""
+    from adapters.hyperliquid.fees import perp_fee_tier
+
+    perp_fee_tier(fee_tier)
+    changed: list[CryptoPerpetual] = []
+    with catalog_lock(catalog_dir):
+        catalog = ParquetDataCatalog(str(Path(catalog_dir).resolve()))
+        for instrument in _catalog_instruments(catalog).values():
+            info = instrument.info or {}
+            if "szDecimals" not in info or info.get("feeTier") == fee_tier:
+                continue
+            changed.append(
+                perp_instrument(
+                    info.get("coin", instrument.raw_symbol.value),
+                    instrument.size_precision,
+                    fee_tier,
+                    max_leverage=info.get("maxLeverage"),
+                    asset_index=info.get("asset"),
+                )
+            )
+        _write_instruments(catalog, changed)
+    return [i.id.value for i in changed]
+
+
+def ensure_shipped_catalog(catalog_dir: str | os.PathLike[str] | None = None, fee_tier: int = 0) -> Path:
+    """The catalog of the shipped recordings, built on first use (cheap when already complete).
+
+    Default folder: `data/catalog` in the project (what `scripts/main.sh` builds). The instruments
+    carry the fees of `fee_tier`.
+    """
+    directory = Path(catalog_dir) if catalog_dir is not None else DEFAULT_CATALOG_DIR
+    ingest_files(shipped_files(), directory, meta=shipped_meta(), fee_tier=fee_tier)
+    set_fee_tier(directory, fee_tier)
+    return directory.resolve()
