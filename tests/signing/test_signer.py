@@ -40,7 +40,15 @@ def test_l1_digest_rejects_anything_but_32_bytes(bad: Any) -> None:
         l1_digest(bad, True)
 
 
-@pytest.mark.parametrize(("vault", "match"), [("0x1234", "20 bytes"), ("0x" + "zz" * 20, "not hex")])
+@pytest.mark.parametrize(
+    ("vault", "match"),
+    [
+        ("0x1234", "20 bytes"),
+        ("0x" + "zz" * 20, "not hex"),
+        ("0x" + "ab " * 19 + "ab", "not hex"),  # bytes.fromhex alone would take the spaces
+        ("0x" + "ab" * 20 + "0", "20 bytes"),
+    ],
+)
 def test_action_hash_rejects_a_malformed_vault_address(vault: str, match: str) -> None:
     with pytest.raises(ValueError, match=match):
         action_hash(ACTION, vault, NONCE, None)

@@ -41,17 +41,19 @@ _AGENT_PREFIX = {
 }
 
 
+_HEX_DIGITS = frozenset("0123456789abcdefABCDEF")
+
+
 def _address_bytes(address: str) -> bytes:
     if not isinstance(address, str):
         raise TypeError(f"vault address must be a str, got {type(address).__name__}")
     hex_part = address[2:] if address.startswith("0x") else address
-    try:
-        raw = bytes.fromhex(hex_part)
-    except ValueError:
-        raise ValueError(f"vault address is not hex: {address!r}") from None
-    if len(raw) != 20:
-        raise ValueError(f"vault address must be 20 bytes, got {len(raw)}: {address!r}")
-    return raw
+    # Checked digit by digit: bytes.fromhex would also accept spaces between bytes.
+    if not _HEX_DIGITS.issuperset(hex_part):
+        raise ValueError(f"vault address is not hex: {address!r}")
+    if len(hex_part) != 40:
+        raise ValueError(f"vault address must be 20 bytes, got {len(hex_part) / 2:g}: {address!r}")
+    return bytes.fromhex(hex_part)
 
 
 def _u64(name: str, value: int) -> bytes:

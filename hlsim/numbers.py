@@ -1,0 +1,47 @@
+"""Exact decimal helpers: prices and sizes arrive and leave as strings."""
+
+from __future__ import annotations
+
+from decimal import ROUND_HALF_EVEN
+from decimal import Decimal
+from decimal import InvalidOperation
+
+ZERO = Decimal(0)
+
+
+def parse_decimal(text: object) -> Decimal:
+    """A finite Decimal from a wire string; ValueError for anything else."""
+    if not isinstance(text, str):
+        raise ValueError(f"expected a decimal string, got {type(text).__name__}")
+    try:
+        value = Decimal(text)
+    except InvalidOperation:
+        raise ValueError(f"not a decimal: {text!r}") from None
+    if not value.is_finite():
+        raise ValueError(f"not a finite decimal: {text!r}")
+    return value
+
+
+def fmt(value: Decimal) -> str:
+    """As the exchange prints numbers: no exponent, no trailing zeros, integers with ".0"
+    ("3330.8", "0.1", "1417.0")."""
+    if value == 0:
+        return "0.0"
+    text = f"{value.normalize():f}"
+    return text if "." in text else text + ".0"
+
+
+def fmt_usd(value: Decimal, places: int = 6) -> str:
+    """USDC amounts as HL shows them: fixed decimals, trailing zeros dropped."""
+    q = value.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_EVEN)
+    return fmt(q)
+
+
+def decimals_of(value: Decimal) -> int:
+    exp = value.normalize().as_tuple().exponent
+    return max(0, -exp) if isinstance(exp, int) else 0
+
+
+def sig_figs(value: Decimal) -> int:
+    digits = value.normalize().as_tuple().digits
+    return len(digits)
