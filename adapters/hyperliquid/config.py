@@ -1,0 +1,169 @@
+"""Typed Nautilus configs for the Hyperliquid data and execution clients.
+
+No key field exists on purpose: the agent (API wallet) key comes from an environment variable
+(name configurable) or a key file, never from a config that could land in the repo.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from nautilus_trader.config import LiveDataClientConfig
+from nautilus_trader.config import LiveExecClientConfig
+
+from adapters.hyperliquid.constants import MAINNET_REST_URL
+from adapters.hyperliquid.constants import NETWORK_REST_URLS
+
+DEFAULT_AGENT_KEY_ENV = "HYPERLIQUID_AGENT_KEY"
+_ADDRESS_RE = re.compile(r"^0x[0-9a-fA-F]{40}$")
+_COIN_RE = re.compile(r"^[A-Za-z0-9:_\-]{1,32}$")
+
+
+@dataclass(frozen=True, slots=True)
+class Endpoints:
+    """REST urls in failover order (primary first), the WS url, and the signing chain."""
+
+    rest_urls: tuple[str, ...]
+    ws_url: str
+    is_mainnet: bool
+
+
+def ws_url_from_rest(base_url: str) -> str:
+    """The SDK's rule: `"ws" + base_url[4:] + "/ws"` (http→ws, https→wss)."""
+    if not base_url.startswith(("http://", "https://")):
+        raise ValueError(f"REST url must start with http:// or https://, got {base_url!r}")
+    return "ws" + base_url.rstrip("/")[4:] + "/ws"
+
+
+def _validate_common(config: HyperliquidDataClientConfig | HyperliquidExecClientConfig) -> None:
+    if config.network not in NETWORK_REST_URLS:
+        raise ValueError(f"network must be one of {sorted(NETWORK_REST_URLS)}, got {config.network!r}")
+    for url in (config.base_url, *config.backup_base_urls):
+        if url is not None and not url.startswith(("http://", "https://")):
+            raise ValueError(f"REST url must start with http:// or https://, got {url!r}")
+    if config.ws_url is not None and not config.ws_url.startswith(("ws://", "wss://")):
+        raise ValueError(f"ws_url must start with ws:// or wss://, got {config.ws_url!r}")
+    if config.coins is not None:
+        if not config.coins:
+            raise ValueError("coins, when given, must not be empty")
+        for coin in config.coins:
+            if not isinstance(coin, str) or not _COIN_RE.match(coin):
+                raise ValueError(f"invalid coin name {coin!r}")
+    if not 0 <= config.fee_tier <= 6:
+        raise ValueError(f"fee_tier must be within 0..6, got {config.fee_tier}")
+    if config.ping_interval_secs <= 0 or config.ping_interval_secs >= 60:
+        raise ValueError("ping_interval_secs must be within (0, 60): the server drops a connection silent for 60 s")
+    if config.http_timeout_secs <= 0:
+        raise ValueError("http_timeout_secs must be positive")
+    if not 0 < config.reconnect_backoff_initial_secs <= config.reconnect_backoff_max_secs:
+        raise ValueError("need 0 < reconnect_backoff_initial_secs <= reconnect_backoff_max_secs")
+
+
+def resolve_endpoints(config: HyperliquidDataClientConfig | HyperliquidExecClientConfig) -> Endpoints:
+    """Urls from the explicit settings, else from the network preset."""
+    primary = (config.base_url or NETWORK_REST_URLS[config.network]).rstrip("/")
+    backups = tuple(url.rstrip("/") for url in config.backup_base_urls if url.rstrip("/") != primary)
+    ws_url = config.ws_url or ws_url_from_rest(primary)
+    # Like the SDK: sign as mainnet only when the primary url is mainnet's, unless told otherwise.
+    is_mainnet = config.is_mainnet if config.is_mainnet is not None else primary == MAINNET_REST_URL
+    return Endpoints(rest_urls=(primary, *backups), ws_url=ws_url, is_mainnet=is_mainnet)
+
+
+class HyperliquidDataClientConfig(LiveDataClientConfig, frozen=True):
+    """
+    Configuration for `HyperliquidDataClient`.
+
+    Parameters
+    ----------
+    network : "mainnet" | "testnet"
+        Preset for the urls when `base_url` / `ws_url` are not given.
+    base_url : str, optional
+        REST base url (`{base}/info`, `{base}/exchange`), e.g. a local hlsim.
+    ws_url : str, optional
+        WS url; derived from `base_url` the SDK's way when absent.
+    backup_base_urls : list[str]
+        REST endpoints tried in order when the primary is refused or answers 5xx.
+    coins : list[str], optional
+        Coins whose instruments are loaded (None: every listed perp).
+    fee_tier : int
+        Hyperliquid perp fee tier (0..6) for the instruments' maker/taker fees.
+    l2_book_fast : bool
+        Subscribe `l2Book` with `fast: true` (5 levels, ~0.5 s).
+    stall_timeout_secs : float
+        No market data for this long while the socket is open publishes `MarketDataStall`.
+    """
+
+    network: str = "mainnet"
+    base_url: str | None = None
+    ws_url: str | None = None
+    backup_base_urls: tuple[str, ...] = ()
+    is_mainnet: bool | None = None
+    coins: tuple[str, ...] | None = None
+    fee_tier: int = 0
+    l2_book_fast: bool = True
+    stall_timeout_secs: float = 10.0
+    stall_check_interval_secs: float = 1.0
+    ping_interval_secs: float = 50.0
+    http_timeout_secs: float = 10.0
+    reconnect_backoff_initial_secs: float = 0.5
+    reconnect_backoff_max_secs: float = 30.0
+
+    def __post_init__(self) -> None:
+        _validate_common(self)
+        if self.stall_timeout_secs <= 0 or self.stall_check_interval_secs <= 0:
+            raise ValueError("stall_timeout_secs and stall_check_interval_secs must be positive")
+
+
+class HyperliquidExecClientConfig(LiveExecClientConfig, frozen=True):
+    """
+    Configuration for `HyperliquidExecutionClient`.
+
+    Parameters
+    ----------
+    account_address : str
+        The main account (the agent key signs for it).
+    agent_key_env : str
+        Environment variable holding the agent (API wallet) private key.
+    key_file : str, optional
+        File holding the key (used when given; the env var otherwise).
+    schedule_cancel : bool
+        Keep a `scheduleCancel` dead man's switch armed, refreshed every
+        `schedule_cancel_interval_secs` for `schedule_cancel_horizon_secs` ahead.
+    use_ws_post : bool
+        Send actions as WS `post` requests (REST when the socket is down).
+    """
+
+    network: str = "mainnet"
+    base_url: str | None = None
+    ws_url: str | None = None
+    backup_base_urls: tuple[str, ...] = ()
+    is_mainnet: bool | None = None
+    account_address: str | None = None
+    agent_key_env: str = DEFAULT_AGENT_KEY_ENV
+    key_file: str | None = None
+    coins: tuple[str, ...] | None = None
+    fee_tier: int = 0
+    use_ws_post: bool = True
+    post_timeout_secs: float = 5.0
+    schedule_cancel: bool = False
+    schedule_cancel_interval_secs: float = 30.0
+    schedule_cancel_horizon_secs: float = 60.0
+    ping_interval_secs: float = 50.0
+    http_timeout_secs: float = 10.0
+    reconnect_backoff_initial_secs: float = 0.5
+    reconnect_backoff_max_secs: float = 30.0
+    fills_lookback_mins: int = 60 * 24
+
+    def __post_init__(self) -> None:
+        _validate_common(self)
+        if self.account_address is not None and not _ADDRESS_RE.match(self.account_address):
+            raise ValueError(f"account_address must be 0x + 40 hex digits, got {self.account_address!r}")
+        if not self.agent_key_env:
+            raise ValueError("agent_key_env must name an environment variable")
+        if self.schedule_cancel and self.schedule_cancel_horizon_secs < 5:
+            raise ValueError("schedule_cancel_horizon_secs must be >= 5 (the exchange's minimum)")
+        if self.schedule_cancel and self.schedule_cancel_interval_secs >= self.schedule_cancel_horizon_secs:
+            raise ValueError("schedule_cancel_interval_secs must be below schedule_cancel_horizon_secs")
+        if self.post_timeout_secs <= 0:
+            raise ValueError("post_timeout_secs must be positive")

@@ -1,0 +1,174 @@
+"""Nautilus live market-data client for Hyperliquid: `bbo`, `l2Book` (fast) and `trades` over WS."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from typing import Any
+
+from nautilus_trader.cache.cache import Cache
+from nautilus_trader.common.component import LiveClock
+from nautilus_trader.common.component import MessageBus
+from nautilus_trader.data.messages import RequestInstrument
+from nautilus_trader.data.messages import RequestInstruments
+from nautilus_trader.data.messages import SubscribeOrderBook
+from nautilus_trader.data.messages import SubscribeQuoteTicks
+from nautilus_trader.data.messages import SubscribeTradeTicks
+from nautilus_trader.data.messages import UnsubscribeOrderBook
+from nautilus_trader.data.messages import UnsubscribeQuoteTicks
+from nautilus_trader.data.messages import UnsubscribeTradeTicks
+from nautilus_trader.live.data_client import LiveMarketDataClient
+from nautilus_trader.model.identifiers import ClientId
+from nautilus_trader.model.identifiers import InstrumentId
+
+from adapters.hyperliquid.config import HyperliquidDataClientConfig
+from adapters.hyperliquid.config import resolve_endpoints
+from adapters.hyperliquid.constants import HYPERLIQUID_VENUE
+from adapters.hyperliquid.feed import MarketDataFeed
+from adapters.hyperliquid.http.client import HyperliquidHttpClient
+from adapters.hyperliquid.instruments import coin_of
+from adapters.hyperliquid.providers import HyperliquidInstrumentProvider
+from adapters.hyperliquid.stall import StallDetector
+from adapters.hyperliquid.venue_events import TOPIC_MARKET_DATA_STALL
+from adapters.hyperliquid.websocket.client import HyperliquidWebSocketClient
+
+
+class HyperliquidDataClient(LiveMarketDataClient):
+    """
+    Market data from one WS connection. Book snapshots become true deltas (the shared differ);
+    the differ is reset on every reconnect, so the first book after it is a full F_SNAPSHOT.
+    Silence on an open socket for `stall_timeout_secs` publishes `MarketDataStall`.
+    """
+
+    def __init__(
+        self,
+        loop: asyncio.AbstractEventLoop,
+        http: HyperliquidHttpClient,
+        msgbus: MessageBus,
+        cache: Cache,
+        clock: LiveClock,
+        instrument_provider: HyperliquidInstrumentProvider,
+        config: HyperliquidDataClientConfig,
+        name: str | None = None,
+    ) -> None:
+        super().__init__(
+            loop=loop,
+            client_id=ClientId(name or HYPERLIQUID_VENUE.value),
+            venue=HYPERLIQUID_VENUE,
+            msgbus=msgbus,
+            cache=cache,
+            clock=clock,
+            instrument_provider=instrument_provider,
+            config=config,
+        )
+        self._config = config
+        self._http = http
+        self._provider = instrument_provider
+        endpoints = resolve_endpoints(config)
+        self._ws = HyperliquidWebSocketClient(
+            endpoints.ws_url,
+            self._on_ws_message,
+            on_reconnect=self._on_ws_reconnect,
+            ping_interval_secs=config.ping_interval_secs,
+            backoff_initial_secs=config.reconnect_backoff_initial_secs,
+            backoff_max_secs=config.reconnect_backoff_max_secs,
+            logger=self._log,
+            name="market-ws",
+        )
+        self._feed = MarketDataFeed({}, logger=self._log)
+        self._stall = StallDetector(int(config.stall_timeout_secs * 1e9))
+        self._stall_task: asyncio.Task | None = None
+
+    @property
+    def feed(self) -> MarketDataFeed:
+        return self._feed
+
+    @property
+    def ws(self) -> HyperliquidWebSocketClient:
+        return self._ws
+
+    async def _connect(self) -> None:
+        await self._provider.initialize()
+        for instrument in self._provider.list_all():
+            self._feed.add_instrument(coin_of(instrument.id), instrument)
+            self._handle_data(instrument)
+        await self._ws.connect()
+        self._stall_task = self._loop.create_task(self._stall_loop(), name="hl-stall-detection")
+
+    async def _disconnect(self) -> None:
+        if self._stall_task is not None:
+            self._stall_task.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await self._stall_task
+            self._stall_task = None
+        await self._ws.close()
+        await self._http.close()
+
+    # -- requests --------------------------------------------------------------------------------
+
+    async def _request_instrument(self, request: RequestInstrument) -> None:
+        instrument = self._provider.find(request.instrument_id)
+        if instrument is None:
+            self._log.error(f"instrument {request.instrument_id} is not listed (or not in `coins`)")
+            return
+        self._handle_instrument(instrument, request.id, request.start, request.end, request.params)
+
+    async def _request_instruments(self, request: RequestInstruments) -> None:
+        self._handle_instruments_py(
+            request.venue, self._provider.list_all(), request.id, request.start, request.end, request.params
+        )
+
+    # -- subscriptions ---------------------------------------------------------------------------
+
+    async def _subscribe_quote_ticks(self, command: SubscribeQuoteTicks) -> None:
+        await self._subscribe_coin({"type": "bbo"}, command.instrument_id)
+
+    async def _unsubscribe_quote_ticks(self, command: UnsubscribeQuoteTicks) -> None:
+        await self._ws.unsubscribe({"type": "bbo", "coin": coin_of(command.instrument_id)})
+
+    async def _subscribe_trade_ticks(self, command: SubscribeTradeTicks) -> None:
+        await self._subscribe_coin({"type": "trades"}, command.instrument_id)
+
+    async def _unsubscribe_trade_ticks(self, command: UnsubscribeTradeTicks) -> None:
+        await self._ws.unsubscribe({"type": "trades", "coin": coin_of(command.instrument_id)})
+
+    async def _subscribe_order_book_deltas(self, command: SubscribeOrderBook) -> None:
+        await self._subscribe_coin(self._book_subscription_base(), command.instrument_id)
+
+    async def _unsubscribe_order_book_deltas(self, command: UnsubscribeOrderBook) -> None:
+        await self._ws.unsubscribe({**self._book_subscription_base(), "coin": coin_of(command.instrument_id)})
+
+    def _book_subscription_base(self) -> dict[str, Any]:
+        return {"type": "l2Book", "fast": True} if self._config.l2_book_fast else {"type": "l2Book"}
+
+    async def _subscribe_coin(self, base: dict[str, Any], instrument_id: InstrumentId) -> None:
+        coin = coin_of(instrument_id)
+        if self._provider.instrument_for_coin(coin) is None:
+            self._log.error(f"cannot subscribe {base['type']} for {instrument_id}: instrument not loaded")
+            return
+        # Key order as the SDK sends it: type first, then coin.
+        subscription = {"type": base["type"], "coin": coin, **{k: v for k, v in base.items() if k != "type"}}
+        self._stall.watch(coin, self._clock.timestamp_ns())
+        await self._ws.subscribe(subscription)
+
+    # -- messages --------------------------------------------------------------------------------
+
+    def _on_ws_message(self, channel: str, data: bytes, recv_ns: int) -> None:
+        for item in self._feed.handle(channel, data, recv_ns):
+            self._handle_data(item)
+        if self._feed.last_coin is not None:
+            self._stall.on_message(self._feed.last_coin, recv_ns)
+
+    async def _on_ws_reconnect(self) -> None:
+        # The book may have changed in any way while we were away: rebuild from the next snapshot.
+        self._feed.reset_books()
+        self._stall.restart(self._clock.timestamp_ns())
+        self._log.warning("market data WS reconnected: books reset, subscriptions restored")
+
+    async def _stall_loop(self) -> None:
+        interval = self._config.stall_check_interval_secs
+        while True:
+            await asyncio.sleep(interval)
+            for event in self._stall.check(self._clock.timestamp_ns(), self._ws.is_connected):
+                self._log.warning(f"market data stall: coin={event.coin} silent for {event.silent_ms} ms")
+                self._msgbus.publish(TOPIC_MARKET_DATA_STALL, event)

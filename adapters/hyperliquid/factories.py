@@ -1,0 +1,93 @@
+"""Factories the TradingNode uses to build the clients from (JSON) configs.
+
+The names `HyperliquidLiveDataClientFactory` and `HyperliquidLiveExecClientFactory` are a
+contract: the screener writes node configs that point at them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+from nautilus_trader.cache.cache import Cache
+from nautilus_trader.common.component import LiveClock
+from nautilus_trader.common.component import MessageBus
+from nautilus_trader.live.factories import LiveDataClientFactory
+from nautilus_trader.live.factories import LiveExecClientFactory
+
+from adapters.hyperliquid.config import HyperliquidDataClientConfig
+from adapters.hyperliquid.config import HyperliquidExecClientConfig
+from adapters.hyperliquid.config import resolve_endpoints
+from adapters.hyperliquid.credentials import load_agent_key
+from adapters.hyperliquid.data import HyperliquidDataClient
+from adapters.hyperliquid.execution import HyperliquidExecutionClient
+from adapters.hyperliquid.http.client import HyperliquidHttpClient
+from adapters.hyperliquid.http.rate_limit import RateLimitTracker
+from adapters.hyperliquid.providers import HyperliquidInstrumentProvider
+from adapters.hyperliquid.signing import L1Signer
+
+# The IP weight limit is per IP: the clients of one process share one count per primary endpoint.
+_TRACKERS: dict[str, RateLimitTracker] = {}
+
+
+def _http_client(config: HyperliquidDataClientConfig | HyperliquidExecClientConfig) -> HyperliquidHttpClient:
+    endpoints = resolve_endpoints(config)
+    tracker = _TRACKERS.setdefault(endpoints.rest_urls[0], RateLimitTracker())
+    return HyperliquidHttpClient(endpoints.rest_urls, timeout_secs=config.http_timeout_secs, rate_limits=tracker)
+
+
+class HyperliquidLiveDataClientFactory(LiveDataClientFactory):
+    """Builds `HyperliquidDataClient`s."""
+
+    @staticmethod
+    def create(  # type: ignore[override]
+        loop: asyncio.AbstractEventLoop,
+        name: str,
+        config: HyperliquidDataClientConfig,
+        msgbus: MessageBus,
+        cache: Cache,
+        clock: LiveClock,
+    ) -> HyperliquidDataClient:
+        http = _http_client(config)
+        provider = HyperliquidInstrumentProvider(
+            http, fee_tier=config.fee_tier, coins=config.coins, config=config.instrument_provider
+        )
+        return HyperliquidDataClient(
+            loop=loop,
+            http=http,
+            msgbus=msgbus,
+            cache=cache,
+            clock=clock,
+            instrument_provider=provider,
+            config=config,
+            name=name,
+        )
+
+
+class HyperliquidLiveExecClientFactory(LiveExecClientFactory):
+    """Builds `HyperliquidExecutionClient`s; the agent key is read here, from env or key file."""
+
+    @staticmethod
+    def create(  # type: ignore[override]
+        loop: asyncio.AbstractEventLoop,
+        name: str,
+        config: HyperliquidExecClientConfig,
+        msgbus: MessageBus,
+        cache: Cache,
+        clock: LiveClock,
+    ) -> HyperliquidExecutionClient:
+        signer = L1Signer(load_agent_key(config.agent_key_env, config.key_file).reveal())
+        http = _http_client(config)
+        provider = HyperliquidInstrumentProvider(
+            http, fee_tier=config.fee_tier, coins=config.coins, config=config.instrument_provider
+        )
+        return HyperliquidExecutionClient(
+            loop=loop,
+            http=http,
+            signer=signer,
+            msgbus=msgbus,
+            cache=cache,
+            clock=clock,
+            instrument_provider=provider,
+            config=config,
+            name=name,
+        )

@@ -1,0 +1,1 @@
+"""REST `/info` and `/exchange` client with endpoint failover and rate-limit accounting."""

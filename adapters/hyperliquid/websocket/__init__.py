@@ -1,0 +1,1 @@
+"""WS client: greeting, subscriptions, ping, reconnect with backoff, `post` requests."""

@@ -1,0 +1,314 @@
+"""One Hyperliquid WS connection kept alive: subscriptions survive reconnects, actions go as `post`.
+
+Message payloads are handed to `on_message(channel, raw_data, recv_ns)` undecoded past the
+envelope, so each consumer decodes only the channels it owns.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import random
+import time
+from collections.abc import Awaitable
+from collections.abc import Callable
+from typing import Any
+
+import aiohttp
+import msgspec
+
+from adapters.hyperliquid.common import LogLike
+from adapters.hyperliquid.constants import WS_GREETING
+from adapters.hyperliquid.http.client import backoff_delay
+from adapters.hyperliquid.schemas.market_data import WS_MESSAGE_DECODER
+from adapters.hyperliquid.schemas.ws import WS_POST_DECODER
+from adapters.hyperliquid.schemas.ws import WsPostResponse
+
+_ENCODER = msgspec.json.Encoder()
+_PONG_GRACE_SECS = 10.0
+_log = logging.getLogger(__name__)
+
+MessageHandler = Callable[[str, bytes, int], None]
+StateHandler = Callable[[], Awaitable[None] | None]
+
+
+class WsNotConnected(Exception):
+    """A `post` was attempted while the socket is down (callers fall back to REST)."""
+
+
+class WsPostTimeout(Exception):
+    """No reply to a `post` within the timeout: the action's outcome is unknown."""
+
+
+class HyperliquidWebSocketClient:
+    """
+    Parameters
+    ----------
+    url : str
+        `ws://host:port/ws`.
+    on_message : MessageHandler
+        Receives every channel message except pong, post replies and subscription acks.
+    on_disconnect / on_reconnect : callables, optional
+        Called (sync or async) when an established connection is lost / re-established
+        (after the subscriptions were sent again).
+    """
+
+    def __init__(
+        self,
+        url: str,
+        on_message: MessageHandler,
+        *,
+        on_disconnect: StateHandler | None = None,
+        on_reconnect: StateHandler | None = None,
+        ping_interval_secs: float = 50.0,
+        backoff_initial_secs: float = 0.5,
+        backoff_max_secs: float = 30.0,
+        connect_timeout_secs: float = 10.0,
+        logger: LogLike | None = None,
+        name: str = "ws",
+    ) -> None:
+        self.url = url
+        self._on_message = on_message
+        self._on_disconnect = on_disconnect
+        self._on_reconnect = on_reconnect
+        self._ping_interval = ping_interval_secs
+        self._backoff_initial = backoff_initial_secs
+        self._backoff_max = backoff_max_secs
+        self._connect_timeout = connect_timeout_secs
+        self._log = logger or _log
+        self._name = name
+        self._rng = random.Random()
+        self._session: aiohttp.ClientSession | None = None
+        self._ws: aiohttp.ClientWebSocketResponse | None = None
+        self._subscriptions: dict[str, dict[str, Any]] = {}
+        self._pending: dict[int, asyncio.Future[WsPostResponse]] = {}
+        self._next_id = 1
+        self._run_task: asyncio.Task | None = None
+        self._ping_task: asyncio.Task | None = None
+        self._closing = False
+        self._connected = asyncio.Event()
+        self.reconnects = 0
+        self._last_recv_ns = time.time_ns()
+        self.errors: list[str] = []
+
+    @property
+    def is_connected(self) -> bool:
+        return self._ws is not None and not self._ws.closed
+
+    @property
+    def subscriptions(self) -> list[dict[str, Any]]:
+        return list(self._subscriptions.values())
+
+    async def connect(self) -> None:
+        """Open the socket (raises when the first attempt fails) and keep it open from then on."""
+        self._closing = False
+        await self._open()
+        self._run_task = asyncio.get_running_loop().create_task(self._run(), name=f"hl-{self._name}-reader")
+        self._ping_task = asyncio.get_running_loop().create_task(self._ping_loop(), name=f"hl-{self._name}-ping")
+
+    async def wait_connected(self, timeout: float) -> bool:
+        try:
+            await asyncio.wait_for(self._connected.wait(), timeout)
+        except TimeoutError:
+            return False
+        return True
+
+    async def close(self) -> None:
+        self._closing = True
+        for task in (self._ping_task, self._run_task):
+            if task is not None:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError, Exception):
+                    await task
+        self._ping_task = self._run_task = None
+        if self._ws is not None:
+            await self._ws.close()
+            self._ws = None
+        if self._session is not None:
+            await self._session.close()
+            self._session = None
+        self._fail_pending(WsNotConnected("socket closed"))
+
+    async def subscribe(self, subscription: dict[str, Any]) -> None:
+        key = _subscription_key(subscription)
+        if key in self._subscriptions:
+            return
+        self._subscriptions[key] = subscription
+        if self.is_connected:
+            await self._send({"method": "subscribe", "subscription": subscription})
+
+    async def unsubscribe(self, subscription: dict[str, Any]) -> None:
+        key = _subscription_key(subscription)
+        if self._subscriptions.pop(key, None) is not None and self.is_connected:
+            await self._send({"method": "unsubscribe", "subscription": subscription})
+
+    async def post(self, kind: str, payload: dict[str, Any], timeout_secs: float) -> WsPostResponse:
+        """Send `{"method":"post","id":N,"request":{"type":kind,"payload":...}}` and await its reply."""
+        if not self.is_connected:
+            raise WsNotConnected(f"{self._name} socket is down")
+        request_id = self._next_id
+        self._next_id += 1
+        future: asyncio.Future[WsPostResponse] = asyncio.get_running_loop().create_future()
+        self._pending[request_id] = future
+        try:
+            await self._send({"method": "post", "id": request_id, "request": {"type": kind, "payload": payload}})
+            return await asyncio.wait_for(future, timeout_secs)
+        except TimeoutError:
+            raise WsPostTimeout(f"no reply to post id={request_id} within {timeout_secs} s") from None
+        finally:
+            self._pending.pop(request_id, None)
+
+    async def drop_for_test(self) -> None:
+        """Close the socket as a network fault would (the reader then reconnects)."""
+        if self._ws is not None:
+            await self._ws.close()
+
+    # -- internals ----------------------------------------------------------------------------
+
+    async def _open(self) -> None:
+        if self._session is None or self._session.closed:
+            self._session = aiohttp.ClientSession()
+        self._ws = await self._session.ws_connect(
+            self.url,
+            timeout=aiohttp.ClientWSTimeout(ws_close=5.0),
+            autoping=True,
+            max_msg_size=0,
+        )
+        # Every subscription is (re)sent on a new socket; the server knows nothing of the old one.
+        for subscription in self._subscriptions.values():
+            await self._send({"method": "subscribe", "subscription": subscription})
+        self._last_recv_ns = time.time_ns()
+        self._connected.set()
+        self._log.info(f"{self._name}: connected to {self.url} ({len(self._subscriptions)} subscriptions)")
+
+    async def _run(self) -> None:
+        while not self._closing:
+            ws = self._ws
+            if ws is not None:
+                await self._read_until_closed(ws)
+            if self._closing:
+                return
+            self._connected.clear()
+            self._ws = None
+            self._fail_pending(WsNotConnected("socket lost"))
+            self._log.warning(f"{self._name}: connection to {self.url} lost")
+            await self._call_handler(self._on_disconnect, "on_disconnect")
+            await self._reconnect_with_backoff()
+            if self._closing:
+                return
+            self.reconnects += 1
+            await self._call_handler(self._on_reconnect, "on_reconnect")
+
+    async def _call_handler(self, handler: StateHandler | None, what: str) -> None:
+        try:
+            await _call(handler)
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:  # the connection must outlive a failing handler
+            self._record_error(f"{what} handler failed: {type(exc).__name__}: {exc}")
+
+    async def _reconnect_with_backoff(self) -> None:
+        attempt = 0
+        while not self._closing:
+            delay = backoff_delay(attempt, self._backoff_initial, self._backoff_max, self._rng)
+            await asyncio.sleep(delay)
+            try:
+                await asyncio.wait_for(self._open(), self._connect_timeout)
+                return
+            except (aiohttp.ClientError, OSError, TimeoutError) as exc:
+                self._log.warning(f"{self._name}: reconnect attempt {attempt + 1} failed: {type(exc).__name__}: {exc}")
+                attempt += 1
+
+    async def _read_until_closed(self, ws: aiohttp.ClientWebSocketResponse) -> None:
+        try:
+            async for msg in ws:
+                if msg.type == aiohttp.WSMsgType.TEXT:
+                    self._dispatch(msg.data.encode() if isinstance(msg.data, str) else msg.data)
+                elif msg.type == aiohttp.WSMsgType.BINARY:
+                    self._dispatch(msg.data)
+                elif msg.type in (aiohttp.WSMsgType.ERROR, aiohttp.WSMsgType.CLOSED):
+                    break
+        except (aiohttp.ClientError, OSError) as exc:
+            self._log.warning(f"{self._name}: read failed: {type(exc).__name__}: {exc}")
+
+    def _dispatch(self, raw: bytes) -> None:
+        recv_ns = time.time_ns()
+        self._last_recv_ns = recv_ns
+        if raw.startswith(WS_GREETING.encode()):
+            return
+        try:
+            envelope = WS_MESSAGE_DECODER.decode(raw)
+        except msgspec.DecodeError as exc:
+            self._record_error(f"undecodable WS message ({exc}): {raw[:200]!r}")
+            return
+        channel = envelope.channel
+        if channel == "pong" or channel == "subscriptionResponse":
+            return
+        if channel == "post":
+            self._resolve_post(envelope.data)
+            return
+        if channel == "error":
+            self._record_error(f"exchange error: {bytes(envelope.data)[:300]!r}")
+            return
+        try:
+            self._on_message(channel, bytes(envelope.data), recv_ns)
+        except Exception as exc:  # a handler bug must not kill the connection
+            self._record_error(f"handler failed on {channel}: {type(exc).__name__}: {exc}")
+
+    def _resolve_post(self, data: msgspec.Raw) -> None:
+        try:
+            reply = WS_POST_DECODER.decode(data)
+        except msgspec.DecodeError as exc:
+            self._record_error(f"undecodable post reply ({exc})")
+            return
+        future = self._pending.get(reply.id)
+        if future is not None and not future.done():
+            future.set_result(reply.response)
+
+    def _record_error(self, text: str) -> None:
+        self.errors.append(text)
+        del self.errors[:-100]
+        self._log.warning(f"{self._name}: {text}")
+
+    async def _ping_loop(self) -> None:
+        while not self._closing:
+            await asyncio.sleep(self._ping_interval)
+            ws = self._ws
+            if ws is None or ws.closed:
+                continue
+            silent_s = (time.time_ns() - self._last_recv_ns) / 1e9
+            if silent_s > self._ping_interval + _PONG_GRACE_SECS:
+                # Not even the pong of the last ping came back: the connection is dead but not closed.
+                self._log.warning(f"{self._name}: nothing received for {silent_s:.0f} s; reconnecting")
+                await ws.close()
+                continue
+            try:
+                await self._send({"method": "ping"})
+            except (aiohttp.ClientError, OSError, RuntimeError, WsNotConnected) as exc:
+                self._log.warning(f"{self._name}: ping failed: {exc}")
+
+    async def _send(self, message: dict[str, Any]) -> None:
+        ws = self._ws
+        if ws is None or ws.closed:
+            raise WsNotConnected(f"{self._name} socket is down")
+        # Text frames: the exchange expects JSON text.
+        await ws.send_str(_ENCODER.encode(message).decode())
+
+    def _fail_pending(self, exc: Exception) -> None:
+        for future in self._pending.values():
+            if not future.done():
+                future.set_exception(exc)
+        self._pending.clear()
+
+
+def _subscription_key(subscription: dict[str, Any]) -> str:
+    return msgspec.json.encode(dict(sorted(subscription.items()))).decode()
+
+
+async def _call(handler: StateHandler | None) -> None:
+    if handler is None:
+        return
+    result = handler()
+    if asyncio.iscoroutine(result):
+        await result

@@ -1,0 +1,143 @@
+"""Backup REST endpoints, and a node adopting what an earlier run left on the exchange."""
+
+from __future__ import annotations
+
+import socket
+from decimal import Decimal
+
+import eth_account
+from hyperliquid.exchange import Exchange
+from nautilus_trader.core.uuid import UUID4
+from nautilus_trader.execution.messages import GenerateOrderStatusReport
+from nautilus_trader.model.enums import OrderSide
+from nautilus_trader.model.enums import OrderStatus
+from nautilus_trader.model.identifiers import VenueOrderId
+
+from tests.adapter.node_kit import ACCOUNT
+from tests.adapter.node_kit import AGENT_KEY
+from tests.adapter.node_kit import ETH_ID
+from tests.adapter.node_kit import RecorderConfig
+from tests.adapter.node_kit import exec_client
+from tests.adapter.node_kit import node_config
+from tests.adapter.node_kit import run_node
+from tests.adapter.node_kit import wait_for
+
+
+def _refused_url() -> str:
+    """A local port nothing listens on: connections to it are refused."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    return f"http://127.0.0.1:{port}"
+
+
+def test_cancel_all_goes_through_the_backup_when_the_primary_is_refused(sim) -> None:
+    config = node_config(sim, base_url=_refused_url(), backup_base_urls=[sim.rest_url], ws_url=sim.ws_url)
+    # The data client keeps the working url: this test is about the exec client's REST.
+
+    async def scenario(node, rec) -> None:
+        client = exec_client(node)
+        await wait_for(lambda: rec.quotes, what="quotes")
+        orders = [rec.limit(OrderSide.BUY, px, "0.01") for px in ("2990.0", "2980.0", "2970.0")]
+        await wait_for(lambda: all(o.status == OrderStatus.ACCEPTED for o in orders), what="accepted")
+        assert len(sim.open_orders(ACCOUNT)) == 3
+
+        rec.cancel_all_orders(ETH_ID)
+        await wait_for(lambda: all(o.status == OrderStatus.CANCELED for o in orders), what="all canceled")
+        assert sim.open_orders(ACCOUNT) == []
+        assert client.http.failovers >= 1
+
+    run_node(config, scenario)
+
+
+def test_rest_5xx_on_the_primary_fails_over_to_a_backup_port(sim) -> None:
+    backup = sim.url_for(sim.add_port())
+
+    async def scenario(node, rec) -> None:
+        client = exec_client(node)
+        await wait_for(lambda: rec.quotes, what="quotes")
+        order = rec.limit(OrderSide.BUY, "2990.0", "0.01")
+        await wait_for(lambda: order.status == OrderStatus.ACCEPTED, what="accepted")
+        sim.faults.http_status(500, count=1)  # the next request (to the primary) answers 500
+        rec.cancel_all_orders(ETH_ID)
+        await wait_for(lambda: order.status == OrderStatus.CANCELED, what="canceled via backup")
+        assert client.http.failovers == 1
+        assert sim.open_orders(ACCOUNT) == []
+
+    run_node(node_config(sim, backup_base_urls=[backup]), scenario)
+
+
+def test_node_started_on_an_account_with_orders_and_a_position_adopts_them(sim) -> None:
+    # An earlier run (here the official SDK, signing with the same agent key) left state behind.
+    sdk = Exchange(eth_account.Account.from_key(AGENT_KEY), base_url=sim.rest_url, account_address=ACCOUNT)
+    alo = {"limit": {"tif": "Alo"}}
+    filled = sdk.order("ETH", True, 0.02, 2990.0, alo)["response"]["data"]["statuses"][0]["resting"]["oid"]
+    resting = sdk.order("ETH", True, 0.03, 2985.0, alo)["response"]["data"]["statuses"][0]["resting"]["oid"]
+    assert sim.fill_order(ACCOUNT, filled)
+    assert sim.position(ACCOUNT, "ETH")["szi"] == Decimal("0.02")
+
+    async def scenario(node, rec) -> None:
+        cache = rec.cache
+        await wait_for(lambda: cache.orders_open(instrument_id=ETH_ID), what="adopted open order")
+        (adopted,) = cache.orders_open(instrument_id=ETH_ID)
+        assert adopted.venue_order_id.value == str(resting)
+        assert (adopted.side, adopted.quantity.as_decimal(), adopted.price.as_decimal()) == (
+            OrderSide.BUY, Decimal("0.0300"), Decimal("2985.00"),
+        )
+        assert adopted.is_post_only
+        await wait_for(lambda: cache.positions_open(instrument_id=ETH_ID), what="adopted position")
+        (position,) = cache.positions_open(instrument_id=ETH_ID)
+        assert Decimal(str(position.signed_decimal_qty())) == Decimal("0.02")
+
+        # The adopted order keeps being tracked: a fill after start-up reaches the cache.
+        sim.fill_order(ACCOUNT, resting)
+        await wait_for(lambda: adopted.status == OrderStatus.FILLED, what="fill of the adopted order")
+        await wait_for(
+            lambda: Decimal(str(cache.positions_open(instrument_id=ETH_ID)[0].signed_decimal_qty())) == Decimal("0.05"),
+            what="position grows",
+        )
+
+    run_node(node_config(sim), scenario, strategy_config=RecorderConfig(subscribe=False))
+
+
+def test_single_order_status_report_by_client_order_id_and_by_venue_order_id(sim) -> None:
+    async def scenario(node, rec) -> None:
+        client = exec_client(node)
+        await wait_for(lambda: rec.quotes, what="quotes")
+        order = rec.limit(OrderSide.SELL, "3010.0", "0.02")
+        await wait_for(lambda: order.status == OrderStatus.ACCEPTED, what="accepted")
+        sim.fill_order(ACCOUNT, int(order.venue_order_id.value), sz="0.005")
+
+        by_cloid = await client.generate_order_status_report(
+            GenerateOrderStatusReport(ETH_ID, order.client_order_id, None, UUID4(), 0)
+        )
+        assert by_cloid.client_order_id == order.client_order_id
+        assert by_cloid.venue_order_id == order.venue_order_id
+        assert (by_cloid.order_status, by_cloid.filled_qty.as_decimal()) == (OrderStatus.PARTIALLY_FILLED, Decimal("0.0050"))
+
+        rec.cancel_order(order)
+        await wait_for(lambda: order.status == OrderStatus.CANCELED, what="canceled")
+        by_oid = await client.generate_order_status_report(
+            GenerateOrderStatusReport(ETH_ID, None, order.venue_order_id, UUID4(), 0)
+        )
+        assert by_oid.order_status == OrderStatus.CANCELED
+        unknown = await client.generate_order_status_report(
+            GenerateOrderStatusReport(ETH_ID, None, VenueOrderId("123456789"), UUID4(), 0)
+        )
+        assert unknown is None
+
+    run_node(node_config(sim), scenario)
+
+
+def test_without_reconciliation_a_position_left_on_the_exchange_is_flagged_as_a_mismatch(sim) -> None:
+    sdk = Exchange(eth_account.Account.from_key(AGENT_KEY), base_url=sim.rest_url, account_address=ACCOUNT)
+    oid = sdk.order("ETH", False, 0.04, 3020.0, {"limit": {"tif": "Alo"}})["response"]["data"]["statuses"][0]["resting"]["oid"]
+    sim.fill_order(ACCOUNT, oid)
+
+    async def scenario(node, rec) -> None:
+        client = exec_client(node)
+        state = await client.fetch_clearinghouse_state()
+        assert client.check_positions(state) == ["ETH"]  # exchange short 0.04, cache flat
+        assert client.position_mismatches == 1
+
+    run_node(node_config(sim, reconciliation=False), scenario, strategy_config=RecorderConfig(subscribe=False))

@@ -1,0 +1,150 @@
+"""Stall detection, rate-limit counting, fill dedupe, nonces and report conversions (no engine)."""
+
+from __future__ import annotations
+
+import itertools
+import json
+from decimal import Decimal
+
+import msgspec
+from hypothesis import given
+from hypothesis import settings
+from hypothesis import strategies as st
+from nautilus_trader.model.enums import LiquiditySide
+from nautilus_trader.model.enums import OrderSide
+from nautilus_trader.model.enums import OrderStatus
+from nautilus_trader.model.enums import PositionSide
+from nautilus_trader.model.identifiers import AccountId
+
+from adapters.hyperliquid.http.rate_limit import RateLimitTracker
+from adapters.hyperliquid.http.rate_limit import action_count
+from adapters.hyperliquid.http.rate_limit import exchange_weight
+from adapters.hyperliquid.instruments import perp_instrument
+from adapters.hyperliquid.nonces import NonceSource
+from adapters.hyperliquid.reports import account_balance
+from adapters.hyperliquid.reports import fill_problem
+from adapters.hyperliquid.reports import fill_report
+from adapters.hyperliquid.reports import order_status_report
+from adapters.hyperliquid.reports import position_reports
+from adapters.hyperliquid.schemas.user import CLEARINGHOUSE_DECODER
+from adapters.hyperliquid.schemas.user import OPEN_ORDERS_DECODER
+from adapters.hyperliquid.schemas.user import USER_FILLS_DECODER
+from adapters.hyperliquid.stall import StallDetector
+from adapters.hyperliquid.tracking import OrderTracker
+
+S = 1_000_000_000
+ETH = perp_instrument("ETH", 4, asset_index=1)
+ACCOUNT_ID = AccountId("HYPERLIQUID-0xabc")
+
+
+def test_stall_is_reported_once_per_silent_spell_and_re_armed_by_data() -> None:
+    stall = StallDetector(timeout_ns=2 * S)
+    stall.watch("ETH", 0)
+    stall.watch("BTC", 0)
+    stall.on_message("BTC", 1 * S)
+    assert stall.check(1 * S, socket_open=True) == []
+    first = stall.check(2 * S, socket_open=True)
+    assert [(e.coin, e.silent_ms) for e in first] == [("ETH", 2000)]
+    assert stall.check(2 * S + 1, socket_open=True) == []  # once per spell
+    both = stall.check(3 * S, socket_open=True)
+    assert [e.coin for e in both] == ["BTC", None]  # now every coin is silent
+    stall.on_message("ETH", 4 * S)
+    assert stall.check(5 * S, socket_open=True) == []
+    assert [e.coin for e in stall.check(6 * S, socket_open=True)] == ["ETH", None]
+
+
+def test_a_closed_socket_is_not_a_stall() -> None:
+    stall = StallDetector(timeout_ns=S)
+    stall.watch("ETH", 0)
+    assert stall.check(10 * S, socket_open=False) == []
+
+
+def test_ip_weight_is_a_sliding_minute_and_the_address_budget_counts_batches() -> None:
+    tracker = RateLimitTracker()
+    tracker.seed_address_budget(used=120, cap=10_500)
+    tracker.add_ip_weight(20, 0)
+    tracker.add_ip_weight(exchange_weight(80), 30 * S)  # 1 + 80 // 40
+    tracker.add_address_actions(action_count({"type": "order", "orders": [{}] * 3}))
+    status = tracker.status(59 * S)
+    assert (status.ip_weight_used_last_minute, status.address_requests_used, status.address_budget_left) == (
+        23, 123, 10_377,
+    )
+    assert tracker.status(61 * S).ip_weight_used_last_minute == 3
+
+
+def test_fills_are_first_seen_once_by_tid_and_the_latest_time_is_kept() -> None:
+    tracker = OrderTracker()
+    assert tracker.first_sight_of_fill(7, 1000)
+    assert not tracker.first_sight_of_fill(7, 1000)
+    assert tracker.first_sight_of_fill(8, 900)
+    assert (tracker.last_fill_ms, tracker.duplicate_fills) == (1000, 1)
+
+
+def test_nonces_strictly_increase_even_within_one_millisecond() -> None:
+    nonces = NonceSource()
+    values = [nonces.next() for _ in range(1000)]
+    assert all(b > a for a, b in itertools.pairwise(values))
+
+
+def test_exchange_state_becomes_reports() -> None:
+    (order,) = OPEN_ORDERS_DECODER.decode(
+        b'[{"coin":"ETH","side":"A","limitPx":"3010.5","sz":"0.02","oid":42,"timestamp":1700000000000,'
+        b'"origSz":"0.05","cloid":"0x' + b"1" * 32 + b'"}]'
+    )
+    report = order_status_report(order, "open", ETH, ACCOUNT_ID, None, order.timestamp, 1)
+    assert (report.order_side, report.order_status, report.venue_order_id.value) == (
+        OrderSide.SELL, OrderStatus.PARTIALLY_FILLED, "42",
+    )
+    assert (report.quantity.as_decimal(), report.filled_qty.as_decimal()) == (Decimal("0.0500"), Decimal("0.0300"))
+
+    fills = USER_FILLS_DECODER.decode(
+        b'{"user":"0xabc","isSnapshot":true,"fills":[{"coin":"ETH","px":"3000.1","sz":"0.01","side":"B",'
+        b'"time":1700000000001,"startPosition":"0","dir":"Open Long","closedPnl":"0","hash":"0x0",'
+        b'"oid":41,"crossed":false,"fee":"0.0045","tid":99,"feeToken":"USDC"}]}'
+    )
+    fill = fill_report(fills.fills[0], ETH, ACCOUNT_ID, None, 1)
+    assert (fill.trade_id.value, fill.liquidity_side, fill.commission.as_decimal()) == (
+        "99", LiquiditySide.MAKER, Decimal("0.00450000"),
+    )
+
+    state = CLEARINGHOUSE_DECODER.decode(
+        b'{"assetPositions":[{"type":"oneWay","position":{"coin":"ETH","szi":"-0.25","entryPx":"3001.0",'
+        b'"unrealizedPnl":"1.0","positionValue":"750","marginUsed":"37.5","liquidationPx":null,'
+        b'"leverage":{"type":"cross","value":20}}},{"type":"oneWay","position":{"coin":"DOGE","szi":"10"}}],'
+        b'"marginSummary":{"accountValue":"1000.0","totalMarginUsed":"37.5","totalNtlPos":"750","totalRawUsd":"1750"},'
+        b'"withdrawable":"962.5","time":1700000000002}'
+    )
+    (position,) = position_reports(state, {"ETH": ETH}, ACCOUNT_ID, 1)
+    assert (position.position_side, position.quantity.as_decimal()) == (PositionSide.SHORT, Decimal("0.2500"))
+    balance = account_balance(state)
+    assert (balance.total.as_decimal(), balance.locked.as_decimal(), balance.free.as_decimal()) == (
+        Decimal("1000.00000000"), Decimal("37.50000000"), Decimal("962.50000000"),
+    )
+
+
+_num = st.one_of(
+    st.decimals(allow_nan=False, allow_infinity=False, places=4).map(lambda d: format(d, "f")),
+    st.sampled_from(["NaN", "Infinity", "-1", "0", "", "1e400", "abc", "0.00001"]),
+)
+_fill = st.fixed_dictionaries(
+    {
+        "coin": st.sampled_from(["ETH", "BTC", ""]), "px": _num, "sz": _num, "side": st.sampled_from(["A", "B", "X"]),
+        "time": st.integers(0, 2**53), "oid": st.integers(0, 2**63), "tid": st.integers(0, 2**63),
+        "fee": _num, "crossed": st.booleans(),
+    },
+    optional={"cloid": st.none() | st.text(max_size=34), "feeToken": st.just("USDC"), "extra": st.integers()},
+)
+
+
+@settings(max_examples=1500, deadline=None, derandomize=True, database=None)
+@given(st.lists(_fill, max_size=4), st.booleans())
+def test_any_user_fills_message_either_fails_to_decode_or_yields_applicable_or_flagged_fills(fills, snapshot) -> None:
+    raw = json.dumps({"user": "0xabc", "isSnapshot": snapshot, "fills": fills}).encode()
+    try:
+        decoded = USER_FILLS_DECODER.decode(raw)
+    except (msgspec.DecodeError, msgspec.ValidationError):
+        return
+    for fill in decoded.fills:
+        if fill_problem(fill, ETH) is None:
+            report = fill_report(fill, ETH, ACCOUNT_ID, None, 1)
+            assert report.last_qty.as_decimal() >= 0 and report.trade_id.value == str(fill.tid)
