@@ -1,0 +1,280 @@
+"""`RegimeGovernor`: the seconds-paced control plane, a thin Nautilus Actor.
+
+- realized vol of the mid on a fixed grid, and ATR from 1-minute trade bars → regime →
+  spread / size multipliers;
+- cancel-to-fill over a sliding window (order actions it sees on the bus per fill): above a
+  threshold it widens and holds quotes (a minimum quote lifetime) until the ratio recovers;
+- Hyperliquid's address action budget (10,000 + 1 per USDC traded): slows quoting down before it
+  runs out;
+- event calendar: pauses quoting around each event window;
+- screener parameters (optional `ScreenerFeed` over Redis): applied per instrument, and spreads
+  widen while the feed is stale.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+from typing import Protocol
+
+from nautilus_trader.common.actor import Actor
+from nautilus_trader.config import ActorConfig
+from nautilus_trader.indicators import AverageTrueRange
+from nautilus_trader.model.data import Bar
+from nautilus_trader.model.data import BarType
+from nautilus_trader.model.enums import BookType
+from nautilus_trader.model.enums import RecordFlag
+from nautilus_trader.model.events import OrderFilled
+from nautilus_trader.model.events import OrderPendingCancel
+from nautilus_trader.model.events import OrderPendingUpdate
+from nautilus_trader.model.events import OrderSubmitted
+from nautilus_trader.model.identifiers import InstrumentId
+
+from adapters.hyperliquid import venue_events as ve
+from mm_strategy import messages as msg
+from mm_strategy.calendar import EventCalendar
+from mm_strategy.risk.activity import ActionBudget
+from mm_strategy.risk.activity import CancelToFill
+from mm_strategy.signals.volatility import RealizedVol
+from mm_strategy.signals.volatility import Regime
+from mm_strategy.signals.volatility import RegimeTable
+from mm_strategy.signals.volatility import atr_bps
+
+if TYPE_CHECKING:
+    from screener.payload import ScreenerSnapshot
+
+_F_LAST = int(RecordFlag.F_LAST)
+_MS = 1_000_000
+_REGIME_ORDER = [Regime.CALM, Regime.NORMAL, Regime.VOLATILE, Regime.EXTREME]
+
+
+class ParamsFeed(Protocol):
+    """What the governor needs from a screener feed (`mm_strategy.screener_feed.ScreenerFeed`)."""
+
+    def start(self) -> None: ...
+    def stop(self) -> None: ...
+    def latest(self) -> ScreenerSnapshot | None: ...
+    def is_stale(self) -> bool: ...
+
+
+class RegimeGovernorConfig(ActorConfig, frozen=True):
+    instrument_ids: tuple[str, ...]
+    eval_interval_ms: int = 1_000
+    vol_interval_ms: int = 1_000
+    vol_window: int = 60
+    calm_below_bps: float = 0.5
+    normal_below_bps: float = 2.0
+    volatile_below_bps: float = 6.0
+    volatile_mults: tuple[float, float] = (2.0, 0.5)  # (spread, size)
+    extreme_mults: tuple[float, float] = (4.0, 0.25)
+    atr_period: int = 14
+    atr_volatile_bps: float = 15.0  # 1-minute ATR above this → at least VOLATILE
+    atr_extreme_bps: float = 40.0
+    c2f_window_ms: int = 60_000
+    c2f_threshold: float = 30.0  # actions per fill
+    c2f_recover: float = 15.0
+    c2f_min_actions: int = 60
+    c2f_spread_mult: float = 1.5
+    hold_ms: int = 5_000
+    budget_reserve_fraction: float = 0.2
+    budget_hold_ms: int = 10_000
+    calendar_path: str | None = None
+    redis_url: str | None = None
+    screener_channel: str = "mm:screener"
+    screener_key: str = "mm:screener:latest"
+    screener_stale_after_s: float = 7_200.0
+    stale_spread_mult: float = 1.5
+
+
+class _InstrumentState:
+    __slots__ = ("atr", "coin", "last_mid", "regime", "vol")
+
+    def __init__(self, iid: InstrumentId, cfg: RegimeGovernorConfig) -> None:
+        self.vol = RealizedVol(cfg.vol_interval_ms * _MS, cfg.vol_window)
+        self.atr = AverageTrueRange(cfg.atr_period)
+        self.regime = Regime.NORMAL
+        self.last_mid = 0.0
+        self.coin = iid.symbol.value.split("-")[0]
+
+
+class RegimeGovernor(Actor):
+    def __init__(self, config: RegimeGovernorConfig, feed: ParamsFeed | None = None) -> None:
+        super().__init__(config)
+        if not config.instrument_ids:
+            raise ValueError("RegimeGovernorConfig.instrument_ids must not be empty")
+        self.instrument_ids = [InstrumentId.from_str(i) for i in config.instrument_ids]
+        self._state = {iid: _InstrumentState(iid, config) for iid in self.instrument_ids}
+        self.table = RegimeTable(
+            config.calm_below_bps, config.normal_below_bps, config.volatile_below_bps,
+            volatile=tuple(config.volatile_mults), extreme=tuple(config.extreme_mults),
+        )
+        self.calendar = EventCalendar.from_file(config.calendar_path) if config.calendar_path else None
+        self.c2f = CancelToFill(config.c2f_window_ms * _MS)
+        self.budget = ActionBudget()
+        self._c2f_holding = False
+        self._c2f_since = 0
+        self._budget_holding = False
+        self._calendar_active: dict[InstrumentId, str | None] = dict.fromkeys(self.instrument_ids)
+        self._next_eval_ns = 0
+        self._feed = feed
+        self._feed_stale = False
+        self._applied_params: dict[str, tuple] = {}
+        self.firings: dict[str, int] = {}
+
+    def on_start(self) -> None:
+        # The governor works on a seconds grid: a book snapshot per interval is all it needs, and
+        # it keeps it off the per-event path.
+        interval_ms = min(self.config.vol_interval_ms, self.config.eval_interval_ms)
+        for iid in self.instrument_ids:
+            self.subscribe_order_book_at_interval(iid, book_type=BookType.L2_MBP, depth=1, interval_ms=interval_ms)
+            self.subscribe_bars(BarType.from_str(f"{iid}-1-MINUTE-LAST-INTERNAL"))
+        self.msgbus.subscribe("events.order.*", self._on_order_event)
+        self.msgbus.subscribe(ve.TOPIC_RATE_LIMIT, self._on_rate_limit)
+        if self._feed is None and self.config.redis_url:
+            from mm_strategy.screener_feed import ScreenerFeed  # the screener helper's module
+
+            self._feed = ScreenerFeed(
+                self.config.redis_url, self.config.screener_channel, self.config.screener_key,
+                self.config.screener_stale_after_s,
+            )
+        if self._feed is not None:
+            self._feed.start()
+
+    def on_stop(self) -> None:
+        if self._feed is not None:
+            self._feed.stop()
+
+    # ------------------------------------------------------------------ inputs
+    def on_order_book(self, book) -> None:
+        st = self._state.get(book.instrument_id)
+        if st is None:
+            return
+        mid = book.midpoint()
+        if mid is None:
+            return
+        ts = self.clock.timestamp_ns()
+        st.last_mid = float(mid)
+        st.vol.update(ts, st.last_mid)
+        if ts >= self._next_eval_ns:
+            self._next_eval_ns = ts + self.config.eval_interval_ms * _MS
+            self.evaluate(ts)
+
+    def on_bar(self, bar: Bar) -> None:
+        st = self._state.get(bar.bar_type.instrument_id)
+        if st is not None:
+            st.atr.update_raw(float(bar.high), float(bar.low), float(bar.close))
+
+    def _on_order_event(self, event: object) -> None:
+        if isinstance(event, OrderSubmitted | OrderPendingUpdate | OrderPendingCancel):
+            self.c2f.on_action(event.ts_init)
+            self.budget.on_action()
+        elif isinstance(event, OrderFilled):
+            self.c2f.on_fill(event.ts_event)
+            self.budget.on_fill(float(event.last_px) * float(event.last_qty))
+
+    def _on_rate_limit(self, status: ve.RateLimitStatus) -> None:
+        # The adapter's count is the exchange's own: it replaces our estimate.
+        self.budget.sync(status.address_requests_used, status.address_requests_cap)
+
+    # ------------------------------------------------------------------ decisions
+    def evaluate(self, ts: int) -> None:
+        for iid, st in self._state.items():
+            self._evaluate_regime(iid, st, ts)
+            self._evaluate_calendar(iid, st, ts)
+        self._evaluate_traffic(ts)
+        self._evaluate_feed(ts)
+
+    def _evaluate_regime(self, iid: InstrumentId, st: _InstrumentState, ts: int) -> None:
+        vol = st.vol.vol_bps()
+        if vol is None:
+            return
+        regime = self.table.classify(vol)
+        atr = atr_bps(st.atr.value, st.last_mid) if st.atr.initialized else 0.0
+        if atr >= self.config.atr_extreme_bps:
+            regime = Regime.EXTREME
+        elif atr >= self.config.atr_volatile_bps and _REGIME_ORDER.index(regime) < 2:
+            regime = Regime.VOLATILE
+        spread, size = self.table.multipliers(regime)
+        reason = f"regime {regime.value}: vol {vol:.2f} bps/{self.config.vol_interval_ms} ms, ATR {atr:.1f} bps"
+        if regime is not st.regime:
+            st.regime = regime
+            self._fire("regime", reason, iid, ts)
+        # Published every evaluation (not only on a regime change) so the strategy's A–S risk term
+        # sees the current vol.
+        self.msgbus.publish(msg.control_topic(str(iid)), msg.SpreadAdjust("regime", spread, size, 0, reason, vol_bps=vol))
+
+    def _evaluate_calendar(self, iid: InstrumentId, st: _InstrumentState, ts: int) -> None:
+        if self.calendar is None:
+            return
+        event = self.calendar.active(ts, st.coin)
+        if event == self._calendar_active[iid]:
+            return
+        self._calendar_active[iid] = event
+        if event is not None:
+            self._fire("calendar", f"event window: {event}", iid, ts)
+            self.msgbus.publish(msg.control_topic(str(iid)), msg.Pause("calendar", f"event window: {event}"))
+        else:
+            self.msgbus.publish(msg.control_topic(str(iid)), msg.Resume("calendar", "event window over"))
+
+    def _evaluate_traffic(self, ts: int) -> None:
+        cfg = self.config
+        actions, fills = self.c2f.counts(ts)
+        ratio = actions / max(fills, 1)
+        if not self._c2f_holding and actions >= cfg.c2f_min_actions and ratio > cfg.c2f_threshold:
+            self._c2f_holding = True
+            self._c2f_since = ts
+            reason = f"cancel-to-fill {ratio:.0f} actions/fill over {cfg.c2f_window_ms // 1000} s > {cfg.c2f_threshold:.0f}"
+            self._fire("cancel_to_fill", reason, None, ts)
+            self._publish_all(msg.SpreadAdjust("cancel_to_fill", cfg.c2f_spread_mult, 1.0, cfg.hold_ms, reason))
+        elif (
+            self._c2f_holding
+            and ts - self._c2f_since >= cfg.c2f_window_ms * _MS
+            and fills > 0
+            and ratio <= cfg.c2f_recover
+        ):
+            # Recovered only when quotes trade again at a sane ratio: a quiet window alone is the
+            # hold working, not the market changing, and releasing on it would just oscillate.
+            self._c2f_holding = False
+            self._publish_all(msg.SpreadAdjust("cancel_to_fill", 1.0, 1.0, 0, "cancel-to-fill recovered"))
+        slow = self.budget.should_slow_down(cfg.budget_reserve_fraction)
+        if slow and not self._budget_holding:
+            self._budget_holding = True
+            reason = f"address budget: {self.budget.left} actions left of {self.budget.cap}"
+            self._fire("action_budget", reason, None, ts)
+            self._publish_all(msg.SpreadAdjust("action_budget", 1.0, 1.0, cfg.budget_hold_ms, reason))
+        elif not slow and self._budget_holding:
+            self._budget_holding = False
+            self._publish_all(msg.SpreadAdjust("action_budget", 1.0, 1.0, 0, "address budget recovered"))
+
+    def _evaluate_feed(self, ts: int) -> None:
+        feed = self._feed
+        if feed is None:
+            return
+        stale = feed.is_stale()
+        if stale != self._feed_stale:
+            self._feed_stale = stale
+            mult = self.config.stale_spread_mult if stale else 1.0
+            reason = "screener feed stale" if stale else "screener feed fresh"
+            if stale:
+                self._fire("screener_stale", reason, None, ts)
+            self._publish_all(msg.SpreadAdjust("screener", mult, 1.0, 0, reason))
+        snapshot = feed.latest()
+        if snapshot is None:
+            return
+        for iid, st in self._state.items():
+            params = snapshot.params_for(st.coin)
+            if params is None:
+                continue
+            values = (params.base_spread_bps, params.level_spacing_ticks, params.max_inventory_usd, params.order_size_usd)
+            if self._applied_params.get(st.coin) != values:
+                self._applied_params[st.coin] = values
+                self._fire("screener_params", f"screener parameters for {st.coin}: {values}", iid, ts)
+                self.msgbus.publish(msg.control_topic(str(iid)), msg.ParamsUpdate("screener", *values))
+
+    def _publish_all(self, m: object) -> None:
+        for iid in self.instrument_ids:
+            self.msgbus.publish(msg.control_topic(str(iid)), m)
+
+    def _fire(self, guard: str, reason: str, iid: InstrumentId | None, ts: int) -> None:
+        self.firings[guard] = self.firings.get(guard, 0) + 1
+        self.log.info(f"governor {guard}: {reason}")
+        self.msgbus.publish(msg.TOPIC_GUARD, msg.GuardEvent("RegimeGovernor", guard, reason, ts, str(iid) if iid else None))

@@ -1,0 +1,539 @@
+"""`MarketMaker`: the post-only ladder quoter, a thin Nautilus shell around `mm_strategy.quoting`.
+
+Per book event (the last delta of an exchange event) it computes the fair price, the
+inventory-skewed reservation price and a ladder per side, then plans the smallest set of order
+actions that gets its resting orders there without giving up queue priority. The actors steer it
+through `mm_strategy.messages` on the message bus; it never reads Redis itself.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from dataclasses import dataclass
+from dataclasses import replace
+
+from nautilus_trader.config import StrategyConfig
+from nautilus_trader.model.data import OrderBookDeltas
+from nautilus_trader.model.enums import BookType
+from nautilus_trader.model.enums import OrderSide
+from nautilus_trader.model.enums import RecordFlag
+from nautilus_trader.model.enums import TimeInForce
+from nautilus_trader.model.identifiers import ClientOrderId
+from nautilus_trader.model.identifiers import InstrumentId
+from nautilus_trader.trading.strategy import Strategy
+
+from mm_strategy import messages as msg
+from mm_strategy.quoting.ladder import FairPrice
+from mm_strategy.quoting.ladder import InstrumentSpec
+from mm_strategy.quoting.ladder import LadderParams
+from mm_strategy.quoting.ladder import Quote
+from mm_strategy.quoting.ladder import build_side
+from mm_strategy.quoting.ladder import fair_price
+from mm_strategy.quoting.ladder import min_edge_bps
+from mm_strategy.quoting.ladder import price_step
+from mm_strategy.quoting.requote import Action
+from mm_strategy.quoting.requote import Resting
+from mm_strategy.quoting.requote import plan_side
+from mm_strategy.quoting.skew import ExitMode
+from mm_strategy.quoting.skew import SkewParams
+from mm_strategy.quoting.skew import exit_mode
+from mm_strategy.quoting.skew import reservation_price
+from mm_strategy.quoting.skew import side_size_factors
+from mm_strategy.quoting.skew import soft_exit_anchor
+
+_FOREVER = 2**63 - 1
+_F_LAST = int(RecordFlag.F_LAST)
+
+
+class MarketMakerConfig(StrategyConfig, frozen=True):
+    """Quoting parameters. `base_spread_bps` is the full L1 bid-to-ask spread around the
+    reservation price; level i sits `i * level_spacing_ticks` price steps further out with
+    `size_multipliers[i]` times the L1 notional `order_size_usd`."""
+
+    instrument_id: str
+    base_spread_bps: float = 4.0
+    level_spacing_ticks: int = 2
+    max_inventory_usd: float = 1_000.0
+    order_size_usd: float = 20.0
+    size_multipliers: tuple[float, ...] = (1.0, 2.0, 4.0)
+    fair_price: str = "microprice"  # or "mid"
+    # Fee-aware edge check: a level must sit at least maker_fee + this from fair to be quoted.
+    adverse_selection_bps: float = 0.5
+    enforce_fee_edge: bool = True
+    requote_tolerance_ticks: int = 2
+    size_tolerance: float = 0.25
+    use_modify: bool = True
+    skew_bps_at_limit: float = 2.0
+    risk_aversion: float = 0.0
+    soft_limit: float = 0.6
+    hard_limit: float = 1.5
+    hard_exit_enabled: bool = False
+    # Keep a journal of fills, mids and inventory for reports (cheap; off for the hot-path bench).
+    record_journal: bool = True
+    journal_interval_ms: int = 100
+    journal_max_entries: int = 1_000_000  # per series; the oldest go first (bounded memory when live)
+    # No quoting (and no journal) before this time: lets a backtest replay the book from the data
+    # start so it is whole when quoting begins, and lets the actors warm up.
+    quote_from_ns: int = 0
+
+
+@dataclass(slots=True)
+class _Slot:
+    is_bid: bool
+    level: int
+    price: float
+    size: float
+    busy: bool
+    ts_ns: int
+
+
+class MarketMaker(Strategy):
+    def __init__(self, config: MarketMakerConfig) -> None:
+        super().__init__(config)
+        if config.order_size_usd < 10.0:
+            raise ValueError("order_size_usd must be ≥ 10 (Hyperliquid's minimum order value)")
+        if config.max_inventory_usd <= 0:
+            raise ValueError("max_inventory_usd must be > 0")
+        self.instrument_id = InstrumentId.from_str(config.instrument_id)
+        self.ladder = LadderParams(
+            base_spread_bps=config.base_spread_bps,
+            level_spacing_ticks=config.level_spacing_ticks,
+            order_size_usd=config.order_size_usd,
+            size_multipliers=tuple(config.size_multipliers),
+            adverse_selection_bps=config.adverse_selection_bps,
+        )
+        self.skew = SkewParams(
+            skew_bps_at_limit=config.skew_bps_at_limit,
+            risk_aversion=config.risk_aversion,
+            soft_limit=config.soft_limit,
+            hard_limit=config.hard_limit,
+            hard_exit_enabled=config.hard_exit_enabled,
+        )
+        self.max_inventory_usd = config.max_inventory_usd
+        self._fair_kind = FairPrice(config.fair_price)
+        self._instrument = None
+        self.spec: InstrumentSpec | None = None
+        self._slots: dict[ClientOrderId, _Slot] = {}
+        # Steering from the actors, keyed by source so guards do not overwrite each other.
+        self._adjust: dict[str, msg.SpreadAdjust] = {}
+        self._spread_mult = 1.0
+        self._size_mult = 1.0
+        self._hold_ns = 0
+        self._pauses: dict[str, int] = {}
+        self._halts: dict[str, int] = {}
+        self._pulled = {True: 0, False: 0}  # is_bid -> until_ns
+        self._flatten = False
+        self._exit_order: ClientOrderId | None = None
+        self._last_key: tuple | None = None
+        self._last_plan: tuple[float, float, float] | None = None  # (fair, bid, ask) of the last plan
+        self._plan_slack = 0.0
+        self._dirty = True  # an order or control event happened since the last ladder update
+        self.exit_mode = ExitMode.NONE
+        self.vol_bps = 0.0
+        # Counters and journal for reports.
+        self.actions = {"submit": 0, "modify": 0, "cancel": 0}
+        cap = config.journal_max_entries
+        self.fills: deque[tuple] = deque(maxlen=cap)  # (ts, side, level, px, qty, fee, maker, mid)
+        self.mids: deque[tuple[int, float, float]] = deque(maxlen=cap)  # (ts, mid, spread bps)
+        self.inventory: deque[tuple[int, float]] = deque(maxlen=cap)
+        self.guard_events: deque[msg.GuardEvent] = deque(maxlen=cap)
+        self.post_only_rejects = 0
+        self._last_journal_ns = 0
+        self._journal_ns = config.journal_interval_ms * 1_000_000
+
+    # ------------------------------------------------------------------ lifecycle
+    def on_start(self) -> None:
+        self._instrument = self.cache.instrument(self.instrument_id)
+        if self._instrument is None:
+            self.log.error(f"instrument {self.instrument_id} not found: stopping")
+            self.stop()
+            return
+        inst = self._instrument
+        min_notional = float(inst.min_notional) if inst.min_notional is not None else 10.0
+        self.spec = InstrumentSpec(
+            price_precision=inst.price_precision,
+            size_precision=inst.size_precision,
+            maker_fee=float(inst.maker_fee),
+            min_notional=max(min_notional, 10.0),
+        )
+        need = min_edge_bps(self.spec, self.ladder)
+        if self.config.enforce_fee_edge and self.ladder.base_spread_bps / 2 < need:
+            self.log.warning(
+                f"L1 half-spread {self.ladder.base_spread_bps / 2:.2f} bps < maker fee + adverse selection "
+                f"{need:.2f} bps: levels closer than that will not be quoted",
+            )
+        self.msgbus.subscribe(msg.control_topic(str(self.instrument_id)), self._on_control)
+        self.msgbus.subscribe(msg.TOPIC_CONTROL_ALL, self._on_control)
+        self.msgbus.subscribe(msg.TOPIC_GUARD, self._on_guard_event)
+        self.subscribe_order_book_deltas(self.instrument_id, book_type=BookType.L2_MBP)
+
+    def on_stop(self) -> None:
+        if self._instrument is not None:
+            self.cancel_all_orders(self.instrument_id)
+
+    # ------------------------------------------------------------------ market data
+    def on_order_book_deltas(self, deltas: OrderBookDeltas) -> None:
+        # One exchange event may arrive as several deltas: act once, on the last.
+        if not deltas.flags & _F_LAST:
+            return
+        self.update_quotes(deltas.ts_init)
+
+    def update_quotes(self, ts_ns: int) -> None:
+        """Recompute the ladder and send only the actions needed to get there."""
+        spec = self.spec
+        if spec is None:
+            return
+        book = self.cache.order_book(self.instrument_id)
+        if book is None:
+            return
+        bid_px = book.best_bid_price()
+        ask_px = book.best_ask_price()
+        if bid_px is None or ask_px is None:
+            return
+        bid = float(bid_px)
+        ask = float(ask_px)
+        if ask <= bid:
+            return  # crossed/locked book mid-update: wait for a consistent one
+        if ts_ns < self.config.quote_from_ns:
+            return
+        fair = fair_price(bid, float(book.best_bid_size()), ask, float(book.best_ask_size()), self._fair_kind)
+        if self.config.record_journal and ts_ns - self._last_journal_ns >= self._journal_ns:
+            self._last_journal_ns = ts_ns
+            mid = (bid + ask) / 2.0
+            self.mids.append((ts_ns, mid, (ask - bid) / mid * 1e4))
+            self.inventory.append((ts_ns, self._position()))
+        if self._blocked(ts_ns):
+            self._cancel_where(lambda s: True)
+            if self._flatten and self.skew.hard_exit_enabled:
+                self._hard_exit(fair)
+            return
+
+        position = self._position()
+        # Skip the ladder math when its outcome cannot change: same position and pulls, no order or
+        # control event since, no hold in force, and fair and touch moved by less than the re-quote
+        # tolerance minus the one step rounding can add — every target would stay within tolerance.
+        key = (position, self._pulled[True] > ts_ns, self._pulled[False] > ts_ns)
+        last = self._last_plan
+        if last is not None and key == self._last_key and not self._dirty and not self._hold_ns:
+            # `_plan_slack`: how far targets may still move before a kept order leaves tolerance.
+            move = max(abs(fair - last[0]), abs(bid - last[1]), abs(ask - last[2]))
+            if move + price_step(fair, spec.price_precision) <= self._plan_slack:
+                return
+        self._last_key = key
+        self._last_plan = (fair, bid, ask)
+        self._dirty = False
+        q = position * fair / self.max_inventory_usd
+        self.exit_mode = exit_mode(q, self.skew, kill_switch=self._flatten)
+        if self.exit_mode is ExitMode.HARD:
+            self._cancel_where(lambda s: True)
+            self._hard_exit(fair)
+            return
+
+        bids, asks = self._targets(ts_ns, fair, bid, ask, position, q)
+        tolerance = self.config.requote_tolerance_ticks * price_step(fair, spec.price_precision)
+        self._plan_slack = tolerance - max(self._apply(True, bids, ts_ns), self._apply(False, asks, ts_ns))
+
+    def _targets(
+        self, ts_ns: int, fair: float, bid: float, ask: float, position: float, q: float,
+    ) -> tuple[list[Quote], list[Quote]]:
+        spec = self.spec
+        ladder = self.ladder
+        enforce = self.config.enforce_fee_edge
+        max_qty = self.max_inventory_usd / fair
+        bids: list[Quote] = []
+        asks: list[Quote] = []
+        if self.exit_mode is ExitMode.SOFT:
+            # Exit as a maker: drop the adding side, start the reducing side at (or inside) the touch.
+            is_bid, anchor = soft_exit_anchor(q, bid, ask, price_step(fair, spec.price_precision))
+            exit_ladder = replace(ladder, base_spread_bps=0.0)
+            side = build_side(
+                is_bid=is_bid, anchor=anchor, fair=fair, best_bid=bid, best_ask=ask, spec=spec,
+                params=exit_ladder, capacity=abs(position), enforce_edge=False,
+            )
+            if is_bid:
+                bids = side
+            else:
+                asks = side
+        else:
+            r = reservation_price(fair, q, self.skew, self.vol_bps)
+            bid_f, ask_f = side_size_factors(q)
+            bids = build_side(
+                is_bid=True, anchor=r, fair=fair, best_bid=bid, best_ask=ask, spec=spec, params=ladder,
+                spread_mult=self._spread_mult, size_mult=self._size_mult * bid_f,
+                capacity=max(0.0, max_qty - position), enforce_edge=enforce,
+            )
+            asks = build_side(
+                is_bid=False, anchor=r, fair=fair, best_bid=bid, best_ask=ask, spec=spec, params=ladder,
+                spread_mult=self._spread_mult, size_mult=self._size_mult * ask_f,
+                capacity=max(0.0, max_qty + position), enforce_edge=enforce,
+            )
+        if self._pulled[True] > ts_ns:
+            bids = []
+        if self._pulled[False] > ts_ns:
+            asks = []
+        return bids, asks
+
+    def _apply(self, is_bid: bool, targets: list[Quote], ts_ns: int) -> float:
+        """Send the side's steps; returns the largest price gap left between a kept order and its target."""
+        hold = self._hold_ns
+        resting = [
+            Resting(s.level, s.price, s.size, cid, busy=s.busy or (hold > 0 and ts_ns - s.ts_ns < hold and s.level in {q.level for q in targets}))
+            for cid, s in self._slots.items()
+            if s.is_bid == is_bid
+        ]
+        if not resting and not targets:
+            return 0.0
+        steps = plan_side(
+            targets, resting, price_step(targets[0].price if targets else 1.0, self.spec.price_precision),
+            self.config.requote_tolerance_ticks, self.config.size_tolerance, self.config.use_modify,
+        )
+        inst = self._instrument
+        for step in steps:
+            if step.action is Action.PLACE:
+                order = self.order_factory.limit(
+                    instrument_id=self.instrument_id,
+                    order_side=OrderSide.BUY if is_bid else OrderSide.SELL,
+                    quantity=inst.make_qty(step.size),
+                    price=inst.make_price(step.price),
+                    time_in_force=TimeInForce.GTC,
+                    post_only=True,
+                    tags=[f"L{step.level + 1}"],
+                )
+                self._slots[order.client_order_id] = _Slot(is_bid, step.level, step.price, step.size, True, ts_ns)
+                self.actions["submit"] += 1
+                self.submit_order(order)
+            elif step.action is Action.MODIFY:
+                order = self.cache.order(step.ref)
+                if order is None or not order.is_open:
+                    continue
+                slot = self._slots[step.ref]
+                slot.busy = True
+                self.actions["modify"] += 1
+                self.modify_order(order, quantity=inst.make_qty(step.size), price=inst.make_price(step.price))
+            else:
+                self._cancel(step.ref)
+        touched = {step.ref for step in steps}
+        want = {q.level: q.price for q in targets}
+        gap = 0.0
+        for r in resting:
+            if r.busy:
+                return float("inf")  # its state is about to change: no skipping until it settles
+            if r.ref not in touched and r.level in want:
+                gap = max(gap, abs(want[r.level] - r.price))
+        return gap
+
+    # ------------------------------------------------------------------ order actions
+    def _cancel(self, cid: ClientOrderId) -> None:
+        slot = self._slots.get(cid)
+        order = self.cache.order(cid)
+        if slot is None or order is None or not order.is_open or order.is_pending_cancel:
+            return
+        slot.busy = True
+        self.actions["cancel"] += 1
+        self.cancel_order(order)
+
+    def _cancel_where(self, pred) -> None:
+        """Cancel every matching order; several at once go as one batch (one request on the wire)."""
+        orders = []
+        for cid, slot in self._slots.items():
+            if not pred(slot):
+                continue
+            order = self.cache.order(cid)
+            if order is None or not order.is_open or order.is_pending_cancel:
+                continue
+            slot.busy = True
+            orders.append(order)
+        if not orders:
+            return
+        self.actions["cancel"] += len(orders)
+        if len(orders) == 1:
+            self.cancel_order(orders[0])
+        else:
+            self.cancel_orders(orders)
+
+    def _hard_exit(self, fair: float) -> None:
+        """Reduce-only taker exit: the last resort, only reached when enabled."""
+        position = self._position()
+        if position == 0 or self._exit_order is not None:
+            return
+        order = self.order_factory.market(
+            instrument_id=self.instrument_id,
+            order_side=OrderSide.SELL if position > 0 else OrderSide.BUY,
+            quantity=self._instrument.make_qty(abs(position)),
+            reduce_only=True,
+            tags=["EXIT"],
+        )
+        self._exit_order = order.client_order_id
+        self.actions["submit"] += 1
+        self.log.warning(f"hard exit: reduce-only taker order for {abs(position)}")
+        self.submit_order(order)
+
+    def _position(self) -> float:
+        return float(self.portfolio.net_position(self.instrument_id))
+
+    def _blocked(self, ts_ns: int) -> bool:
+        for d in (self._pauses, self._halts):
+            if d:
+                for src, until in list(d.items()):
+                    if until <= ts_ns:
+                        del d[src]
+                if d:
+                    return True
+        return False
+
+    # ------------------------------------------------------------------ order events
+    def on_order_accepted(self, event) -> None:
+        self._dirty = True
+        slot = self._slots.get(event.client_order_id)
+        if slot is not None:
+            slot.busy = False
+            slot.ts_ns = event.ts_event
+
+    def on_order_updated(self, event) -> None:
+        self._dirty = True
+        slot = self._slots.get(event.client_order_id)
+        if slot is not None:
+            slot.price = float(event.price)
+            slot.size = float(event.quantity)
+            slot.busy = False
+            slot.ts_ns = event.ts_event
+
+    def on_order_modify_rejected(self, event) -> None:
+        self._release(event.client_order_id)
+
+    def on_order_cancel_rejected(self, event) -> None:
+        self._release(event.client_order_id)
+
+    def _release(self, cid: ClientOrderId) -> None:
+        self._dirty = True
+        slot = self._slots.get(cid)
+        if slot is None:
+            return
+        order = self.cache.order(cid)
+        if order is None or order.is_closed:
+            self._slots.pop(cid, None)
+        else:
+            slot.busy = False
+
+    def on_order_rejected(self, event) -> None:
+        self._dirty = True
+        if "post" in str(event.reason).lower():
+            self.post_only_rejects += 1
+        self._slots.pop(event.client_order_id, None)
+        if event.client_order_id == self._exit_order:
+            self._exit_order = None
+
+    def on_order_canceled(self, event) -> None:
+        self._dirty = True
+        self._slots.pop(event.client_order_id, None)
+
+    def on_order_expired(self, event) -> None:
+        self._dirty = True
+        self._slots.pop(event.client_order_id, None)
+
+    def on_order_filled(self, event) -> None:
+        self._dirty = True
+        cid = event.client_order_id
+        slot = self._slots.get(cid)
+        order = self.cache.order(cid)
+        if order is not None and order.is_closed:
+            self._slots.pop(cid, None)
+        if cid == self._exit_order and order is not None and order.is_closed:
+            self._exit_order = None
+        if self.config.record_journal:
+            book = self.cache.order_book(self.instrument_id)
+            mid = book.midpoint() if book is not None else None
+            self.fills.append((
+                event.ts_event,
+                "BUY" if event.order_side == OrderSide.BUY else "SELL",
+                slot.level + 1 if slot is not None else 0,  # 0 = not a ladder order (exit)
+                float(event.last_px),
+                float(event.last_qty),
+                float(event.commission),
+                event.liquidity_side.name == "MAKER",
+                float(mid) if mid is not None else float(event.last_px),
+            ))
+            self.inventory.append((event.ts_event, self._position()))
+
+    # ------------------------------------------------------------------ control messages
+    def _on_control(self, m: object) -> None:
+        self._dirty = True
+        now = self.clock.timestamp_ns()
+        if isinstance(m, msg.SpreadAdjust):
+            if m.vol_bps is not None:
+                self.vol_bps = m.vol_bps
+            previous = self._adjust.get(m.source)
+            self._adjust[m.source] = m
+            if previous is not None and (previous.spread_mult, previous.size_mult, previous.min_quote_lifetime_ms) == (
+                m.spread_mult, m.size_mult, m.min_quote_lifetime_ms,
+            ):
+                return  # nothing changed for the ladder (e.g. a periodic vol update)
+            self._spread_mult = 1.0
+            self._size_mult = 1.0
+            hold = 0
+            for a in self._adjust.values():
+                self._spread_mult *= a.spread_mult
+                self._size_mult *= a.size_mult
+                hold = max(hold, a.min_quote_lifetime_ms)
+            self._hold_ns = hold * 1_000_000
+        elif isinstance(m, msg.Pause):
+            self._pauses[m.source] = m.until_ns or _FOREVER
+            self._cancel_where(lambda s: True)
+        elif isinstance(m, msg.Resume):
+            self._pauses.pop(m.source, None)
+            self._halts.pop(m.source, None)
+            if not self._halts:
+                self._flatten = False
+        elif isinstance(m, msg.PullSide):
+            is_bid = m.side == "BUY"
+            self._pulled[is_bid] = max(self._pulled[is_bid], m.until_ns)
+            self._cancel_where(lambda s: s.is_bid == is_bid)
+        elif isinstance(m, msg.Halt):
+            self._halts[m.source] = m.until_ns or _FOREVER
+            self._flatten = self._flatten or m.flatten
+            self._cancel_where(lambda s: True)
+        elif isinstance(m, msg.ParamsUpdate):
+            self._apply_params(m)
+        else:
+            self.log.warning(f"ignored unknown control message {type(m).__name__}")
+            return
+        if self._instrument is not None and not self._blocked(now) and not isinstance(m, msg.Pause | msg.Halt):
+            book = self.cache.order_book(self.instrument_id)
+            if book is not None and book.ts_last:
+                self.update_quotes(now)
+
+    def _apply_params(self, m: msg.ParamsUpdate) -> None:
+        changes = {}
+        if m.base_spread_bps is not None and m.base_spread_bps >= 0:
+            changes["base_spread_bps"] = float(m.base_spread_bps)
+        if m.level_spacing_ticks is not None and m.level_spacing_ticks >= 1:
+            changes["level_spacing_ticks"] = int(m.level_spacing_ticks)
+        if m.order_size_usd is not None and m.order_size_usd >= 10.0:
+            changes["order_size_usd"] = float(m.order_size_usd)
+        if changes:
+            self.ladder = replace(self.ladder, **changes)
+        if m.max_inventory_usd is not None and m.max_inventory_usd > 0:
+            self.max_inventory_usd = float(m.max_inventory_usd)
+
+    def _on_guard_event(self, event: object) -> None:
+        if isinstance(event, msg.GuardEvent):
+            self.guard_events.append(event)
+
+    # ------------------------------------------------------------------ introspection
+    def is_quoting_blocked(self) -> bool:
+        return self._blocked(self.clock.timestamp_ns())
+
+    def resting_orders(self) -> list[tuple[str, int, float, float]]:
+        """(side, level, price, size) of every order the strategy holds, best levels first."""
+        return sorted(
+            ("BUY" if s.is_bid else "SELL", s.level + 1, s.price, s.size) for s in self._slots.values()
+        )
+
+    @property
+    def spread_mult(self) -> float:
+        return self._spread_mult
+
+    @property
+    def spread_adjustments(self) -> dict[str, float]:
+        """The spread multiplier each source currently asks for."""
+        return {src: a.spread_mult for src, a in self._adjust.items()}

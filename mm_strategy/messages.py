@@ -1,0 +1,91 @@
+"""Messages from the actors to the strategy over the Nautilus message bus.
+
+The actors publish on `control_topic(instrument_id)` (or `TOPIC_CONTROL_ALL` for every
+instrument); every guard firing is also published on `TOPIC_GUARD` as a `GuardEvent` with its
+reason, so reports and monitors can count them. Each control message carries a `source` so that
+pauses and spread adjustments from different guards do not overwrite each other.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from dataclasses import field
+
+TOPIC_CONTROL_ALL = "mm.control.all"
+TOPIC_GUARD = "mm.guard"
+
+
+def control_topic(instrument_id: str) -> str:
+    return f"mm.control.{instrument_id}"
+
+
+@dataclass(frozen=True, slots=True)
+class SpreadAdjust:
+    """Multiply spreads and sizes; `min_quote_lifetime_ms` > 0 holds quotes (no re-quote) that long."""
+
+    source: str
+    spread_mult: float = 1.0
+    size_mult: float = 1.0
+    min_quote_lifetime_ms: int = 0
+    reason: str = ""
+    vol_bps: float | None = None  # realized vol per sampling interval, for the A–S risk term
+
+
+@dataclass(frozen=True, slots=True)
+class Pause:
+    """Cancel all quotes and stop quoting until `until_ns` (0 = until a `Resume` from the same source)."""
+
+    source: str
+    reason: str
+    until_ns: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class Resume:
+    source: str
+    reason: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class PullSide:
+    """Cancel one side's quotes at once and keep it empty until `until_ns`."""
+
+    source: str
+    side: str  # "BUY" or "SELL"
+    until_ns: int
+    reason: str
+
+    def __post_init__(self) -> None:
+        if self.side not in ("BUY", "SELL"):
+            raise ValueError(f"PullSide.side must be BUY or SELL, got {self.side!r}")
+
+
+@dataclass(frozen=True, slots=True)
+class Halt:
+    """Kill switch: cancel all and stop quoting for the rest of the UTC day (`until_ns`, 0 = until resumed)."""
+
+    source: str
+    reason: str
+    until_ns: int = 0
+    flatten: bool = False  # also exit the position (reduce-only taker) if the strategy allows it
+
+
+@dataclass(frozen=True, slots=True)
+class ParamsUpdate:
+    """New base parameters (e.g. from the screener); None leaves a field as it is."""
+
+    source: str
+    base_spread_bps: float | None = None
+    level_spacing_ticks: int | None = None
+    max_inventory_usd: float | None = None
+    order_size_usd: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class GuardEvent:
+    source: str  # the component: "RiskGuard", "RegimeGovernor", "MarketMaker"
+    guard: str  # which guard: "micro_vol", "ofi", "drawdown", "calendar", ...
+    reason: str
+    ts_ns: int
+    instrument_id: str | None = None
+    details: dict = field(default_factory=dict)

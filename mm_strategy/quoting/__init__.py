@@ -1,0 +1,1 @@
+"""Quote math: fair price, ladder, inventory skew, re-quote planning (no engine)."""

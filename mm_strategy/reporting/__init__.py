@@ -1,0 +1,1 @@
+"""Backtest report: metrics from the strategy's journal (pure), charts and HTML."""

@@ -1,0 +1,234 @@
+"""`RiskGuard`: the fast-plane kill switches, a thin Nautilus Actor over `mm_strategy.signals`
+and `mm_strategy.risk`. It never sends orders: it tells the strategy through the message bus.
+
+- micro-volatility: the mid moved > X bps within Y ms → pause all quotes for a cool-down;
+- order-flow imbalance (CKS, from bbo quotes when the feed has them, else from the book's top)
+  and trade-flow imbalance: strongly
+  negative → pull bids at once, strongly positive → pull asks;
+- venue halt / market-data stall from the adapter → halt; venue resume → resume;
+- capital at risk across instruments and the daily drawdown cap → halt for the UTC day
+  (optionally flatten).
+Every firing is also published as a `GuardEvent` with its reason.
+"""
+
+from __future__ import annotations
+
+from nautilus_trader.common.actor import Actor
+from nautilus_trader.config import ActorConfig
+from nautilus_trader.model.data import OrderBookDeltas
+from nautilus_trader.model.data import QuoteTick
+from nautilus_trader.model.data import TradeTick
+from nautilus_trader.model.enums import AggressorSide
+from nautilus_trader.model.enums import BookType
+from nautilus_trader.model.enums import RecordFlag
+from nautilus_trader.model.identifiers import InstrumentId
+from nautilus_trader.model.objects import Price
+
+from adapters.hyperliquid import venue_events as ve
+from mm_strategy import messages as msg
+from mm_strategy.risk.capital import CapitalAtRisk
+from mm_strategy.risk.capital import CapitalLimits
+from mm_strategy.risk.drawdown import NS_PER_DAY
+from mm_strategy.risk.drawdown import DailyDrawdown
+from mm_strategy.signals.flow import MicroMoveDetector
+from mm_strategy.signals.flow import OrderFlowImbalance
+from mm_strategy.signals.flow import TradeFlowImbalance
+
+_F_LAST = int(RecordFlag.F_LAST)
+_MS = 1_000_000
+
+
+class RiskGuardConfig(ActorConfig, frozen=True):
+    instrument_ids: tuple[str, ...]
+    micro_move_bps: float = 8.0
+    micro_move_window_ms: int = 500
+    micro_cooldown_ms: int = 5_000
+    ofi_window_ms: int = 2_000
+    ofi_threshold: float = 0.8  # |normalized OFI| in [0, 1]
+    ofi_min_events: int = 10
+    tfi_window_ms: int = 2_000
+    tfi_threshold: float = 0.9
+    tfi_min_trades: int = 5
+    pull_ms: int = 2_000
+    daily_drawdown_cap: float = 0.05  # of the equity at the UTC day start
+    flatten_on_breach: bool = False
+    max_concurrent_assets: int = 5
+    max_total_inventory_usd: float = 5_000.0
+    check_interval_ms: int = 1_000
+    venue: str = "HYPERLIQUID"
+    settlement_currency: str = "USDC"
+
+
+class _InstrumentState:
+    __slots__ = ("micro", "micro_until", "mid", "ofi", "ofi_from_quotes", "pulled_until", "tfi")
+
+    def __init__(self, cfg: RiskGuardConfig) -> None:
+        self.micro = MicroMoveDetector(cfg.micro_move_window_ms * _MS, cfg.micro_move_bps)
+        self.ofi = OrderFlowImbalance(cfg.ofi_window_ms * _MS, cfg.ofi_min_events)
+        self.tfi = TradeFlowImbalance(cfg.tfi_window_ms * _MS, cfg.tfi_min_trades)
+        self.micro_until = 0
+        self.ofi_from_quotes = False  # set once bbo quotes arrive: then OFI follows them, not the book
+        self.pulled_until = {"BUY": 0, "SELL": 0}
+        self.mid = 0.0
+
+
+class RiskGuard(Actor):
+    def __init__(self, config: RiskGuardConfig) -> None:
+        super().__init__(config)
+        if not config.instrument_ids:
+            raise ValueError("RiskGuardConfig.instrument_ids must not be empty")
+        self.instrument_ids = [InstrumentId.from_str(i) for i in config.instrument_ids]
+        self._state = {iid: _InstrumentState(config) for iid in self.instrument_ids}
+        self.drawdown = DailyDrawdown(config.daily_drawdown_cap)
+        self.capital = CapitalAtRisk(CapitalLimits(config.max_concurrent_assets, config.max_total_inventory_usd))
+        self._halted_until = 0
+        self._next_check_ns = 0
+        self.firings: dict[str, int] = {}
+
+    def on_start(self) -> None:
+        for iid in self.instrument_ids:
+            self.subscribe_order_book_deltas(iid, book_type=BookType.L2_MBP)
+            self.subscribe_trade_ticks(iid)
+            self.subscribe_quote_ticks(iid)
+        self.msgbus.subscribe(ve.TOPIC_VENUE_HALT, self._on_venue_halt)
+        self.msgbus.subscribe(ve.TOPIC_VENUE_RESUME, self._on_venue_resume)
+        self.msgbus.subscribe(ve.TOPIC_MARKET_DATA_STALL, self._on_stall)
+
+    # ------------------------------------------------------------------ market data
+    def on_order_book_deltas(self, deltas: OrderBookDeltas) -> None:
+        if not deltas.flags & _F_LAST:
+            return
+        iid = deltas.instrument_id
+        st = self._state.get(iid)
+        book = self.cache.order_book(iid)
+        if st is None or book is None:
+            return
+        bid_px = book.best_bid_price()
+        ask_px = book.best_ask_price()
+        if bid_px is None or ask_px is None:
+            return
+        ts = deltas.ts_init
+        bid = float(bid_px)
+        ask = float(ask_px)
+        st.mid = (bid + ask) / 2.0
+        move = st.micro.update(ts, st.mid)
+        if move is not None and ts >= st.micro_until:
+            st.micro_until = ts + self.config.micro_cooldown_ms * _MS
+            reason = f"mid moved {move:+.1f} bps within {self.config.micro_move_window_ms} ms"
+            self._fire("micro_vol", reason, iid, ts)
+            self.msgbus.publish(msg.control_topic(str(iid)), msg.Pause("micro_vol", reason, st.micro_until))
+        if not st.ofi_from_quotes:
+            st.ofi.update(ts, bid, float(book.best_bid_size()), ask, float(book.best_ask_size()))
+            self._check_ofi(st, iid, ts)
+        if ts >= self._next_check_ns:
+            self._next_check_ns = ts + self.config.check_interval_ms * _MS
+            self.check_capital(ts)
+
+    def on_quote_tick(self, tick: QuoteTick) -> None:
+        # Hyperliquid's bbo channel updates every block the touch changes: finer than l2Book snapshots.
+        st = self._state.get(tick.instrument_id)
+        if st is None:
+            return
+        if not st.ofi_from_quotes:
+            # Switch sources cleanly: book-derived increments are coarser and must not mix in.
+            st.ofi_from_quotes = True
+            st.ofi = OrderFlowImbalance(self.config.ofi_window_ms * _MS, self.config.ofi_min_events)
+        ts = tick.ts_init
+        st.ofi.update(ts, float(tick.bid_price), float(tick.bid_size), float(tick.ask_price), float(tick.ask_size))
+        self._check_ofi(st, tick.instrument_id, ts)
+
+    def _check_ofi(self, st: _InstrumentState, iid: InstrumentId, ts: int) -> None:
+        ofi = st.ofi.value()
+        if ofi is not None and abs(ofi) >= self.config.ofi_threshold:
+            self._pull(st, iid, ts, "BUY" if ofi < 0 else "SELL", "ofi", f"order-flow imbalance {ofi:+.2f}")
+
+    def on_trade_tick(self, tick: TradeTick) -> None:
+        st = self._state.get(tick.instrument_id)
+        if st is None:
+            return
+        ts = tick.ts_init
+        st.tfi.update(ts, float(tick.size), tick.aggressor_side == AggressorSide.BUYER)
+        tfi = st.tfi.value()
+        if tfi is not None and abs(tfi) >= self.config.tfi_threshold:
+            self._pull(st, tick.instrument_id, ts, "BUY" if tfi < 0 else "SELL", "trade_flow", f"trade-flow imbalance {tfi:+.2f}")
+
+    def _pull(self, st: _InstrumentState, iid: InstrumentId, ts: int, side: str, guard: str, reason: str) -> None:
+        if ts < st.pulled_until[side]:
+            return  # already pulled: one firing per episode
+        until = ts + self.config.pull_ms * _MS
+        st.pulled_until[side] = until
+        self._fire(guard, f"{reason}: pull {side} quotes", iid, ts)
+        self.msgbus.publish(msg.control_topic(str(iid)), msg.PullSide(guard, side, until, reason))
+
+    # ------------------------------------------------------------------ capital and drawdown
+    def equity(self) -> float | None:
+        from nautilus_trader.model.currencies import Currency
+        from nautilus_trader.model.identifiers import Venue
+
+        account = self.portfolio.account(Venue(self.config.venue))
+        if account is None:
+            return None
+        ccy = Currency.from_str(self.config.settlement_currency)
+        balance = account.balance_total(ccy)
+        if balance is None:
+            return None
+        equity = float(balance)
+        # Mark open positions at our own mid: the portfolio's mark needs quotes or bars, which a
+        # book-only feed does not give.
+        for iid in self.instrument_ids:
+            mid = self._state[iid].mid
+            if mid <= 0:
+                continue
+            for pos in self.cache.positions_open(instrument_id=iid):
+                equity += float(pos.unrealized_pnl(Price(mid, pos.price_precision)))
+        return equity
+
+    def check_capital(self, ts: int) -> None:
+        """Daily drawdown and capital at risk; on a breach halt everything until the next UTC day."""
+        if ts < self._halted_until:
+            return
+        for iid in self.instrument_ids:
+            st = self._state[iid]
+            if st.mid > 0:
+                self.capital.set_inventory(str(iid), float(self.portfolio.net_position(iid)) * st.mid)
+        equity = self.equity()
+        reason = None
+        guard = ""
+        if equity is not None and self.drawdown.update(ts, equity):
+            guard = "drawdown"
+            reason = (f"daily loss {self.drawdown.pnl_today():,.2f} ≥ {self.config.daily_drawdown_cap:.1%} "
+                      f"of day-start equity {self.drawdown.day_start_equity:,.2f}")
+        elif (breach := self.capital.breach()) is not None:
+            guard = "capital"
+            reason = breach
+        if reason is None:
+            return
+        self._halted_until = (ts // NS_PER_DAY + 1) * NS_PER_DAY
+        self._fire(guard, reason, None, ts)
+        self.msgbus.publish(
+            msg.TOPIC_CONTROL_ALL,
+            msg.Halt(guard, reason, until_ns=self._halted_until, flatten=self.config.flatten_on_breach),
+        )
+
+    # ------------------------------------------------------------------ venue health
+    def _on_venue_halt(self, event: ve.VenueHalt) -> None:
+        self._fire("venue_halt", event.reason, None, event.ts_ns)
+        self.msgbus.publish(msg.TOPIC_CONTROL_ALL, msg.Halt("venue", event.reason))
+
+    def _on_stall(self, event: ve.MarketDataStall) -> None:
+        reason = f"no market data for {event.silent_ms} ms"
+        targets = [iid for iid in self.instrument_ids if event.coin is None or iid.symbol.value.split("-")[0] == event.coin]
+        self._fire("stall", reason, None if event.coin is None else str(targets[0]) if targets else None, event.ts_ns)
+        for iid in targets:
+            self.msgbus.publish(msg.control_topic(str(iid)), msg.Halt("stall", reason))
+
+    def _on_venue_resume(self, event: ve.VenueResume) -> None:
+        self._fire("venue_resume", event.reason, None, event.ts_ns)
+        self.msgbus.publish(msg.TOPIC_CONTROL_ALL, msg.Resume("venue", event.reason))
+        for iid in self.instrument_ids:
+            self.msgbus.publish(msg.control_topic(str(iid)), msg.Resume("stall", event.reason))
+
+    def _fire(self, guard: str, reason: str, iid: InstrumentId | str | None, ts: int) -> None:
+        self.firings[guard] = self.firings.get(guard, 0) + 1
+        self.log.warning(f"guard {guard}: {reason}")
+        self.msgbus.publish(msg.TOPIC_GUARD, msg.GuardEvent("RiskGuard", guard, reason, ts, str(iid) if iid else None))

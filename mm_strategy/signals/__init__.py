@@ -1,0 +1,1 @@
+"""Market signals computed from book and trade events (no engine)."""

@@ -1,0 +1,111 @@
+"""Backtest the market maker over the catalog and write the report.
+
+    python run_backtest.py                       # default config over the shipped data
+    python run_backtest.py --config configs/backtest.json --instruments ETH --start 2025-12-10T21:15 --end 2025-12-10T21:25
+
+With the default catalog path the shipped recordings are ingested first if the catalog lacks them.
+Prints a summary per run and writes reports/backtest.html, one PNG per run and backtest_summary.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from catalog import shipped_data
+
+ROOT = shipped_data.PROJECT_ROOT
+DEFAULT_CONFIG = ROOT / "configs" / "backtest.json"
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--config", default=str(DEFAULT_CONFIG), help="backtest config JSON (default: %(default)s)")
+    p.add_argument("--catalog", help="ParquetDataCatalog folder (default: the config's, data/catalog)")
+    p.add_argument("--instruments", help="comma-separated instrument ids or coins to run (default: every run in the config)")
+    p.add_argument("--start", help="ISO UTC time quoting starts (overrides the config's runs)")
+    p.add_argument("--end", help="ISO UTC time the run ends (overrides the config's runs)")
+    p.add_argument("--report-dir", help="where the report goes (default: the config's, reports/)")
+    p.add_argument("--fee-tier", type=int, help="Hyperliquid fee tier 0-6 (default: the config's)")
+    p.add_argument("--latency-ms", type=float, help="one-way order latency in ms (default: the config's, 100)")
+    p.add_argument("--log-level", default="ERROR", help="Nautilus log level (default: %(default)s)")
+    return p.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    import msgspec
+    from nautilus_trader.persistence.catalog import ParquetDataCatalog
+    from rich.console import Console
+
+    from mm_strategy.backtest_run import load_settings
+    from mm_strategy.backtest_run import parse_utc
+    from mm_strategy.backtest_run import run_session
+    from mm_strategy.reporting import report
+
+    console = Console()
+    try:
+        settings = load_settings(args.config)
+        overrides = {}
+        if args.catalog:
+            overrides["catalog"] = args.catalog
+        if args.report_dir:
+            overrides["report_dir"] = args.report_dir
+        if args.fee_tier is not None:
+            overrides["fee_tier"] = args.fee_tier
+        if args.latency_ms is not None:
+            overrides["latency_ms"] = args.latency_ms
+        settings = msgspec.structs.replace(settings, **overrides)
+        from adapters.hyperliquid.fees import perp_fees
+
+        perp_fees(settings.fee_tier)
+        start_ns = parse_utc(args.start)
+        end_ns = parse_utc(args.end)
+        if start_ns is not None and end_ns is not None and end_ns <= start_ns:
+            raise ValueError("--end must be after --start")
+        runs = settings.runs
+        if args.instruments:
+            wanted = {w.strip().upper() for w in args.instruments.split(",") if w.strip()}
+            runs = [r for r in runs if r.instrument.upper() in wanted or r.instrument.split("-")[0].upper() in wanted]
+            if not runs:
+                raise ValueError(f"no run in {args.config} matches --instruments {args.instruments}")
+    except ValueError as exc:
+        console.print(f"[red]error:[/red] {exc}")
+        return 2
+
+    catalog_dir = Path(settings.catalog)
+    if not catalog_dir.is_absolute():
+        catalog_dir = ROOT / catalog_dir
+    if args.catalog is None:
+        # The default catalog is built from the shipped recordings on first use.
+        from catalog.ingest import ensure_shipped_catalog
+
+        with console.status("building the catalog from the shipped data (first run only)"):
+            ensure_shipped_catalog(catalog_dir, fee_tier=settings.fee_tier)
+    elif not catalog_dir.is_dir():
+        console.print(f"[red]error:[/red] catalog not found: {catalog_dir}")
+        return 2
+    catalog = ParquetDataCatalog(str(catalog_dir))
+
+    reports = []
+    for spec in runs:
+        with console.status(f"backtesting {spec.name} ({spec.instrument})"):
+            try:
+                session = run_session(settings, spec, catalog, start_ns=start_ns, end_ns=end_ns, log_level=args.log_level)
+            except ValueError as exc:
+                console.print(f"[red]error in run {spec.name}:[/red] {exc}")
+                return 2
+        reports.append(report.build(session))
+        session.engine.dispose()
+    report.print_summary(reports, console)
+    report_dir = Path(settings.report_dir)
+    if not report_dir.is_absolute():
+        report_dir = ROOT / report_dir
+    written = report.write(reports, report_dir)
+    console.print(f"report: {written['html']}  ({', '.join(str(p.name) for k, p in written.items() if k != 'html')})")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
