@@ -1,0 +1,233 @@
+"""`python -m screener run`: screen the universe once (or `--every 1h`), print the ranked table,
+publish the snapshot over Redis and optionally write a TradingNode config.
+
+Exit codes: 0 done (or stopped by SIGINT/SIGTERM in daemon mode), 1 a run failed (bad or
+missing replies, Redis unreachable when publishing), 2 bad arguments.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import re
+import signal
+import sys
+import threading
+import time
+from pathlib import Path
+
+import redis
+from rich.console import Console
+
+from screener.filters import DeadCoinConfig
+from screener.info_client import HttpInfoClient
+from screener.info_client import InfoError
+from screener.info_client import InfoSource
+from screener.info_client import OfflineInfoClient
+from screener.node_config import NodeConfigOptions
+from screener.node_config import write_node_config
+from screener.params import ParamsConfig
+from screener.pipeline import ScreenConfig
+from screener.pipeline import screen
+from screener.publish import DEFAULT_CHANNEL
+from screener.publish import DEFAULT_KEY
+from screener.publish import ScreenerPublisher
+from screener.publish import redact_url
+from screener.report import print_report
+
+_log = logging.getLogger("screener")
+
+_INTERVAL_PART = re.compile(r"(\d+(?:\.\d+)?)([smhd])")
+_UNIT_S = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+MIN_INTERVAL_S = 1.0
+
+
+def parse_interval(text: str) -> float:
+    """'90s', '30m', '1h', '1h30m', '1d' → seconds (≥ 1 s)."""
+    spec = text.strip().lower()
+    if not spec or _INTERVAL_PART.sub("", spec) != "":
+        raise argparse.ArgumentTypeError(f"interval must look like 30s, 15m, 1h or 1h30m, got {text!r}")
+    seconds = sum(float(n) * _UNIT_S[u] for n, u in _INTERVAL_PART.findall(spec))
+    if seconds < MIN_INTERVAL_S:
+        raise argparse.ArgumentTypeError(f"interval must be at least {MIN_INTERVAL_S:.0f} s, got {text!r}")
+    return seconds
+
+
+def _non_negative_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+    if not value >= 0 or value == float("inf"):
+        raise argparse.ArgumentTypeError(f"expected a finite number >= 0, got {text!r}")
+    return value
+
+
+def _positive_float(text: str) -> float:
+    value = _non_negative_float(text)
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"expected a number > 0, got {text!r}")
+    return value
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected an integer, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected an integer >= 1, got {text!r}")
+    return value
+
+
+def _fee_tier(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"fee tier must be 0..6, got {text!r}") from None
+    if not 0 <= value <= 6:
+        raise argparse.ArgumentTypeError(f"fee tier must be 0..6, got {text!r}")
+    return value
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m screener", description=__doc__.split("\n")[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+    run = sub.add_parser("run", help="screen the universe once, or every INTERVAL with --every")
+    source = run.add_mutually_exclusive_group()
+    source.add_argument("--offline", type=Path, metavar="DIR", help="read saved /info replies from DIR")
+    source.add_argument(
+        "--base-url",
+        default="mainnet",
+        help="mainnet, testnet or an http(s) url (e.g. hlsim); default mainnet",
+    )
+    run.add_argument("--fee-tier", type=_fee_tier, default=0, help="perp fee tier 0..6 (default 0)")
+    run.add_argument("--max-assets", type=_positive_int, default=5, help="assets to select (default 5)")
+    run.add_argument(
+        "--min-volume", type=_non_negative_float, default=10e6, metavar="USD", help="24h notional"
+    )
+    run.add_argument("--min-open-interest", type=_non_negative_float, default=1e6, metavar="USD")
+    run.add_argument(
+        "--capital", type=_positive_float, default=10_000.0, metavar="USD", help="capital budget"
+    )
+    run.add_argument(
+        "--book-samples",
+        type=_positive_int,
+        default=1,
+        help="l2Book snapshots per coin, 5 s apart (median spread)",
+    )
+    run.add_argument("--redis-url", default="redis://127.0.0.1:6379/0")
+    run.add_argument("--channel", default=DEFAULT_CHANNEL)
+    run.add_argument("--key", default=DEFAULT_KEY)
+    run.add_argument("--no-publish", action="store_true", help="do not publish over Redis")
+    run.add_argument("--write-config", type=Path, metavar="PATH", help="write a TradingNode config JSON here")
+    run.add_argument(
+        "--network", choices=("mainnet", "testnet"), default="mainnet", help="for the written config"
+    )
+    run.add_argument("--account-address", help="main account address for the written config")
+    run.add_argument(
+        "--every", type=parse_interval, metavar="INTERVAL", help="daemon mode: run every INTERVAL"
+    )
+    return parser
+
+
+def _make_source(args: argparse.Namespace) -> InfoSource:
+    if args.offline is not None:
+        return OfflineInfoClient(args.offline)
+    return HttpInfoClient(args.base_url)
+
+
+def screen_config(args: argparse.Namespace) -> ScreenConfig:
+    return ScreenConfig(
+        fee_tier=args.fee_tier,
+        max_assets=args.max_assets,
+        dead=DeadCoinConfig(min_volume_usd=args.min_volume, min_open_interest_usd=args.min_open_interest),
+        params=ParamsConfig(capital_budget_usd=args.capital),
+        book_samples=args.book_samples,
+    )
+
+
+def run_once(args: argparse.Namespace, config: ScreenConfig, source: InfoSource, console: Console) -> int:
+    now_ms = int(time.time() * 1000)
+    try:
+        result = screen(source, config, now_ms)
+    except InfoError as exc:
+        console.print(f"[red]screen failed:[/] {exc}")
+        return 1
+    console.print(f"source: {source.describe()}")
+    print_report(result, console)
+    status = 0
+    if args.write_config is not None:
+        base_url = (
+            None if args.offline is not None or args.base_url in ("mainnet", "testnet") else args.base_url
+        )
+        options = NodeConfigOptions(
+            network=args.network,
+            base_url=base_url,
+            fee_tier=args.fee_tier,
+            account_address=args.account_address,
+            redis_url=args.redis_url,
+            screener_channel=args.channel,
+            screener_key=args.key,
+        )
+        path = write_node_config(args.write_config, result.snapshot, options)
+        console.print(f"wrote TradingNode config: {path} ({len(result.snapshot.assets)} market makers)")
+    if not args.no_publish:
+        try:
+            with ScreenerPublisher(args.redis_url, args.channel, args.key) as publisher:
+                receivers = publisher.publish(result.snapshot)
+            console.print(f"published on {args.channel} (stored under {args.key}); {receivers} subscriber(s)")
+        except redis.RedisError as exc:
+            console.print(f"[red]publish failed:[/] Redis at {redact_url(args.redis_url)}: {exc}")
+            status = 1
+    return status
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    console = Console(width=None if sys.stdout.isatty() else 200)
+    try:
+        if args.write_config is not None or args.account_address is not None:
+            # Check config options before the first (possibly slow) run.
+            NodeConfigOptions(
+                network=args.network, account_address=args.account_address, redis_url=args.redis_url
+            )
+        config = screen_config(args)
+        source = _make_source(args)
+    except (ValueError, InfoError) as exc:
+        console.print(f"[red]error:[/] {exc}")
+        return 2
+    if args.every is None:
+        return run_once(args, config, source, console)
+
+    stop = threading.Event()
+
+    def _on_signal(signum: int, _frame: object) -> None:
+        if stop.is_set():  # a second signal: do not wait for the current run to finish
+            raise KeyboardInterrupt
+        console.print(f"received {signal.Signals(signum).name}: stopping after the current run")
+        stop.set()
+
+    signal.signal(signal.SIGINT, _on_signal)
+    signal.signal(signal.SIGTERM, _on_signal)
+    console.print(f"daemon mode: a run every {args.every:g} s (SIGINT/SIGTERM to stop)")
+    try:
+        while not stop.is_set():
+            started = time.monotonic()
+            try:
+                status = run_once(args, config, source, console)
+                if status != 0:
+                    console.print("[yellow]run failed; next attempt at the next interval[/]")
+            except Exception:  # a daemon survives a bad run and tries again next time
+                _log.exception("screening run crashed")
+            stop.wait(max(0.0, args.every - (time.monotonic() - started)))
+    except KeyboardInterrupt:
+        console.print("screener interrupted during a run")
+        return 130
+    console.print("screener stopped")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,104 @@
+"""The ranked table a screening run prints (rich), with the reasons assets were dropped."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+import polars as pl
+from rich.console import Console
+from rich.table import Table
+
+from screener.filters import REASON
+from screener.filters import STAGE
+from screener.pipeline import ScreenResult
+
+
+def _fmt_usd(value: float | None) -> str:
+    if value is None:
+        return "-"
+    if value >= 1e9:
+        return f"${value / 1e9:.2f}B"
+    if value >= 1e6:
+        return f"${value / 1e6:.1f}M"
+    if value >= 1e3:
+        return f"${value / 1e3:.1f}k"
+    return f"${value:.0f}"
+
+
+def _fmt(value: float | None, digits: int = 2) -> str:
+    return "-" if value is None else f"{value:.{digits}f}"
+
+
+def summarize_notes(notes: list[str]) -> list[str]:
+    """Group per-coin notes ("BTC: no l2Book available") into one line per kind of note."""
+    grouped: dict[str, list[str]] = defaultdict(list)
+    other: list[str] = []
+    for note in notes:
+        coin, sep, text = note.partition(": ")
+        if sep and " " not in coin:
+            grouped[text].append(coin)
+        else:
+            other.append(note)
+    return [f"{text} for {len(coins)} coin(s): {', '.join(coins)}" for text, coins in grouped.items()] + other
+
+
+def print_report(result: ScreenResult, console: Console, show_dropped: int = 25) -> None:
+    table = result.table
+    kept = table.filter(pl.col(REASON).is_null())
+    dropped = table.filter(pl.col(REASON).is_not_null())
+    ranked = Table(
+        title=f"Maker-edge screen: {kept.height} selected of {table.height} perps "
+        f"(maker fee {result.fee_bps:.2f} bps per fill)",
+    )
+    for name in (
+        "#",
+        "asset",
+        "score",
+        "spread bps",
+        "ticks",
+        "bps/tick",
+        "vol 1h bps",
+        "24h vol",
+        "base spread",
+        "max inv",
+        "spacing",
+        "order",
+        "data",
+    ):
+        ranked.add_column(name, justify="left" if name in ("asset", "data") else "right")
+    for row in kept.iter_rows(named=True):
+        ranked.add_row(
+            str(row["rank"]),
+            row["asset"],
+            _fmt(row["score"], 3),
+            _fmt(row["spread_bps"]),
+            _fmt(row["spread_ticks"], 1),
+            _fmt(row["bps_per_tick"], 3),
+            _fmt(row["vol_1h_bps"], 1),
+            _fmt_usd(row["day_ntl_vlm"]),
+            _fmt(row["base_spread_bps"], 1),
+            _fmt_usd(row["max_inventory_usd"]),
+            str(row["level_spacing_ticks"]),
+            _fmt_usd(row["order_size_usd"]),
+            "; ".join(row["missing"]) or "complete",
+        )
+    console.print(ranked)
+
+    drops = Table(
+        title=f"Dropped ({dropped.height}; best {min(show_dropped, dropped.height)} by score shown)"
+    )
+    for name in ("asset", "score", "spread bps", "24h vol", "reason"):
+        drops.add_column(name, justify="left" if name in ("asset", "reason") else "right")
+    for row in dropped.head(show_dropped).iter_rows(named=True):
+        drops.add_row(
+            row["asset"],
+            _fmt(row["score"], 3),
+            _fmt(row["spread_bps"]),
+            _fmt_usd(row["day_ntl_vlm"]),
+            row[REASON],
+        )
+    console.print(drops)
+    counts = dropped.group_by(STAGE).len().sort("len", "drop_stage", descending=[True, False])
+    console.print("Dropped by: " + ", ".join(f"{stage} × {n}" for stage, n in counts.iter_rows()))
+    for line in summarize_notes(result.notes):
+        console.print(f"[yellow]missing:[/] {line}")

@@ -1,0 +1,145 @@
+"""`python -m screener run`, as a user runs it (subprocesses; never contacts Hyperliquid)."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import redis
+from nautilus_trader.config import TradingNodeConfig
+
+from screener.__main__ import main
+from screener.__main__ import parse_interval
+from screener.payload import decode
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _run(*args: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "screener", "run", *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+
+
+def test_interval_parsing() -> None:
+    assert parse_interval("1h") == 3600
+    assert parse_interval("90s") == 90
+    assert parse_interval("1h30m") == 5400
+    assert parse_interval("1D") == 86400
+    for bad in ("", "1", "h", "1x", "0s", "-1h", "1h 30m"):
+        with pytest.raises(argparse.ArgumentTypeError):
+            parse_interval(bad)
+
+
+def test_offline_run_prints_the_table_and_writes_a_loadable_config(info_dir: Path, tmp_path: Path) -> None:
+    out = tmp_path / "live.json"
+    proc = _run("--offline", str(info_dir), "--no-publish", "--write-config", str(out))
+    assert proc.returncode == 0, proc.stderr
+    assert "Maker-edge screen: 5 selected of 227 perps" in proc.stdout
+    assert "Dropped by: low volume × 170, delisted × 38" in proc.stdout
+    assert "no l2Book available for 18 coin(s)" in proc.stdout
+    config = TradingNodeConfig.parse(out.read_text())
+    assert len(config.strategies) == 5
+
+
+@pytest.mark.redis
+def test_offline_run_publishes_a_valid_snapshot_to_redis(info_dir: Path, redis_url: str, redis_names) -> None:
+    channel, key = redis_names
+    proc = _run(
+        "--offline",
+        str(info_dir),
+        "--redis-url",
+        redis_url,
+        "--channel",
+        channel,
+        "--key",
+        key,
+        "--max-assets",
+        "3",
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert f"published on {channel}" in proc.stdout
+    snapshot = decode(redis.Redis.from_url(redis_url).get(key))
+    assert len(snapshot.assets) == 3
+    assert abs(snapshot.ts - time.time() * 1000) < 60_000
+
+
+def _main(*args: str) -> int:
+    """In process (no interpreter start-up): argparse errors exit through SystemExit."""
+    try:
+        return main(["run", *args])
+    except SystemExit as exc:
+        return int(exc.code or 0)
+
+
+def test_unreachable_redis_fails_the_run_with_exit_1(info_dir: Path, capsys) -> None:
+    assert _main("--offline", str(info_dir), "--redis-url", "redis://127.0.0.1:1/0") == 1
+    assert "publish failed" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("--fee-tier", "9"),
+        ("--every", "0s"),
+        ("--max-assets", "0"),
+        ("--min-volume", "-5"),
+        ("--offline", "/nonexistent/folder"),
+        ("--base-url", "ftp://x"),
+        ("--account-address", "0xabc"),
+        ("--capital", "0"),
+        ("--capital", "1e12"),  # per-asset budget above the payload's bounds
+        ("--book-samples", "61"),
+    ],
+)
+def test_bad_arguments_exit_2(args: tuple[str, ...]) -> None:
+    assert _main(*args, "--no-publish") == 2
+
+
+@pytest.mark.slow
+def test_daemon_mode_runs_repeatedly_and_stops_cleanly_on_sigint(info_dir: Path) -> None:
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "screener",
+            "run",
+            "--offline",
+            str(info_dir),
+            "--no-publish",
+            "--every",
+            "1s",
+        ],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )
+    try:
+        runs = 0
+        deadline = time.monotonic() + 30
+        assert proc.stdout is not None
+        while runs < 2 and time.monotonic() < deadline:
+            line = proc.stdout.readline()
+            runs += "Maker-edge screen" in line
+        assert runs == 2
+        proc.send_signal(signal.SIGINT)
+        stdout, stderr = proc.communicate(timeout=10)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert proc.returncode == 0, stderr
+    assert "screener stopped" in stdout
+    assert "Traceback" not in stderr
