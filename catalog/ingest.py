@@ -482,9 +482,14 @@ def ingest_files(
                 if manifest.entry(sha) is not None:
                     if manifest.is_complete(sha) and not replace:
                         recorded = (manifest.entry(sha) or {}).get("summary", {})
-                        summary.files.append(
-                            FileSummary.from_manifest(str(reader.path), sha, "already ingested", recorded)
-                        )
+                        try:
+                            fs = FileSummary.from_manifest(str(reader.path), sha, "already ingested", recorded)
+                        except (AttributeError, KeyError, TypeError, ValueError) as exc:
+                            raise ValueError(
+                                f"{manifest.path}: the summary recorded for {reader.path.name} is damaged "
+                                f"({type(exc).__name__}: {exc}); ingest it again with --replace"
+                            ) from None
+                        summary.files.append(fs)
                         continue
                     _forget(catalog_dir, manifest, sha)
                 if reader.kind == "empty":

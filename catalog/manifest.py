@@ -29,6 +29,16 @@ def file_sha256(path: str | os.PathLike[str]) -> str:
     return digest.hexdigest()
 
 
+def _check_entry(path: Path, sha: str, entry: Any) -> None:
+    """An entry's outputs are deleted on --replace: they must be plain paths inside the catalog."""
+    outputs = entry.get("outputs", []) if isinstance(entry, dict) else None
+    if not isinstance(outputs, list):
+        raise ValueError(f"{path}: entry {sha[:12]} is not an ingest record")
+    for rel in outputs:
+        if not isinstance(rel, str) or Path(rel).is_absolute() or ".." in Path(rel).parts:
+            raise ValueError(f"{path}: entry {sha[:12]} lists an output outside the catalog: {rel!r}")
+
+
 class IngestManifest:
     """Source files ingested into one catalog folder, keyed by sha256 of their bytes."""
 
@@ -49,6 +59,8 @@ class IngestManifest:
                 or not isinstance(raw.get("files"), dict)
             ):
                 raise ValueError(f"{self.path}: not an ingest manifest of version {MANIFEST_VERSION}")
+            for sha, entry in raw["files"].items():
+                _check_entry(self.path, sha, entry)
             self.files = raw["files"]
 
     def entry(self, sha256: str) -> dict[str, Any] | None:

@@ -24,6 +24,7 @@ import os
 import re
 import zlib
 from collections import Counter
+from collections.abc import Callable
 from collections.abc import Iterator
 from dataclasses import dataclass
 from dataclasses import field
@@ -38,6 +39,10 @@ import msgspec
 from adapters.hyperliquid.schemas.market_data import ARCHIVE_LINE_DECODER
 from adapters.hyperliquid.schemas.market_data import MARKET_DATA_CHANNELS
 from adapters.hyperliquid.schemas.market_data import WS_MESSAGE_DECODER
+
+# The line parsers' callbacks: skip(line_no, reason, line) and the channels kept.
+_Skip = Callable[[int, str, bytes], None]
+_Channels = frozenset[str]
 
 GZIP_MAGIC = b"\x1f\x8b"
 LZ4_FRAME_MAGIC = b"\x04\x22\x4d\x18"
@@ -261,7 +266,7 @@ def iter_records(path: str | os.PathLike[str]) -> Iterator[RawRecord]:
 # -- line parsers (module functions: the hot loop) ---------------------------------------------------
 
 
-def _parse_ws_capture_line(line: bytes, line_no: int, skip, known) -> RawRecord | None:
+def _parse_ws_capture_line(line: bytes, line_no: int, skip: _Skip, known: _Channels) -> RawRecord | None:
     sp = line.find(b" ")
     if sp <= 0:
         skip(line_no, "no receive time", line)
@@ -274,12 +279,12 @@ def _parse_ws_capture_line(line: bytes, line_no: int, skip, known) -> RawRecord 
     return _decode_ws_message(line[sp + 1 :], line_no, skip, known, recv_ns, line)
 
 
-def _parse_ws_line(line: bytes, line_no: int, skip, known) -> RawRecord | None:
+def _parse_ws_line(line: bytes, line_no: int, skip: _Skip, known: _Channels) -> RawRecord | None:
     return _decode_ws_message(line, line_no, skip, known, None, line)
 
 
 def _decode_ws_message(
-    payload: bytes, line_no: int, skip, known, recv_ns: int | None, line: bytes
+    payload: bytes, line_no: int, skip: _Skip, known: _Channels, recv_ns: int | None, line: bytes
 ) -> RawRecord | None:
     try:
         msg = WS_MESSAGE_DECODER.decode(payload)
@@ -292,7 +297,7 @@ def _decode_ws_message(
     return RawRecord(line_no, recv_ns, msg.channel, msg.data)
 
 
-def _parse_archive_line(line: bytes, line_no: int, skip, known) -> RawRecord | None:
+def _parse_archive_line(line: bytes, line_no: int, skip: _Skip, known: _Channels) -> RawRecord | None:
     try:
         entry = ARCHIVE_LINE_DECODER.decode(line)
     except (msgspec.DecodeError, msgspec.ValidationError) as exc:

@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import contextlib
 import logging
+import math
 import signal
 import sys
 from pathlib import Path
@@ -19,8 +20,8 @@ from mm_strategy.queue_model import QUEUE_RULES
 EPILOG = """\
 fee tiers (--fee-tier, perps, 14-day volume):
 """ + "\n".join(
-    f"  {i}: volume > ${int(vol):,}  taker {float(t) * 100:.3f}%  maker {float(m) * 100:.3f}%"
-    for i, (vol, t, m) in enumerate(FEE_TIERS)
+    f"  {t.tier}: volume > ${t.min_14d_volume_usd:,}  taker {t.taker * 100:.3f}%  maker {t.maker * 100:.3f}%"
+    for t in FEE_TIERS
 ) + """
 
 speed (--speed): replay pace relative to the recorded receive times; 1 = real time,
@@ -52,8 +53,8 @@ def _wallet(text: str) -> tuple[str, float]:
         amount = float(usdc)
     except ValueError:
         raise argparse.ArgumentTypeError(f"USDC amount is not a number: {usdc!r}") from None
-    if amount < 0:
-        raise argparse.ArgumentTypeError("USDC amount must be >= 0")
+    if not (math.isfinite(amount) and amount >= 0):  # "nan" and "inf" parse as floats
+        raise argparse.ArgumentTypeError(f"USDC amount must be a finite number >= 0, got {usdc!r}")
     return address.lower(), amount
 
 

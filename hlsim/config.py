@@ -2,24 +2,25 @@
 
 from __future__ import annotations
 
+import math
+from decimal import Decimal
 from typing import Literal
 
 import msgspec
 
+from adapters.hyperliquid.fees import PERP_FEE_TIERS
+from adapters.hyperliquid.fees import FeeTier
+from hlsim.validation import is_valid_address
 from mm_strategy.queue_model import QUEUE_RULES
 
 Network = Literal["testnet", "mainnet"]
 
-# (14-day volume threshold USD, taker rate, maker rate) per tier; hyperliquid.md "Fees".
-FEE_TIERS: tuple[tuple[float, str, str], ...] = (
-    (0.0, "0.00045", "0.00015"),
-    (5e6, "0.0004", "0.00012"),
-    (25e6, "0.00035", "0.00008"),
-    (100e6, "0.0003", "0.00004"),
-    (500e6, "0.00028", "0"),
-    (2e9, "0.00026", "0"),
-    (7e9, "0.00024", "0"),
-)
+# The fee table is the adapter's (hyperliquid.md "Fees"): one copy for the node and the simulator.
+FEE_TIERS: tuple[FeeTier, ...] = PERP_FEE_TIERS
+
+
+def _rate_text(rate: Decimal) -> str:
+    return format(rate.normalize(), "f")  # as /info userFees prints it: "0.0004", "0"
 
 
 class HlSimConfig(msgspec.Struct, kw_only=True):
@@ -83,8 +84,18 @@ class HlSimConfig(msgspec.Struct, kw_only=True):
             raise ValueError(f"fee_tier must be in 0..{len(FEE_TIERS) - 1}, got {self.fee_tier}")
         if self.queue_rule not in QUEUE_RULES:
             raise ValueError(f"queue_rule must be one of {QUEUE_RULES}, got {self.queue_rule!r}")
+        for name in ("ws_idle_timeout_s", "funding_rate", "funding_interval_s", "replay_speed"):
+            if not math.isfinite(getattr(self, name)):
+                raise ValueError(f"{name} must be a finite number, got {getattr(self, name)!r}")
         if self.funding_interval_s <= 0:
             raise ValueError("funding_interval_s must be > 0")
+        if self.ws_idle_timeout_s <= 0:
+            raise ValueError("ws_idle_timeout_s must be > 0")
+        for address, usdc in self.wallets.items():
+            if not is_valid_address(address):
+                raise ValueError(f"wallets: {address!r} is not a 0x address")
+            if not (math.isfinite(usdc) and usdc >= 0):
+                raise ValueError(f"wallets: USDC for {address} must be a finite number >= 0, got {usdc!r}")
         if self.replay_speed < 0:
             raise ValueError("replay_speed must be >= 0 (0 = as fast as possible)")
         if self.max_open_orders < 1 or self.address_initial_budget < 0:
@@ -104,8 +115,8 @@ class HlSimConfig(msgspec.Struct, kw_only=True):
 
     @property
     def taker_rate(self) -> str:
-        return FEE_TIERS[self.fee_tier][1]
+        return _rate_text(FEE_TIERS[self.fee_tier].taker)
 
     @property
     def maker_rate(self) -> str:
-        return FEE_TIERS[self.fee_tier][2]
+        return _rate_text(FEE_TIERS[self.fee_tier].maker)

@@ -376,8 +376,10 @@ class SimExchange:
         except ValueError:
             return {"error": v.SIZE_ERROR + suffix}
         cloid = wire.c
-        if cloid is not None and not v.is_valid_cloid(cloid):
-            return {"error": "Invalid cloid." + suffix}
+        if cloid is not None:
+            if not v.is_valid_cloid(cloid):
+                return {"error": "Invalid cloid." + suffix}
+            cloid = cloid.lower()  # a cloid is 16 bytes: the case of its hex does not make another one
         szd = self.sz_decimals[coin]
         error = v.check_price(px, szd) or v.check_size(sz, szd)
         if error:
@@ -493,7 +495,7 @@ class SimExchange:
                 return err(error)
             statuses: list[Any] = []
             for c in action.cancels:
-                oid = self.cloids.get((user, c.cloid.lower())) or self.cloids.get((user, c.cloid))
+                oid = self.cloids.get((user, c.cloid.lower()))
                 done = oid is not None and self.cancel(user, c.asset, oid, now)
                 statuses.append("success" if done else {"error": v.CANCEL_GONE_ERROR})
             return ok({"type": "cancel", "data": {"statuses": statuses}})
@@ -530,7 +532,7 @@ class SimExchange:
 
     def _modify(self, user: str, oid_or_cloid: int | str, wire: OrderWire, now: int) -> dict[str, Any]:
         """Cancel-and-replace: the replacement gets a new oid and joins the back of the queue."""
-        oid = self.cloids.get((user, oid_or_cloid)) if isinstance(oid_or_cloid, str) else oid_or_cloid
+        oid = self.cloids.get((user, oid_or_cloid.lower())) if isinstance(oid_or_cloid, str) else oid_or_cloid
         order = self.user_orders[user].get(oid) if oid is not None else None
         if order is None:
             return {"error": v.MODIFY_GONE_ERROR}

@@ -166,7 +166,8 @@ def order_status(engine: SimExchange, req: dict[str, Any]) -> Any:
     user = _user(req)
     oid = req.get("oid")
     if isinstance(oid, str) and is_valid_cloid(oid):
-        found = engine.cloids.get((user, oid)) or engine.user_cloid_history.get((user, oid))
+        cloid = oid.lower()
+        found = engine.cloids.get((user, cloid)) or engine.user_cloid_history.get((user, cloid))
         oid = found
     elif isinstance(oid, bool) or not isinstance(oid, int):
         raise InfoError("invalid type for field `oid`: expected an integer or a cloid")

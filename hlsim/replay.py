@@ -97,10 +97,13 @@ class Replayer:
         self._flush_held(lambda h: True)
 
     def _flush_held(self, ready: Any) -> None:
-        due = [h for h in self._held if ready(h)]
+        due: list[tuple[int | None, int, str, Any]] = []
+        kept: list[tuple[int | None, int, str, Any]] = []
+        for h in self._held:  # one pass: runs for every record while depth is held
+            (due if ready(h) else kept).append(h)
         if not due:
             return
-        self._held = [h for h in self._held if not ready(h)]
+        self._held = kept
         for _, _, channel, data in sorted(due, key=lambda h: h[1]):
             self.apply(channel, data)
 
@@ -139,15 +142,17 @@ class Replayer:
     def _trades(self, trades: Iterable[Any]) -> int:
         engine = self.engine
         n = 0
-        for t in trades:
-            coin = t["coin"]
-            if coin not in engine.books or t["side"] not in ("A", "B"):
-                continue
-            px: Decimal = parse_decimal(t["px"])
-            sz: Decimal = parse_decimal(t["sz"])
-            engine.market_trade(coin, t["side"], px, sz, flush=False)
-            n += 1
-        engine.flush()
+        try:
+            for t in trades:
+                coin = t["coin"]
+                if coin not in engine.books or t["side"] not in ("A", "B"):
+                    continue
+                px: Decimal = parse_decimal(t["px"])
+                sz: Decimal = parse_decimal(t["sz"])
+                engine.market_trade(coin, t["side"], px, sz, flush=False)
+                n += 1
+        finally:
+            engine.flush()  # publish what was applied even when a later trade in the message is bad
         return n
 
     def records(self, path: Path) -> Iterator[tuple[int | None, str, Any]]:

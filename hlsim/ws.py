@@ -65,6 +65,11 @@ class Connection:
         return {key[1] for key in self.subs if key[0] in USER_CHANNELS}
 
 
+def _opt_int(value: Any) -> bool:
+    """None or a JSON integer (not a bool, not 5.0)."""
+    return value is None or (isinstance(value, int) and not isinstance(value, bool))
+
+
 def parse_subscription(sub: Any, coins: set[str]) -> SubKey | None:
     """The identity of a valid subscription, None if invalid."""
     if not isinstance(sub, dict):
@@ -72,14 +77,16 @@ def parse_subscription(sub: Any, coins: set[str]) -> SubKey | None:
     kind = sub.get("type")
     if kind in COIN_CHANNELS:
         coin = sub.get("coin")
-        if coin not in coins:
+        if not isinstance(coin, str) or coin not in coins:  # a list or dict here is not hashable
             return None
         if kind != "l2Book":
             return (kind, coin)
         n_sig = sub.get("nSigFigs")
         mantissa = sub.get("mantissa")
         fast = sub.get("fast", False)
-        if n_sig not in (None, 2, 3, 4, 5) or mantissa not in (None, 1, 2, 5) or not isinstance(fast, bool):
+        if not (_opt_int(n_sig) and _opt_int(mantissa) and isinstance(fast, bool)):
+            return None
+        if n_sig not in (None, 2, 3, 4, 5) or mantissa not in (None, 1, 2, 5):
             return None
         if mantissa is not None and n_sig != 5:
             return None

@@ -16,9 +16,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from adapters.hyperliquid.fees import perp_fee_tier
 from screener.payload import ScreenerSnapshot
 from screener.publish import DEFAULT_CHANNEL
 from screener.publish import DEFAULT_KEY
+from screener.publish import redact_url
 
 VENUE = "HYPERLIQUID"
 STRATEGY_PATH = "mm_strategy.market_maker:MarketMaker"
@@ -32,8 +34,8 @@ EXEC_CLIENT_CONFIG_PATH = "adapters.hyperliquid.config:HyperliquidExecClientConf
 DATA_FACTORY_PATH = "adapters.hyperliquid.factories:HyperliquidLiveDataClientFactory"
 EXEC_FACTORY_PATH = "adapters.hyperliquid.factories:HyperliquidLiveExecClientFactory"
 
-_TRADER_ID_RE = re.compile(r"^[A-Za-z0-9_]+-[A-Za-z0-9_]+$")
-_ADDRESS_RE = re.compile(r"^0x[0-9a-fA-F]{40}$")
+_TRADER_ID_RE = re.compile(r"[A-Za-z0-9_]+-[A-Za-z0-9_]+")
+_ADDRESS_RE = re.compile(r"0x[0-9a-fA-F]{40}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,16 +50,17 @@ class NodeConfigOptions:
     screener_key: str = DEFAULT_KEY
 
     def __post_init__(self) -> None:
-        if not _TRADER_ID_RE.match(self.trader_id):
+        if not _TRADER_ID_RE.fullmatch(self.trader_id):
             raise ValueError(f"trader_id must look like NAME-TAG, got {self.trader_id!r}")
         if self.network not in ("mainnet", "testnet"):
             raise ValueError(f"network must be mainnet or testnet, got {self.network!r}")
+        perp_fee_tier(self.fee_tier)  # ValueError naming the allowed tiers
         if self.base_url is not None and not self.base_url.startswith(("http://", "https://")):
             raise ValueError(f"base_url must be http(s)://..., got {self.base_url!r}")
-        if self.account_address is not None and not _ADDRESS_RE.match(self.account_address):
+        if self.account_address is not None and not _ADDRESS_RE.fullmatch(self.account_address):
             raise ValueError("account_address must be 0x + 40 hex digits")
         if not self.redis_url.startswith(("redis://", "rediss://", "unix://")):
-            raise ValueError(f"redis_url must be redis://..., got {self.redis_url!r}")
+            raise ValueError(f"redis_url must be redis://..., got {redact_url(self.redis_url)!r}")
 
 
 def instrument_id(asset: str) -> str:

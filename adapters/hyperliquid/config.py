@@ -16,7 +16,7 @@ from adapters.hyperliquid.constants import MAINNET_REST_URL
 from adapters.hyperliquid.constants import NETWORK_REST_URLS
 
 DEFAULT_AGENT_KEY_ENV = "HYPERLIQUID_AGENT_KEY"
-_ADDRESS_RE = re.compile(r"^0x[0-9a-fA-F]{40}$")
+_ADDRESS_RE = re.compile(r"0x[0-9a-fA-F]{40}")
 _COIN_RE = re.compile(r"^[A-Za-z0-9:_\-]{1,32}$")
 
 
@@ -157,7 +157,7 @@ class HyperliquidExecClientConfig(LiveExecClientConfig, frozen=True):
 
     def __post_init__(self) -> None:
         _validate_common(self)
-        if self.account_address is not None and not _ADDRESS_RE.match(self.account_address):
+        if self.account_address is not None and not _ADDRESS_RE.fullmatch(self.account_address):
             raise ValueError(f"account_address must be 0x + 40 hex digits, got {self.account_address!r}")
         if not self.agent_key_env:
             raise ValueError("agent_key_env must name an environment variable")

@@ -56,6 +56,8 @@ def test_invalid_data_configs_are_refused(kwargs: dict) -> None:
 def test_exec_config_refuses_a_malformed_account_and_a_too_short_dead_mans_switch() -> None:
     with pytest.raises(ValueError, match="account_address"):
         HyperliquidExecClientConfig(account_address="0x1234")
+    with pytest.raises(ValueError, match="account_address"):
+        HyperliquidExecClientConfig(account_address=ACCOUNT + "\n")
     with pytest.raises(ValueError, match="horizon"):
         HyperliquidExecClientConfig(account_address=ACCOUNT, schedule_cancel=True, schedule_cancel_horizon_secs=3)
 

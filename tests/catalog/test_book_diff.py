@@ -144,7 +144,7 @@ def test_receive_time_before_exchange_time_is_raised_to_exchange_time() -> None:
 def test_invalid_snapshot_raises_and_leaves_the_book_as_it_was() -> None:
     d = differ()
     d.apply(snap([("100.0", "1")], [("101.0", "1")]))
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="size"):
         d.apply(snap([("100.0", "0")], [("101.0", "1")], 2_000))  # UPDATE to a zero size is refused
     assert d.levels() == ({"100.0": "1"}, {"101.0": "1"})
     with pytest.raises(PrecisionError, match=r"size '1\.00001'"):

@@ -22,6 +22,7 @@ from catalog.ingest import IngestError
 from catalog.ingest import IngestSummary
 from catalog.ingest import ensure_shipped_catalog
 from catalog.ingest import ingest_files
+from catalog.manifest import file_sha256
 from catalog.readers import HyperliquidFileReader
 from catalog.readers import WrongFileKindError
 
@@ -205,6 +206,8 @@ def test_invalid_messages_are_skipped_with_line_numbers(tmp_path: Path) -> None:
         '1000000000001 {"channel":"l2Book","data":{"coin":"ETH","levels":[[],[]]}}',  # no time
         '1000000000002 {"channel":"trades","data":[{"coin":"ETH","side":"X","px":"1","sz":"1","time":1,"tid":1}]}',
         '1000000000003 {"channel":"bbo","data":{"coin":"ETH","time":1001,"bbo":[null,null]}}',
+        '1000000000004 {"channel":"l2Book","data":{"coin":"ETH","time":-1,'  # before 1970
+        '"levels":[[{"px":"100.0","sz":"1"}],[]]}}',
     ]
     path = tmp_path / "bad.ws"
     path.write_text("\n".join(lines) + "\n")
@@ -213,6 +216,7 @@ def test_invalid_messages_are_skipped_with_line_numbers(tmp_path: Path) -> None:
     assert [(s.line_no, s.reason.split(":")[0]) for s in f.first_skipped] == [
         (2, "invalid l2Book"),
         (3, "invalid trades"),
+        (5, "invalid l2Book"),
     ]
     eth = summary.instruments[ETH]
     assert eth.book.snapshots == 1 and eth.one_sided_bbo == 1 and eth.quotes == 0
@@ -297,3 +301,32 @@ def test_cli_accepts_an_archive_folder(tmp_path: Path, hl_data: Path) -> None:
     assert code == 0
     manifest = json.loads((tmp_path / "hyperliquid_ingest.json").read_text())
     assert [e["source"] for e in manifest["files"].values()] == [str(shipped_data.btc_archive_hour())]
+
+
+@pytest.mark.parametrize(
+    ("manifest", "match"),
+    [
+        ("{not json", "corrupt ingest manifest"),
+        ('{"version": 99, "files": {}}', "not an ingest manifest of version 1"),
+        ('{"version": 1, "files": {"ab": ["x"]}}', "not an ingest record"),
+        ('{"version": 1, "files": {"ab": {"outputs": ["../../elsewhere.parquet"]}}}', "outside the catalog"),
+        ('{"version": 1, "files": {"ab": {"outputs": ["/etc/passwd"]}}}', "outside the catalog"),
+    ],
+)
+def test_a_damaged_manifest_stops_the_ingest_before_anything_is_touched(
+    tmp_path: Path, manifest: str, match: str
+) -> None:
+    # --replace deletes a listed file's outputs: the manifest is checked before it is trusted.
+    (tmp_path / "hyperliquid_ingest.json").write_text(manifest)
+    with pytest.raises(ValueError, match=match):
+        ingest_files([shipped_data.btc_capture()], tmp_path, replace=True)
+    assert not list(tmp_path.rglob("*.parquet"))
+
+
+def test_a_damaged_recorded_summary_is_a_clear_error_naming_the_manifest(tmp_path: Path) -> None:
+    src = shipped_data.btc_capture()
+    entry = {"outputs": [], "summary": {"instruments": {"BTC-USD-PERP.HYPERLIQUID": "not a summary"}}}
+    manifest = {"version": 1, "files": {file_sha256(src): entry}}
+    (tmp_path / "hyperliquid_ingest.json").write_text(json.dumps(manifest))
+    with pytest.raises(ValueError, match=r"hyperliquid_ingest\.json: the summary recorded for .* is damaged"):
+        ingest_files([src], tmp_path)

@@ -29,12 +29,25 @@ def test_perp_instrument_follows_sz_decimals() -> None:
     assert btc.maker_fee == Decimal("0.00015") and btc.taker_fee == Decimal("0.00045")
 
 
-def test_fee_tier_sets_maker_and_taker_fees() -> None:
-    assert perp_fees(3) == (Decimal("0.00004"), Decimal("0.00030"))
+@pytest.mark.parametrize(
+    ("tier", "maker_pct", "taker_pct"),
+    # hyperliquid.md "Fees" (perps), in percent as the table prints them.
+    [(0, "0.015", "0.045"), (1, "0.012", "0.040"), (2, "0.008", "0.035"), (3, "0.004", "0.030"),
+     (4, "0", "0.028"), (5, "0", "0.026"), (6, "0", "0.024")],
+)
+def test_fee_table_matches_the_documented_perp_tiers(tier: int, maker_pct: str, taker_pct: str) -> None:
+    assert perp_fees(tier) == (Decimal(maker_pct) / 100, Decimal(taker_pct) / 100)
+
+
+@pytest.mark.parametrize("tier", [-1, 7, True, 1.0, "0"])
+def test_unknown_fee_tier_is_a_clear_error(tier: object) -> None:
+    with pytest.raises(ValueError, match=r"fee tier must be an integer 0\.\.6"):
+        perp_fees(tier)  # type: ignore[arg-type]
+
+
+def test_fee_tier_sets_the_instruments_maker_and_taker_fees() -> None:
     eth = perp_instrument("ETH", 4, fee_tier=4)
     assert eth.maker_fee == 0 and eth.taker_fee == Decimal("0.00028")
-    with pytest.raises(ValueError, match="fee tier"):
-        perp_fees(7)
 
 
 def test_instruments_from_meta_use_its_sz_decimals_and_leverage(hl_data: Path) -> None:

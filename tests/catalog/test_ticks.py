@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from nautilus_trader.model.enums import AggressorSide
 
 from adapters.hyperliquid.instruments import instrument_id_for
@@ -48,3 +49,25 @@ def test_ts_init_is_the_receive_time_but_never_before_the_event() -> None:
     assert ts_init_for(100, 150) == 150
     assert ts_init_for(100, 50) == 100
     assert ts_init_for(100, None) == 100
+
+
+@pytest.mark.parametrize(
+    ("kind", "text", "match"),
+    [
+        ("price", "1e3", "exponent"),  # decimals_of cannot count an exponent's decimals
+        ("size", "1E-9", "exponent"),
+        ("price", "-3000.5", "not a positive price"),
+        ("price", "0", "not a positive price"),
+        ("price", "nan", "not a positive price"),
+        ("size", "-1", "bad size"),
+        ("price", "abc", "bad price"),
+        ("price", "3000.123", "more decimals"),
+    ],
+)
+def test_malformed_exchange_numbers_raise_naming_the_instrument_and_the_text(
+    kind: str, text: str, match: str
+) -> None:
+    converter = ValueConverter(2, 4, "ETH-USD-PERP.HYPERLIQUID")
+    with pytest.raises(ValueError, match=match) as info:
+        getattr(converter, kind)(text)
+    assert "ETH-USD-PERP.HYPERLIQUID" in str(info.value) and repr(text) in str(info.value)

@@ -9,10 +9,12 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
 import requests
 
 from hlsim.__main__ import build_parser
 from hlsim.__main__ import config_from_args
+from hlsim.config import HlSimConfig
 
 ADDRESS = "0x" + "ab" * 20
 
@@ -61,3 +63,30 @@ def test_cli_options_map_onto_the_config() -> None:
 def test_cli_help_documents_fee_tiers_speed_and_faults() -> None:
     text = build_parser().format_help()
     assert "fee tier" in text and "--speed" in text and "faults" in text and "stall_all" in text
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "match"),
+    [
+        ("network", "devnet", "network"),
+        ("coins", {}, "coins"),
+        ("coins", {"ETH": 7}, "szDecimals"),
+        ("fee_tier", 7, "fee_tier"),
+        ("queue_rule", "fifo", "queue_rule"),
+        ("replay_speed", float("nan"), "replay_speed"),
+        ("ws_idle_timeout_s", 0.0, "ws_idle_timeout_s"),
+        ("wallets", {"0x12": 5.0}, "not a 0x address"),
+        ("wallets", {ADDRESS: float("inf")}, "finite"),
+        ("port", 70_000, "port"),
+    ],
+)
+def test_bad_config_values_are_refused_naming_the_field(field: str, value: object, match: str) -> None:
+    with pytest.raises(ValueError, match=match):
+        HlSimConfig(**{field: value})  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("wallet", [f"{ADDRESS}=nan", f"{ADDRESS}=inf", f"{ADDRESS}=-1", "0xnothex=5", ADDRESS])
+def test_bad_wallet_argument_exits_2(wallet: str) -> None:
+    with pytest.raises(SystemExit) as info:
+        build_parser().parse_args(["--wallet", wallet])
+    assert info.value.code == 2

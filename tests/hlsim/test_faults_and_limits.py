@@ -10,7 +10,9 @@ import pytest
 import requests
 from websockets.exceptions import ConnectionClosed
 
+from adapters.hyperliquid.http import rate_limit as client
 from adapters.hyperliquid.signing import L1Signer
+from hlsim import limits as exchange
 from hlsim.testing import HlSimConfig
 from hlsim.testing import HlSimThread
 from hlsim.testing import run_hlsim_in_thread
@@ -184,3 +186,12 @@ def test_info_unknown_type_is_422(sim: HlSimThread) -> None:
     reply = _info(sim.rest_url, {"type": "whatever"})
     assert reply.status_code == 422 and "unknown variant" in reply.text
     assert json.loads(_info(sim.rest_url, {"type": "openOrders", "user": "0x" + "00" * 20}).text) == []
+
+
+def test_hlsim_request_weights_match_the_weights_the_adapter_budgets_with() -> None:
+    # The exchange side (hlsim) and the client side (adapter) each encode hyperliquid.md's weights.
+    for kind in ("l2Book", "allMids", "clearinghouseState", "orderStatus", "meta", "metaAndAssetCtxs",
+                 "openOrders", "userFills", "candleSnapshot", "userRateLimit"):
+        assert exchange.info_weight(kind) == client.info_weight(kind), kind
+    assert [exchange.exchange_weight(n) for n in range(0, 130)] == [client.exchange_weight(n) for n in range(0, 130)]
+    assert exchange.exchange_weight(39) == 1 and exchange.exchange_weight(40) == 2

@@ -4,8 +4,14 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from hypothesis import given
+from hypothesis import settings
+from hypothesis import strategies as st
+
+from adapters.hyperliquid.instruments import is_valid_hl_price
 from adapters.hyperliquid.signing import L1Signer
 from hlsim.testing import HlSimThread
+from hlsim.validation import check_price
 from hlsim.validation import is_valid_address
 from hlsim.validation import is_valid_cloid
 
@@ -169,3 +175,26 @@ def test_addresses_and_cloids_must_be_0x_and_exact_hex_digits() -> None:
         assert not is_valid_address(bad), bad
     for bad in ("0x+" + "0" * 31, "0x" + "0_" * 16, "0X" + "0" * 32, "0x" + "g" * 32, "0x" + "0" * 33):
         assert not is_valid_cloid(bad), bad
+
+
+@settings(max_examples=300, deadline=None, database=None)
+@given(
+    px=st.decimals(min_value=Decimal("0.0000001"), max_value=Decimal("2000000"), places=8),
+    sz_decimals=st.integers(min_value=0, max_value=5),
+)
+def test_hlsim_tick_rule_agrees_with_the_adapters_price_rule(px: Decimal, sz_decimals: int) -> None:
+    # Two independent implementations of hyperliquid.md's price rule: the exchange side and the client side.
+    assert (check_price(px, sz_decimals) is None) == is_valid_hl_price(px, sz_decimals)
+
+
+def test_cloid_hex_case_does_not_make_another_order(eth_book: HlSimThread) -> None:
+    signer = _funded(eth_book)
+    upper = "0x" + "AB" * 16
+    [status] = _place(eth_book, alo(0, True, "2999.5", "0.1", cloid=upper))
+    assert status["resting"]["cloid"] == upper.lower()
+    [dup] = _place(eth_book, alo(0, True, "2999.0", "0.1", cloid=upper.lower()))
+    assert dup == {"error": "Duplicate cloid. asset=0"}
+    cancel = {"type": "cancelByCloid", "cancels": [{"asset": 0, "cloid": upper.lower()}]}
+    reply = post_action(eth_book.rest_url, signer, cancel)
+    assert reply["response"]["data"]["statuses"] == ["success"]
+    assert eth_book.open_orders(signer.address) == []

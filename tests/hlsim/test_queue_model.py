@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import pytest
 
 from mm_strategy.queue_model import QUEUE_RULES
@@ -67,3 +69,22 @@ def test_probability_functions_favour_behind_when_far_back() -> None:
 def test_unknown_rule_name_is_refused() -> None:
     with pytest.raises(ValueError, match="unknown queue rule"):
         make_queue_rule("magic")
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    # front 3, back 1, n 2 (hftbacktest's queue.rs definitions, p = share of a decrease that was behind us)
+    [
+        ("power", 1 / (1 + 9)),  # b^n / (b^n + f^n)
+        ("power2", 1 / 16),  # b^n / (b + f)^n
+        ("power3", 1 - (3 / 4) ** 2),  # 1 - (f / (f + b))^n
+        ("log", math.log(2) / (math.log(2) + math.log(4))),  # ln(1+b) / (ln(1+b) + ln(1+f))
+        ("log2", math.log(2) / math.log(5)),  # ln(1+b) / ln(1+b+f)
+    ],
+)
+def test_each_probability_rule_moves_the_front_by_its_formula(name: str, expected: float) -> None:
+    rule = make_queue_rule(name, n=2.0)
+    pos = new_position(3.0)
+    rule.on_depth(pos, prev_qty=4.0, new_qty=3.5)  # 0.5 left the level, no trade
+    # est = front - (1 - p) * chg + min(back - p * chg, 0)
+    assert pos.front == pytest.approx(3.0 - (1 - expected) * 0.5)

@@ -11,6 +11,7 @@ import pytest
 
 from catalog.readers import iter_records
 from hlsim.config import HlSimConfig
+from hlsim.engine import NullListener
 from hlsim.engine import SimExchange
 from hlsim.replay import Replayer
 from hlsim.wire import OrderWire
@@ -119,3 +120,22 @@ def test_held_depth_is_applied_once_the_hold_window_passes() -> None:
     assert replayer.engine.books["ETH"].best("B") is None
     replayer.feed(1_200_000_000, "bbo", _bbo(1200, ("3000.5", "5"), ("3001.0", "2")))
     assert replayer.engine.books["ETH"].best("B") == Decimal("3000.0")
+
+
+class _Published(NullListener):
+    """What the engine hands to its subscribers (the WS hub in the server)."""
+
+    def __init__(self) -> None:
+        self.trades_seen: list[dict] = []
+
+    def trades(self, coin: str, trades: list[dict]) -> None:
+        self.trades_seen.extend(trades)
+
+
+def test_a_bad_trade_in_a_message_still_publishes_the_good_ones_before_it() -> None:
+    listener = _Published()
+    replayer = Replayer(SimExchange(HlSimConfig(coins={"ETH": 4}), listener))
+    good = {"coin": "ETH", "side": "A", "px": "3000.0", "sz": "0.5", "time": 1, "tid": 1}
+    replayer.apply("trades", [good, {**good, "px": "not a number", "tid": 2}])
+    assert replayer.stats.skipped == 1
+    assert [(t["px"], t["sz"]) for t in listener.trades_seen] == [("3000.0", "0.5")]

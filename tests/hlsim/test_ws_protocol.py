@@ -83,6 +83,16 @@ def test_invalid_and_duplicate_subscriptions_get_error_texts(sim: HlSimThread) -
         assert _subscribe(ws, {"type": "trades", "coin": "ETH"}) == {
             "channel": "error", "data": 'Already subscribed: {"type":"trades","coin":"ETH"}'
         }
+        # Wrong JSON types get the same error and keep the connection open.
+        for bad in (
+            {"type": "trades", "coin": ["ETH"]},
+            {"type": "l2Book", "coin": "ETH", "nSigFigs": True},
+            {"type": "l2Book", "coin": "ETH", "nSigFigs": 5.0},
+            {"type": ["l2Book"], "coin": "ETH"},
+        ):
+            assert _subscribe(ws, bad) == {"channel": "error", "data": "Invalid subscription: " + json.dumps(bad, separators=(",", ":"))}
+        _send(ws, {"method": "ping"})
+        assert _next(ws) == {"channel": "pong"}
 
 
 def test_unsubscribe_is_acked_and_stops_pushes(sim: HlSimThread) -> None:

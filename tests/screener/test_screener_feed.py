@@ -152,7 +152,7 @@ def test_stop_returns_promptly_and_leaves_no_thread(redis_url, redis_names) -> N
 
 
 def test_malformed_redis_url_is_refused_at_construction() -> None:
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="redis://"):
         ScreenerFeed("http://127.0.0.1:6379")
 
 

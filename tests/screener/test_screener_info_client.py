@@ -104,7 +104,7 @@ def test_base_url_presets_and_validation() -> None:
     assert resolve_base_url("testnet") == "https://api.hyperliquid-testnet.xyz"
     assert resolve_base_url("http://127.0.0.1:8080/") == "http://127.0.0.1:8080"
     for bad in ("ftp://x", "api.hyperliquid.xyz", "http://"):
-        with pytest.raises(ValueError):
+        with pytest.raises(ValueError, match="base url must be"):
             resolve_base_url(bad)
 
 

@@ -61,15 +61,21 @@ def test_every_component_config_class_accepts_its_generated_section(make_snap) -
 
 
 def test_node_config_options_are_validated() -> None:
-    for bad in (
-        {"trader_id": "nodash"},
-        {"network": "devnet"},
-        {"base_url": "ws://x"},
-        {"account_address": "0x123"},
-        {"redis_url": "http://x"},
+    for bad, match in (
+        ({"trader_id": "nodash"}, "trader_id"),
+        ({"trader_id": "MM-001\n"}, "trader_id"),
+        ({"network": "devnet"}, "network"),
+        ({"base_url": "ws://x"}, "base_url"),
+        ({"account_address": "0x123"}, "account_address"),
+        ({"account_address": "0x" + "ab" * 20 + "\n"}, "account_address"),
+        ({"fee_tier": 7}, "fee tier"),
+        ({"redis_url": "http://x"}, "redis_url"),
     ):
-        with pytest.raises(ValueError):
+        with pytest.raises(ValueError, match=match):
             NodeConfigOptions(**bad)
+    with pytest.raises(ValueError, match="redis_url") as info:
+        NodeConfigOptions(redis_url="redi://:s3cret@127.0.0.1:6379")
+    assert "s3cret" not in str(info.value)
 
 
 def test_the_shipped_example_config_parses() -> None:

@@ -40,7 +40,7 @@ def test_maker_fee_comes_from_the_adapter_fee_table() -> None:
     assert maker_fee_bps(0) == pytest.approx(1.5)
     assert maker_fee_bps(3) == pytest.approx(0.4)
     assert maker_fee_bps(6) == 0.0
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="fee tier"):
         maker_fee_bps(7)
 
 

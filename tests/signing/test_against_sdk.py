@@ -108,6 +108,9 @@ def test_tampering_changes_the_recovered_address(
     assert recover_l1_signer(_tamper(action), sig, nonce, **kw) != address
     assert recover_l1_signer(action, sig, nonce + 1, **kw) != address
     assert recover_l1_signer(action, sig, nonce, is_mainnet=not is_mainnet, vault_address=vault) != address
+    other_vault = "0x" + "11" * 20 if vault is None else None
+    assert recover_l1_signer(action, sig, nonce, is_mainnet=is_mainnet, vault_address=other_vault) != address
+    assert recover_l1_signer(action, sig, nonce, expires_after=nonce, **kw) != address
     flipped_v = {**sig, "v": 55 - sig["v"]}
     assert recover_l1_signer(action, flipped_v, nonce, **kw) != address
     # msgpack of the original and a reordered action differ, so key order is part of what is signed

@@ -70,8 +70,13 @@ def _checked(kind: type, text: str, precision: int, what: str, label: str, cache
             f"{label}: {what} {text!r} has more decimals than the instrument's {what} precision "
             f"{precision} (szDecimals wrong? pass the exchange's meta reply)"
         )
+    if "e" in text or "E" in text:  # decimals_of cannot see the exponent: "1e-9" would round to 0
+        raise ValueError(f"{label}: bad {what} {text!r}: exponent notation")
     try:
-        value = kind(float(text), precision)
+        number = float(text)
+        if not number > 0.0 and kind is Price:  # market-data prices are positive (NaN too is refused)
+            raise ValueError("not a positive price")
+        value = kind(number, precision)
     except ValueError as exc:
         raise ValueError(f"{label}: bad {what} {text!r}: {exc}") from None
     if len(cache) >= _CACHE_LIMIT:

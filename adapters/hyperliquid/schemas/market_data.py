@@ -7,9 +7,14 @@ re-serialized third-party captures.
 
 from __future__ import annotations
 
+from typing import Annotated
 from typing import Literal
 
 import msgspec
+
+# Exchange time in ms; bounded so ms → ns fits Nautilus's uint64 timestamps (a bad value is a
+# ValidationError naming the field, not an OverflowError deep in Nautilus).
+TimeMs = Annotated[int, msgspec.Meta(ge=0, lt=2**64 // 1_000_000)]
 
 
 class L2Level(msgspec.Struct, frozen=True):
@@ -24,7 +29,7 @@ class L2BookData(msgspec.Struct, frozen=True):
     """`l2Book` data: a full snapshot, bids best first (descending), asks ascending."""
 
     coin: str
-    time: int  # ms
+    time: TimeMs
     levels: tuple[list[L2Level], list[L2Level]]
 
 
@@ -32,7 +37,7 @@ class BboData(msgspec.Struct, frozen=True):
     """`bbo` data: best bid and ask, either may be null when that side is empty."""
 
     coin: str
-    time: int  # ms
+    time: TimeMs
     bbo: tuple[L2Level | None, L2Level | None]
 
 
@@ -43,7 +48,7 @@ class WsTrade(msgspec.Struct, frozen=True):
     side: Literal["A", "B"]
     px: str
     sz: str
-    time: int  # ms
+    time: TimeMs
     tid: int
     hash: str | None = None
     users: list[str] | None = None
