@@ -26,11 +26,12 @@ from mm_strategy import messages as msg
 from mm_strategy.quoting.ladder import FairPrice
 from mm_strategy.quoting.ladder import InstrumentSpec
 from mm_strategy.quoting.ladder import LadderParams
+from mm_strategy.quoting.ladder import PriceGrid
 from mm_strategy.quoting.ladder import Quote
 from mm_strategy.quoting.ladder import build_side
 from mm_strategy.quoting.ladder import fair_price
 from mm_strategy.quoting.ladder import min_edge_bps
-from mm_strategy.quoting.ladder import price_step
+from mm_strategy.quoting.ladder import price_grid
 from mm_strategy.quoting.requote import Action
 from mm_strategy.quoting.requote import Resting
 from mm_strategy.quoting.requote import plan_side
@@ -45,7 +46,7 @@ _FOREVER = 2**63 - 1
 _F_LAST = int(RecordFlag.F_LAST)
 
 
-class MarketMakerConfig(StrategyConfig, frozen=True):
+class MarketMakerConfig(StrategyConfig, frozen=True, kw_only=True):
     """Quoting parameters. `base_spread_bps` is the full L1 bid-to-ask spread around the
     reservation price; level i sits `i * level_spacing_ticks` price steps further out with
     `size_multipliers[i]` times the L1 notional `order_size_usd`."""
@@ -75,6 +76,11 @@ class MarketMakerConfig(StrategyConfig, frozen=True):
     # No quoting (and no journal) before this time: lets a backtest replay the book from the data
     # start so it is whole when quoting begins, and lets the actors warm up.
     quote_from_ns: int = 0
+    # Nautilus formats every order event / command into a log line *before* the log level is
+    # applied (~5-10 µs each, several per book event). The strategy counts its own actions and
+    # journals its fills, so these are off by default; set True to have Nautilus log them.
+    log_events: bool = False
+    log_commands: bool = False
 
 
 @dataclass(slots=True)
@@ -113,6 +119,12 @@ class MarketMaker(Strategy):
         self._fair_kind = FairPrice(config.fair_price)
         self._instrument = None
         self.spec: InstrumentSpec | None = None
+        self._grid: PriceGrid | None = None
+        # (ladder, the same with no spread) for the soft exit, rebuilt when `ladder` is replaced.
+        self._exit_ladder: tuple[LadderParams, LadderParams] | None = None
+        self._tags = [f"L{i + 1}" for i in range(len(config.size_multipliers))]
+        self._quote_from_ns = config.quote_from_ns
+        self._tolerance_ticks = config.requote_tolerance_ticks
         self._slots: dict[ClientOrderId, _Slot] = {}
         # Steering from the actors, keyed by source so guards do not overwrite each other.
         self._adjust: dict[str, msg.SpreadAdjust] = {}
@@ -156,6 +168,7 @@ class MarketMaker(Strategy):
             maker_fee=float(inst.maker_fee),
             min_notional=max(min_notional, 10.0),
         )
+        self._grid = price_grid(inst.price_precision)
         need = min_edge_bps(self.spec, self.ladder)
         if self.config.enforce_fee_edge and self.ladder.base_spread_bps / 2 < need:
             self.log.warning(
@@ -180,6 +193,8 @@ class MarketMaker(Strategy):
 
     def update_quotes(self, ts_ns: int) -> None:
         """Recompute the ladder and send only the actions needed to get there."""
+        if ts_ns < self._quote_from_ns:
+            return  # still replaying the book before the start: nothing to decide yet
         spec = self.spec
         if spec is None:
             return
@@ -194,30 +209,30 @@ class MarketMaker(Strategy):
         ask = float(ask_px)
         if ask <= bid:
             return  # crossed/locked book mid-update: wait for a consistent one
-        if ts_ns < self.config.quote_from_ns:
-            return
         fair = fair_price(bid, float(book.best_bid_size()), ask, float(book.best_ask_size()), self._fair_kind)
         if self.config.record_journal and ts_ns - self._last_journal_ns >= self._journal_ns:
             self._last_journal_ns = ts_ns
             mid = (bid + ask) / 2.0
             self.mids.append((ts_ns, mid, (ask - bid) / mid * 1e4))
             self.inventory.append((ts_ns, self._position()))
-        if self._blocked(ts_ns):
+        if (self._pauses or self._halts) and self._blocked(ts_ns):
             self._cancel_where(lambda s: True)
             if self._flatten and self.skew.hard_exit_enabled:
                 self._hard_exit(fair)
             return
 
         position = self._position()
+        pulled = self._pulled
         # Skip the ladder math when its outcome cannot change: same position and pulls, no order or
         # control event since, no hold in force, and fair and touch moved by less than the re-quote
         # tolerance minus the one step rounding can add — every target would stay within tolerance.
-        key = (position, self._pulled[True] > ts_ns, self._pulled[False] > ts_ns)
+        key = (position, pulled[True] > ts_ns, pulled[False] > ts_ns)
         last = self._last_plan
+        step = self._grid.step(fair)
         if last is not None and key == self._last_key and not self._dirty and not self._hold_ns:
             # `_plan_slack`: how far targets may still move before a kept order leaves tolerance.
             move = max(abs(fair - last[0]), abs(bid - last[1]), abs(ask - last[2]))
-            if move + price_step(fair, spec.price_precision) <= self._plan_slack:
+            if move + step <= self._plan_slack:
                 return
         self._last_key = key
         self._last_plan = (fair, bid, ask)
@@ -230,7 +245,7 @@ class MarketMaker(Strategy):
             return
 
         bids, asks = self._targets(ts_ns, fair, bid, ask, position, q)
-        tolerance = self.config.requote_tolerance_ticks * price_step(fair, spec.price_precision)
+        tolerance = self._tolerance_ticks * step
         self._plan_slack = tolerance - max(self._apply(True, bids, ts_ns), self._apply(False, asks, ts_ns))
 
     def _targets(
@@ -238,56 +253,66 @@ class MarketMaker(Strategy):
     ) -> tuple[list[Quote], list[Quote]]:
         spec = self.spec
         ladder = self.ladder
-        enforce = self.config.enforce_fee_edge
+        pulled = self._pulled
+        pull_bids = pulled[True] > ts_ns
+        pull_asks = pulled[False] > ts_ns
         max_qty = self.max_inventory_usd / fair
         bids: list[Quote] = []
         asks: list[Quote] = []
         if self.exit_mode is ExitMode.SOFT:
             # Exit as a maker: drop the adding side, start the reducing side at (or inside) the touch.
-            is_bid, anchor = soft_exit_anchor(q, bid, ask, price_step(fair, spec.price_precision))
-            exit_ladder = replace(ladder, base_spread_bps=0.0)
+            is_bid, anchor = soft_exit_anchor(q, bid, ask, self._grid.step(fair))
+            cached = self._exit_ladder
+            if cached is None or cached[0] is not ladder:
+                cached = self._exit_ladder = (ladder, replace(ladder, base_spread_bps=0.0))
             side = build_side(
                 is_bid=is_bid, anchor=anchor, fair=fair, best_bid=bid, best_ask=ask, spec=spec,
-                params=exit_ladder, capacity=abs(position), enforce_edge=False,
+                params=cached[1], capacity=abs(position), enforce_edge=False,
             )
             if is_bid:
                 bids = side
             else:
                 asks = side
         else:
+            enforce = self.config.enforce_fee_edge
             r = reservation_price(fair, q, self.skew, self.vol_bps)
             bid_f, ask_f = side_size_factors(q)
-            bids = build_side(
-                is_bid=True, anchor=r, fair=fair, best_bid=bid, best_ask=ask, spec=spec, params=ladder,
-                spread_mult=self._spread_mult, size_mult=self._size_mult * bid_f,
-                capacity=max(0.0, max_qty - position), enforce_edge=enforce,
-            )
-            asks = build_side(
-                is_bid=False, anchor=r, fair=fair, best_bid=bid, best_ask=ask, spec=spec, params=ladder,
-                spread_mult=self._spread_mult, size_mult=self._size_mult * ask_f,
-                capacity=max(0.0, max_qty + position), enforce_edge=enforce,
-            )
-        if self._pulled[True] > ts_ns:
+            # A pulled side is not quoted: no need to build it.
+            if not pull_bids:
+                bids = build_side(
+                    is_bid=True, anchor=r, fair=fair, best_bid=bid, best_ask=ask, spec=spec, params=ladder,
+                    spread_mult=self._spread_mult, size_mult=self._size_mult * bid_f,
+                    capacity=max(0.0, max_qty - position), enforce_edge=enforce,
+                )
+            if not pull_asks:
+                asks = build_side(
+                    is_bid=False, anchor=r, fair=fair, best_bid=bid, best_ask=ask, spec=spec, params=ladder,
+                    spread_mult=self._spread_mult, size_mult=self._size_mult * ask_f,
+                    capacity=max(0.0, max_qty + position), enforce_edge=enforce,
+                )
+        if pull_bids:
             bids = []
-        if self._pulled[False] > ts_ns:
+        if pull_asks:
             asks = []
         return bids, asks
 
     def _apply(self, is_bid: bool, targets: list[Quote], ts_ns: int) -> float:
         """Send the side's steps; returns the largest price gap left between a kept order and its target."""
         hold = self._hold_ns
+        held_levels = {q.level for q in targets} if hold > 0 else ()
         resting = [
-            Resting(s.level, s.price, s.size, cid, busy=s.busy or (hold > 0 and ts_ns - s.ts_ns < hold and s.level in {q.level for q in targets}))
+            Resting(s.level, s.price, s.size, cid, s.busy or (hold > 0 and ts_ns - s.ts_ns < hold and s.level in held_levels))
             for cid, s in self._slots.items()
             if s.is_bid == is_bid
         ]
         if not resting and not targets:
             return 0.0
         steps = plan_side(
-            targets, resting, price_step(targets[0].price if targets else 1.0, self.spec.price_precision),
-            self.config.requote_tolerance_ticks, self.config.size_tolerance, self.config.use_modify,
+            targets, resting, self._grid.step(targets[0].price if targets else 1.0),
+            self._tolerance_ticks, self.config.size_tolerance, self.config.use_modify,
         )
         inst = self._instrument
+        new_orders = []
         for step in steps:
             if step.action is Action.PLACE:
                 order = self.order_factory.limit(
@@ -297,11 +322,10 @@ class MarketMaker(Strategy):
                     price=inst.make_price(step.price),
                     time_in_force=TimeInForce.GTC,
                     post_only=True,
-                    tags=[f"L{step.level + 1}"],
+                    tags=[self._tag(step.level)],
                 )
                 self._slots[order.client_order_id] = _Slot(is_bid, step.level, step.price, step.size, True, ts_ns)
-                self.actions["submit"] += 1
-                self.submit_order(order)
+                new_orders.append(order)
             elif step.action is Action.MODIFY:
                 order = self.cache.order(step.ref)
                 if order is None or not order.is_open:
@@ -312,15 +336,28 @@ class MarketMaker(Strategy):
                 self.modify_order(order, quantity=inst.make_qty(step.size), price=inst.make_price(step.price))
             else:
                 self._cancel(step.ref)
+        if new_orders:
+            # Placements of one side go together: one command (one `order` action on the wire, which
+            # the adapter sends as a batch) instead of one per order.
+            self.actions["submit"] += len(new_orders)
+            if len(new_orders) == 1:
+                self.submit_order(new_orders[0])
+            else:
+                self.submit_order_list(self.order_factory.create_list(new_orders))
+        for r in resting:
+            if r.busy:
+                return float("inf")  # its state is about to change: no skipping until it settles
         touched = {step.ref for step in steps}
         want = {q.level: q.price for q in targets}
         gap = 0.0
         for r in resting:
-            if r.busy:
-                return float("inf")  # its state is about to change: no skipping until it settles
             if r.ref not in touched and r.level in want:
                 gap = max(gap, abs(want[r.level] - r.price))
         return gap
+
+    def _tag(self, level: int) -> str:
+        tags = self._tags
+        return tags[level] if level < len(tags) else f"L{level + 1}"
 
     # ------------------------------------------------------------------ order actions
     def _cancel(self, cid: ClientOrderId) -> None:
@@ -457,6 +494,10 @@ class MarketMaker(Strategy):
 
     # ------------------------------------------------------------------ control messages
     def _on_control(self, m: object) -> None:
+        # Any control message re-arms a full re-plan on the next book event, even a periodic vol
+        # update with unchanged multipliers: the skip in `update_quotes` is exact only for price
+        # moves within tolerance, not for a level flipping across the fee-edge threshold, so
+        # skipping more would change which actions are sent (see the performance notes).
         self._dirty = True
         now = self.clock.timestamp_ns()
         if isinstance(m, msg.SpreadAdjust):
@@ -468,6 +509,7 @@ class MarketMaker(Strategy):
                 m.spread_mult, m.size_mult, m.min_quote_lifetime_ms,
             ):
                 return  # nothing changed for the ladder (e.g. a periodic vol update)
+        if isinstance(m, msg.SpreadAdjust):
             self._spread_mult = 1.0
             self._size_mult = 1.0
             hold = 0

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from nautilus_trader.common.actor import Actor
 from nautilus_trader.config import ActorConfig
+from nautilus_trader.model.currencies import Currency
 from nautilus_trader.model.data import OrderBookDeltas
 from nautilus_trader.model.data import QuoteTick
 from nautilus_trader.model.data import TradeTick
@@ -22,6 +23,7 @@ from nautilus_trader.model.enums import AggressorSide
 from nautilus_trader.model.enums import BookType
 from nautilus_trader.model.enums import RecordFlag
 from nautilus_trader.model.identifiers import InstrumentId
+from nautilus_trader.model.identifiers import Venue
 from nautilus_trader.model.objects import Price
 
 from adapters.hyperliquid import venue_events as ve
@@ -84,6 +86,11 @@ class RiskGuard(Actor):
         self._halted_until = 0
         self._next_check_ns = 0
         self.firings: dict[str, int] = {}
+        # Read on every tick: plain attributes instead of config lookups.
+        self._ofi_threshold = config.ofi_threshold
+        self._tfi_threshold = config.tfi_threshold
+        self._venue = Venue(config.venue)
+        self._settlement = Currency.from_str(config.settlement_currency)
 
     def on_start(self) -> None:
         for iid in self.instrument_ids:
@@ -139,7 +146,7 @@ class RiskGuard(Actor):
 
     def _check_ofi(self, st: _InstrumentState, iid: InstrumentId, ts: int) -> None:
         ofi = st.ofi.value()
-        if ofi is not None and abs(ofi) >= self.config.ofi_threshold:
+        if ofi is not None and abs(ofi) >= self._ofi_threshold:
             self._pull(st, iid, ts, "BUY" if ofi < 0 else "SELL", "ofi", f"order-flow imbalance {ofi:+.2f}")
 
     def on_trade_tick(self, tick: TradeTick) -> None:
@@ -149,7 +156,7 @@ class RiskGuard(Actor):
         ts = tick.ts_init
         st.tfi.update(ts, float(tick.size), tick.aggressor_side == AggressorSide.BUYER)
         tfi = st.tfi.value()
-        if tfi is not None and abs(tfi) >= self.config.tfi_threshold:
+        if tfi is not None and abs(tfi) >= self._tfi_threshold:
             self._pull(st, tick.instrument_id, ts, "BUY" if tfi < 0 else "SELL", "trade_flow", f"trade-flow imbalance {tfi:+.2f}")
 
     def _pull(self, st: _InstrumentState, iid: InstrumentId, ts: int, side: str, guard: str, reason: str) -> None:
@@ -162,14 +169,10 @@ class RiskGuard(Actor):
 
     # ------------------------------------------------------------------ capital and drawdown
     def equity(self) -> float | None:
-        from nautilus_trader.model.currencies import Currency
-        from nautilus_trader.model.identifiers import Venue
-
-        account = self.portfolio.account(Venue(self.config.venue))
+        account = self.portfolio.account(self._venue)
         if account is None:
             return None
-        ccy = Currency.from_str(self.config.settlement_currency)
-        balance = account.balance_total(ccy)
+        balance = account.balance_total(self._settlement)
         if balance is None:
             return None
         equity = float(balance)

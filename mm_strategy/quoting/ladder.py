@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from enum import Enum
+from typing import NamedTuple
 
 MAX_SIG_FIGS = 5
 _EPS = 1e-9
@@ -39,16 +40,71 @@ def price_step(price: float, price_precision: int) -> float:
     return max(tick, min(sig_step, 1.0))
 
 
+class PriceGrid:
+    """`price_step` / `round_bid` / `round_ask` for one price precision, fast on the hot path.
+
+    The step only changes between decades (the 5-sig-fig rule), so the grid remembers the decade
+    of the last price and answers from it; a price outside it (or within 1e-12 of its edges, where
+    float `log10` could round either way) goes through `price_step`, the definition. Results are
+    identical to `price_step` and the rounding formulas. The band is one tuple, swapped whole, so
+    a grid shared between threads never pairs one decade's bounds with another's step.
+    """
+
+    __slots__ = ("_band", "precision")
+
+    def __init__(self, price_precision: int) -> None:
+        self.precision = price_precision
+        self._band = (1.0, 0.0, 0.0)  # (low, high, step); empty until the first price
+
+    @property
+    def band(self) -> tuple[float, float, float]:
+        """(low, high, step): prices in [low, high) have this step."""
+        return self._band
+
+    def step(self, price: float) -> float:
+        lo, hi, step = self._band
+        if lo <= price < hi:
+            return step
+        step = price_step(price, self.precision)
+        if price > 0:
+            decade = 10.0 ** math.floor(math.log10(price))
+            self._band = (decade * (1.0 + 1e-12), decade * 10.0 * (1.0 - 1e-12), step)
+        return step
+
+    def bid(self, price: float) -> float:
+        """Largest valid price ≤ `price`."""
+        lo, hi, step = self._band
+        if not lo <= price < hi:
+            step = self.step(price)
+        return round(math.floor(price / step + _EPS) * step, self.precision)
+
+    def ask(self, price: float) -> float:
+        """Smallest valid price ≥ `price`."""
+        lo, hi, step = self._band
+        if not lo <= price < hi:
+            step = self.step(price)
+        return round(math.ceil(price / step - _EPS) * step, self.precision)
+
+
+_GRIDS: dict[int, PriceGrid] = {}
+
+
+def price_grid(price_precision: int) -> PriceGrid:
+    """The shared `PriceGrid` of a precision (single-threaded use: the strategy's event loop)."""
+    grid = _GRIDS.get(price_precision)
+    if grid is None:
+        grid = _GRIDS[price_precision] = PriceGrid(price_precision)
+    return grid
+
+
 def round_bid(price: float, price_precision: int) -> float:
     """Largest valid price ≤ `price`."""
-    step = price_step(price, price_precision)
-    return round(math.floor(price / step + _EPS) * step, price_precision)
+    return price_grid(price_precision).bid(price)
 
 
 def round_ask(price: float, price_precision: int) -> float:
     """Smallest valid price ≥ `price`."""
-    step = price_step(price, price_precision)
-    return round(math.ceil(price / step - _EPS) * step, price_precision)
+    return price_grid(price_precision).ask(price)
 
 
 def is_valid_price(price: float, price_precision: int) -> bool:
@@ -104,8 +160,8 @@ class LadderParams:
         return len(self.size_multipliers)
 
 
-@dataclass(frozen=True, slots=True)
-class Quote:
+class Quote(NamedTuple):
+    # Immutable like a frozen dataclass, but cheaper to build (several per book event).
     level: int  # 0-based ladder level
     price: float
     size: float
@@ -137,47 +193,61 @@ def build_side(
     `fair` cannot pay `min_edge_bps` are dropped when `enforce_edge`, and on the side that adds
     inventory `capacity` (base units) caps the total size.
     """
+    grid = price_grid(spec.price_precision)
     pp = spec.price_precision
     sp = spec.size_precision
-    step = price_step(anchor, pp)  # spacing counts valid price steps at the anchor
+    step = grid.step(anchor)  # spacing counts valid price steps at the anchor
     half = anchor * params.base_spread_bps * spread_mult / 2e4
     edge = min_edge_bps(spec, params) / 1e4 * fair - _EPS * fair
     spacing = params.level_spacing_ticks * step * max(spread_mult, 1.0)
     lot = 10.0**-sp
     min_notional = spec.min_notional - 1e-9
+    size_usd = params.order_size_usd
+    floor = math.floor
+    ceil = math.ceil
     # The most aggressive passive price: one step off the opposite touch (post-only).
-    limit = round_bid(best_ask - price_step(best_ask, pp), pp) if is_bid else round_ask(best_bid + price_step(best_bid, pp), pp)
+    limit = grid.bid(best_ask - grid.step(best_ask)) if is_bid else grid.ask(best_bid + grid.step(best_bid))
+    # The grid's current decade, read once: the rounding below is `grid.bid` / `grid.ask` inlined
+    # (the same arithmetic); a price outside the decade asks the grid.
+    lo, hi, band_step = grid.band
     out: list[Quote] = []
     used = 0.0
     last_px = 0.0
     for level, mult in enumerate(params.size_multipliers):
         offset = half + level * spacing
         if is_bid:
-            px = round_bid(anchor - offset, pp)
+            x = anchor - offset
+            st = band_step if lo <= x < hi else grid.step(x)
+            px = round(floor(x / st + _EPS) * st, pp)
             if px > limit:
                 px = limit
             if out and px >= last_px:
-                px = round_bid(last_px - price_step(last_px, pp), pp)
+                px = grid.bid(last_px - grid.step(last_px))
             if enforce_edge and fair - px < edge:
                 continue
         else:
-            px = round_ask(anchor + offset, pp)
+            x = anchor + offset
+            st = band_step if lo <= x < hi else grid.step(x)
+            px = round(ceil(x / st - _EPS) * st, pp)
             if px < limit:
                 px = limit
             if out and px <= last_px:
-                px = round_ask(last_px + price_step(last_px, pp), pp)
+                px = grid.ask(last_px + grid.step(last_px))
             if enforce_edge and px - fair < edge:
                 continue
         if px <= 0:
             break
-        notional = params.order_size_usd * mult * size_mult
+        notional = size_usd * mult * size_mult
         if notional < min_notional:
             continue  # shrunk below the venue minimum: dropping it never adds risk
-        size = math.floor(notional / px / lot + _EPS)
-        min_lots = math.ceil(spec.min_notional / px / lot - _EPS)
-        size = max(size, min_lots)
+        size = floor(notional / px / lot + _EPS)
+        min_lots = ceil(spec.min_notional / px / lot - _EPS)
+        if min_lots > size:
+            size = min_lots
         if capacity is not None:
-            size = min(size, math.floor((capacity - used) / lot + _EPS))
+            cap_lots = floor((capacity - used) / lot + _EPS)
+            if cap_lots < size:
+                size = cap_lots
         size = round(size * lot, sp)
         if size <= 0 or size * px < min_notional:
             continue

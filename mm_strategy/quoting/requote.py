@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from enum import Enum
+from typing import NamedTuple
 
 from mm_strategy.quoting.ladder import Quote
 
@@ -14,9 +14,9 @@ class Action(Enum):
     CANCEL = "cancel"
 
 
-@dataclass(frozen=True, slots=True)
-class Resting:
-    """One of our orders as the planner sees it; `ref` is opaque (a client order id)."""
+class Resting(NamedTuple):
+    """One of our orders as the planner sees it; `ref` is opaque (a client order id).
+    (Immutable tuples: several are built per book event.)"""
 
     level: int
     price: float
@@ -25,8 +25,7 @@ class Resting:
     busy: bool = False  # a command is in flight: leave it alone until it settles
 
 
-@dataclass(frozen=True, slots=True)
-class Step:
+class Step(NamedTuple):
     action: Action
     level: int
     price: float = 0.0

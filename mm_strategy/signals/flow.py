@@ -26,6 +26,8 @@ def ofi_event(
 class _Window:
     """Sum of (ts, value) pairs over the last `window_ns`."""
 
+    __slots__ = ("_items", "total", "total_abs", "window_ns")
+
     def __init__(self, window_ns: int) -> None:
         if window_ns <= 0:
             raise ValueError("window_ns must be > 0")
@@ -35,10 +37,13 @@ class _Window:
         self.total_abs = 0.0
 
     def add(self, ts_ns: int, value: float) -> None:
-        self._items.append((ts_ns, value, abs(value)))
+        a = abs(value)
+        items = self._items
+        items.append((ts_ns, value, a))
         self.total += value
-        self.total_abs += abs(value)
-        self.expire(ts_ns)
+        self.total_abs += a
+        if items[0][0] <= ts_ns - self.window_ns:  # the new item itself never expires (window > 0)
+            self.expire(ts_ns)
 
     def expire(self, ts_ns: int) -> None:
         cutoff = ts_ns - self.window_ns
@@ -60,6 +65,8 @@ class OrderFlowImbalance:
     Strongly negative: size leaving the bid / arriving at the ask — the price is about to drop.
     """
 
+    __slots__ = ("_prev", "_w", "min_events")
+
     def __init__(self, window_ns: int, min_events: int = 3) -> None:
         self._w = _Window(window_ns)
         self.min_events = min_events
@@ -67,16 +74,18 @@ class OrderFlowImbalance:
 
     def update(self, ts_ns: int, bid: float, bid_size: float, ask: float, ask_size: float) -> None:
         cur = (bid, bid_size, ask, ask_size)
-        if self._prev is not None and cur != self._prev:
-            self._w.add(ts_ns, ofi_event(*self._prev, *cur))
+        prev = self._prev
+        if prev is not None and cur != prev:
+            self._w.add(ts_ns, ofi_event(prev[0], prev[1], prev[2], prev[3], bid, bid_size, ask, ask_size))
         else:
             self._w.expire(ts_ns)
         self._prev = cur
 
     def value(self) -> float | None:
-        if len(self._w) < self.min_events or self._w.total_abs <= 0:
+        w = self._w
+        if len(w._items) < self.min_events or w.total_abs <= 0:
             return None
-        return self._w.total / self._w.total_abs
+        return w.total / w.total_abs
 
     @property
     def raw(self) -> float:
@@ -85,6 +94,8 @@ class OrderFlowImbalance:
 
 class TradeFlowImbalance:
     """(buy-aggressor volume − sell-aggressor volume) / total over a window, in [-1, 1]."""
+
+    __slots__ = ("_w", "min_trades")
 
     def __init__(self, window_ns: int, min_trades: int = 3) -> None:
         self._w = _Window(window_ns)
