@@ -1,4 +1,5 @@
-"""CLI: `python -m catalog ingest PATH... --catalog DIR [--meta META_JSON] [--fee-tier N]`.
+"""CLI: `python -m catalog ingest PATH... --catalog DIR [--meta META_JSON] [--fee-tier N]`
+and `python -m catalog harvest --coins BTC,ETH --catalog DIR` (live recorder, see catalog/harvest.py).
 
 `--shipped` adds the shipped recordings (ETH capture, BTC capture, BTC archive hour) with the
 shipped mainnet meta reply. Prints a progress bar and a summary per file and per instrument.
@@ -14,6 +15,8 @@ from pathlib import Path
 
 from rich.console import Console
 
+from catalog.harvest import add_harvest_parser
+from catalog.harvest import run_cli as run_harvest
 from catalog.ingest import IngestError
 from catalog.ingest import ingest_files
 from catalog.ingest import shipped_files
@@ -60,11 +63,14 @@ def _parser() -> argparse.ArgumentParser:
     ingest.add_argument("--shipped", action="store_true", help="also ingest the shipped recordings")
     ingest.add_argument("--replace", action="store_true", help="re-ingest files already in the catalog")
     ingest.add_argument("--no-progress", action="store_true", help="no progress bar")
+    add_harvest_parser(sub)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    if args.command == "harvest":
+        return run_harvest(args)
     console = Console()
     logging.basicConfig(level=logging.ERROR)  # warnings are shown in the summary instead
     paths = expand_paths(args.paths)

@@ -1,0 +1,152 @@
+"""Latency audit: a book frame leaving hlsim → the resulting cancel/modify arriving at hlsim, on loopback.
+
+hlsim runs in this process; the node is the real `run_live.py` (live mode, its own process) quoting
+ETH on a scripted book. Each trial shifts the whole book by 1.0 (10 ticks, ~3 bps: past the
+strategy's re-quote tolerance) and timestamps, on hlsim's thread with one clock:
+- t0: the book replaced in hlsim's engine (the l2Book/bbo frames are queued to the socket right then);
+- t1: the first order action (modify, cancel or order) of the node reaching hlsim (timed as hlsim
+  starts checking its signature, i.e. once the WS/HTTP frame is decoded).
+The RegimeGovernor's cancel-to-fill hold is switched off for the bench (every trial re-quotes with no
+fill, so after 60 actions it would hold quotes and there would be nothing to time); all else is the
+shipped configs/live.json.
+Writes bench/results/latency.json with p50_ms, p99_ms, max_ms (target p99 <= 5 ms).
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+# ruff: noqa: E402
+# bench/ holds scripts named like packages (bench/hlsim.py): keep them from shadowing the real ones.
+sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).resolve().parent]
+
+import json
+import secrets
+import tempfile
+import threading
+import time
+from datetime import UTC
+from datetime import datetime
+from decimal import Decimal
+
+import numpy as np
+
+from adapters.hyperliquid.signing import L1Signer
+from catalog import shipped_data
+from hlsim import exchange_api
+from hlsim.testing import HlSimConfig
+from hlsim.testing import run_hlsim_in_thread
+
+RESULTS = Path(__file__).parent / "results" / "latency.json"
+TRIALS = 150
+GAP_S = 0.2
+BIDS = [(3000.0, 4.0), (2999.9, 6.0), (2999.8, 8.0), (2999.5, 10.0), (2999.0, 20.0)]
+ASKS = [(3000.1, 4.0), (3000.2, 6.0), (3000.3, 8.0), (3000.6, 10.0), (3001.0, 20.0)]
+
+
+def node_config(redis_url: str) -> dict:
+    raw = json.loads((shipped_data.PROJECT_ROOT / "configs" / "live.json").read_text())
+    iid = "ETH-USD-PERP.HYPERLIQUID"
+    raw["strategies"] = [s for s in raw["strategies"] if s["config"]["instrument_id"] == iid]
+    for actor in raw["actors"]:
+        actor["config"]["instrument_ids"] = [iid]
+        if actor["actor_path"].endswith("RegimeGovernor"):
+            actor["config"]["redis_url"] = redis_url
+            # Every trial re-quotes without a fill: the cancel-to-fill guard would (rightly) start holding
+            # quotes after 60 actions, and held quotes produce no action to time.
+            actor["config"]["c2f_min_actions"] = 1_000_000
+        if actor["actor_path"].endswith("RiskGuard"):
+            actor["config"]["max_concurrent_assets"] = 1
+    for section in ("data_clients", "exec_clients"):
+        for spec in raw[section].values():
+            spec["config"]["coins"] = ["ETH"]
+    raw["logging"] = {"log_level": "WARNING"}
+    return raw
+
+
+def main() -> int:
+    import subprocess
+
+    key = "0x" + secrets.token_hex(32)
+    address = L1Signer(key).address
+    arrivals: list[float] = []
+    lock = threading.Lock()
+    with tempfile.TemporaryDirectory() as tmp, run_hlsim_in_thread(
+        HlSimConfig(coins={"ETH": 4}, ip_weight_per_min=None)
+    ) as sim:
+        engine = sim.engine
+        original = exchange_api.verify_signer
+
+        def timed_verify(request, is_mainnet):  # type: ignore[no-untyped-def]
+            # The first thing hlsim does with an /exchange body (REST or WS post) after decoding it.
+            # Every action the node sends here is an order, cancel or modify (no scheduleCancel configured).
+            with lock:
+                arrivals.append(time.perf_counter())
+            return original(request, is_mainnet)
+
+        sim.call(lambda: setattr(exchange_api, "verify_signer", timed_verify))
+        sim.fund(address, 1_000_000)
+        sim.set_book("ETH", BIDS, ASKS)
+        config_path = Path(tmp) / "node.json"
+        config_path.write_text(json.dumps(node_config("redis://127.0.0.1:6379/0")))
+        import os
+
+        proc = subprocess.Popen(
+            [sys.executable, "run_live.py", "--config", str(config_path), "--network", sim.rest_url,
+             "--account", address, "--no-status", "--log-level", "WARNING"],
+            cwd=shipped_data.PROJECT_ROOT, env={**os.environ, "HYPERLIQUID_AGENT_KEY": key},
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )
+        try:
+            deadline = time.monotonic() + 60
+            while len(sim.open_orders(address)) < 2:
+                if time.monotonic() > deadline or proc.poll() is not None:
+                    raise SystemExit("the node never quoted")
+                time.sleep(0.1)
+            time.sleep(1.0)
+            latencies: list[float] = []
+            missed = 0
+            for trial in range(TRIALS):
+                shift = 1.0 if trial % 2 == 0 else 0.0
+                # The engine's level shape: (Decimal px, Decimal sz, order count).
+                bids = [(Decimal(f"{px + shift:.1f}"), Decimal(str(sz)), 1) for px, sz in BIDS]
+                asks = [(Decimal(f"{px + shift:.1f}"), Decimal(str(sz)), 1) for px, sz in ASKS]
+                with lock:
+                    arrivals.clear()
+                t0: list[float] = []
+                sim.call(lambda b=bids, a=asks, t=t0: (t.append(time.perf_counter()), engine.set_book("ETH", b, a)))
+                time.sleep(GAP_S)
+                with lock:
+                    first = min((t for t in arrivals if t >= t0[0]), default=None)
+                if first is None:
+                    missed += 1
+                    continue
+                latencies.append((first - t0[0]) * 1000.0)
+        finally:
+            proc.send_signal(2)
+            try:
+                proc.wait(30)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+    values = np.array(latencies)
+    result = {
+        "p50_ms": round(float(np.percentile(values, 50)), 3),
+        "p99_ms": round(float(np.percentile(values, 99)), 3),
+        "max_ms": round(float(values.max()), 3),
+        "command": ".venv/bin/python bench/latency.py",
+        "date": datetime.now(UTC).isoformat(timespec="seconds"),
+    }
+    hist, edges = np.histogram(values, bins=[0, 0.5, 1, 1.5, 2, 3, 4, 5, 7.5, 10, 20, 50, 1e9])
+    print(f"trials {TRIALS}, measured {len(values)}, no action within {GAP_S * 1000:.0f} ms: {missed}")
+    for count, lo, hi in zip(hist, edges[:-1], edges[1:], strict=True):
+        label = f"[{lo:g}, {hi:g}) ms" if hi < 1e9 else f">= {lo:g} ms"
+        print(f"  {label:>16} {count:4d} {'#' * int(count)}")
+    print(json.dumps(result, indent=1))
+    RESULTS.parent.mkdir(parents=True, exist_ok=True)
+    RESULTS.write_text(json.dumps(result, indent=1) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""Shadow mode: live data, an execution client that sends nothing, fills from the queue model."""

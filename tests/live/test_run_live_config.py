@@ -1,0 +1,136 @@
+"""run_live.py's reading of node configs and command-line overrides (no node is started)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+import run_live
+from adapters.hyperliquid.config import HyperliquidDataClientConfig
+from adapters.hyperliquid.config import HyperliquidExecClientConfig
+from adapters.hyperliquid.factories import HyperliquidLiveExecClientFactory
+from catalog import shipped_data
+from mm_strategy.shadow.config import ShadowExecClientConfig
+from mm_strategy.shadow.factory import ShadowExecClientFactory
+
+ROOT = shipped_data.PROJECT_ROOT
+ACCOUNT = "0x" + "ab" * 20
+
+
+def args(*extra: str, config: Path = ROOT / "configs" / "live.json"):
+    return run_live.parse_args(["--config", str(config), *extra])
+
+
+def clients(config, section: str) -> list:
+    return [spec.create() for spec in getattr(config, section).values()]
+
+
+def test_shipped_live_config_builds_one_market_maker_per_asset_with_the_actors() -> None:
+    config, options, factories = run_live.prepare(args("--account", ACCOUNT))
+    assert [s.config["instrument_id"] for s in config.strategies] == [
+        "ETH-USD-PERP.HYPERLIQUID", "BTC-USD-PERP.HYPERLIQUID",
+    ]
+    assert {a.actor_path for a in config.actors} == {
+        "mm_strategy.governor:RegimeGovernor", "mm_strategy.risk_guard:RiskGuard",
+    }
+    assert factories["exec_clients"] == {"HYPERLIQUID": HyperliquidLiveExecClientFactory}
+    (exec_cfg,) = clients(config, "exec_clients")
+    assert isinstance(exec_cfg, HyperliquidExecClientConfig) and exec_cfg.account_address == ACCOUNT
+    assert options.mode == "live" and options.sweep_on_start
+
+
+def test_network_url_points_every_client_at_it() -> None:
+    config, _, _ = run_live.prepare(args("--account", ACCOUNT, "--network", "http://127.0.0.1:9999/"))
+    for cfg in clients(config, "data_clients") + clients(config, "exec_clients"):
+        assert cfg.base_url == "http://127.0.0.1:9999" and cfg.ws_url is None
+
+
+def test_network_preset_replaces_explicit_urls(tmp_path: Path) -> None:
+    raw = json.loads((ROOT / "configs" / "live.json").read_text())
+    raw["data_clients"]["HYPERLIQUID"]["config"]["base_url"] = "http://127.0.0.1:1"
+    path = tmp_path / "c.json"
+    path.write_text(json.dumps(raw))
+    config, _, _ = run_live.prepare(args("--account", ACCOUNT, "--network", "testnet", config=path))
+    (data_cfg,) = clients(config, "data_clients")
+    assert isinstance(data_cfg, HyperliquidDataClientConfig)
+    assert data_cfg.network == "testnet" and data_cfg.base_url is None
+
+
+def test_backup_urls_are_added_to_every_client() -> None:
+    config, _, _ = run_live.prepare(args("--account", ACCOUNT, "--backup-url", "http://127.0.0.1:2"))
+    for cfg in clients(config, "data_clients") + clients(config, "exec_clients"):
+        assert tuple(cfg.backup_base_urls) == ("http://127.0.0.1:2",)
+
+
+def test_shadow_mode_swaps_in_the_shadow_client_for_every_strategy_instrument() -> None:
+    config, _, factories = run_live.prepare(args("--mode", "shadow", "--shadow-latency-ms", "7"))
+    (exec_cfg,) = clients(config, "exec_clients")
+    assert isinstance(exec_cfg, ShadowExecClientConfig)
+    assert exec_cfg.latency_ms == 7.0
+    assert set(exec_cfg.instrument_ids) == {"ETH-USD-PERP.HYPERLIQUID", "BTC-USD-PERP.HYPERLIQUID"}
+    assert factories["exec_clients"] == {"HYPERLIQUID": ShadowExecClientFactory}
+
+
+def test_shipped_shadow_config_defaults_to_shadow_mode() -> None:
+    parsed = args(config=ROOT / "configs" / "shadow.json")
+    config, options, _ = run_live.prepare(parsed)
+    assert parsed.mode == "shadow" and options.mode == "shadow"
+    assert isinstance(clients(config, "exec_clients")[0], ShadowExecClientConfig)
+
+
+def test_live_mode_without_an_account_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv(run_live.ACCOUNT_ENV, raising=False)
+    with pytest.raises(run_live.ConfigError, match="no account address"):
+        run_live.prepare(args())
+
+
+def test_redis_cache_is_configured_from_the_url() -> None:
+    config, _, _ = run_live.prepare(args("--account", ACCOUNT, "--redis-cache", "redis://127.0.0.1:6390"))
+    assert config.cache.database.type == "redis" and config.cache.database.port == 6390
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("not json", "not valid JSON"),
+        ("[]", "must be a JSON object"),
+        ('{"data_clients": {"X": {}}, "strategies": []}', "'strategies' is missing or empty"),
+        ('{"data_clients": {"X": {}}, "strategies": [{"config": {}}]}', "instrument_id"),
+    ],
+)
+def test_bad_config_files_get_a_clear_error(tmp_path: Path, text: str, message: str) -> None:
+    path = tmp_path / "bad.json"
+    path.write_text(text)
+    with pytest.raises(run_live.ConfigError, match=message):
+        run_live.prepare(args("--account", ACCOUNT, config=path))
+
+
+def test_bad_overrides_get_a_clear_error() -> None:
+    with pytest.raises(run_live.ConfigError, match="--network"):
+        run_live.prepare(args("--account", ACCOUNT, "--network", "moon"))
+    with pytest.raises(run_live.ConfigError, match="redis"):
+        run_live.prepare(args("--account", ACCOUNT, "--redis-cache", "http://x"))
+
+
+def test_a_missing_config_file_exits_with_status_2(tmp_path: Path) -> None:
+    assert run_live.main(["--config", str(tmp_path / "nope.json")]) == 2
+
+
+def test_a_screener_generated_config_builds(tmp_path: Path) -> None:
+    from screener.node_config import NodeConfigOptions
+    from screener.node_config import write_node_config
+    from screener.payload import AssetParams
+    from screener.payload import make_snapshot
+
+    assets = [AssetParams(asset=a, base_spread_bps=9.0, max_inventory_usd=500.0, level_spacing_ticks=2,
+                          order_size_usd=20.0, score=1.0) for a in ("kPEPE", "WIF")]
+    path = write_node_config(tmp_path / "live.generated.json", make_snapshot(1_795_000_000_000, assets),
+                             NodeConfigOptions(network="testnet"))
+    config, _, factories = run_live.prepare(args("--account", ACCOUNT, config=path))
+    assert [s.config["instrument_id"] for s in config.strategies] == [
+        "kPEPE-USD-PERP.HYPERLIQUID", "WIF-USD-PERP.HYPERLIQUID",
+    ]
+    assert clients(config, "exec_clients")[0].account_address == ACCOUNT
+    assert factories["exec_clients"] == {"HYPERLIQUID": HyperliquidLiveExecClientFactory}
