@@ -197,7 +197,10 @@ def run_session(
     end_ns: int | None = None,
     log_level: str = "ERROR",
     with_actors: bool = True,
+    data: list | None = None,
 ) -> Session:
+    """One run. `data` (book deltas, trades, quotes of the run's instrument) replaces what would be
+    loaded from the catalog, e.g. the stream a shadow node saw (`mm_strategy.shadow.replay_data`)."""
     import time
 
     InstrumentId.from_str(spec.instrument)  # validates the id
@@ -206,7 +209,12 @@ def run_session(
     if start_ns is not None and end_ns is not None and end_ns <= start_ns:
         raise ValueError(f"run {spec.name}: the end ({_iso(end_ns)}) is not after the start ({_iso(start_ns)})")
     inst = instrument_for_tier(catalog, spec.instrument, settings.fee_tier)
-    data = load_data(catalog, spec.instrument, end_ns)
+    if data is None:
+        data = load_data(catalog, spec.instrument, end_ns)
+    elif end_ns is not None:
+        data = [d for d in data if d.ts_init <= end_ns]
+    if not data:
+        raise ValueError(f"run {spec.name}: no data")
     if start_ns is None:
         start_ns = min(d.ts_init for d in data)
     engine = make_engine([inst], settings.latency_ms, settings.starting_usdc, log_level=log_level)

@@ -61,6 +61,9 @@ class MarketMakerConfig(StrategyConfig, frozen=True, kw_only=True):
     # Fee-aware edge check: a level must sit at least maker_fee + this from fair to be quoted.
     adverse_selection_bps: float = 0.5
     enforce_fee_edge: bool = True
+    # Hysteresis of the edge check: a level without an order is only added once its edge clears
+    # the requirement by this much; a quoted level stays until its edge falls below the requirement.
+    edge_hysteresis_bps: float = 0.25
     requote_tolerance_ticks: int = 2
     size_tolerance: float = 0.25
     use_modify: bool = True
@@ -107,6 +110,7 @@ class MarketMaker(Strategy):
             order_size_usd=config.order_size_usd,
             size_multipliers=tuple(config.size_multipliers),
             adverse_selection_bps=config.adverse_selection_bps,
+            edge_hysteresis_bps=config.edge_hysteresis_bps,
         )
         self.skew = SkewParams(
             skew_bps_at_limit=config.skew_bps_at_limit,
@@ -136,9 +140,11 @@ class MarketMaker(Strategy):
         self._pulled = {True: 0, False: 0}  # is_bid -> until_ns
         self._flatten = False
         self._exit_order: ClientOrderId | None = None
-        self._last_key: tuple | None = None
-        self._last_plan: tuple[float, float, float] | None = None  # (fair, bid, ask) of the last plan
-        self._plan_slack = 0.0
+        # The re-plan shortcut (see `update_quotes`): inputs and targets of the last plan, and
+        # whether that plan sent nothing.
+        self._last_inputs: tuple | None = None
+        self._last_targets: tuple[list[Quote], list[Quote]] | None = None
+        self._last_plan_empty = False
         self._dirty = True  # an order or control event happened since the last ladder update
         self.exit_mode = ExitMode.NONE
         self.vol_bps = 0.0
@@ -223,30 +229,34 @@ class MarketMaker(Strategy):
 
         position = self._position()
         pulled = self._pulled
-        # Skip the ladder math when its outcome cannot change: same position and pulls, no order or
-        # control event since, no hold in force, and fair and touch moved by less than the re-quote
-        # tolerance minus the one step rounding can add — every target would stay within tolerance.
-        key = (position, pulled[True] > ts_ns, pulled[False] > ts_ns)
-        last = self._last_plan
-        step = self._grid.step(fair)
-        if last is not None and key == self._last_key and not self._dirty and not self._hold_ns:
-            # `_plan_slack`: how far targets may still move before a kept order leaves tolerance.
-            move = max(abs(fair - last[0]), abs(bid - last[1]), abs(ask - last[2]))
-            if move + step <= self._plan_slack:
-                return
-        self._last_key = key
-        self._last_plan = (fair, bid, ask)
-        self._dirty = False
         q = position * fair / self.max_inventory_usd
-        self.exit_mode = exit_mode(q, self.skew, kill_switch=self._flatten)
-        if self.exit_mode is ExitMode.HARD:
+        mode = exit_mode(q, self.skew, kill_switch=self._flatten)
+        # The shortcut is exact: it is only taken when the full re-plan provably sends nothing.
+        # Preconditions: the last plan sent nothing, and since then no order or control event
+        # (`_dirty`), so our resting orders, the steering and the parameters are as they were; and
+        # no minimum quote lifetime in force (it depends on the clock). Then
+        #  (1) identical inputs (fair, touch, position, pulls, exit mode) give identical targets, and
+        #  (2) identical targets give the same plan as last time: nothing.
+        # Anything else (e.g. a level crossing the fee-edge threshold) goes through the full plan.
+        inputs = (fair, bid, ask, position, pulled[True] > ts_ns, pulled[False] > ts_ns, mode)
+        eligible = self._last_plan_empty and not self._dirty and not self._hold_ns
+        if eligible and inputs == self._last_inputs:
+            return
+        self._last_inputs = inputs
+        self._dirty = False
+        self.exit_mode = mode
+        if mode is ExitMode.HARD:
+            self._last_plan_empty = False
             self._cancel_where(lambda s: True)
             self._hard_exit(fair)
             return
 
-        bids, asks = self._targets(ts_ns, fair, bid, ask, position, q)
-        tolerance = self._tolerance_ticks * step
-        self._plan_slack = tolerance - max(self._apply(True, bids, ts_ns), self._apply(False, asks, ts_ns))
+        targets = self._targets(ts_ns, fair, bid, ask, position, q)
+        if eligible and targets == self._last_targets:
+            return
+        self._last_targets = targets
+        sent = self._apply(True, targets[0], ts_ns) + self._apply(False, targets[1], ts_ns)
+        self._last_plan_empty = sent == 0
 
     def _targets(
         self, ts_ns: int, fair: float, bid: float, ask: float, position: float, q: float,
@@ -277,18 +287,23 @@ class MarketMaker(Strategy):
             enforce = self.config.enforce_fee_edge
             r = reservation_price(fair, q, self.skew, self.vol_bps)
             bid_f, ask_f = side_size_factors(q)
+            # Levels with an order resting on each side: the edge check's hysteresis keeps them.
+            quoted_bids: set[int] = set()
+            quoted_asks: set[int] = set()
+            for slot in self._slots.values():
+                (quoted_bids if slot.is_bid else quoted_asks).add(slot.level)
             # A pulled side is not quoted: no need to build it.
             if not pull_bids:
                 bids = build_side(
                     is_bid=True, anchor=r, fair=fair, best_bid=bid, best_ask=ask, spec=spec, params=ladder,
                     spread_mult=self._spread_mult, size_mult=self._size_mult * bid_f,
-                    capacity=max(0.0, max_qty - position), enforce_edge=enforce,
+                    capacity=max(0.0, max_qty - position), enforce_edge=enforce, quoted=quoted_bids,
                 )
             if not pull_asks:
                 asks = build_side(
                     is_bid=False, anchor=r, fair=fair, best_bid=bid, best_ask=ask, spec=spec, params=ladder,
                     spread_mult=self._spread_mult, size_mult=self._size_mult * ask_f,
-                    capacity=max(0.0, max_qty + position), enforce_edge=enforce,
+                    capacity=max(0.0, max_qty + position), enforce_edge=enforce, quoted=quoted_asks,
                 )
         if pull_bids:
             bids = []
@@ -296,8 +311,8 @@ class MarketMaker(Strategy):
             asks = []
         return bids, asks
 
-    def _apply(self, is_bid: bool, targets: list[Quote], ts_ns: int) -> float:
-        """Send the side's steps; returns the largest price gap left between a kept order and its target."""
+    def _apply(self, is_bid: bool, targets: list[Quote], ts_ns: int) -> int:
+        """Send the side's steps; returns how many steps the plan had (0 = nothing to do)."""
         hold = self._hold_ns
         held_levels = {q.level for q in targets} if hold > 0 else ()
         resting = [
@@ -306,7 +321,7 @@ class MarketMaker(Strategy):
             if s.is_bid == is_bid
         ]
         if not resting and not targets:
-            return 0.0
+            return 0
         steps = plan_side(
             targets, resting, self._grid.step(targets[0].price if targets else 1.0),
             self._tolerance_ticks, self.config.size_tolerance, self.config.use_modify,
@@ -344,16 +359,7 @@ class MarketMaker(Strategy):
                 self.submit_order(new_orders[0])
             else:
                 self.submit_order_list(self.order_factory.create_list(new_orders))
-        for r in resting:
-            if r.busy:
-                return float("inf")  # its state is about to change: no skipping until it settles
-        touched = {step.ref for step in steps}
-        want = {q.level: q.price for q in targets}
-        gap = 0.0
-        for r in resting:
-            if r.ref not in touched and r.level in want:
-                gap = max(gap, abs(want[r.level] - r.price))
-        return gap
+        return len(steps)
 
     def _tag(self, level: int) -> str:
         tags = self._tags
@@ -494,10 +500,8 @@ class MarketMaker(Strategy):
 
     # ------------------------------------------------------------------ control messages
     def _on_control(self, m: object) -> None:
-        # Any control message re-arms a full re-plan on the next book event, even a periodic vol
-        # update with unchanged multipliers: the skip in `update_quotes` is exact only for price
-        # moves within tolerance, not for a level flipping across the fee-edge threshold, so
-        # skipping more would change which actions are sent (see the performance notes).
+        # Any control message re-arms a full re-plan on the next book event (the shortcut in
+        # `update_quotes` assumes the steering is unchanged since the last plan).
         self._dirty = True
         now = self.clock.timestamp_ns()
         if isinstance(m, msg.SpreadAdjust):

@@ -8,6 +8,7 @@ Sizes sit on the lot grid and every order is worth at least the venue minimum ($
 from __future__ import annotations
 
 import math
+from collections.abc import Collection
 from dataclasses import dataclass
 from enum import Enum
 from typing import NamedTuple
@@ -144,6 +145,10 @@ class LadderParams:
     order_size_usd: float
     size_multipliers: tuple[float, ...] = (1.0, 2.0, 4.0)
     adverse_selection_bps: float = 0.5
+    # Hysteresis of the fee-edge check (see `passes_edge`): a level that is not quoted must clear
+    # the requirement by this much to be (re-)added; a quoted one stays until it falls below it.
+    # 0 = a plain threshold (the strategy's config sets its own default).
+    edge_hysteresis_bps: float = 0.0
 
     def __post_init__(self) -> None:
         if self.base_spread_bps < 0:
@@ -154,6 +159,8 @@ class LadderParams:
             raise ValueError("size_multipliers must be a non-empty list of positive numbers")
         if self.adverse_selection_bps < 0:
             raise ValueError("adverse_selection_bps must be ≥ 0")
+        if self.edge_hysteresis_bps < 0:
+            raise ValueError("edge_hysteresis_bps must be ≥ 0")
 
     @property
     def levels(self) -> int:
@@ -172,6 +179,19 @@ def min_edge_bps(spec: InstrumentSpec, params: LadderParams) -> float:
     return spec.maker_fee * 1e4 + params.adverse_selection_bps
 
 
+def passes_edge(distance_bps: float, need_bps: float, hysteresis_bps: float, quoted: bool) -> bool:
+    """The fee-edge rule with hysteresis, for one level (`distance_bps` = |price − fair| in bps of fair).
+
+    A level that is quoted (has a resting order) stays while its edge is at least the requirement
+    and is dropped once it falls below; a level that is not quoted is only (re-)added when its edge
+    exceeds the requirement by `hysteresis_bps`. Without the margin, fair jittering around the
+    threshold would cancel and re-place the level on every flip. `build_side` applies the same
+    rule inline (in price units, with a 1e-9 relative tolerance for float rounding).
+    """
+    threshold = need_bps if quoted else need_bps + hysteresis_bps
+    return distance_bps >= threshold - 1e-5
+
+
 def build_side(
     *,
     is_bid: bool,
@@ -185,20 +205,24 @@ def build_side(
     size_mult: float = 1.0,
     capacity: float | None = None,
     enforce_edge: bool = True,
+    quoted: Collection[int] = (),
 ) -> list[Quote]:
     """One side of the ladder, best level first.
 
     `anchor` is where level 0 is measured from (the reservation price normally; the touch in a
     soft exit). Quotes never cross the opposite touch (post-only), levels whose distance from
-    `fair` cannot pay `min_edge_bps` are dropped when `enforce_edge`, and on the side that adds
-    inventory `capacity` (base units) caps the total size.
+    `fair` cannot pay `min_edge_bps` are dropped when `enforce_edge` (with hysteresis: a level
+    not in `quoted`, the levels currently resting on this side, must clear the requirement by
+    `params.edge_hysteresis_bps`; see `passes_edge`), and on the side that adds inventory
+    `capacity` (base units) caps the total size.
     """
     grid = price_grid(spec.price_precision)
     pp = spec.price_precision
     sp = spec.size_precision
     step = grid.step(anchor)  # spacing counts valid price steps at the anchor
     half = anchor * params.base_spread_bps * spread_mult / 2e4
-    edge = min_edge_bps(spec, params) / 1e4 * fair - _EPS * fair
+    edge = min_edge_bps(spec, params) / 1e4 * fair - _EPS * fair  # to keep a quoted level
+    edge_new = edge + params.edge_hysteresis_bps / 1e4 * fair  # to add a level
     spacing = params.level_spacing_ticks * step * max(spread_mult, 1.0)
     lot = 10.0**-sp
     min_notional = spec.min_notional - 1e-9
@@ -223,7 +247,7 @@ def build_side(
                 px = limit
             if out and px >= last_px:
                 px = grid.bid(last_px - grid.step(last_px))
-            if enforce_edge and fair - px < edge:
+            if enforce_edge and fair - px < (edge if level in quoted else edge_new):
                 continue
         else:
             x = anchor + offset
@@ -233,7 +257,7 @@ def build_side(
                 px = limit
             if out and px <= last_px:
                 px = grid.ask(last_px + grid.step(last_px))
-            if enforce_edge and px - fair < edge:
+            if enforce_edge and px - fair < (edge if level in quoted else edge_new):
                 continue
         if px <= 0:
             break

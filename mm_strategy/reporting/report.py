@@ -13,6 +13,8 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from nautilus_trader.model.enums import OrderSide
+from nautilus_trader.model.events import OrderFilled
 from rich.console import Console
 from rich.table import Table
 
@@ -46,7 +48,12 @@ def build(session: Session) -> RunReport:
     times = [m[0] for m in mm.mids]
     mids = [m[1] for m in mm.mids]
     spreads = [m[2] for m in mm.mids]
-    orders = [o for o in session.engine.cache.orders() if o.tags and o.tags[0].startswith("L")]
+    # Only this run's ladder orders: one engine (or a live node) may hold several instruments.
+    cache = session.engine.cache
+    orders = [
+        o for o in cache.orders(instrument_id=mm.instrument_id, strategy_id=mm.id)
+        if o.tags and o.tags[0].startswith("L")
+    ]
     firings: dict[str, int] = {}
     for e in mm.guard_events:
         if e.ts_ns < session.quote_from_ns:
@@ -74,15 +81,11 @@ def build(session: Session) -> RunReport:
         "median_market_spread_bps": statistics.median(spreads) if spreads else None,
         "quoting_at_the_touch_would_pay_fee": (statistics.median(spreads) / 2 < need) if spreads else None,
     }
-    # Cross-check against the engine's own account: balance change + open position marked at the last mid.
-    engine = session.engine
-    account = engine.portfolio.account(session.instrument.id.venue)
-    balance = float(account.balance_total(session.instrument.quote_currency))
-    engine_pnl = balance - session.settings.starting_usdc
-    pos = float(engine.portfolio.net_position(session.instrument.id))
-    for p in engine.cache.positions_open(instrument_id=session.instrument.id):
-        if mids:
-            engine_pnl += (mids[-1] - p.avg_px_open) * pos
+    # Cross-check against the engine's own records: the cash flow of every fill the engine holds
+    # for this instrument (fees included) plus the net position marked at the last mid. With one
+    # instrument per account this equals the balance change; with several (a shadow node) the
+    # shared account's balance would mix them, so it is not used.
+    engine_pnl = engine_fill_pnl(cache, session.instrument.id, mids[-1] if mids else None)
     market = {
         "start_mid": mids[0] if mids else None,
         "end_mid": mids[-1] if mids else None,
@@ -102,6 +105,23 @@ def build(session: Session) -> RunReport:
     }
     return RunReport(session.spec.name, session.spec.instrument, metrics, fee_check, engine_pnl, market, run,
                      fills, times, mids, list(mm.inventory))
+
+
+def engine_fill_pnl(cache, instrument_id, mark: float | None) -> float:
+    """Cash flow of the engine's fills of `instrument_id` (commissions deducted) + position × `mark`."""
+    cash = 0.0
+    position = 0.0
+    for order in cache.orders(instrument_id=instrument_id):
+        for ev in order.events:
+            if not isinstance(ev, OrderFilled):
+                continue
+            qty = float(ev.last_qty)
+            signed = qty if ev.order_side == OrderSide.BUY else -qty
+            cash -= signed * float(ev.last_px) + float(ev.commission)
+            position += signed
+    if position and mark is not None:
+        cash += position * mark
+    return cash
 
 
 def _iso(ns: int) -> str:
@@ -126,7 +146,7 @@ def print_summary(reports: list[RunReport], console: Console | None = None) -> N
                   f"{fc['required_edge_bps']:.2f} (fee {fc['maker_fee_bps']:.2f} + AS {fc['adverse_selection_allowance_bps']:.2f}); "
                   f"median market spread {_fmt(fc['median_market_spread_bps'])} bps")
         t.add_row("market move", f"{_fmt(r.market['move_bps'], '+.1f')} bps")
-        t.add_row("PnL total (USDC)", _fmt(m.total_pnl, "+,.4f") + f"   (engine account: {r.engine_pnl:+,.4f})")
+        t.add_row("PnL total (USDC)", _fmt(m.total_pnl, "+,.4f") + f"   (engine fills: {r.engine_pnl:+,.4f})")
         t.add_row("  spread capture", _fmt(m.spread_capture, "+,.4f"))
         t.add_row("  inventory (mark-to-market)", _fmt(m.inventory_pnl, "+,.4f"))
         t.add_row("  fees", _fmt(-m.fees, "+,.4f"))
@@ -235,7 +255,7 @@ def write(reports: list[RunReport], report_dir: Path) -> dict[str, Path]:
         summary.append(row)
         m = r.metrics
         items = [
-            ("PnL total", f"{m.total_pnl:+,.4f} USDC (engine account {r.engine_pnl:+,.4f})"),
+            ("PnL total", f"{m.total_pnl:+,.4f} USDC (engine fills {r.engine_pnl:+,.4f})"),
             ("spread capture", f"{m.spread_capture:+,.4f}"), ("inventory", f"{m.inventory_pnl:+,.4f}"),
             ("fees", f"{-m.fees:+,.4f}"), ("maker share", "–" if m.maker_share is None else f"{m.maker_share:.1%}"),
             ("fills", f"{m.fills} (${m.volume_usd:,.0f})"),

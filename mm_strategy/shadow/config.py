@@ -6,6 +6,8 @@ from nautilus_trader.config import LiveExecClientConfig
 
 from mm_strategy.queue_model import QUEUE_RULES
 
+MATCHING_MODES = ("queue_model", "backtest_venue")
+
 
 class ShadowExecClientConfig(LiveExecClientConfig, frozen=True):
     """
@@ -25,6 +27,10 @@ class ShadowExecClientConfig(LiveExecClientConfig, frozen=True):
     queue_rule / queue_power : str / float
         How non-trade decreases of a level advance a resting order (`mm_strategy.queue_model`);
         use hlsim's setting to compare like with like.
+    matching : str
+        "queue_model" (default): `QueueMatcher` with `queue_rule` (hlsim's rules; a trade through
+        the price fills). "backtest_venue": `BacktestVenueMatcher`, the rules of the backtest's
+        Nautilus venue, to compare a shadow run with a backtest like for like.
     instrument_ids : tuple[str, ...]
         Instruments whose book deltas and trades this client subscribes itself (so fills work
         even when the strategy takes only quotes). Empty: rely on the strategy's subscriptions.
@@ -36,12 +42,15 @@ class ShadowExecClientConfig(LiveExecClientConfig, frozen=True):
     latency_ms: float = 50.0
     queue_rule: str = "conservative"
     queue_power: float = 2.0
+    matching: str = "queue_model"
     instrument_ids: tuple[str, ...] = ()
     instruments_timeout_secs: float = 30.0
 
     def __post_init__(self) -> None:
         if self.queue_rule not in QUEUE_RULES:
             raise ValueError(f"queue_rule must be one of {QUEUE_RULES}, got {self.queue_rule!r}")
+        if self.matching not in MATCHING_MODES:
+            raise ValueError(f"matching must be one of {MATCHING_MODES}, got {self.matching!r}")
         if not self.latency_ms >= 0:
             raise ValueError(f"latency_ms must be >= 0, got {self.latency_ms!r}")
         if not self.starting_balance_usdc > 0:

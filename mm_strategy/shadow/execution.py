@@ -65,6 +65,7 @@ from nautilus_trader.model.orders import Order
 
 from mm_strategy.queue_model import make_queue_rule
 from mm_strategy.shadow.config import ShadowExecClientConfig
+from mm_strategy.shadow.matcher import BacktestVenueMatcher
 from mm_strategy.shadow.matcher import QueueMatcher
 from mm_strategy.shadow.matcher import VirtualFill
 from mm_strategy.shadow.matcher import post_only_rejection
@@ -360,7 +361,9 @@ class ShadowExecutionClient(LiveExecutionClient):
         matcher = self._matchers.get(order.instrument_id)
         if matcher is None:
             lot = float(instrument.size_increment)
-            matcher = QueueMatcher(make_queue_rule(self._shadow_config.queue_rule, self._shadow_config.queue_power), lot)
+            rule = make_queue_rule(self._shadow_config.queue_rule, self._shadow_config.queue_power)
+            cls = BacktestVenueMatcher if self._shadow_config.matching == "backtest_venue" else QueueMatcher
+            matcher = cls(rule, lot)
             self._matchers[order.instrument_id] = matcher
         price = float(order.price)
         matcher.add(str(order.client_order_id), is_buy, price, float(order.quantity), _level_size(book, is_buy, price))
@@ -479,8 +482,7 @@ def _window_sizes(book: OrderBook) -> Callable[[bool, float], float | None]:
     return size_at
 
 
-def _level_size(book: OrderBook, is_bid: bool, price: float) -> float:
-    for level in book.bids() if is_bid else book.asks():
-        if float(level.price) == price:
-            return float(level.size())
-    return 0.0
+def _level_size(book: OrderBook, is_bid: bool, price: float) -> float | None:
+    """Displayed size at `price` (0 for an empty price inside the window), None beyond the deepest
+    displayed level: there the queue ahead is unknown (see `QueueMatcher.add`)."""
+    return _window_sizes(book)(is_bid, price)

@@ -10,6 +10,11 @@ those of `mm_strategy.queue_model` (the ones hlsim applies to its users' orders)
 - A change of the displayed size at its price (cancels, adds) goes through `rule.on_depth`; it
   never fills by itself (the front is floored at zero) and a price beyond the deepest displayed
   level has an unknown size, so it is left alone (a level leaving the window is not a cancel).
+- An order placed at a price beyond the displayed window (size unknown) has an unknown queue: it
+  joins behind whatever is displayed at its price when the price first enters the window, and
+  until then trades at its price do not advance it (only a trade through or a cross fills it).
+  Joining such an order at the front (size 0) made every order of a ladder wider than the
+  window look first in line, an optimistic bias (the l2Book `fast` feed shows only 5 levels).
 - After a partial fill the order is at the front of the queue (front 0).
 - A book whose opposite side reaches its price (best ask <= our bid) fills it completely: that
   size could only have arrived by trading with the orders resting there.
@@ -44,7 +49,7 @@ class VirtualOrder:
     price: float
     quantity: float
     queue: QueuePosition
-    level_qty: float  # displayed size at its price when last seen
+    level_qty: float | None  # displayed size at its price when last seen; None: never seen (beyond the window)
     filled: float = 0.0
 
     @property
@@ -93,13 +98,17 @@ class QueueMatcher:
     def get(self, key: str) -> VirtualOrder | None:
         return self._orders.get(key)
 
-    def add(self, key: str, is_buy: bool, price: float, quantity: float, level_qty: float) -> VirtualOrder:
-        """Rest a new order behind `level_qty` (the size displayed at its price right now)."""
+    def add(self, key: str, is_buy: bool, price: float, quantity: float, level_qty: float | None) -> VirtualOrder:
+        """Rest a new order behind `level_qty` (the size displayed at its price right now; None when
+        its price is beyond the displayed window: the queue is set when the price first shows)."""
         if key in self._orders:
             raise ValueError(f"order {key} is already resting")
         if not (price > 0.0 and quantity > 0.0):
             raise ValueError(f"order {key}: price and quantity must be positive")
-        order = VirtualOrder(key, is_buy, price, quantity, new_position(level_qty), max(level_qty, 0.0))
+        if level_qty is None:
+            order = VirtualOrder(key, is_buy, price, quantity, QueuePosition(front=math.inf), None)
+        else:
+            order = VirtualOrder(key, is_buy, price, quantity, new_position(level_qty), max(level_qty, 0.0))
         self._orders[key] = order
         return order
 
@@ -115,7 +124,7 @@ class QueueMatcher:
             through = price < order.price if order.is_buy else price > order.price
             if through:
                 fills.append(self._fill(order, order.remaining))
-            elif price == order.price:
+            elif price == order.price and order.level_qty is not None:
                 self.rule.on_trade(order.queue, qty)
                 fill = self._queue_progress(order)
                 if fill is not None:
@@ -135,7 +144,12 @@ class QueueMatcher:
                 fills.append(self._fill(order, order.remaining))
                 continue
             new_qty = size_at(order.is_buy, order.price)
-            if new_qty is not None and new_qty != order.level_qty:
+            if new_qty is None:
+                continue
+            if order.level_qty is None:  # first sight of its price: join behind what is displayed
+                order.queue = new_position(new_qty)
+                order.level_qty = max(new_qty, 0.0)
+            elif new_qty != order.level_qty:
                 self.rule.on_depth(order.queue, order.level_qty, new_qty)
                 order.queue.front = max(order.queue.front, 0.0)
                 order.level_qty = new_qty
@@ -161,3 +175,69 @@ class QueueMatcher:
     def _lots(self, qty: float) -> float:
         lots = math.floor(qty / self.lot + 1e-9)
         return max(lots, 0) * self.lot
+
+
+class BacktestVenueMatcher(QueueMatcher):
+    """The rules of Nautilus's backtest venue as `run_backtest` configures it (L2 book,
+    `trade_execution`, `queue_position`, `liquidity_consumption`), for comparing like with like.
+
+    - An order joins behind the size its price shows in the venue's book (0 if none shows).
+    - A trade at its price by the opposite side runs down the size ahead; once nothing is ahead,
+      the trade's excess (and later trades) fill it, never more than the trade's size, shared by
+      the orders it reaches.
+    - A trade *through* its price fills it only when nothing is ahead (the venue does not infer
+      that the level was taken), again limited by the trade's size.
+    - Size leaving the level without a trade does not move it, except the level disappearing
+      (a delete), which clears what is ahead. The opposite side reaching its price fills it.
+
+    This is more conservative than `QueueMatcher` on trades through the price; it exists so a
+    shadow run can be set to the backtest's rules (`ShadowExecClientConfig.matching`).
+    """
+
+    def add(self, key: str, is_buy: bool, price: float, quantity: float, level_qty: float | None) -> VirtualOrder:
+        return super().add(key, is_buy, price, quantity, level_qty if level_qty is not None else 0.0)
+
+    def on_trade(self, price: float, qty: float, aggressor_is_buy: bool) -> list[VirtualFill]:
+        fills: list[VirtualFill] = []
+        available = qty
+        hit = [o for o in self.orders() if o.is_buy != aggressor_is_buy]
+        hit.sort(key=lambda o: -o.price if o.is_buy else o.price)  # the venue matches best prices first
+        for order in hit:
+            if available <= 0.0:
+                break
+            through = price < order.price if order.is_buy else price > order.price
+            if not through and price != order.price:
+                continue
+            usable = available
+            if not through and order.queue.front > 0.0:
+                before = order.queue.front
+                order.queue.front = max(before - qty, 0.0)
+                if order.queue.front > 0.0:
+                    continue
+                usable = min(available, qty - before)
+            elif order.queue.front > 0.0:
+                continue  # through, but size still ahead: the venue keeps it waiting
+            fill_qty = min(self._lots(usable), self._lots(order.remaining))
+            if fill_qty <= 0.0:
+                continue
+            available -= fill_qty
+            fills.append(self._fill(order, fill_qty))
+        return fills
+
+    def on_book(self, best_bid: float | None, best_ask: float | None, size_at: SizeAt) -> list[VirtualFill]:
+        fills: list[VirtualFill] = []
+        for order in self.orders():
+            crossed = (
+                (best_ask is not None and best_ask <= order.price)
+                if order.is_buy
+                else (best_bid is not None and best_bid >= order.price)
+            )
+            if crossed:
+                fills.append(self._fill(order, order.remaining))
+                continue
+            new_qty = size_at(order.is_buy, order.price)
+            if new_qty is not None:
+                if new_qty <= 0.0 < order.level_qty:  # the level was deleted
+                    order.queue.front = 0.0
+                order.level_qty = new_qty
+        return fills

@@ -122,3 +122,17 @@ def test_cancel_all_cancels_every_resting_order_of_the_side_asked(kit: ShadowKit
     kit.cancel_all()
     kit.run(0.05)
     assert kit.cache.order(ask.client_order_id).status == OrderStatus.CANCELED
+
+
+def test_an_order_placed_beyond_the_displayed_book_waits_behind_the_size_shown_later(kit: ShadowKit) -> None:
+    # the book shows two levels a side: 2999.5 is beyond it, so the queue ahead is unknown
+    order = kit.submit_limit(BUY, 2999.5, 0.5)
+    kit.run(0.05)
+    kit.trade(2999.5, 1.0, AggressorSide.SELLER)
+    kit.run(0.02)
+    assert fills_of(kit, order) == []
+    kit.book([(3000.0, 0), (2999.6, 1.0), (2999.5, 3.0)], [])  # the level shows up: 3.0 ahead
+    kit.run(0.02)
+    kit.trade(2999.5, 3.2, AggressorSide.SELLER)
+    kit.run(0.02)
+    assert [round(float(f.last_qty), 4) for f in fills_of(kit, order)] == [0.2]

@@ -121,3 +121,27 @@ def test_after_a_partial_fill_the_rest_is_first_in_the_queue() -> None:
     assert round(fills[0].qty, 8) == 0.25
     fills = m.on_trade(100.0, 0.5, aggressor_is_buy=False)
     assert round(fills[0].qty, 8) == 0.5
+
+
+def test_an_order_beyond_the_window_is_not_first_in_line() -> None:
+    # placed where the feed shows nothing (size unknown): a trade at its price does not fill it
+    m = QueueMatcher(ConservativeQueue(), lot=0.01)
+    order = m.add("b1", True, 95.0, 1.0, level_qty=None)
+    assert m.on_trade(95.0, 0.5, aggressor_is_buy=False) == []
+    assert order.queue.front > 1e9
+
+
+def test_an_order_beyond_the_window_joins_behind_the_size_shown_when_its_price_appears() -> None:
+    m = QueueMatcher(ConservativeQueue(), lot=0.01)
+    order = m.add("b1", True, 95.0, 1.0, level_qty=None)
+    m.on_book(100.0, 100.5, lambda is_bid, px: None)
+    m.on_book(96.0, 96.5, sizes({95.0: 2.0}, {}))
+    assert order.queue.front == 2.0
+    assert m.on_trade(95.0, 2.5, aggressor_is_buy=False)[0].qty == pytest.approx(0.5)
+
+
+def test_a_trade_through_fills_an_order_beyond_the_window() -> None:
+    m = QueueMatcher(ConservativeQueue(), lot=0.01)
+    m.add("b1", True, 95.0, 1.0, level_qty=None)
+    fills = m.on_trade(94.9, 0.1, aggressor_is_buy=False)
+    assert [f.qty for f in fills] == [1.0] and fills[0].closed

@@ -14,6 +14,7 @@ from mm_strategy.quoting.ladder import build_side
 from mm_strategy.quoting.ladder import fair_price
 from mm_strategy.quoting.ladder import is_valid_price
 from mm_strategy.quoting.ladder import min_edge_bps
+from mm_strategy.quoting.ladder import passes_edge
 from mm_strategy.quoting.ladder import price_step
 from mm_strategy.quoting.ladder import round_ask
 from mm_strategy.quoting.ladder import round_bid
@@ -120,3 +121,33 @@ def test_fast_rounding_agrees_with_the_adapters_decimal_rounding(px: float, sz_d
         return
     assert Decimal(str(round_bid(px, precision))) == round_price_to_hl(px, sz_decimals, "down")
     assert Decimal(str(round_ask(px, precision))) == round_price_to_hl(px, sz_decimals, "up")
+
+
+def test_edge_rule_keeps_a_quoted_level_down_to_the_requirement() -> None:
+    assert passes_edge(2.0, need_bps=2.0, hysteresis_bps=0.25, quoted=True)
+    assert not passes_edge(1.99, need_bps=2.0, hysteresis_bps=0.25, quoted=True)
+
+
+def test_edge_rule_adds_a_level_only_past_the_requirement_plus_the_margin() -> None:
+    assert not passes_edge(2.2, need_bps=2.0, hysteresis_bps=0.25, quoted=False)
+    assert passes_edge(2.25, need_bps=2.0, hysteresis_bps=0.25, quoted=False)
+    assert passes_edge(2.0, need_bps=2.0, hysteresis_bps=0.0, quoted=False)
+
+
+def test_a_level_between_the_requirement_and_the_margin_is_kept_if_quoted_but_not_added() -> None:
+    # L1 bid lands at 3299.3: 2.12 bps from fair, above the 2.0 bps requirement but below 2.25
+    params = _params(base_spread_bps=4.0, edge_hysteresis_bps=0.25)
+    kwargs = dict(is_bid=True, anchor=3300.0, fair=3300.0, best_bid=3299.9, best_ask=3300.0, spec=ETH, params=params)
+    kept = build_side(**kwargs, quoted={0, 1, 2})
+    fresh = build_side(**kwargs, quoted={1, 2})
+    assert kept[0].level == 0 and kept[0].price == pytest.approx(3299.3)
+    assert [q.level for q in fresh] == [1, 2]
+    # the same level with no hysteresis is quoted either way
+    assert build_side(**{**kwargs, "params": _params(base_spread_bps=4.0, edge_hysteresis_bps=0.0)})[0].level == 0
+
+
+def test_a_quoted_level_below_the_requirement_is_dropped() -> None:
+    # 3 bps full spread: L1 at 3299.5, 1.5 bps from fair
+    bids = build_side(is_bid=True, anchor=3300.0, fair=3300.0, best_bid=3299.9, best_ask=3300.0, spec=ETH,
+                      params=_params(base_spread_bps=3.0, edge_hysteresis_bps=0.25), quoted={0, 1, 2})
+    assert 0 not in [q.level for q in bids]
