@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -19,13 +20,48 @@ class Faults:
         self.delay_ms = 0
         self.status_code: int | None = None
         self.status_remaining: int | None = None  # None = until cleared
-        self.rest_refused = False
+        self.rest_refused = False  # every port
+        self.refused_ports: set[int] = set()  # single ports (`refuse_rest(True, port=...)`)
+        self._user_ws_refused_until: dict[str, float] = {}  # user -> time.monotonic() deadline
+        self._market_ws_refused_until = 0.0
         self._resumed = asyncio.Event()
         self._resumed.set()
 
-    def drop_user_ws(self, address: str) -> int:
-        """Closes (abruptly) every WS connection subscribed to this user's channels."""
+    def drop_user_ws(self, address: str, refuse_for_s: float = 0.0) -> int:
+        """Closes (abruptly) every WS connection subscribed to this user's channels; returns how many.
+
+        `refuse_for_s` > 0 keeps the user dark that long: a connection subscribing to any of the
+        user's channels meanwhile is cut at once (no ack, no data), so no client sees the user's
+        stream until the window is over, however fast it reconnects.
+        """
+        if refuse_for_s < 0:
+            raise ValueError("refuse_for_s must be >= 0")
+        if refuse_for_s > 0:
+            self._user_ws_refused_until[address.lower()] = time.monotonic() + refuse_for_s
         return self._server.hub.drop_user(address)
+
+    def user_ws_refused(self, user: str) -> bool:
+        until = self._user_ws_refused_until.get(user.lower())
+        if until is None:
+            return False
+        if time.monotonic() >= until:
+            del self._user_ws_refused_until[user.lower()]
+            return False
+        return True
+
+    def drop_market_ws(self, refuse_for_s: float = 0.0) -> int:
+        """Closes (abruptly) every WS connection subscribed to market data (l2Book/bbo/trades/allMids).
+
+        `refuse_for_s` > 0: for that long, a connection subscribing to market data is cut at once.
+        """
+        if refuse_for_s < 0:
+            raise ValueError("refuse_for_s must be >= 0")
+        if refuse_for_s > 0:
+            self._market_ws_refused_until = time.monotonic() + refuse_for_s
+        return self._server.hub.drop_market()
+
+    def market_ws_refused(self) -> bool:
+        return time.monotonic() < self._market_ws_refused_until
 
     def stall_market_data(self, on: bool = True) -> None:
         """Stops l2Book/bbo/trades/allMids pushes; REST keeps answering. Off: pushes resume with a fresh book."""
@@ -70,13 +106,33 @@ class Faults:
                 self.status_remaining = None
         return status
 
-    async def refuse_rest(self, on: bool = True) -> None:
-        """Stops (on) or restarts (off) listening on every port; requests on open connections are cut."""
-        self.rest_refused = on
-        await self._server.set_listening(not on)
+    async def refuse_rest(self, on: bool = True, port: int | None = None) -> None:
+        """Stops (on) or restarts (off) listening on every port, or on `port` only (e.g. the primary
+        while a backup from `add_port` stays up); REST requests on its open connections are cut.
+        WS connections already open stay up. Off without a port ends every refusal."""
+        if port is None:
+            self.rest_refused = on
+            if not on:
+                self.refused_ports.clear()
+            await self._server.set_listening(not on)
+            return
+        if port not in self._server.ports:
+            raise ValueError(f"hlsim does not serve port {port} (ports: {self._server.ports})")
+        if on:
+            self.refused_ports.add(port)
+        else:
+            self.refused_ports.discard(port)
+        if not self.rest_refused:
+            await self._server.set_listening(not on, port=port)
+
+    def rest_refused_on(self, port: int | None) -> bool:
+        return self.rest_refused or (port is not None and port in self.refused_ports)
 
     def clear(self) -> None:
+        """Ends every fault except a REST refusal (that one needs `await refuse_rest(False)`)."""
         self.market_stalled = False
+        self._user_ws_refused_until.clear()
+        self._market_ws_refused_until = 0.0
         self.delay_ms = 0
         self.status_code = None
         self.status_remaining = None

@@ -126,16 +126,20 @@ class HlSimServer:
             self.ports.append(actual)
         return actual
 
-    async def set_listening(self, on: bool) -> None:
-        """Stops or resumes accepting connections on every port (ports keep their numbers)."""
+    async def set_listening(self, on: bool, port: int | None = None) -> None:
+        """Stops or resumes accepting connections on every port, or on `port` (ports keep their numbers).
+        Resuming every port leaves single ports refused by `faults.refuse_rest(True, port=...)` down."""
         if on:
-            for port in self.ports:
-                if port not in self._sites:
-                    await self.add_port(port)
+            targets = [port] if port is not None else [p for p in self.ports if p not in self.faults.refused_ports]
+            for p in targets:
+                if p not in self._sites:
+                    await self.add_port(p)
         else:
-            for port, site in list(self._sites.items()):
-                await site.stop()
-                del self._sites[port]
+            targets = [port] if port is not None else list(self._sites)
+            for p in targets:
+                site = self._sites.pop(p, None)
+                if site is not None:
+                    await site.stop()
 
     def republish_books(self) -> None:
         for coin in self.engine.coins:
@@ -173,7 +177,7 @@ class HlSimServer:
     # --- REST -----------------------------------------------------------------------------
 
     def _forced_failure(self, request: web.Request) -> web.Response | None:
-        if self.faults.rest_refused:
+        if self.faults.rest_refused_on(_local_port(request)):
             # Requests arriving on connections opened before the refusal are cut as well.
             if request.transport is not None:
                 request.transport.abort()
@@ -294,7 +298,10 @@ class HlSimServer:
 
     async def _admin_faults(self, body: dict[str, Any]) -> Any:
         f = self.faults
-        dropped = f.drop_user_ws(body["drop_user_ws"]) if "drop_user_ws" in body else None
+        refuse_for_s = float(body.get("refuse_for_s", 0.0))
+        dropped = f.drop_user_ws(body["drop_user_ws"], refuse_for_s) if "drop_user_ws" in body else None
+        if body.get("drop_market_ws"):
+            dropped = (dropped or 0) + f.drop_market_ws(refuse_for_s)
         if "stall_market_data" in body:
             f.stall_market_data(bool(body["stall_market_data"]))
         if "stall_all" in body:
@@ -304,13 +311,23 @@ class HlSimServer:
         if "http_status" in body:
             f.http_status(body["http_status"], body.get("count"))
         if "refuse_rest_ms" in body:
-            # Over HTTP a refusal must end by itself: this endpoint is refused too meanwhile.
+            # Over HTTP a refusal must end by itself: this endpoint may be refused too meanwhile.
             ms = int(body["refuse_rest_ms"])
-            await f.refuse_rest(True)
-            asyncio.get_running_loop().call_later(ms / 1000, lambda: asyncio.ensure_future(f.refuse_rest(False)))
+            port = int(body["port"]) if body.get("port") is not None else None
+            await f.refuse_rest(True, port=port)
+            asyncio.get_running_loop().call_later(
+                ms / 1000, lambda: asyncio.ensure_future(f.refuse_rest(False, port=port))
+            )
         if body.get("clear"):
             f.clear()
         return {"dropped": dropped} if dropped is not None else None
+
+
+def _local_port(request: web.Request) -> int | None:
+    """The server port a request came in on (None when the transport is already gone)."""
+    transport = request.transport
+    sockname = transport.get_extra_info("sockname") if transport is not None else None
+    return sockname[1] if isinstance(sockname, tuple) and len(sockname) >= 2 else None
 
 
 def _dec(value: Any) -> Decimal:

@@ -19,12 +19,19 @@ Contract (thread-based, for synchronous tests)::
         sim.fill_order(address, oid, sz=None)  # fill a resting order as maker at its price
         sim.cancel_order(address, oid)         # cancel it (pushes orderUpdates "canceled")
         sim.faults.drop_user_ws(address)       # abruptly close WS connections subscribed to the user
+        sim.faults.drop_user_ws(address, refuse_for_s=2.0)  # ... and cut any connection subscribing
+                                               # to the user's channels for 2 s (an explicit dark window)
+        sim.faults.drop_market_ws(refuse_for_s=0.0)  # the same for market-data connections
+                                               # (l2Book/bbo/trades/allMids subscribers)
         sim.faults.stall_market_data(True)     # no l2Book/bbo/trades/allMids pushes; REST answers
         sim.faults.stall_all(True)             # no blocks: actions wait, no pushes; /info answers
         sim.faults.delay_replies(ms)           # hold every REST reply / WS post response back
         sim.faults.http_status(429, count=None)  # answer REST with 429/5xx (count=None: until cleared,
                                                  # http_status(None) clears)
         sim.faults.refuse_rest(True)           # stop listening (and cut requests on open connections)
+        sim.faults.refuse_rest(True, port=p)   # the same on one port only (e.g. the primary while
+                                               # the backup from add_port() stays up); open WS stay up
+        sim.faults.refuse_rest(False, port=p)  # that port listens again; refuse_rest(False) ends all
         sim.faults.clear()
         port2 = sim.add_port()                 # a second endpoint (backup) on the same exchange state
         sim.url_for(port2)                     # its REST url
@@ -42,7 +49,8 @@ Defaults worth knowing (see `HlSimConfig`): IP weight limit 1200/min as on the r
 (`ip_weight_per_min=None` turns it off), scheduleCancel volume gate on
 (`schedule_cancel_volume_gate=False` turns it off), l2Book pushed on every change
 (`l2_book_interval_ms` / `l2_book_fast_interval_ms` for the real 2000/500 ms cadence), WS idle
-close after 60 s.
+close after 60 s. WS `activeAssetCtx` pushes the coin's `metaAndAssetCtxs` context (mark = mid)
+when it changes.
 
 For asyncio tests: `sim = await start_hlsim(config)` returns the in-loop `HlSimServer`
 (`sim.rest_url`, `sim.engine`, `sim.faults`, `await sim.stop()`); call engine methods directly
@@ -106,7 +114,7 @@ class _FaultsProxy:
         faults = self._sim.server.faults
 
         async def clear_all() -> None:
-            if faults.rest_refused:
+            if faults.rest_refused or faults.refused_ports:
                 await faults.refuse_rest(False)
             faults.clear()
 

@@ -17,6 +17,7 @@ import msgspec
 from aiohttp import WSMsgType
 from aiohttp import web
 
+from hlsim.info_api import meta_and_asset_ctxs
 from hlsim.l2view import FAST_DEPTH
 from hlsim.l2view import FULL_DEPTH
 from hlsim.l2view import all_mids
@@ -31,6 +32,8 @@ GREETING = "Websocket connection established."
 PONG = '{"channel":"pong"}'
 USER_CHANNELS = ("orderUpdates", "userFills", "userEvents")
 COIN_CHANNELS = ("l2Book", "bbo", "trades")
+ASSET_CTX = "activeAssetCtx"
+MARKET_CHANNELS = (*COIN_CHANNELS, "allMids", ASSET_CTX)
 
 SubKey = tuple[Any, ...]
 _encode = msgspec.json.Encoder().encode
@@ -64,6 +67,9 @@ class Connection:
     def users(self) -> set[str]:
         return {key[1] for key in self.subs if key[0] in USER_CHANNELS}
 
+    def has_market_data(self) -> bool:
+        return any(key[0] in MARKET_CHANNELS for key in self.subs)
+
 
 def _opt_int(value: Any) -> bool:
     """None or a JSON integer (not a bool, not 5.0)."""
@@ -93,6 +99,9 @@ def parse_subscription(sub: Any, coins: set[str]) -> SubKey | None:
         return ("l2Book", coin, n_sig, mantissa, fast)
     if kind == "allMids":
         return ("allMids",)
+    if kind == ASSET_CTX:
+        coin = sub.get("coin")
+        return (ASSET_CTX, coin) if isinstance(coin, str) and coin in coins else None
     if kind in USER_CHANNELS:
         user = sub.get("user")
         if not is_valid_address(user):
@@ -111,6 +120,7 @@ class Hub:
         self.subs: dict[SubKey, set[Connection]] = defaultdict(set)
         self._last_bbo: dict[str, Any] = {}
         self._last_mids: dict[str, str] = {}
+        self._last_ctx: dict[str, dict[str, Any]] = {}
         self._dirty_l2: dict[bool, set[str]] = {False: set(), True: set()}
         self._closing: set[asyncio.Future[Any]] = set()
 
@@ -168,11 +178,20 @@ class Hub:
             if data["bbo"] != self._last_bbo.get(coin):
                 self._last_bbo[coin] = data["bbo"]
                 self._send(("bbo", coin), _dumps({"channel": "bbo", "data": data}))
+        if (ASSET_CTX, coin) in self.subs:
+            ctx = self._asset_ctx(coin)
+            if ctx != self._last_ctx.get(coin):
+                self._last_ctx[coin] = ctx
+                self._send((ASSET_CTX, coin), _dumps({"channel": ASSET_CTX, "data": {"coin": coin, "ctx": ctx}}))
         if ("allMids",) in self.subs:
             mids = all_mids(self.engine)
             if mids != self._last_mids:
                 self._last_mids = mids
                 self._send(("allMids",), _dumps({"channel": "allMids", "data": {"mids": mids}}))
+
+    def _asset_ctx(self, coin: str) -> dict[str, Any]:
+        """The coin's perp context, the same values `metaAndAssetCtxs` answers over REST."""
+        return meta_and_asset_ctxs(self.engine, {})[1][self.engine.asset_of[coin]]
 
     def _send_l2(self, key: SubKey, now: int) -> None:
         _, coin, n_sig, mantissa, fast = key
@@ -221,6 +240,8 @@ class Hub:
             return [_dumps({"channel": "bbo", "data": bbo_data(engine, key[1], now)})]
         if kind == "allMids":
             return [_dumps({"channel": "allMids", "data": {"mids": all_mids(engine)}})]
+        if kind == ASSET_CTX:
+            return [_dumps({"channel": ASSET_CTX, "data": {"coin": key[1], "ctx": self._asset_ctx(key[1])}})]
         if kind == "userFills":
             acct = engine.accounts.get(key[1])
             fills = list(reversed(acct.fills))[:2000] if acct else []
@@ -232,15 +253,31 @@ class Hub:
         user = user.lower()
         victims = [c for c in self.connections if user in c.users()]
         for conn in victims:
-            self.drop(conn)
-            # Abrupt, like a network drop: no close frame.
-            if conn.transport is not None:
-                conn.transport.abort()
-            else:
-                task = asyncio.ensure_future(conn.ws.close())
-                self._closing.add(task)
-                task.add_done_callback(self._closing.discard)
+            self.cut(conn)
         return len(victims)
+
+    def drop_market(self) -> int:
+        """Closes every connection subscribed to market data; returns how many."""
+        victims = [c for c in self.connections if c.has_market_data()]
+        for conn in victims:
+            self.cut(conn)
+        return len(victims)
+
+    def refused(self, key: SubKey) -> bool:
+        """A subscription the faults keep dark right now (its connection gets cut)."""
+        if key[0] in USER_CHANNELS:
+            return bool(self.faults.user_ws_refused(key[1]))
+        return key[0] in MARKET_CHANNELS and bool(self.faults.market_ws_refused())
+
+    def cut(self, conn: Connection) -> None:
+        """Abrupt, like a network drop: no close frame."""
+        self.drop(conn)
+        if conn.transport is not None:
+            conn.transport.abort()
+        else:
+            task = asyncio.ensure_future(conn.ws.close())
+            self._closing.add(task)
+            task.add_done_callback(self._closing.discard)
 
     async def close_all(self) -> None:
         for conn in list(self.connections):
@@ -300,6 +337,9 @@ def _handle_text(conn: Connection, hub: Hub, text: str, coins: set[str], post_ha
             conn.send(_error(f"Invalid subscription: {_compact(sub)}"))
             return
         if method == "subscribe":
+            if hub.refused(key):
+                hub.cut(conn)
+                return
             if not hub.add(conn, key, sub):
                 conn.send(_error(f"Already subscribed: {_compact(sub)}"))
                 return

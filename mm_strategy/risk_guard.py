@@ -5,7 +5,8 @@ and `mm_strategy.risk`. It never sends orders: it tells the strategy through the
 - order-flow imbalance (CKS, from bbo quotes when the feed has them, else from the book's top)
   and trade-flow imbalance: strongly
   negative → pull bids at once, strongly positive → pull asks;
-- venue halt / market-data stall from the adapter → halt; venue resume → resume;
+- venue halt / market-data stall from the adapter → halt; venue resume → resume; market data
+  resumed (the adapter's `MarketDataResumed`) → resume the stalled instruments;
 - capital at risk across instruments and the daily drawdown cap → halt for the UTC day
   (optionally flatten).
 Every firing is also published as a `GuardEvent` with its reason.
@@ -100,6 +101,7 @@ class RiskGuard(Actor):
         self.msgbus.subscribe(ve.TOPIC_VENUE_HALT, self._on_venue_halt)
         self.msgbus.subscribe(ve.TOPIC_VENUE_RESUME, self._on_venue_resume)
         self.msgbus.subscribe(ve.TOPIC_MARKET_DATA_STALL, self._on_stall)
+        self.msgbus.subscribe(ve.TOPIC_MARKET_DATA_RESUMED, self._on_market_data_resumed)
 
     # ------------------------------------------------------------------ market data
     def on_order_book_deltas(self, deltas: OrderBookDeltas) -> None:
@@ -225,11 +227,20 @@ class RiskGuard(Actor):
         for iid in targets:
             self.msgbus.publish(msg.control_topic(str(iid)), msg.Halt("stall", reason))
 
+    def _on_market_data_resumed(self, event: ve.MarketDataResumed) -> None:
+        # The adapter publishes this once the coin's book is valid again (coin None: every coin).
+        reason = "market data flowing again" + ("" if event.coin is None else f" for {event.coin}")
+        targets = [iid for iid in self.instrument_ids if event.coin is None or iid.symbol.value.split("-")[0] == event.coin]
+        if not targets:
+            return
+        self._fire("stall_resume", reason, None if event.coin is None else targets[0], event.ts_ns)
+        for iid in targets:
+            self.msgbus.publish(msg.control_topic(str(iid)), msg.Resume("stall", reason))
+
     def _on_venue_resume(self, event: ve.VenueResume) -> None:
         self._fire("venue_resume", event.reason, None, event.ts_ns)
+        # The user stream says nothing about market data: a stall halt waits for `MarketDataResumed`.
         self.msgbus.publish(msg.TOPIC_CONTROL_ALL, msg.Resume("venue", event.reason))
-        for iid in self.instrument_ids:
-            self.msgbus.publish(msg.control_topic(str(iid)), msg.Resume("stall", event.reason))
 
     def _fire(self, guard: str, reason: str, iid: InstrumentId | str | None, ts: int) -> None:
         self.firings[guard] = self.firings.get(guard, 0) + 1

@@ -9,14 +9,20 @@ full, then every 1000th), and leaves the book state untouched (the differ commit
 from __future__ import annotations
 
 import logging
+import math
 from dataclasses import dataclass
 from dataclasses import field
+from decimal import Decimal
+from decimal import InvalidOperation
 
 import msgspec
+from nautilus_trader.model.data import FundingRateUpdate
+from nautilus_trader.model.data import MarkPriceUpdate
 from nautilus_trader.model.data import OrderBookDeltas
 from nautilus_trader.model.data import QuoteTick
 from nautilus_trader.model.data import TradeTick
 from nautilus_trader.model.instruments import Instrument
+from nautilus_trader.model.objects import Price
 
 from adapters.hyperliquid.common import LogLike
 from adapters.hyperliquid.parsing.book_diff import L2BookDiffer
@@ -31,8 +37,28 @@ from adapters.hyperliquid.schemas.market_data import L2Level
 _LOG_FIRST_BAD = 20
 _LOG_EVERY_BAD = 1000
 _NS_PER_MS = 1_000_000
+_NS_PER_HOUR = 3_600 * 1_000_000_000
+FUNDING_INTERVAL_MINUTES = 60  # Hyperliquid pays funding every hour
+_MAX_ABS_FUNDING = Decimal("1")  # a rate per hour beyond ±100 % is a corrupt message
 
-MarketData = OrderBookDeltas | QuoteTick | TradeTick
+
+class PerpAssetCtx(msgspec.Struct, frozen=True):
+    """The part of `activeAssetCtx.ctx` the feed uses (the exchange sends more fields)."""
+
+    funding: str
+    markPx: str
+
+
+class ActiveAssetCtxData(msgspec.Struct, frozen=True):
+    """`activeAssetCtx` data: `{coin, ctx}` (no exchange time: stamped with the receive time)."""
+
+    coin: str
+    ctx: PerpAssetCtx
+
+
+ASSET_CTX_DECODER = msgspec.json.Decoder(ActiveAssetCtxData)
+
+MarketData = OrderBookDeltas | QuoteTick | TradeTick | MarkPriceUpdate | FundingRateUpdate
 
 
 @dataclass(slots=True)
@@ -88,6 +114,8 @@ class MarketDataFeed:
                 return self._bbo(data, recv_ns)
             if channel == "trades":
                 return self._trades(data, recv_ns)
+            if channel == "activeAssetCtx":
+                return self._asset_ctx(data, recv_ns)
         except (msgspec.DecodeError, msgspec.ValidationError) as exc:
             self._bad(channel, "schema", f"{exc}", data)
             return []
@@ -137,6 +165,27 @@ class MarketDataFeed:
         self.last_coin = coin
         return list(ticks)
 
+    def _asset_ctx(self, data: bytes, recv_ns: int) -> list[MarketData]:
+        # Not counted as market data for stall detection (`last_coin` stays None): the context
+        # flowing says nothing about the book and trades the strategy quotes from.
+        msg = ASSET_CTX_DECODER.decode(data)
+        state = self._state(msg.coin)
+        iid = state.instrument.id
+        mark = _decimal(msg.ctx.markPx, "markPx")
+        if mark <= 0:
+            raise ValueError(f"markPx must be positive, got {msg.ctx.markPx!r}")
+        rate = _decimal(msg.ctx.funding, "funding")
+        if abs(rate) > _MAX_ABS_FUNDING:
+            raise ValueError(f"funding rate {msg.ctx.funding!r} is out of range")
+        # A mark is computed, not a book level: round it to the instrument's price precision.
+        precision = state.instrument.price_precision
+        mark_price = Price(mark.quantize(Decimal(1).scaleb(-precision)), precision)
+        next_funding_ns = (recv_ns // _NS_PER_HOUR + 1) * _NS_PER_HOUR
+        return [
+            MarkPriceUpdate(iid, mark_price, recv_ns, recv_ns),
+            FundingRateUpdate(iid, rate, recv_ns, recv_ns, FUNDING_INTERVAL_MINUTES, next_funding_ns),
+        ]
+
     def _lag(self, time_ms: int, recv_ns: int) -> None:
         lag_ms = (recv_ns - time_ms * _NS_PER_MS) / _NS_PER_MS
         self.stats.last_lag_ms = lag_ms
@@ -155,6 +204,16 @@ class MarketDataFeed:
 
 class _UnknownCoin(Exception):
     pass
+
+
+def _decimal(text: str, what: str) -> Decimal:
+    try:
+        value = Decimal(text)
+    except InvalidOperation:
+        raise ValueError(f"{what} {text!r} is not a number") from None
+    if not value.is_finite() or not math.isfinite(float(value)) or abs(value) > Decimal("1e12"):
+        raise ValueError(f"{what} {text!r} is out of range")
+    return value
 
 
 def _check_levels(levels: list[L2Level], *, descending: bool) -> None:

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 TOPIC_VENUE_HALT = "hyperliquid.venue.halt"
 TOPIC_VENUE_RESUME = "hyperliquid.venue.resume"
 TOPIC_MARKET_DATA_STALL = "hyperliquid.venue.stall"
+TOPIC_MARKET_DATA_RESUMED = "hyperliquid.venue.data_resumed"
 TOPIC_RATE_LIMIT = "hyperliquid.venue.rate_limit"
 
 
@@ -32,10 +33,26 @@ class VenueResume:
 
 @dataclass(frozen=True, slots=True)
 class MarketDataStall:
-    """No market data for `silent_ms` while the socket stays open (the chain may have stopped)."""
+    """
+    Market data cannot be trusted: nothing for `silent_ms` on an open socket (the chain may have
+    stopped), or the market-data socket dropped (`coin=None`, `silent_ms` since the last message).
+    Lasts until a `MarketDataResumed` for the coin (or `coin=None`).
+    """
 
     coin: str | None  # None: every subscribed coin is silent
     silent_ms: int
+    ts_ns: int
+
+
+@dataclass(frozen=True, slots=True)
+class MarketDataResumed:
+    """
+    Data flows again after a `MarketDataStall`: the coin's book is valid again (a fresh book
+    arrived; after a reconnect that is the F_SNAPSHOT rebuild). `coin=None`: every watched coin
+    is back (published after the per-coin ones, and only after an all-coins stall).
+    """
+
+    coin: str | None
     ts_ns: int
 
 

@@ -12,10 +12,12 @@ import time
 from collections.abc import Awaitable
 from collections.abc import Callable
 from collections.abc import Iterator
+from collections.abc import Sequence
 from contextlib import contextmanager
 from decimal import Decimal
 from typing import Any
 
+from nautilus_trader.common.actor import Actor
 from nautilus_trader.config import StrategyConfig
 from nautilus_trader.config import TradingNodeConfig
 from nautilus_trader.live.node import TradingNode
@@ -54,6 +56,7 @@ def prepared_sim(**config: Any) -> Iterator[HlSimThread]:
 class RecorderConfig(StrategyConfig, frozen=True):
     instrument_id: str = "ETH-USD-PERP.HYPERLIQUID"
     subscribe: bool = True
+    subscribe_asset_ctx: bool = False  # mark prices and funding rates as well
 
 
 class Recorder(Strategy):
@@ -66,12 +69,17 @@ class Recorder(Strategy):
         self.quotes: list[Any] = []
         self.deltas: list[Any] = []
         self.trades: list[Any] = []
+        self.marks: list[Any] = []
+        self.funding: list[Any] = []
 
     def on_start(self) -> None:
         if self.config.subscribe:
             self.subscribe_quote_ticks(self.instrument_id)
             self.subscribe_order_book_deltas(self.instrument_id)
             self.subscribe_trade_ticks(self.instrument_id)
+        if self.config.subscribe_asset_ctx:
+            self.subscribe_mark_prices(self.instrument_id)
+            self.subscribe_funding_rates(self.instrument_id)
 
     def on_quote_tick(self, tick: Any) -> None:
         self.quotes.append(tick)
@@ -81,6 +89,12 @@ class Recorder(Strategy):
 
     def on_trade_tick(self, tick: Any) -> None:
         self.trades.append(tick)
+
+    def on_mark_price(self, mark_price: Any) -> None:
+        self.marks.append(mark_price)
+
+    def on_funding_rate(self, funding_rate: Any) -> None:
+        self.funding.append(funding_rate)
 
     def on_event(self, event: Any) -> None:
         self.events.append(event)
@@ -168,14 +182,17 @@ def run_node(
     *,
     strategy_config: RecorderConfig | None = None,
     timeout: float = 30.0,
+    actors: Sequence[Actor] = (),
 ) -> None:
-    """Build a node with our factories, run `scenario(node, recorder)` once it is running, then
+    """Build a node with our factories (plus `actors`), run `scenario(node, recorder)` once it is running, then
     stop and dispose it (closing its loop), whatever happened."""
     loop = asyncio.new_event_loop()
     asyncio.set_event_loop(loop)
     node = TradingNode(config=config, loop=loop)
     recorder = Recorder(strategy_config or RecorderConfig())
     node.trader.add_strategy(recorder)
+    for actor in actors:
+        node.trader.add_actor(actor)
     node.add_data_client_factory("HYPERLIQUID", HyperliquidLiveDataClientFactory)
     node.add_exec_client_factory("HYPERLIQUID", HyperliquidLiveExecClientFactory)
     node.build()

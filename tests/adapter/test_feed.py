@@ -6,6 +6,7 @@ import json
 import logging
 import os
 import random
+from decimal import Decimal
 
 import pytest
 from hypothesis import HealthCheck
@@ -13,6 +14,8 @@ from hypothesis import given
 from hypothesis import settings
 from hypothesis import strategies as st
 from nautilus_trader.model.book import OrderBook
+from nautilus_trader.model.data import FundingRateUpdate
+from nautilus_trader.model.data import MarkPriceUpdate
 from nautilus_trader.model.data import OrderBookDeltas
 from nautilus_trader.model.data import QuoteTick
 from nautilus_trader.model.data import TradeTick
@@ -186,3 +189,29 @@ def test_fuzzed_and_mutated_messages_never_crash_and_keep_the_book_consistent(et
     run()
     assert seen["messages"] >= 10_000
     assert seen["bad"] > 1000  # the corrupt ones were seen, counted and dropped
+
+
+def _ctx(**ctx: object) -> bytes:
+    base = {"funding": "0.0000125", "openInterest": "10.0", "prevDayPx": "2990.0", "dayNtlVlm": "1.0",
+            "premium": "0.0", "oraclePx": "3000.0", "markPx": "3000.5", "midPx": "3000.5",
+            "impactPxs": ["3000.0", "3001.0"], "dayBaseVlm": "1.0"}
+    return json.dumps({"coin": "ETH", "ctx": {**base, **ctx}}).encode()
+
+
+def test_asset_context_becomes_a_mark_price_and_an_hourly_funding_rate() -> None:
+    feed = MarketDataFeed({"ETH": ETH})
+    recv_ns = 1_700_000_100 * 10**9
+    mark, funding = feed.handle("activeAssetCtx", _ctx(markPx="3000.125"), recv_ns)
+    assert isinstance(mark, MarkPriceUpdate) and isinstance(funding, FundingRateUpdate)
+    assert (str(mark.value), mark.ts_event) == ("3000.12", recv_ns)  # rounded to the price precision
+    assert (funding.rate, funding.interval) == (Decimal("0.0000125"), 60)
+    assert funding.next_funding_ns == 1_700_002_800 * 10**9  # the next full hour
+    assert feed.last_coin is None  # the context does not count as book/trade data for stall detection
+
+
+@pytest.mark.parametrize("ctx", [{"markPx": "0"}, {"markPx": "-1"}, {"markPx": "abc"}, {"funding": "nan"},
+                                 {"funding": "2.5"}, {"markPx": "1e400"}, {"markPx": None}])
+def test_bad_asset_context_is_dropped_and_counted(ctx: dict) -> None:
+    feed = MarketDataFeed({"ETH": ETH})
+    assert feed.handle("activeAssetCtx", _ctx(**ctx), 1) == []
+    assert feed.stats.bad == 1

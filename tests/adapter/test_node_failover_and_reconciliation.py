@@ -31,7 +31,7 @@ def _refused_url() -> str:
     return f"http://127.0.0.1:{port}"
 
 
-def test_cancel_all_goes_through_the_backup_when_the_primary_is_refused(sim) -> None:
+def test_cancel_all_goes_through_the_backup_when_the_primary_is_down_from_the_start(sim) -> None:
     config = node_config(sim, base_url=_refused_url(), backup_base_urls=[sim.rest_url], ws_url=sim.ws_url)
     # The data client keeps the working url: this test is about the exec client's REST.
 
@@ -48,6 +48,29 @@ def test_cancel_all_goes_through_the_backup_when_the_primary_is_refused(sim) -> 
         assert client.http.failovers >= 1
 
     run_node(config, scenario)
+
+
+def test_primary_refused_mid_session_cancel_all_goes_through_the_backup_port(sim) -> None:
+    # Both endpoints are real hlsim ports on one exchange; the primary stops answering while the
+    # node runs (the test above covers a primary that was never up).
+    primary = sim.ports[0]
+    backup = sim.add_port()
+
+    async def scenario(node, rec) -> None:
+        client = exec_client(node)
+        await wait_for(lambda: rec.quotes, what="quotes")
+        orders = [rec.limit(OrderSide.BUY, px, "0.01") for px in ("2990.0", "2980.0")]
+        await wait_for(lambda: all(o.status == OrderStatus.ACCEPTED for o in orders), what="accepted")
+        assert client.http.failovers == 0  # the primary served everything so far
+
+        sim.faults.refuse_rest(True, port=primary)
+        rec.cancel_all_orders(ETH_ID)
+        await wait_for(lambda: all(o.status == OrderStatus.CANCELED for o in orders), what="all canceled")
+        assert sim.open_orders(ACCOUNT) == []
+        assert client.http.failovers >= 1
+        sim.faults.refuse_rest(False, port=primary)
+
+    run_node(node_config(sim, backup_base_urls=[sim.url_for(backup)]), scenario)
 
 
 def test_rest_5xx_on_the_primary_fails_over_to_a_backup_port(sim) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from decimal import Decimal
 
 from nautilus_trader.model.enums import OrderSide
@@ -66,3 +67,38 @@ def test_dark_fills_and_cancels_are_emitted_once_after_reconnect(sim) -> None:
         assert len(rec.events_of("OrderFilled")) == 4
 
     run_node(node_config(sim, reconnect_backoff_initial_secs=1.0), scenario)
+
+
+def test_a_dark_window_longer_than_the_backoff_ends_in_one_state_with_every_fill_once(sim) -> None:
+    async def scenario(node, rec) -> None:
+        halts = record_topic(node, TOPIC_VENUE_HALT)
+        resumes = record_topic(node, TOPIC_VENUE_RESUME)
+        client = exec_client(node)
+        await wait_for(lambda: rec.quotes, what="quotes")
+        a = rec.limit(OrderSide.BUY, "2990.0", "0.02")
+        b = rec.limit(OrderSide.SELL, "3010.0", "0.01")
+        await wait_for(lambda: all(o.status == OrderStatus.ACCEPTED for o in (a, b)), what="accepted")
+
+        # hlsim keeps the user dark for 1.5 s: every reconnect inside the window is cut at its subscribe.
+        window_end = time.time_ns() + 1_500_000_000
+        assert sim.faults.drop_user_ws(ACCOUNT, refuse_for_s=1.5) >= 1
+        sim.fill_order(ACCOUNT, int(a.venue_order_id.value))
+        await asyncio.sleep(0.8)  # a reconnect attempt has been cut by now
+        sim.fill_order(ACCOUNT, int(b.venue_order_id.value), sz="0.004")
+
+        await wait_for(lambda: resumes and resumes[-1].ts_ns >= window_end, timeout=10.0, what="resume after the window")
+        await wait_for(lambda: a.status == OrderStatus.FILLED and b.status == OrderStatus.PARTIALLY_FILLED,
+                       what="dark fills applied")
+        assert len(halts) >= 2  # at least the drop and one cut reconnect
+        assert halts[-1].ts_ns <= resumes[-1].ts_ns  # the last word is a resume
+        assert client.dark_fills_recovered == 2
+        cache_trade_ids = sorted(str(t) for o in (a, b) for t in o.trade_ids)
+        assert cache_trade_ids == sorted(str(f["tid"]) for f in sim.fills(ACCOUNT))  # each fill once
+        assert len(rec.events_of("OrderFilled")) == 2
+
+        # The stream is live after the window.
+        sim.fill_order(ACCOUNT, int(b.venue_order_id.value))
+        await wait_for(lambda: b.status == OrderStatus.FILLED, what="live fill after the window")
+        assert len(rec.events_of("OrderFilled")) == 3
+
+    run_node(node_config(sim, reconnect_backoff_initial_secs=0.2, reconnect_backoff_max_secs=0.4), scenario)

@@ -48,15 +48,47 @@ def test_stall_is_reported_once_per_silent_spell_and_re_armed_by_data() -> None:
     assert stall.check(2 * S + 1, socket_open=True) == []  # once per spell
     both = stall.check(3 * S, socket_open=True)
     assert [e.coin for e in both] == ["BTC", None]  # now every coin is silent
-    stall.on_message("ETH", 4 * S)
+    assert [e.coin for e in stall.on_message("ETH", 4 * S)] == ["ETH"]  # BTC still silent: no all-clear
     assert stall.check(5 * S, socket_open=True) == []
-    assert [e.coin for e in stall.check(6 * S, socket_open=True)] == ["ETH", None]
+    # ETH silent again; the all-coins spell has not ended (BTC never came back), so no second None.
+    assert [e.coin for e in stall.check(6 * S, socket_open=True)] == ["ETH"]
+    assert stall.on_message("BTC", 7 * S)[0].coin == "BTC"
+    assert [e.coin for e in stall.on_message("ETH", 7 * S)] == ["ETH", None]  # every coin is back
+    assert stall.stalled == frozenset()
 
 
-def test_a_closed_socket_is_not_a_stall() -> None:
+def test_silence_on_a_closed_socket_is_not_reported_by_check() -> None:
     stall = StallDetector(timeout_ns=S)
     stall.watch("ETH", 0)
     assert stall.check(10 * S, socket_open=False) == []
+
+
+def test_a_dropped_socket_stalls_every_coin_once_until_each_book_is_back() -> None:
+    stall = StallDetector(timeout_ns=10 * S)
+    stall.watch("ETH", 0, book=True)
+    stall.watch("BTC", 0)
+    stall.on_message("ETH", 1 * S, book=True)
+    (lost,) = stall.disconnected(3 * S)
+    assert (lost.coin, lost.silent_ms, lost.ts_ns) == (None, 2000, 3 * S)
+    assert stall.disconnected(3 * S) == []  # one report per loss
+    assert stall.stalled == {"ETH", "BTC"}
+    stall.restart(4 * S)
+    assert stall.check(20 * S, socket_open=True) == []  # already stalled: not reported again
+    assert stall.on_message("ETH", 5 * S) == []  # a bbo or a trade does not make the book valid
+    assert [e.coin for e in stall.on_message("BTC", 5 * S)] == ["BTC"]  # no book subscribed: any data
+    resumed = stall.on_message("ETH", 6 * S, book=True)
+    assert [(e.coin, e.ts_ns) for e in resumed] == [("ETH", 6 * S), (None, 6 * S)]
+    assert stall.stalled == frozenset()
+
+
+def test_a_coin_whose_book_is_watched_resumes_only_with_a_book() -> None:
+    stall = StallDetector(timeout_ns=S)
+    stall.watch("ETH", 0, book=True)
+    assert [e.coin for e in stall.check(S, socket_open=True)] == ["ETH", None]
+    assert stall.on_message("ETH", 2 * S) == []
+    assert stall.check(2 * S + 1, socket_open=True) == []
+    assert [e.coin for e in stall.on_message("ETH", 3 * S, book=True)] == ["ETH", None]
+    assert stall.on_message("ETH", 4 * S, book=True) == []  # nothing to end
 
 
 def test_ip_weight_is_a_sliding_minute_and_the_address_budget_counts_batches() -> None:

@@ -195,3 +195,86 @@ def test_hlsim_request_weights_match_the_weights_the_adapter_budgets_with() -> N
         assert exchange.info_weight(kind) == client.info_weight(kind), kind
     assert [exchange.exchange_weight(n) for n in range(0, 130)] == [client.exchange_weight(n) for n in range(0, 130)]
     assert exchange.exchange_weight(39) == 1 and exchange.exchange_weight(40) == 2
+
+
+def test_refuse_rest_on_one_port_leaves_the_backup_port_answering(eth_book: HlSimThread) -> None:
+    primary = eth_book.ports[0]
+    backup = eth_book.add_port()
+    with requests.Session() as keep_alive:  # a connection opened before the refusal is cut as well
+        assert keep_alive.post(eth_book.rest_url + "/info", json={"type": "meta"}, timeout=5).status_code == 200
+        eth_book.faults.refuse_rest(True, port=primary)
+        with pytest.raises(requests.ConnectionError):
+            keep_alive.post(eth_book.rest_url + "/info", json={"type": "meta"}, timeout=2)
+    with pytest.raises(requests.ConnectionError):
+        _info(eth_book.rest_url, {"type": "meta"}, timeout=2)
+    assert _info(eth_book.url_for(backup), {"type": "allMids"}).json() == {"ETH": "3000.25"}
+    assert eth_book.faults.refused_ports == {primary}
+
+    eth_book.faults.refuse_rest(False, port=primary)
+    assert _info(eth_book.rest_url, {"type": "meta"}).status_code == 200
+
+
+def test_refusing_every_port_and_ending_it_keeps_a_single_port_refusal_separate(eth_book: HlSimThread) -> None:
+    primary = eth_book.ports[0]
+    backup_url = eth_book.url_for(eth_book.add_port())
+    eth_book.faults.refuse_rest(True, port=primary)
+    eth_book.faults.refuse_rest(True)
+    with pytest.raises(requests.ConnectionError):
+        _info(backup_url, {"type": "meta"}, timeout=2)
+    eth_book.faults.refuse_rest(False)  # ends every refusal, the single-port one included
+    assert [_info(u, {"type": "meta"}).status_code for u in (eth_book.rest_url, backup_url)] == [200, 200]
+    with pytest.raises(ValueError, match="does not serve port"):
+        eth_book.faults.refuse_rest(True, port=1)
+
+
+def test_drop_user_ws_with_a_refusal_window_keeps_the_user_dark_until_it_ends(eth_book: HlSimThread) -> None:
+    signer = L1Signer(MAKER_KEY)
+    eth_book.fund(signer.address, 10_000)
+    sub = {"type": "orderUpdates", "user": signer.address}
+    with _open(eth_book) as ws:
+        _subscribe(ws, sub)
+        assert eth_book.faults.drop_user_ws(signer.address, refuse_for_s=1.0) == 1
+    started = time.monotonic()
+    with _open(eth_book) as ws, _open(eth_book) as market_ws:  # connecting works; subscribing to the user does not
+        _subscribe(market_ws, {"type": "trades", "coin": "ETH"})
+        ws.send(json.dumps({"method": "subscribe", "subscription": sub}))
+        with pytest.raises(ConnectionClosed):
+            ws.recv(timeout=5)
+        eth_book.trade("ETH", "B", "3000.5", "1")  # other subscriptions are untouched
+        assert _next(market_ws, "trades")["data"][0]["px"] == "3000.5"
+    time.sleep(max(0.0, 1.05 - (time.monotonic() - started)))
+    with _open(eth_book) as ws:
+        assert _subscribe(ws, sub)["channel"] == "subscriptionResponse"
+
+
+def test_drop_market_ws_cuts_market_data_connections_only(eth_book: HlSimThread) -> None:
+    signer = L1Signer(MAKER_KEY)
+    eth_book.fund(signer.address, 10_000)
+    with _open(eth_book) as user_ws, _open(eth_book) as market_ws:
+        _subscribe(user_ws, {"type": "orderUpdates", "user": signer.address})
+        _subscribe(market_ws, {"type": "l2Book", "coin": "ETH"})
+        assert eth_book.faults.drop_market_ws(refuse_for_s=0.5) == 1
+        with pytest.raises(ConnectionClosed):
+            while True:
+                market_ws.recv(timeout=5)
+        with _open(eth_book) as again:
+            again.send(json.dumps({"method": "subscribe", "subscription": {"type": "bbo", "coin": "ETH"}}))
+            with pytest.raises(ConnectionClosed):
+                again.recv(timeout=5)
+        user_ws.send(json.dumps({"method": "ping"}))
+        assert _next(user_ws) == {"channel": "pong"}
+    time.sleep(0.55)
+    with _open(eth_book) as ws:
+        assert _subscribe(ws, {"type": "bbo", "coin": "ETH"})["channel"] == "subscriptionResponse"
+
+
+def test_admin_endpoint_refuses_one_port_for_a_while(eth_book: HlSimThread) -> None:
+    primary = eth_book.ports[0]
+    backup_url = eth_book.url_for(eth_book.add_port())
+    reply = requests.post(backup_url + "/admin/faults", json={"refuse_rest_ms": 300, "port": primary}, timeout=5)
+    assert reply.json() == {"ok": True, "result": None}
+    with pytest.raises(requests.ConnectionError):
+        _info(eth_book.rest_url, {"type": "meta"}, timeout=2)
+    assert _info(backup_url, {"type": "meta"}).status_code == 200
+    time.sleep(0.4)
+    assert _info(eth_book.rest_url, {"type": "meta"}).status_code == 200

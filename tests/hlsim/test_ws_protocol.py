@@ -7,6 +7,7 @@ import time
 from typing import Any
 
 import pytest
+import requests
 from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import ClientConnection
 from websockets.sync.client import connect
@@ -196,3 +197,22 @@ def test_l2book_cadence_coalesces_changes() -> None:
         while pushes[-1]["levels"][0][0]["px"] != "3004.0":
             pushes.append(_next(ws, "l2Book")["data"])
         assert len(pushes) < 5  # changes between pushes are coalesced; the last push has the latest state
+
+
+def test_active_asset_ctx_sends_the_rest_context_then_pushes_changes(eth_book: HlSimThread) -> None:
+    sub = {"type": "activeAssetCtx", "coin": "ETH"}
+    rest_ctx = requests.post(eth_book.rest_url + "/info", json={"type": "metaAndAssetCtxs"}, timeout=5).json()[1][0]
+    with _open(eth_book) as ws:
+        assert _subscribe(ws, sub)["channel"] == "subscriptionResponse"
+        first = _next(ws, "activeAssetCtx")["data"]
+        assert first == {"coin": "ETH", "ctx": rest_ctx} and first["ctx"]["markPx"] == "3000.25"
+        eth_book.set_book("ETH", bids=[("3010.0", "1")], asks=[("3011.0", "1")])
+        assert _next(ws, "activeAssetCtx")["data"]["ctx"]["markPx"] == "3010.5"
+        eth_book.faults.stall_market_data(True)  # market data stall covers the context too
+        eth_book.set_book("ETH", bids=[("3020.0", "1")], asks=[("3021.0", "1")])
+        with pytest.raises(TimeoutError):
+            _next(ws, "activeAssetCtx", timeout=0.3)
+        eth_book.faults.stall_market_data(False)
+        assert _next(ws, "activeAssetCtx")["data"]["ctx"]["markPx"] == "3020.5"
+        bad = {"type": "activeAssetCtx", "coin": "NOPE"}
+        assert _subscribe(ws, bad) == {"channel": "error", "data": "Invalid subscription: " + json.dumps(bad, separators=(",", ":"))}
