@@ -176,8 +176,12 @@ def apply_redis_cache(raw: dict[str, Any], url: str) -> None:
 def take_factories(raw: dict[str, Any]) -> dict[str, dict[str, type]]:
     """Remove the clients' `factory` paths and resolve them to classes, for `TradingNode.add_*_factory`.
 
-    Nautilus 1.231 builds an exec client's importable factory as an *instance* and then reads its
-    `__name__` (AttributeError), so factories are registered by class instead.
+    Nautilus 1.231 builds an exec client's importable factory as an *instance*
+    (`ImportableFactoryConfig.create()` returns `cls()`) and `TradingNodeBuilder.build_exec_clients`
+    then reads `factory.__name__`: AttributeError for any factory class that does not define
+    `__name__` as a class attribute. The Hyperliquid factories do (a bare TradingNode builds them
+    from the screener's config); the shadow exec factory and Nautilus's own do not, so factories
+    are registered by class here.
     """
     from nautilus_trader.common.config import resolve_path
 

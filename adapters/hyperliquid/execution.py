@@ -4,15 +4,23 @@ Order and fill events come from the user WS (`orderUpdates`, `userFills`), and f
 replies (accepted / rejected / canceled as soon as the exchange answers). Every event is emitted
 once: `OrderTracker` remembers what was emitted and dedupes fills by `tid`. When the user WS
 drops, `VenueHalt` is published; after it is back the client diffs REST state against what it
-knows, emits the fills and cancels that happened in the dark, then publishes `VenueResume`.
+knows, emits the fills and cancels that happened in the dark (fills first; cancels the exchange
+confirmed meanwhile wait for them), then publishes `VenueResume`.
+
+No order is left hanging on a failed action: one the exchange certainly did not receive (429
+through every retry, connection refused) is rejected with the reason; one whose outcome is
+unknown (timeout or socket lost after sending) is settled from `orderStatus` (by cloid), as is a
+cancel answered "already canceled or filled".
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import random
 import time
+from collections.abc import Coroutine
 from decimal import Decimal
 from typing import Any
 
@@ -20,6 +28,7 @@ import msgspec
 from nautilus_trader.cache.cache import Cache
 from nautilus_trader.common.component import LiveClock
 from nautilus_trader.common.component import MessageBus
+from nautilus_trader.common.enums import LogColor
 from nautilus_trader.execution.messages import BatchCancelOrders
 from nautilus_trader.execution.messages import CancelAllOrders
 from nautilus_trader.execution.messages import CancelOrder
@@ -57,10 +66,14 @@ from adapters.hyperliquid.config import resolve_endpoints
 from adapters.hyperliquid.constants import CANCELED_STATUSES
 from adapters.hyperliquid.constants import HYPERLIQUID
 from adapters.hyperliquid.constants import HYPERLIQUID_VENUE
+from adapters.hyperliquid.constants import ORDER_NEVER_PLACED
 from adapters.hyperliquid.constants import REJECTED_STATUSES
 from adapters.hyperliquid.constants import SCHEDULE_CANCEL_VOLUME_GATE
 from adapters.hyperliquid.http.client import HyperliquidHttpClient
 from adapters.hyperliquid.http.client import backoff_delay
+from adapters.hyperliquid.http.errors import HyperliquidEndpointsDown
+from adapters.hyperliquid.http.errors import HyperliquidHttpError
+from adapters.hyperliquid.http.errors import HyperliquidRateLimited
 from adapters.hyperliquid.instruments import coin_of
 from adapters.hyperliquid.nonces import NonceSource
 from adapters.hyperliquid.orders import UnsupportedOrder
@@ -106,10 +119,23 @@ from adapters.hyperliquid.websocket.client import WsPostTimeout
 
 _NS_PER_MS = 1_000_000
 _RNG = random.Random()
+# After an action's outcome was left unknown, `orderStatus` is asked this often (seconds between)
+# before an order the exchange still does not know is declared not placed.
+_UNKNOWN_ORDER_RECHECKS_SECS = (0.0, 0.5, 1.0, 2.0)
+_HTTP_ERRORS_KNOWING_DELIVERY = (HyperliquidEndpointsDown, HyperliquidHttpError, HyperliquidRateLimited)
 
 
 class ActionFailed(Exception):
-    """An action whose outcome is unknown (timeout, every endpoint down, undecodable reply)."""
+    """An action that got no usable reply.
+
+    `not_placed` is True when the exchange certainly did not act on it (connection refused
+    before sending, 429 through every retry, a 4xx, a WS post error reply); otherwise the
+    outcome is unknown (timeout or cut after sending, 5xx, undecodable reply).
+    """
+
+    def __init__(self, message: str, *, not_placed: bool = False) -> None:
+        super().__init__(message)
+        self.not_placed = not_placed
 
 
 class HyperliquidExecutionClient(LiveExecutionClient):
@@ -163,6 +189,9 @@ class HyperliquidExecutionClient(LiveExecutionClient):
             self._on_ws_message,
             on_disconnect=self._on_user_ws_lost,
             on_reconnect=self._on_user_ws_back,
+            # The stream counts as back only once the exchange acknowledged every user
+            # subscription: a socket cut again at its subscribe must not resume quoting.
+            confirm_subscriptions=True,
             ping_interval_secs=config.ping_interval_secs,
             backoff_initial_secs=config.reconnect_backoff_initial_secs,
             backoff_max_secs=config.reconnect_backoff_max_secs,
@@ -177,6 +206,11 @@ class HyperliquidExecutionClient(LiveExecutionClient):
         self.dark_fills_recovered = 0
         self.dark_cancels_recovered = 0
         self.position_mismatches = 0
+        self.settled_by_order_status = 0
+        # Cancels the exchange confirmed while the user stream was down: emitted only after the
+        # dark fills (reconciliation), so a partly filled order gets its fill before its cancel.
+        self._cancels_in_dark: dict[ClientOrderId, TrackedOrder] = {}
+        self._dark_since_ms: int | None = None
         self._log.info(
             f"account={self._address} agent={signer.address} rest={list(self._endpoints.rest_urls)} "
             f"ws={self._endpoints.ws_url} mainnet_signing={self._endpoints.is_mainnet}"
@@ -258,7 +292,8 @@ class HyperliquidExecutionClient(LiveExecutionClient):
             try:
                 response = await self._ws.post("action", body, self._config.post_timeout_secs)
                 if response.type == "error":
-                    raise ActionFailed(f"WS post error: {bytes(response.payload)[:300]!r}")
+                    # The exchange refused the request as a whole: nothing in it was applied.
+                    raise ActionFailed(f"WS post error: {bytes(response.payload)[:300]!r}", not_placed=True)
                 raw = bytes(response.payload)
                 self._http.rate_limits.add_address_actions(n_entries)
             except WsNotConnected:
@@ -271,6 +306,8 @@ class HyperliquidExecutionClient(LiveExecutionClient):
         if raw is None:
             try:
                 raw = await self._http.exchange(body)
+            except _HTTP_ERRORS_KNOWING_DELIVERY as exc:
+                raise ActionFailed(f"{type(exc).__name__}: {exc}", not_placed=not exc.maybe_delivered) from exc
             except Exception as exc:
                 raise ActionFailed(f"{type(exc).__name__}: {exc}") from exc
         self._publish_rate_limits()
@@ -280,6 +317,40 @@ class HyperliquidExecutionClient(LiveExecutionClient):
             raise ActionFailed(f"undecodable exchange reply ({exc}): {raw[:300]!r}") from exc
 
     # -- orders ----------------------------------------------------------------------------------
+
+    # -- commands: started eagerly ---------------------------------------------------------------
+    # The base class wraps each command in a task that first runs on a later turn of the loop,
+    # behind whatever else is ready. Quote refreshes are latency-critical, so these commands run
+    # at once, up to their first real wait: the signed action is on the socket before the engine
+    # returns from the command; its reply is still awaited in the task.
+
+    def _start_command(self, coro: Coroutine[Any, Any, None], name: str) -> None:
+        if not self._loop.is_running():
+            self.create_task(coro, log_msg=name)
+            return
+        task = asyncio.Task(coro, loop=self._loop, name=name, eager_start=True)
+        task.add_done_callback(functools.partial(self._on_task_completed, None, None, LogColor.NORMAL))
+        self._tasks.add(task)
+
+    def submit_order(self, command: SubmitOrder) -> None:
+        self._log.info(f"Submit {command.order}", LogColor.BLUE)
+        self._start_command(self._submit_order(command), "submit_order")
+
+    def submit_order_list(self, command: SubmitOrderList) -> None:
+        self._log.info(f"Submit {command.order_list}", LogColor.BLUE)
+        self._start_command(self._submit_order_list(command), "submit_order_list")
+
+    def modify_order(self, command: ModifyOrder) -> None:
+        self._log.info(f"Modify {command.client_order_id!r}", LogColor.BLUE)
+        self._start_command(self._modify_order(command), "modify_order")
+
+    def cancel_order(self, command: CancelOrder) -> None:
+        self._log.info(f"Cancel {command.client_order_id!r}", LogColor.BLUE)
+        self._start_command(self._cancel_order(command), "cancel_order")
+
+    def batch_cancel_orders(self, command: BatchCancelOrders) -> None:
+        self._log.info(f"Batch cancel {len(command.cancels)} orders", LogColor.BLUE)
+        self._start_command(self._batch_cancel_orders(command), "batch_cancel_orders")
 
     def _instrument(self, order: Order) -> Instrument:
         instrument = self._cache.instrument(order.instrument_id) or self._provider.find(order.instrument_id)
@@ -329,11 +400,82 @@ class HyperliquidExecutionClient(LiveExecutionClient):
         try:
             outcomes = await self._send_action(order_action(wires), len(wires))
         except ActionFailed as exc:
-            # Unknown outcome: the order stays SUBMITTED; the user stream or reconciliation settles it.
-            self._log.error(f"order action failed, outcome unknown until the user stream reports: {exc}")
+            if exc.not_placed:
+                for tracked in sent:
+                    self._reject_once(tracked, f"order not placed (the exchange did not receive it): {exc}")
+                return
+            # Outcome unknown: the exchange's record of each order (by cloid) settles it.
+            self._log.warning(f"order action outcome unknown ({exc}): asking orderStatus")
+            for tracked in sent:
+                await self._settle_unknown_submit(tracked, str(exc))
             return
         for tracked, outcome in zip(sent, outcomes, strict=True):
             self._apply_order_outcome(tracked, outcome)
+
+    def _reject_once(self, tracked: TrackedOrder, reason: str, *, due_post_only: bool = False) -> None:
+        if tracked.accepted or tracked.closed:
+            return
+        tracked.closed = True
+        self.generate_order_rejected(
+            tracked.strategy_id, tracked.instrument_id, tracked.client_order_id, reason,
+            self._clock.timestamp_ns(), due_post_only=due_post_only,
+        )
+
+    async def _settle_unknown_submit(self, tracked: TrackedOrder, cause: str) -> None:
+        """An order whose submit got no reply: accepted / filled / canceled from `orderStatus`, or
+        rejected once the exchange still does not know its cloid after a few checks."""
+        for delay in _UNKNOWN_ORDER_RECHECKS_SECS:
+            await asyncio.sleep(delay)
+            if tracked.accepted or tracked.closed:
+                return  # the user stream settled it meanwhile
+            try:
+                status = await self._settle_from_exchange(tracked)
+            except Exception as exc:
+                self._log.warning(f"orderStatus for {tracked.client_order_id} failed: {type(exc).__name__}: {exc}")
+                continue
+            if status is not None:
+                return
+        if not tracked.accepted and not tracked.closed:
+            self._reject_once(
+                tracked, f"order not placed: submit outcome unknown ({cause}) and the exchange does not know cloid "
+                f"{tracked.cloid}",
+            )
+
+    async def _settle_from_exchange(self, tracked: TrackedOrder) -> str | None:
+        """Bring an order in line with the exchange's record (`orderStatus`): its fills first, then its end.
+
+        Returns the exchange's status ("open", "filled", "canceled", ...), or None when the exchange
+        does not know the order. Raises when the query fails.
+        """
+        key: int | str | None = tracked.oid if tracked.oid is not None else tracked.cloid
+        if key is None:
+            return None
+        raw = await self._http.info({"type": "orderStatus", "user": self._address, "oid": key})
+        reply = ORDER_STATUS_DECODER.decode(raw)
+        if reply.status != "order" or reply.order is None:
+            return None
+        self.settled_by_order_status += 1
+        info = reply.order
+        o, status = info.order, info.status
+        ts = info.statusTimestamp * _NS_PER_MS
+        if status in REJECTED_STATUSES:
+            self._reject_once(tracked, status, due_post_only=status == "badAloPxRejected")
+            return status
+        if tracked.oid is None:
+            self._tracker.bind_oid(tracked, o.oid)
+        self._accept_once(tracked, ts)
+        if status in ("open", "triggered"):
+            return status
+        # Closed on the exchange: its fills (deduped by tid) before the cancel.
+        raw_fills = await self._http.info(
+            {"type": "userFillsByTime", "user": self._address, "startTime": o.timestamp}
+        )
+        self._on_fills([f for f in FILLS_DECODER.decode(raw_fills) if f.oid == o.oid])
+        if status in CANCELED_STATUSES and not tracked.fully_filled:
+            self._cancel_once(tracked, ts)
+        elif status == "filled" and not tracked.fully_filled:
+            self._log.error(f"{tracked.client_order_id} filled on the exchange but only {tracked.filled} seen")
+        return status
 
     def _apply_order_outcome(self, tracked: TrackedOrder, outcome: Outcome) -> None:
         ts = self._clock.timestamp_ns()
@@ -391,11 +533,20 @@ class HyperliquidExecutionClient(LiveExecutionClient):
             return
         target: int | str = tracked.oid if tracked.oid is not None else tracked.cloid  # type: ignore[assignment]
         tracked.modifying = True
+        old_oid = tracked.oid
         try:
             (outcome,) = await self._send_action(batch_modify_action([modify_wire(target, wire)]), 1)
         except ActionFailed as exc:
-            self._log.error(f"modify of {order.client_order_id} failed, outcome unknown: {exc}")
-            self._end_modify(tracked, replaced=False)
+            if exc.not_placed:
+                self._end_modify(tracked, replaced=False)
+                if not tracked.closed:
+                    self.generate_order_modify_rejected(
+                        order.strategy_id, order.instrument_id, order.client_order_id, venue_order_id,
+                        f"modify not sent (the exchange did not receive it): {exc}", self._clock.timestamp_ns(),
+                    )
+            else:
+                self._log.warning(f"modify of {order.client_order_id}: outcome unknown ({exc}); asking orderStatus")
+                await self._settle_unknown_modify(order, tracked, old_oid, quantity, str(exc))
             return
         if outcome.kind == "error":
             self._end_modify(tracked, replaced=False)
@@ -421,6 +572,45 @@ class HyperliquidExecutionClient(LiveExecutionClient):
             self._clock.timestamp_ns(),
             venue_order_id_modified=new_oid is not None,
         )
+
+    async def _settle_unknown_modify(
+        self, order: Order, tracked: TrackedOrder, old_oid: int | None, quantity: Decimal, cause: str
+    ) -> None:
+        """A modify that got no reply: the order's cloid shows whether a replacement now stands."""
+        info = None
+        if tracked.cloid is not None:
+            try:
+                raw = await self._http.info({"type": "orderStatus", "user": self._address, "oid": tracked.cloid})
+                reply = ORDER_STATUS_DECODER.decode(raw)
+                info = reply.order if reply.status == "order" else None
+            except Exception as exc:
+                cause += f"; orderStatus failed: {type(exc).__name__}: {exc}"
+        ts = self._clock.timestamp_ns()
+        if info is not None and old_oid is not None and info.order.oid != old_oid:
+            # The replacement exists: the modify took effect.
+            self._end_modify(tracked, replaced=True)
+            if info.order.oid != tracked.oid:
+                self._tracker.replace_oid(tracked, info.order.oid)
+            instrument = self._instrument(order)
+            tracked.quantity = quantity
+            self.generate_order_updated(
+                order.strategy_id, order.instrument_id, order.client_order_id, VenueOrderId(str(tracked.oid)),
+                Quantity(float(quantity), instrument.size_precision),
+                Price(float(info.order.limitPx), instrument.price_precision), None, ts,
+                venue_order_id_modified=True,
+            )
+            if info.status != "open":
+                await self._settle_from_exchange(tracked)
+            return
+        self._end_modify(tracked, replaced=False)
+        if info is not None and info.status != "open":
+            await self._settle_from_exchange(tracked)
+        if not tracked.closed:
+            self.generate_order_modify_rejected(
+                order.strategy_id, order.instrument_id, order.client_order_id,
+                order.venue_order_id or VenueOrderId("-"),
+                f"modify outcome unknown ({cause}); no replacement order found on the exchange", ts,
+            )
 
     def _end_modify(self, tracked: TrackedOrder, *, replaced: bool) -> None:
         tracked.modifying = False
@@ -470,21 +660,51 @@ class HyperliquidExecutionClient(LiveExecutionClient):
             try:
                 outcomes = await self._send_action(action, len(entries), rest_only=rest_only)
             except ActionFailed as exc:
-                self._log.error(f"cancel failed, outcome unknown: {exc}")
+                for order, tracked, _ in entries:
+                    if exc.not_placed:
+                        self._reject_cancel(order, tracked, f"cancel not sent (the exchange did not receive it): {exc}")
+                    else:
+                        await self._settle_after_cancel(order, tracked, f"cancel outcome unknown: {exc}")
                 continue
             ts = self._clock.timestamp_ns()
             for (order, tracked, _), outcome in zip(entries, outcomes, strict=True):
                 if outcome.ok:
-                    self._cancel_once(tracked, ts)
-                elif not tracked.closed:
-                    self.generate_order_cancel_rejected(
-                        order.strategy_id,
-                        order.instrument_id,
-                        order.client_order_id,
-                        order.venue_order_id or VenueOrderId(str(tracked.oid or "-")),
-                        outcome.text or "cancel rejected",
-                        ts,
-                    )
+                    self._confirm_cancel(tracked, ts)
+                elif (outcome.text or "").startswith(ORDER_NEVER_PLACED):
+                    # Gone already (filled or canceled, maybe in the dark): the exchange's record decides.
+                    await self._settle_after_cancel(order, tracked, outcome.text or "")
+                else:
+                    self._reject_cancel(order, tracked, outcome.text or "cancel rejected")
+
+    def _reject_cancel(self, order: Order, tracked: TrackedOrder, reason: str) -> None:
+        if tracked.closed:
+            return
+        self.generate_order_cancel_rejected(
+            order.strategy_id,
+            order.instrument_id,
+            order.client_order_id,
+            order.venue_order_id or VenueOrderId(str(tracked.oid or "-")),
+            reason,
+            self._clock.timestamp_ns(),
+        )
+
+    async def _settle_after_cancel(self, order: Order, tracked: TrackedOrder, reason: str) -> None:
+        """A cancel without a plain success: settle the order from `orderStatus` (fills, then its
+        cancel); only an order the exchange still has open gets `OrderCancelRejected`."""
+        try:
+            status = await self._settle_from_exchange(tracked)
+        except Exception as exc:
+            status = f"unavailable ({type(exc).__name__}: {exc})"
+        if not tracked.closed:
+            self._reject_cancel(order, tracked, f"{reason}; exchange order status: {status}")
+
+    def _confirm_cancel(self, tracked: TrackedOrder, ts: int) -> None:
+        """The exchange canceled the order. While the user stream is down, fills of this order may
+        still be unknown: the cancel then waits for the reconciliation, which applies fills first."""
+        if self.halted and not tracked.closed:
+            self._cancels_in_dark[tracked.client_order_id] = tracked
+            return
+        self._cancel_once(tracked, ts)
 
     def _cancel_once(self, tracked: TrackedOrder, ts: int) -> None:
         if tracked.closed:
@@ -531,13 +751,18 @@ class HyperliquidExecutionClient(LiveExecutionClient):
         ts = self._clock.timestamp_ns()
         canceled = 0
         for (o, _), outcome in zip(entries, outcomes, strict=True):
+            tracked = self._resolve_exchange_order(o.oid, o.cloid)
             if not outcome.ok:
                 self._log.warning(f"cancel-all: oid {o.oid} not canceled: {outcome.text}")
+                if tracked is not None and (outcome.text or "").startswith(ORDER_NEVER_PLACED):
+                    try:
+                        await self._settle_from_exchange(tracked)  # filled or canceled just before
+                    except Exception as exc:
+                        self._log.warning(f"orderStatus for oid {o.oid} failed: {type(exc).__name__}: {exc}")
                 continue
             canceled += 1
-            tracked = self._resolve_exchange_order(o.oid, o.cloid)
             if tracked is not None:
-                self._cancel_once(tracked, ts)
+                self._confirm_cancel(tracked, ts)
         self._log.info(f"cancel-all canceled {canceled}/{len(entries)} open orders")
         return canceled
 
@@ -576,6 +801,12 @@ class HyperliquidExecutionClient(LiveExecutionClient):
         if o.oid in tracked.replaced_oids:
             return  # the cancel half of our own modify
         if update.status == "open":
+            if tracked.closed and not tracked.accepted:
+                # Declared not placed (its submit's outcome was unknown) but it rests after all:
+                # an orphan nobody tracks, so it is taken off the book.
+                self._log.error(f"{tracked.client_order_id} was reported rejected but rests as oid {o.oid}: canceling it")
+                self.create_task(self._cancel_orphan(o), log_msg="orphan cancel")
+                return
             if tracked.oid is None:
                 self._tracker.bind_oid(tracked, o.oid)
             elif o.oid != tracked.oid and tracked.accepted and o.cloid is not None and o.cloid.lower() == tracked.cloid:
@@ -598,6 +829,18 @@ class HyperliquidExecutionClient(LiveExecutionClient):
                 due_post_only=update.status == "badAloPxRejected",
             )
         # "filled": the fill events come from userFills.
+
+    async def _cancel_orphan(self, o: BasicOrder) -> None:
+        instrument = self._provider.instrument_for_coin(o.coin)
+        if instrument is None:
+            return
+        try:
+            (outcome,) = await self._send_action(cancel_action([(asset_of(instrument), o.oid)]), 1)
+        except ActionFailed as exc:
+            self._log.error(f"orphan oid {o.oid} not canceled: {exc}")
+            return
+        if not outcome.ok:
+            self._log.error(f"orphan oid {o.oid} not canceled: {outcome.text}")
 
     def _on_fills(self, fills: list[Fill]) -> int:
         """Emit each fill of ours once (by tid); returns how many were new."""
@@ -689,6 +932,10 @@ class HyperliquidExecutionClient(LiveExecutionClient):
     # -- reconnect: halt, reconcile in the dark, resume --------------------------------------------
 
     async def _on_user_ws_lost(self) -> None:
+        if not self.halted:
+            # Fills applied while halted (e.g. by `orderStatus` settlements) must not move the
+            # start of the dark window that reconciliation asks `userFillsByTime` for.
+            self._dark_since_ms = self._tracker.last_fill_ms
         self.halted = True
         self._log.warning("user WS lost: publishing VenueHalt")
         self._msgbus.publish(TOPIC_VENUE_HALT, VenueHalt("user stream lost", self._clock.timestamp_ns()))
@@ -713,9 +960,12 @@ class HyperliquidExecutionClient(LiveExecutionClient):
 
     async def reconcile_with_exchange(self) -> tuple[int, int]:
         """Apply what happened while the user stream was down; returns (fills, cancels) emitted."""
-        since_ms = self._tracker.last_fill_ms or 0
-        raw_fills = await self._http.info({"type": "userFillsByTime", "user": self._address, "startTime": since_ms})
+        known_ms = [ms for ms in (self._dark_since_ms, self._tracker.last_fill_ms) if ms]
+        since_ms = min(known_ms) if known_ms else 0
+        # Open orders first: an order missing from them ended before the fills are asked for, so
+        # all its fills are in that reply (fills, then cancels, in the order they happened).
         raw_open = await self._http.info({"type": "openOrders", "user": self._address})
+        raw_fills = await self._http.info({"type": "userFillsByTime", "user": self._address, "startTime": since_ms})
         state = await self.fetch_clearinghouse_state()
         fills = FILLS_DECODER.decode(raw_fills)
         open_orders = OPEN_ORDERS_DECODER.decode(raw_open)
@@ -732,6 +982,14 @@ class HyperliquidExecutionClient(LiveExecutionClient):
             if not tracked.fully_filled:
                 self._cancel_once(tracked, ts)
                 n_cancels += 1
+        # Cancels confirmed in the dark after the open-orders snapshot: each from its own record.
+        for tracked in list(self._cancels_in_dark.values()):
+            if not tracked.closed:
+                await self._settle_from_exchange(tracked)
+                if tracked.closed:
+                    n_cancels += 1
+        self._cancels_in_dark.clear()
+        self._dark_since_ms = None
         await self._refresh_account(state)
         # The emitted events reach the cache through the engine's queue: compare a moment later.
         self.create_task(self._check_positions_later(state), log_msg="position check")

@@ -2,6 +2,12 @@
 
 The names `HyperliquidLiveDataClientFactory` and `HyperliquidLiveExecClientFactory` are a
 contract: the screener writes node configs that point at them.
+
+Nautilus 1.231 builds a factory named in a JSON config (`{"factory": {"path": ...}}`) as an
+*instance* (`ImportableFactoryConfig.create()` returns `cls()`), and `build_exec_clients` then
+reads `factory.__name__`, which instances lack. Each factory therefore carries `__name__` as a
+class attribute (the class's own `__name__` is unchanged), so a bare `TradingNode` builds our
+clients from such a config without registering the factories by hand.
 """
 
 from __future__ import annotations
@@ -38,6 +44,8 @@ def _http_client(config: HyperliquidDataClientConfig | HyperliquidExecClientConf
 class HyperliquidLiveDataClientFactory(LiveDataClientFactory):
     """Builds `HyperliquidDataClient`s."""
 
+    __name__ = "HyperliquidLiveDataClientFactory"  # for instances (see the module docstring)
+
     @staticmethod
     def create(  # type: ignore[override]
         loop: asyncio.AbstractEventLoop,
@@ -65,6 +73,8 @@ class HyperliquidLiveDataClientFactory(LiveDataClientFactory):
 
 class HyperliquidLiveExecClientFactory(LiveExecClientFactory):
     """Builds `HyperliquidExecutionClient`s; the agent key is read here, from env or key file."""
+
+    __name__ = "HyperliquidLiveExecClientFactory"  # for instances (see the module docstring)
 
     @staticmethod
     def create(  # type: ignore[override]

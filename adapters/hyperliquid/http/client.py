@@ -113,20 +113,29 @@ class HyperliquidHttpClient:
     async def _post(self, path: str, payload: dict[str, Any], *, weight: int, actions: int) -> bytes:
         data = _ENCODER.encode(payload)
         attempt_429 = 0
+        # Whether any attempt so far may have reached the exchange (see `errors`).
+        maybe_delivered = False
         while True:
             try:
                 return await self._post_with_failover(path, data, weight=weight, actions=actions)
             except _TooManyRequests as exc:
+                maybe_delivered = maybe_delivered or exc.maybe_delivered
                 if attempt_429 >= self._max_429_retries:
-                    raise HyperliquidRateLimited(f"HTTP 429 from {exc.url} after {attempt_429} retries") from None
+                    raise HyperliquidRateLimited(
+                        f"HTTP 429 from {exc.url} after {attempt_429} retries", maybe_delivered=maybe_delivered
+                    ) from None
                 delay = backoff_delay(attempt_429, self._backoff_initial, self._backoff_max, self._rng)
                 self._log.warning(f"HTTP 429 from {exc.url}: backing off {delay:.2f} s")
                 attempt_429 += 1
                 await asyncio.sleep(delay)
+            except (HyperliquidEndpointsDown, HyperliquidHttpError) as exc:
+                exc.maybe_delivered = maybe_delivered or exc.maybe_delivered
+                raise
 
     async def _post_with_failover(self, path: str, data: bytes, *, weight: int, actions: int) -> bytes:
         session = self._session_or_new()
         failures: list[str] = []
+        maybe_delivered = False
         for url in self._ordered_urls():
             try:
                 async with session.post(
@@ -136,23 +145,34 @@ class HyperliquidHttpClient:
                 ) as resp:
                     body = await resp.read()
                     status = resp.status
+            except aiohttp.ClientConnectorError as exc:
+                # The connection was never established: nothing was sent.
+                failures.append(f"{url}: {type(exc).__name__}: {exc}")
+                self._mark_failed(url)
+                continue
             except (aiohttp.ClientConnectionError, TimeoutError) as exc:
                 failures.append(f"{url}: {type(exc).__name__}: {exc}")
+                maybe_delivered = True
                 self._mark_failed(url)
                 continue
             self._count(weight, actions, status)
             if status == 429:
-                raise _TooManyRequests(url)
+                raise _TooManyRequests(url, maybe_delivered)
             if status >= 500:
                 failures.append(f"{url}: HTTP {status}")
+                maybe_delivered = True  # a gateway error may come after the exchange acted
                 self._mark_failed(url)
                 continue
             if status >= 400:
-                raise HyperliquidHttpError(status, body.decode(errors="replace"), url + path)
+                raise HyperliquidHttpError(
+                    status, body.decode(errors="replace"), url + path, maybe_delivered=maybe_delivered
+                )
             if url != self.rest_urls[0]:
                 self._log.warning(f"request {path} served by backup endpoint {url}")
             return body
-        raise HyperliquidEndpointsDown(f"every endpoint failed for {path}: " + "; ".join(failures))
+        raise HyperliquidEndpointsDown(
+            f"every endpoint failed for {path}: " + "; ".join(failures), maybe_delivered=maybe_delivered
+        )
 
     def _mark_failed(self, url: str) -> None:
         if url == self.rest_urls[0] and len(self.rest_urls) > 1:
@@ -170,6 +190,7 @@ class HyperliquidHttpClient:
 
 
 class _TooManyRequests(Exception):
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, maybe_delivered: bool) -> None:
         super().__init__(url)
         self.url = url
+        self.maybe_delivered = maybe_delivered

@@ -26,6 +26,7 @@ from adapters.hyperliquid.schemas.ws import WS_POST_DECODER
 from adapters.hyperliquid.schemas.ws import WsPostResponse
 
 _ENCODER = msgspec.json.Encoder()
+_GREETING = WS_GREETING.encode()
 _PONG_GRACE_SECS = 10.0
 _log = logging.getLogger(__name__)
 
@@ -39,6 +40,10 @@ class WsNotConnected(Exception):
 
 class WsPostTimeout(Exception):
     """No reply to a `post` within the timeout: the action's outcome is unknown."""
+
+
+class WsPostLost(WsPostTimeout):
+    """The socket went down after the `post` was sent, before its reply: the outcome is unknown."""
 
 
 class HyperliquidWebSocketClient:
@@ -65,6 +70,7 @@ class HyperliquidWebSocketClient:
         backoff_initial_secs: float = 0.5,
         backoff_max_secs: float = 30.0,
         connect_timeout_secs: float = 10.0,
+        confirm_subscriptions: bool = False,
         logger: LogLike | None = None,
         name: str = "ws",
     ) -> None:
@@ -76,6 +82,11 @@ class HyperliquidWebSocketClient:
         self._backoff_initial = backoff_initial_secs
         self._backoff_max = backoff_max_secs
         self._connect_timeout = connect_timeout_secs
+        # When set, a (re)connection counts only once the server acknowledged every subscription
+        # (a server that cuts the subscribe is not "back"); messages read meanwhile are held and
+        # handed on after `on_reconnect` ran, in the order they came.
+        self._confirm_subscriptions = confirm_subscriptions
+        self._held: list[bytes] = []
         self._log = logger or _log
         self._name = name
         self._rng = random.Random()
@@ -104,6 +115,7 @@ class HyperliquidWebSocketClient:
         """Open the socket (raises when the first attempt fails) and keep it open from then on."""
         self._closing = False
         await self._open()
+        self._release_held()
         self._run_task = asyncio.get_running_loop().create_task(self._run(), name=f"hl-{self._name}-reader")
         self._ping_task = asyncio.get_running_loop().create_task(self._ping_loop(), name=f"hl-{self._name}-ping")
 
@@ -128,7 +140,7 @@ class HyperliquidWebSocketClient:
         if self._session is not None:
             await self._session.close()
             self._session = None
-        self._fail_pending(WsNotConnected("socket closed"))
+        self._fail_pending(WsPostLost("socket closed before the post's reply"))
 
     async def subscribe(self, subscription: dict[str, Any]) -> None:
         key = _subscription_key(subscription)
@@ -152,7 +164,11 @@ class HyperliquidWebSocketClient:
         future: asyncio.Future[WsPostResponse] = asyncio.get_running_loop().create_future()
         self._pending[request_id] = future
         try:
-            await self._send({"method": "post", "id": request_id, "request": {"type": kind, "payload": payload}})
+            try:
+                await self._send({"method": "post", "id": request_id, "request": {"type": kind, "payload": payload}})
+            except (aiohttp.ClientConnectionResetError, ConnectionError) as exc:
+                # aiohttp refuses to write to a closing transport: the request never left.
+                raise WsNotConnected(f"{self._name} socket is closing: {exc}") from None
             return await asyncio.wait_for(future, timeout_secs)
         except TimeoutError:
             raise WsPostTimeout(f"no reply to post id={request_id} within {timeout_secs} s") from None
@@ -174,13 +190,49 @@ class HyperliquidWebSocketClient:
             timeout=aiohttp.ClientWSTimeout(ws_close=5.0),
             autoping=True,
             max_msg_size=0,
+            # Text frames stay bytes: msgspec decodes them directly (no str round trip per message).
+            decode_text=False,
         )
         # Every subscription is (re)sent on a new socket; the server knows nothing of the old one.
         for subscription in self._subscriptions.values():
             await self._send({"method": "subscribe", "subscription": subscription})
+        if self._confirm_subscriptions and self._subscriptions:
+            self._held = []
+            ws = self._ws
+            try:
+                await self._await_subscription_acks(ws, len(self._subscriptions))
+            except BaseException:
+                self._ws = None
+                await ws.close()
+                raise
         self._last_recv_ns = time.time_ns()
         self._connected.set()
         self._log.info(f"{self._name}: connected to {self.url} ({len(self._subscriptions)} subscriptions)")
+
+    async def _await_subscription_acks(self, ws: aiohttp.ClientWebSocketResponse, expected: int) -> None:
+        acks = 0
+        while acks < expected:
+            msg = await ws.receive(timeout=self._connect_timeout)
+            if msg.type not in (aiohttp.WSMsgType.TEXT, aiohttp.WSMsgType.BINARY):
+                raise ConnectionError(f"{self._name}: socket closed before the subscriptions were acknowledged")
+            raw = msg.data.encode() if isinstance(msg.data, str) else msg.data
+            if raw.startswith(_GREETING):
+                continue
+            try:
+                channel = WS_MESSAGE_DECODER.decode(raw).channel
+            except msgspec.DecodeError:
+                channel = ""
+            if channel == "subscriptionResponse":
+                acks += 1
+            elif channel == "error":
+                raise ConnectionError(f"{self._name}: subscription refused: {raw[:200]!r}")
+            elif channel != "pong":
+                self._held.append(raw)
+
+    def _release_held(self) -> None:
+        held, self._held = self._held, []
+        for raw in held:
+            self._dispatch(raw)
 
     async def _run(self) -> None:
         while not self._closing:
@@ -191,7 +243,7 @@ class HyperliquidWebSocketClient:
                 return
             self._connected.clear()
             self._ws = None
-            self._fail_pending(WsNotConnected("socket lost"))
+            self._fail_pending(WsPostLost("socket lost before the post's reply"))
             self._log.warning(f"{self._name}: connection to {self.url} lost")
             await self._call_handler(self._on_disconnect, "on_disconnect")
             await self._reconnect_with_backoff()
@@ -199,6 +251,7 @@ class HyperliquidWebSocketClient:
                 return
             self.reconnects += 1
             await self._call_handler(self._on_reconnect, "on_reconnect")
+            self._release_held()
 
     async def _call_handler(self, handler: StateHandler | None, what: str) -> None:
         try:
@@ -223,10 +276,9 @@ class HyperliquidWebSocketClient:
     async def _read_until_closed(self, ws: aiohttp.ClientWebSocketResponse) -> None:
         try:
             async for msg in ws:
-                if msg.type == aiohttp.WSMsgType.TEXT:
-                    self._dispatch(msg.data.encode() if isinstance(msg.data, str) else msg.data)
-                elif msg.type == aiohttp.WSMsgType.BINARY:
-                    self._dispatch(msg.data)
+                if msg.type == aiohttp.WSMsgType.TEXT or msg.type == aiohttp.WSMsgType.BINARY:
+                    data = msg.data
+                    self._dispatch(data.encode() if isinstance(data, str) else data)
                 elif msg.type in (aiohttp.WSMsgType.ERROR, aiohttp.WSMsgType.CLOSED):
                     break
         except (aiohttp.ClientError, OSError) as exc:
@@ -235,7 +287,7 @@ class HyperliquidWebSocketClient:
     def _dispatch(self, raw: bytes) -> None:
         recv_ns = time.time_ns()
         self._last_recv_ns = recv_ns
-        if raw.startswith(WS_GREETING.encode()):
+        if raw.startswith(_GREETING):
             return
         try:
             envelope = WS_MESSAGE_DECODER.decode(raw)
@@ -292,8 +344,8 @@ class HyperliquidWebSocketClient:
         ws = self._ws
         if ws is None or ws.closed:
             raise WsNotConnected(f"{self._name} socket is down")
-        # Text frames: the exchange expects JSON text.
-        await ws.send_str(_ENCODER.encode(message).decode())
+        # Text frames (the exchange expects JSON text), written from msgspec's bytes as they are.
+        await ws.send_frame(_ENCODER.encode(message), aiohttp.WSMsgType.TEXT)
 
     def _fail_pending(self, exc: Exception) -> None:
         for future in self._pending.values():
