@@ -1,0 +1,7 @@
+"""The error raised when the node config or the command line is not usable."""
+
+from __future__ import annotations
+
+
+class ConfigError(ValueError):
+    """The node config or the command line is not usable (the message says why)."""

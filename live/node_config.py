@@ -1,0 +1,193 @@
+"""Reading the TradingNode JSON config and applying the command line's overrides.
+
+The config has the shape the screener writes to `configs/live.generated.json`. Two optional
+top-level sections are read here and removed before Nautilus parses the rest: `"run"` (`RunOptions`)
+and `"shadow"` (ShadowExecClientConfig fields). Every problem is a `ConfigError` saying what is wrong.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlparse
+
+import msgspec
+from nautilus_trader.config import TradingNodeConfig
+
+from adapters.hyperliquid.config import HyperliquidExecClientConfig
+from adapters.hyperliquid.constants import NETWORK_REST_URLS
+from live.errors import ConfigError
+from live.factories import take_factories
+
+VENUE = "HYPERLIQUID"
+ACCOUNT_ENV = "HYPERLIQUID_ACCOUNT"
+HL_CONFIG_PREFIX = "adapters.hyperliquid.config:"
+SHADOW_CONFIG_PATH = "mm_strategy.shadow.config:ShadowExecClientConfig"
+SHADOW_FACTORY_PATH = "mm_strategy.shadow.factory:ShadowExecClientFactory"
+STRATEGY_PATH = "mm_strategy.market_maker:MarketMaker"
+
+
+class RunOptions(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """The `"run"` section: how this script runs the node (not Nautilus settings)."""
+
+    mode: str = "live"  # the default when --mode is not given
+    shutdown_timeout_secs: float = 10.0
+    sweep_on_start: bool = True
+    redis_cache_url: str | None = None
+    report_dir: str = "reports/shadow"
+    status_interval_secs: float = 1.0
+
+    def __post_init__(self) -> None:
+        if self.mode not in ("live", "shadow"):
+            raise ValueError(f"run.mode must be live or shadow, got {self.mode!r}")
+        if not self.shutdown_timeout_secs > 0 or not self.status_interval_secs > 0:
+            raise ValueError("run.shutdown_timeout_secs and run.status_interval_secs must be positive")
+        if self.redis_cache_url is not None and not self.redis_cache_url.startswith("redis://"):
+            raise ValueError(f"run.redis_cache_url must be redis://host:port, got {self.redis_cache_url!r}")
+
+
+def load_raw_config(path: str | Path) -> dict[str, Any]:
+    try:
+        raw = json.loads(Path(path).read_text())
+    except FileNotFoundError:
+        raise ConfigError(f"config file not found: {path}") from None
+    except json.JSONDecodeError as exc:
+        raise ConfigError(f"{path}: not valid JSON ({exc})") from None
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{path}: a TradingNode config must be a JSON object")
+    for key in ("data_clients", "strategies"):
+        if not raw.get(key):
+            raise ConfigError(f"{path}: '{key}' is missing or empty")
+    for strategy in raw["strategies"]:
+        if not isinstance(strategy, dict) or "instrument_id" not in strategy.get("config", {}):
+            raise ConfigError(f"{path}: every strategy needs a config with an instrument_id")
+    return raw
+
+
+def strategy_instrument_ids(raw: dict[str, Any]) -> list[str]:
+    return [s["config"]["instrument_id"] for s in raw["strategies"] if s.get("strategy_path") == STRATEGY_PATH]
+
+
+def _hl_client_configs(section: dict[str, Any]) -> Iterator[dict[str, Any]]:
+    for spec in section.values():
+        if isinstance(spec, dict) and str(spec.get("path", "")).startswith(HL_CONFIG_PREFIX):
+            yield spec.setdefault("config", {})
+
+
+def apply_network(raw: dict[str, Any], network: str) -> None:
+    """`mainnet`/`testnet` select the preset urls; an http(s) url points every client at it (e.g. hlsim)."""
+    clients = [*_hl_client_configs(raw.get("data_clients", {})), *_hl_client_configs(raw.get("exec_clients", {}))]
+    if network in NETWORK_REST_URLS:
+        for cfg in clients:
+            cfg["network"] = network
+            for key in ("base_url", "ws_url", "backup_base_urls", "is_mainnet"):
+                cfg.pop(key, None)
+    elif network.startswith(("http://", "https://")):
+        for cfg in clients:
+            cfg["base_url"] = network.rstrip("/")
+            cfg.pop("ws_url", None)
+    else:
+        raise ConfigError(f"--network must be mainnet, testnet or an http(s):// url, got {network!r}")
+
+
+def apply_backups(raw: dict[str, Any], backups: list[str]) -> None:
+    for url in backups:
+        if not url.startswith(("http://", "https://")):
+            raise ConfigError(f"--backup-url must be an http(s):// url, got {url!r}")
+    for cfg in [*_hl_client_configs(raw.get("data_clients", {})), *_hl_client_configs(raw.get("exec_clients", {}))]:
+        cfg["backup_base_urls"] = [*cfg.get("backup_base_urls", []), *backups]
+
+
+def apply_shadow(raw: dict[str, Any], shadow: dict[str, Any]) -> None:
+    """Replace the execution clients by the shadow client (it needs no key and sends nothing)."""
+    config = {"instrument_ids": strategy_instrument_ids(raw), **shadow}
+    raw["exec_clients"] = {VENUE: {"path": SHADOW_CONFIG_PATH, "factory": {"path": SHADOW_FACTORY_PATH}, "config": config}}
+
+
+def apply_credentials(raw: dict[str, Any], account: str | None, key_file: str | None) -> None:
+    for cfg in _hl_client_configs(raw.get("exec_clients", {})):
+        if account:
+            cfg["account_address"] = account
+        if key_file:
+            cfg["key_file"] = str(Path(key_file).expanduser())
+        if not cfg.get("account_address"):
+            raise ConfigError(f"no account address: put it in the exec client config, pass --account or set {ACCOUNT_ENV}")
+
+
+def apply_redis_cache(raw: dict[str, Any], url: str) -> None:
+    parsed = urlparse(url)
+    if parsed.scheme != "redis" or not parsed.hostname:
+        raise ConfigError(f"redis cache url must be redis://host:port, got {url!r}")
+    database = {"type": "redis", "host": parsed.hostname, "port": parsed.port or 6379}
+    cache = raw.setdefault("cache", {})
+    cache["database"] = database
+    # Write-through: a kill -9 must not lose the last order events.
+    cache.setdefault("buffer_interval_ms", None)
+    cache.setdefault("flush_on_start", False)
+
+
+def node_config(raw: dict[str, Any], log_level: str) -> TradingNodeConfig:
+    raw.setdefault("environment", "live")
+    raw.setdefault("trader_id", "MM-001")
+    raw.setdefault("timeout_post_stop", 1.0)
+    raw.setdefault("timeout_disconnection", 5.0)
+    raw.setdefault("timeout_connection", 30.0)
+    raw.setdefault("timeout_reconciliation", 30.0)
+    logging_cfg = raw.setdefault("logging", {})
+    logging_cfg.setdefault("log_level", log_level)
+    try:
+        return TradingNodeConfig.parse(json.dumps(raw))
+    except (msgspec.ValidationError, msgspec.DecodeError, TypeError, ValueError) as exc:
+        raise ConfigError(f"invalid TradingNode config: {exc}") from None
+
+
+def prepare(args: argparse.Namespace) -> tuple[TradingNodeConfig, RunOptions, dict[str, dict[str, type]]]:
+    """The node config after the command line's overrides; also the run options and the client factories."""
+    raw = load_raw_config(args.config)
+    try:
+        options = msgspec.convert(raw.pop("run", {}), RunOptions)
+    except (msgspec.ValidationError, ValueError) as exc:
+        raise ConfigError(f"'run' section: {exc}") from None
+    shadow = raw.pop("shadow", {})
+    if not isinstance(shadow, dict):
+        raise ConfigError("'shadow' section must be an object")
+    if args.network:
+        apply_network(raw, args.network)
+    if args.backup_url:
+        apply_backups(raw, args.backup_url)
+    args.mode = args.mode or options.mode
+    if args.mode == "shadow":
+        if args.shadow_latency_ms is not None:
+            shadow = {**shadow, "latency_ms": args.shadow_latency_ms}
+        apply_shadow(raw, shadow)
+    else:
+        if not raw.get("exec_clients"):
+            raise ConfigError("live mode needs 'exec_clients' (or run with --mode shadow)")
+        apply_credentials(raw, args.account or os.environ.get(ACCOUNT_ENV), args.key_file)
+    redis_url = args.redis_cache or options.redis_cache_url
+    if redis_url:
+        apply_redis_cache(raw, redis_url)
+    factories = take_factories(raw)
+    return node_config(raw, args.log_level), options, factories
+
+
+def hl_exec_configs(config: TradingNodeConfig) -> list[HyperliquidExecClientConfig]:
+    out = []
+    for spec in config.exec_clients.values():
+        cfg = spec.create() if hasattr(spec, "create") else spec
+        if isinstance(cfg, HyperliquidExecClientConfig):
+            out.append(cfg)
+    return out
+
+
+def fee_tier(config: TradingNodeConfig) -> int:
+    for spec in config.data_clients.values():
+        cfg = spec.create() if hasattr(spec, "create") else spec
+        tier = getattr(cfg, "fee_tier", None)
+        if isinstance(tier, int):
+            return tier
+    return 0

@@ -1,0 +1,53 @@
+"""The graceful stop: SIGINT/SIGTERM handling, cancelling every order and waiting for the
+acknowledgements, then a final check of what the exchange still lists."""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+import time
+
+from nautilus_trader.live.node import TradingNode
+
+from adapters.hyperliquid.config import HyperliquidExecClientConfig
+from live.logs import log
+from live.status import orders_outstanding
+from live.sweep import exchange_open_orders
+from live.sweep import sweep_open_orders
+
+
+def install_stop_signals(loop: asyncio.AbstractEventLoop) -> asyncio.Event:
+    """An event set by SIGINT/SIGTERM."""
+    stop = asyncio.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)  # replaces the node's own handler: we wind down first
+    return stop
+
+
+async def wind_down(node: TradingNode, timeout_secs: float) -> int:
+    """Stop the strategies (each cancels its orders), wait for the acknowledgements; returns orders left."""
+    if node.trader.is_running:
+        node.trader.stop()
+    deadline = time.monotonic() + timeout_secs
+    while orders_outstanding(node) and time.monotonic() < deadline:
+        await asyncio.sleep(0.05)
+    return orders_outstanding(node)
+
+
+async def final_exchange_check(exec_configs: list[HyperliquidExecClientConfig]) -> int:
+    """After the node stopped: cancel what still rests on the exchange, then count what is left
+    (an account whose orders cannot be listed counts as one left)."""
+    # The exchange is the truth: sweep what still rests there, then count what is left.
+    left = 0
+    for cfg in exec_configs:
+        try:
+            late = await sweep_open_orders(cfg)
+            if late:
+                log.error(f"shutdown: {len(late)} orders were still resting on the exchange; cancelled")
+            left += len(await exchange_open_orders(cfg))
+        except Exception as exc:
+            log.error(f"shutdown: cannot verify the exchange's open orders ({type(exc).__name__}: {exc})")
+            left += 1
+    if left:
+        log.error(f"shutdown: {left} orders remain open on the exchange")
+    return left

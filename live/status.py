@@ -1,0 +1,180 @@
+"""What a running node shows: a rich status table on a terminal, a status line in the log
+otherwise, and the JSON state file (fills, open orders, guards) that operators and tests read."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import os
+import time
+from pathlib import Path
+from typing import Any
+
+from nautilus_trader.live.node import TradingNode
+from nautilus_trader.model.identifiers import InstrumentId
+from nautilus_trader.model.identifiers import Venue
+from rich.console import Console
+from rich.live import Live
+from rich.table import Table
+
+from live.logs import log
+from live.node_config import VENUE
+from mm_strategy import messages as mm_msg
+
+
+def orders_outstanding(node: TradingNode) -> int:
+    """Orders the node's cache holds as open or in flight at the venue."""
+    venue = Venue(VENUE)
+    cache = node.cache
+    return len(cache.orders_open(venue=venue)) + len(cache.orders_inflight(venue=venue))
+
+
+class StatusBoard:
+    """Quotes, inventory, PnL and guard states of a running node, as a rich table or a log line."""
+
+    def __init__(self, node: TradingNode) -> None:
+        self.node = node
+        self.guards: dict[str, str] = {}
+        self.guard_counts: dict[str, int] = {}
+        self.halted: str | None = None
+        self.screener_stale = False
+        node.kernel.msgbus.subscribe(mm_msg.TOPIC_GUARD, self._on_guard)
+        node.kernel.msgbus.subscribe(mm_msg.TOPIC_CONTROL_ALL, self._on_control)
+        node.kernel.msgbus.subscribe(mm_msg.control_topic("*"), self._on_control)
+
+    def _on_guard(self, event: mm_msg.GuardEvent) -> None:
+        key = f"{event.source}.{event.guard}"
+        self.guards[key] = event.reason
+        self.guard_counts[key] = self.guard_counts.get(key, 0) + 1
+
+    def _on_control(self, message: object) -> None:
+        if isinstance(message, mm_msg.Halt):
+            self.halted = f"{message.source}: {message.reason}"
+        elif isinstance(message, mm_msg.Resume) and self.halted and self.halted.startswith(f"{message.source}:"):
+            self.halted = None
+        elif isinstance(message, mm_msg.SpreadAdjust) and message.source == "screener":
+            self.screener_stale = message.reason == "screener feed stale"
+
+    def snapshot(self) -> dict[str, Any]:
+        """Everything an operator (or a test) checks: fills, open orders, positions, guards."""
+        cache = self.node.cache
+        venue = Venue(VENUE)
+        fills = []
+        for order in cache.orders(venue=venue):
+            for event in order.events:
+                if type(event).__name__ == "OrderFilled":
+                    fills.append(
+                        {
+                            "trade_id": event.trade_id.value,
+                            "venue_order_id": event.venue_order_id.value if event.venue_order_id else None,
+                            "client_order_id": event.client_order_id.value,
+                            "instrument": event.instrument_id.value,
+                            "side": event.order_side.name,
+                            "px": str(event.last_px),
+                            "qty": str(event.last_qty),
+                            "liquidity": event.liquidity_side.name,
+                            "ts_event": event.ts_event,
+                        }
+                    )
+        open_orders = [
+            {
+                "client_order_id": o.client_order_id.value,
+                "venue_order_id": o.venue_order_id.value if o.venue_order_id else None,
+                "instrument": o.instrument_id.value,
+                "side": o.side.name,
+                "px": str(o.price),
+                "qty": str(o.leaves_qty),
+                "status": o.status.name,
+            }
+            for o in cache.orders_open(venue=venue)
+        ]
+        orders = cache.orders(venue=venue)
+        return {
+            "ts_ns": time.time_ns(),
+            "first_order_ns": min((o.ts_init for o in orders), default=None),
+            "running": self.node.trader.is_running,
+            "fills": fills,
+            "open_orders": open_orders,
+            "orders_outstanding": orders_outstanding(self.node),
+            "instruments": self.rows(),
+            "guards": dict(self.guards),
+            "guard_counts": dict(self.guard_counts),
+            "halted": self.halted,
+            "screener_stale": self.screener_stale,
+        }
+
+    def write(self, path: Path) -> None:
+        tmp = path.with_suffix(path.suffix + ".tmp")
+        tmp.write_text(json.dumps(self.snapshot(), default=str))
+        os.replace(tmp, path)  # readers never see half a file
+
+    def rows(self) -> list[dict[str, Any]]:
+        cache = self.node.cache
+        portfolio = self.node.portfolio
+        out = []
+        for strategy in self.node.trader.strategies():
+            iid = getattr(strategy, "instrument_id", None)
+            if not isinstance(iid, InstrumentId):
+                continue
+            orders = cache.orders_open(instrument_id=iid)
+            bids = sorted((float(o.price) for o in orders if o.side.name == "BUY"), reverse=True)
+            asks = sorted(float(o.price) for o in orders if o.side.name == "SELL")
+            realized = portfolio.realized_pnl(iid)
+            unrealized = portfolio.unrealized_pnl(iid)
+            out.append(
+                {
+                    "instrument": str(iid.symbol),
+                    "bids": bids,
+                    "asks": asks,
+                    "position": float(portfolio.net_position(iid)),
+                    "realized": float(realized) if realized is not None else 0.0,
+                    "unrealized": float(unrealized) if unrealized is not None else 0.0,
+                    "state": str(strategy.state.name),
+                }
+            )
+        return out
+
+    def table(self) -> Table:
+        table = Table(title="market maker", expand=False)
+        for column in ("instrument", "bids", "asks", "position", "realized", "unrealized", "state"):
+            table.add_column(column)
+        for row in self.rows():
+            table.add_row(
+                row["instrument"],
+                " ".join(f"{p:g}" for p in row["bids"]) or "-",
+                " ".join(f"{p:g}" for p in row["asks"]) or "-",
+                f"{row['position']:g}",
+                f"{row['realized']:+.4f}",
+                f"{row['unrealized']:+.4f}",
+                row["state"],
+            )
+        guards = "; ".join(f"{k}: {v}" for k, v in sorted(self.guards.items())[-4:]) or "none"
+        table.caption = f"halt: {self.halted or 'no'} | last guards: {guards}"
+        return table
+
+    def line(self) -> str:
+        parts = [
+            f"{r['instrument']} bids={len(r['bids'])} asks={len(r['asks'])} pos={r['position']:g} "
+            f"pnl={r['realized'] + r['unrealized']:+.4f}"
+            for r in self.rows()
+        ]
+        return "status: " + " | ".join(parts) + f" | halt={self.halted or 'no'}"
+
+
+async def show_status(board: StatusBoard, interval: float, use_table: bool, state_file: Path | None) -> None:
+    """Every `interval` s: rewrite the state file and refresh the table (or log a line every 10 s)."""
+    next_line = time.monotonic() + 10.0
+    with contextlib.ExitStack() as stack:
+        live = None
+        if use_table:
+            live = stack.enter_context(Live(board.table(), console=Console(stderr=True), refresh_per_second=4))
+        while True:
+            await asyncio.sleep(interval)
+            if state_file is not None:
+                board.write(state_file)
+            if live is not None:
+                live.update(board.table())
+            elif time.monotonic() >= next_line:
+                next_line = time.monotonic() + 10.0
+                log.info(board.line())
