@@ -101,6 +101,17 @@ class RegimeGovernor(Actor):
         super().__init__(config)
         if not config.instrument_ids:
             raise ValueError("RegimeGovernorConfig.instrument_ids must not be empty")
+        if config.eval_interval_ms <= 0 or config.hold_ms < 0 or config.budget_hold_ms < 0:
+            raise ValueError("eval_interval_ms must be > 0 and hold_ms / budget_hold_ms ≥ 0")
+        mults = {
+            "volatile_mults": tuple(config.volatile_mults), "extreme_mults": tuple(config.extreme_mults),
+            "c2f_spread_mult": (config.c2f_spread_mult,), "stale_spread_mult": (config.stale_spread_mult,),
+        }
+        for name, values in mults.items():
+            if not all(v > 0 for v in values):  # NaN fails too
+                raise ValueError(f"{name} must be positive, got {values}")
+        if not 0 <= config.budget_reserve_fraction < 1:
+            raise ValueError(f"budget_reserve_fraction must be in [0, 1), got {config.budget_reserve_fraction}")
         self.instrument_ids = [InstrumentId.from_str(i) for i in config.instrument_ids]
         self._state = {iid: _InstrumentState(iid, config) for iid in self.instrument_ids}
         self.table = RegimeTable(

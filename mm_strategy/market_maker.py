@@ -8,6 +8,7 @@ through `mm_strategy.messages` on the message bus; it never reads Redis itself.
 
 from __future__ import annotations
 
+import math
 from collections import deque
 from dataclasses import dataclass
 from dataclasses import replace
@@ -86,6 +87,10 @@ class MarketMakerConfig(StrategyConfig, frozen=True, kw_only=True):
     log_commands: bool = False
 
 
+# Worst price of the hard exit, as a fraction past fair (the SDK's `market_open` default).
+_HARD_EXIT_SLIPPAGE = 0.05
+
+
 @dataclass(slots=True)
 class _Slot:
     is_bid: bool
@@ -103,6 +108,12 @@ class MarketMaker(Strategy):
             raise ValueError("order_size_usd must be ≥ 10 (Hyperliquid's minimum order value)")
         if config.max_inventory_usd <= 0:
             raise ValueError("max_inventory_usd must be > 0")
+        if config.requote_tolerance_ticks < 0 or config.size_tolerance < 0:
+            raise ValueError("requote_tolerance_ticks and size_tolerance must be ≥ 0")
+        if config.journal_interval_ms < 0 or config.journal_max_entries <= 0:
+            raise ValueError("journal_interval_ms must be ≥ 0 and journal_max_entries > 0")
+        if config.fair_price not in {k.value for k in FairPrice}:
+            raise ValueError(f"fair_price must be one of {[k.value for k in FairPrice]}, got {config.fair_price!r}")
         self.instrument_id = InstrumentId.from_str(config.instrument_id)
         self.ladder = LadderParams(
             base_spread_bps=config.base_spread_bps,
@@ -399,10 +410,17 @@ class MarketMaker(Strategy):
         position = self._position()
         if position == 0 or self._exit_order is not None:
             return
-        order = self.order_factory.market(
+        # An IOC limit through the book, not a MARKET order: Hyperliquid has no market orders (the
+        # adapter rejects them); like the SDK's `market_open`, the limit sits a slippage cap past fair.
+        sell = position > 0
+        grid = self._grid
+        px = grid.bid(fair * (1.0 - _HARD_EXIT_SLIPPAGE)) if sell else grid.ask(fair * (1.0 + _HARD_EXIT_SLIPPAGE))
+        order = self.order_factory.limit(
             instrument_id=self.instrument_id,
-            order_side=OrderSide.SELL if position > 0 else OrderSide.BUY,
+            order_side=OrderSide.SELL if sell else OrderSide.BUY,
             quantity=self._instrument.make_qty(abs(position)),
+            price=self._instrument.make_price(px),
+            time_in_force=TimeInForce.IOC,
             reduce_only=True,
             tags=["EXIT"],
         )
@@ -460,7 +478,8 @@ class MarketMaker(Strategy):
 
     def on_order_rejected(self, event) -> None:
         self._dirty = True
-        if "post" in str(event.reason).lower():
+        # The flag, not the text: a `badAloPxRejected` status carries no "post" in its reason.
+        if event.due_post_only:
             self.post_only_rejects += 1
         self._slots.pop(event.client_order_id, None)
         if event.client_order_id == self._exit_order:
@@ -549,17 +568,31 @@ class MarketMaker(Strategy):
                 self.update_quotes(now)
 
     def _apply_params(self, m: msg.ParamsUpdate) -> None:
+        """Apply the valid fields; an invalid one (NaN, ±inf, out of range) is refused with a
+        warning and the current value kept (an infinite max inventory would disable the exits)."""
         changes = {}
-        if m.base_spread_bps is not None and m.base_spread_bps >= 0:
+        refused = []
+
+        def valid(name: str, value: float | None, low: float, inclusive: bool = True) -> bool:
+            if value is None:
+                return False
+            ok = math.isfinite(value) and (value >= low if inclusive else value > low)
+            if not ok:
+                refused.append(f"{name}={value!r}")
+            return ok
+
+        if valid("base_spread_bps", m.base_spread_bps, 0.0):
             changes["base_spread_bps"] = float(m.base_spread_bps)
-        if m.level_spacing_ticks is not None and m.level_spacing_ticks >= 1:
+        if valid("level_spacing_ticks", m.level_spacing_ticks, 1):
             changes["level_spacing_ticks"] = int(m.level_spacing_ticks)
-        if m.order_size_usd is not None and m.order_size_usd >= 10.0:
+        if valid("order_size_usd", m.order_size_usd, 10.0):
             changes["order_size_usd"] = float(m.order_size_usd)
         if changes:
             self.ladder = replace(self.ladder, **changes)
-        if m.max_inventory_usd is not None and m.max_inventory_usd > 0:
+        if valid("max_inventory_usd", m.max_inventory_usd, 0.0, inclusive=False):
             self.max_inventory_usd = float(m.max_inventory_usd)
+        if refused:
+            self.log.warning(f"params update from {m.source} refused for {', '.join(refused)}; current values kept")
 
     def _on_guard_event(self, event: object) -> None:
         if isinstance(event, msg.GuardEvent):

@@ -222,7 +222,7 @@ class RiskGuard(Actor):
 
     def _on_stall(self, event: ve.MarketDataStall) -> None:
         reason = f"no market data for {event.silent_ms} ms"
-        targets = [iid for iid in self.instrument_ids if event.coin is None or iid.symbol.value.split("-")[0] == event.coin]
+        targets = self._instruments_of_coin(event.coin)
         self._fire("stall", reason, None if event.coin is None else str(targets[0]) if targets else None, event.ts_ns)
         for iid in targets:
             self.msgbus.publish(msg.control_topic(str(iid)), msg.Halt("stall", reason))
@@ -230,12 +230,16 @@ class RiskGuard(Actor):
     def _on_market_data_resumed(self, event: ve.MarketDataResumed) -> None:
         # The adapter publishes this once the coin's book is valid again (coin None: every coin).
         reason = "market data flowing again" + ("" if event.coin is None else f" for {event.coin}")
-        targets = [iid for iid in self.instrument_ids if event.coin is None or iid.symbol.value.split("-")[0] == event.coin]
+        targets = self._instruments_of_coin(event.coin)
         if not targets:
             return
         self._fire("stall_resume", reason, None if event.coin is None else targets[0], event.ts_ns)
         for iid in targets:
             self.msgbus.publish(msg.control_topic(str(iid)), msg.Resume("stall", reason))
+
+    def _instruments_of_coin(self, coin: str | None) -> list[InstrumentId]:
+        """Our instruments of a coin (every one for None), matching the adapter's `COIN-USD-PERP` symbols."""
+        return [iid for iid in self.instrument_ids if coin is None or iid.symbol.value.split("-")[0] == coin]
 
     def _on_venue_resume(self, event: ve.VenueResume) -> None:
         self._fire("venue_resume", event.reason, None, event.ts_ns)

@@ -167,3 +167,7 @@ class HyperliquidExecClientConfig(LiveExecClientConfig, frozen=True):
             raise ValueError("schedule_cancel_interval_secs must be below schedule_cancel_horizon_secs")
         if self.post_timeout_secs <= 0:
             raise ValueError("post_timeout_secs must be positive")
+        if self.schedule_cancel and self.schedule_cancel_interval_secs <= 0:
+            raise ValueError("schedule_cancel_interval_secs must be positive")
+        if self.fills_lookback_mins <= 0:
+            raise ValueError("fills_lookback_mins must be positive")

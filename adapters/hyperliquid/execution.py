@@ -83,6 +83,7 @@ from adapters.hyperliquid.providers import HyperliquidInstrumentProvider
 from adapters.hyperliquid.replies import Outcome
 from adapters.hyperliquid.replies import parse_action_reply
 from adapters.hyperliquid.reports import account_balance
+from adapters.hyperliquid.reports import exchange_decimal
 from adapters.hyperliquid.reports import fill_problem
 from adapters.hyperliquid.reports import fill_report
 from adapters.hyperliquid.reports import order_status_report
@@ -118,6 +119,8 @@ from adapters.hyperliquid.websocket.client import WsNotConnected
 from adapters.hyperliquid.websocket.client import WsPostTimeout
 
 _NS_PER_MS = 1_000_000
+# The order status of an ALO order that would have crossed (the post-only reject, as a status).
+_BAD_ALO_PX = "badAloPxRejected"
 _RNG = random.Random()
 # After an action's outcome was left unknown, `orderStatus` is asked this often (seconds between)
 # before an order the exchange still does not know is declared not placed.
@@ -391,8 +394,7 @@ class HyperliquidExecutionClient(LiveExecutionClient):
             try:
                 wires.append(wire_for_order(order, self._instrument(order), tracked.cloid))
             except (UnsupportedOrder, ValueError) as exc:
-                tracked.closed = True
-                self.generate_order_rejected(order.strategy_id, order.instrument_id, order.client_order_id, str(exc), ts)
+                self._reject_once(tracked, str(exc), ts=ts)
                 continue
             sent.append(tracked)
         if not wires:
@@ -412,13 +414,15 @@ class HyperliquidExecutionClient(LiveExecutionClient):
         for tracked, outcome in zip(sent, outcomes, strict=True):
             self._apply_order_outcome(tracked, outcome)
 
-    def _reject_once(self, tracked: TrackedOrder, reason: str, *, due_post_only: bool = False) -> None:
+    def _reject_once(
+        self, tracked: TrackedOrder, reason: str, *, due_post_only: bool = False, ts: int | None = None,
+    ) -> None:
         if tracked.accepted or tracked.closed:
             return
         tracked.closed = True
         self.generate_order_rejected(
             tracked.strategy_id, tracked.instrument_id, tracked.client_order_id, reason,
-            self._clock.timestamp_ns(), due_post_only=due_post_only,
+            self._clock.timestamp_ns() if ts is None else ts, due_post_only=due_post_only,
         )
 
     async def _settle_unknown_submit(self, tracked: TrackedOrder, cause: str) -> None:
@@ -459,7 +463,7 @@ class HyperliquidExecutionClient(LiveExecutionClient):
         o, status = info.order, info.status
         ts = info.statusTimestamp * _NS_PER_MS
         if status in REJECTED_STATUSES:
-            self._reject_once(tracked, status, due_post_only=status == "badAloPxRejected")
+            self._reject_once(tracked, status, due_post_only=status == _BAD_ALO_PX)
             return status
         if tracked.oid is None:
             self._tracker.bind_oid(tracked, o.oid)
@@ -484,17 +488,7 @@ class HyperliquidExecutionClient(LiveExecutionClient):
             self._accept_once(tracked, ts)
             # A "filled" reply's fills arrive on userFills (with their tid), never from here.
         elif outcome.kind == "error":
-            if tracked.accepted or tracked.closed:
-                return
-            tracked.closed = True
-            self.generate_order_rejected(
-                tracked.strategy_id,
-                tracked.instrument_id,
-                tracked.client_order_id,
-                outcome.text or "rejected",
-                ts,
-                due_post_only=outcome.due_post_only,
-            )
+            self._reject_once(tracked, outcome.text or "rejected", due_post_only=outcome.due_post_only, ts=ts)
 
     def _accept_once(self, tracked: TrackedOrder, ts: int) -> None:
         if tracked.accepted or tracked.oid is None:
@@ -822,12 +816,8 @@ class HyperliquidExecutionClient(LiveExecutionClient):
             if update.status != "canceled":
                 self._log.warning(f"{tracked.client_order_id} canceled by the exchange: {update.status}")
             self._cancel_once(tracked, ts)
-        elif update.status in REJECTED_STATUSES and not tracked.accepted and not tracked.closed:
-            tracked.closed = True
-            self.generate_order_rejected(
-                tracked.strategy_id, tracked.instrument_id, tracked.client_order_id, update.status, ts,
-                due_post_only=update.status == "badAloPxRejected",
-            )
+        elif update.status in REJECTED_STATUSES:
+            self._reject_once(tracked, update.status, due_post_only=update.status == _BAD_ALO_PX, ts=ts)
         # "filled": the fill events come from userFills.
 
     async def _cancel_orphan(self, o: BasicOrder) -> None:
@@ -910,8 +900,13 @@ class HyperliquidExecutionClient(LiveExecutionClient):
         except Exception as exc:
             self._log.warning(f"clearinghouseState unavailable: {type(exc).__name__}: {exc}")
             return
+        try:
+            balance = account_balance(state)
+        except ValueError as exc:  # the last good account state stays in force
+            self._log.error(f"clearinghouseState not applied: {exc}")
+            return
         self.generate_account_state(
-            balances=[account_balance(state)],
+            balances=[balance],
             margins=[],
             reported=True,
             ts_event=(state.time or 0) * _NS_PER_MS or self._clock.timestamp_ns(),
@@ -1004,7 +999,7 @@ class HyperliquidExecutionClient(LiveExecutionClient):
 
     def check_positions(self, state: ClearinghouseState) -> list[str]:
         """Coins whose net position in the cache differs from the exchange's `szi` (logged as errors)."""
-        exchange = {p.position.coin: Decimal(p.position.szi) for p in state.assetPositions}
+        exchange = {p.position.coin: exchange_decimal(f"{p.position.coin} szi", p.position.szi) for p in state.assetPositions}
         mismatched = []
         for coin in self._provider.coins:
             instrument = self._provider.instrument_for_coin(coin)

@@ -41,6 +41,14 @@ def _http_client(config: HyperliquidDataClientConfig | HyperliquidExecClientConf
     return HyperliquidHttpClient(endpoints.rest_urls, timeout_secs=config.http_timeout_secs, rate_limits=tracker)
 
 
+def _provider(
+    http: HyperliquidHttpClient, config: HyperliquidDataClientConfig | HyperliquidExecClientConfig
+) -> HyperliquidInstrumentProvider:
+    return HyperliquidInstrumentProvider(
+        http, fee_tier=config.fee_tier, coins=config.coins, config=config.instrument_provider
+    )
+
+
 class HyperliquidLiveDataClientFactory(LiveDataClientFactory):
     """Builds `HyperliquidDataClient`s."""
 
@@ -56,9 +64,7 @@ class HyperliquidLiveDataClientFactory(LiveDataClientFactory):
         clock: LiveClock,
     ) -> HyperliquidDataClient:
         http = _http_client(config)
-        provider = HyperliquidInstrumentProvider(
-            http, fee_tier=config.fee_tier, coins=config.coins, config=config.instrument_provider
-        )
+        provider = _provider(http, config)
         return HyperliquidDataClient(
             loop=loop,
             http=http,
@@ -87,9 +93,7 @@ class HyperliquidLiveExecClientFactory(LiveExecClientFactory):
     ) -> HyperliquidExecutionClient:
         signer = L1Signer(load_agent_key(config.agent_key_env, config.key_file).reveal())
         http = _http_client(config)
-        provider = HyperliquidInstrumentProvider(
-            http, fee_tier=config.fee_tier, coins=config.coins, config=config.instrument_provider
-        )
+        provider = _provider(http, config)
         return HyperliquidExecutionClient(
             loop=loop,
             http=http,

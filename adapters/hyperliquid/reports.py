@@ -41,6 +41,17 @@ _MONEY_MAX = Decimal(str(MONEY_MAX))
 _TIF = {"Alo": TimeInForce.GTC, "Gtc": TimeInForce.GTC, "Ioc": TimeInForce.IOC}
 
 
+def exchange_decimal(name: str, text: str) -> Decimal:
+    """A finite decimal from an exchange number string; a clear ValueError (naming the field) otherwise."""
+    try:
+        value = Decimal(text)
+    except ArithmeticError:  # decimal.InvalidOperation
+        raise ValueError(f"exchange sent a non-numeric {name}: {text!r}") from None
+    if not value.is_finite():
+        raise ValueError(f"exchange sent a non-finite {name}: {text!r}")
+    return value
+
+
 def side_of(hl_side: str) -> OrderSide:
     """"B" (bid) = buy, "A" (ask) = sell."""
     if hl_side == "B":
@@ -82,8 +93,8 @@ def order_status_report(
     ts_init: int,
 ) -> OrderStatusReport:
     """A report of one exchange order (`sz` is what rests, `origSz` what was asked)."""
-    quantity = Decimal(order.origSz)
-    filled = quantity - Decimal(order.sz)
+    quantity = exchange_decimal("origSz", order.origSz)
+    filled = quantity - exchange_decimal("sz", order.sz)
     if hl_status != "open" and hl_status != "filled":
         filled = max(Decimal(0), filled)
     return OrderStatusReport(
@@ -168,7 +179,7 @@ def position_reports(
         instrument = instruments_by_coin.get(position.coin)
         if instrument is None:
             continue
-        szi = Decimal(position.szi)
+        szi = exchange_decimal(f"{position.coin} szi", position.szi)
         if szi == 0:
             continue
         reports.append(
@@ -177,7 +188,7 @@ def position_reports(
                 instrument_id=instrument.id,
                 position_side=PositionSide.LONG if szi > 0 else PositionSide.SHORT,
                 quantity=qty_of(abs(szi), instrument),
-                avg_px_open=Decimal(position.entryPx) if position.entryPx else None,
+                avg_px_open=exchange_decimal(f"{position.coin} entryPx", position.entryPx) if position.entryPx else None,
                 report_id=UUID4(),
                 ts_last=(state.time or 0) * _NS_PER_MS or ts_init,
                 ts_init=ts_init,
@@ -187,7 +198,16 @@ def position_reports(
 
 
 def account_balance(state: ClearinghouseState) -> AccountBalance:
-    """USDC balance: total = account value, locked = margin used (capped at the total)."""
-    total = Decimal(state.marginSummary.accountValue)
-    locked = min(max(Decimal(state.marginSummary.totalMarginUsed), Decimal(0)), max(total, Decimal(0)))
+    """USDC balance: total = the wallet balance, i.e. account value minus the positions' unrealized
+    PnL (Nautilus adds unrealized PnL itself, as with Binance's `walletBalance`; taking
+    `accountValue` as is would count it twice in equity); locked = margin used (capped at the total)."""
+    unrealized = sum(
+        (exchange_decimal(f"{p.position.coin} unrealizedPnl", p.position.unrealizedPnl) for p in state.assetPositions),
+        Decimal(0),
+    )
+    total = exchange_decimal("accountValue", state.marginSummary.accountValue) - unrealized
+    used = exchange_decimal("totalMarginUsed", state.marginSummary.totalMarginUsed)
+    if abs(total) > _MONEY_MAX:
+        raise ValueError(f"exchange sent an accountValue beyond what Nautilus can hold: {total + unrealized}")
+    locked = min(max(used, Decimal(0)), max(total, Decimal(0)))
     return AccountBalance(Money(total, USDC), Money(locked, USDC), Money(total - locked, USDC))

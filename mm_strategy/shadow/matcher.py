@@ -76,6 +76,13 @@ def post_only_rejection(is_buy: bool, price: float, best_bid: float | None, best
     return f"Post only order would have immediately matched, bbo was {bid}@{ask}."
 
 
+def _crossed(order: VirtualOrder, best_bid: float | None, best_ask: float | None) -> bool:
+    """The opposite side has reached the order's price (it would trade now)."""
+    if order.is_buy:
+        return best_ask is not None and best_ask <= order.price
+    return best_bid is not None and best_bid >= order.price
+
+
 class QueueMatcher:
     """Shadow orders of one instrument; feed it trades and book changes, get fills back."""
 
@@ -135,12 +142,7 @@ class QueueMatcher:
         """The book after one event: crossed orders fill, the others' queues follow their level."""
         fills: list[VirtualFill] = []
         for order in self.orders():
-            crossed = (
-                (best_ask is not None and best_ask <= order.price)
-                if order.is_buy
-                else (best_bid is not None and best_bid >= order.price)
-            )
-            if crossed:
+            if _crossed(order, best_bid, best_ask):
                 fills.append(self._fill(order, order.remaining))
                 continue
             new_qty = size_at(order.is_buy, order.price)
@@ -227,12 +229,7 @@ class BacktestVenueMatcher(QueueMatcher):
     def on_book(self, best_bid: float | None, best_ask: float | None, size_at: SizeAt) -> list[VirtualFill]:
         fills: list[VirtualFill] = []
         for order in self.orders():
-            crossed = (
-                (best_ask is not None and best_ask <= order.price)
-                if order.is_buy
-                else (best_bid is not None and best_bid >= order.price)
-            )
-            if crossed:
+            if _crossed(order, best_bid, best_ask):
                 fills.append(self._fill(order, order.remaining))
                 continue
             new_qty = size_at(order.is_buy, order.price)

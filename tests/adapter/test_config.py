@@ -62,6 +62,13 @@ def test_exec_config_refuses_a_malformed_account_and_a_too_short_dead_mans_switc
         HyperliquidExecClientConfig(account_address=ACCOUNT, schedule_cancel=True, schedule_cancel_horizon_secs=3)
 
 
+def test_exec_config_refuses_a_non_positive_refresh_interval_or_fill_lookback() -> None:
+    with pytest.raises(ValueError, match="schedule_cancel_interval_secs"):
+        HyperliquidExecClientConfig(account_address=ACCOUNT, schedule_cancel=True, schedule_cancel_interval_secs=0)
+    with pytest.raises(ValueError, match="fills_lookback_mins"):
+        HyperliquidExecClientConfig(account_address=ACCOUNT, fills_lookback_mins=0)
+
+
 def test_exec_config_has_no_key_field() -> None:
     fields = set(HyperliquidExecClientConfig.__struct_fields__)
     assert not {f for f in fields if "key" in f and f not in ("agent_key_env", "key_file")}

@@ -62,6 +62,21 @@ def test_post_only_order_that_would_cross_is_rejected_as_post_only(sim) -> None:
     run_node(node_config(sim), scenario)
 
 
+def test_an_order_hyperliquid_cannot_express_is_rejected_once_with_the_reason_and_not_sent(sim) -> None:
+    async def scenario(node, rec) -> None:
+        await wait_for(lambda: rec.quotes, what="quotes")
+        market = rec.order_factory.market(
+            instrument_id=ETH_ID, order_side=OrderSide.BUY, quantity=rec.cache.instrument(ETH_ID).make_qty(0.01),
+        )
+        rec.submit_order(market)
+        await wait_for(lambda: market.status == OrderStatus.REJECTED, what="market order rejected")
+        (rejected,) = rec.events_of("OrderRejected")
+        assert "only LIMIT orders" in rejected.reason and not rejected.due_post_only
+        assert sim.open_orders(ACCOUNT) == [] and sim.fills(ACCOUNT) == []
+
+    run_node(node_config(sim), scenario)
+
+
 def test_ioc_takes_liquidity_and_its_fill_is_a_taker_fill(sim) -> None:
     async def scenario(node, rec) -> None:
         await wait_for(lambda: rec.quotes, what="quotes")

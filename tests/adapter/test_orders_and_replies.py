@@ -86,6 +86,20 @@ def test_modify_uses_the_new_price_and_size() -> None:
     assert (wire["p"], wire["s"]) == ("3290.5", "0.02")
 
 
+def test_wire_sizes_are_floored_to_sz_decimals_and_prices_capped_at_six_minus_sz_decimals() -> None:
+    order = _limit(OrderSide.BUY, "3300.0")
+    # szDecimals 4: a size is floored (never rounded up past what was asked) to 4 decimals.
+    assert wire_for_order(order, ETH, None, quantity=Decimal("0.01239"))["s"] == "0.0123"
+    # At most 6 − 4 = 2 decimals even where 5 significant figures would allow 3 (a bid rounds down,
+    # an ask up); an integer price is always valid.
+    assert wire_for_order(order, ETH, None, price=Decimal("12.3456"))["p"] == "12.34"
+    sell = _limit(OrderSide.SELL, "3300.0")
+    assert wire_for_order(sell, ETH, None, price=Decimal("12.3412"))["p"] == "12.35"
+    assert wire_for_order(order, ETH, None, price=Decimal("123456"))["p"] == "123456"
+    with pytest.raises(UnsupportedOrder, match="rounds to zero"):
+        wire_for_order(order, ETH, None, quantity=Decimal("0.00009"))
+
+
 def test_fok_and_post_only_ioc_are_refused() -> None:
     with pytest.raises(UnsupportedOrder):
         wire_for_order(_limit(OrderSide.BUY, "3300.0", post_only=False, tif=TimeInForce.FOK), ETH, None)

@@ -7,6 +7,7 @@ import json
 from decimal import Decimal
 
 import msgspec
+import pytest
 from hypothesis import given
 from hypothesis import settings
 from hypothesis import strategies as st
@@ -148,10 +149,32 @@ def test_exchange_state_becomes_reports() -> None:
     )
     (position,) = position_reports(state, {"ETH": ETH}, ACCOUNT_ID, 1)
     assert (position.position_side, position.quantity.as_decimal()) == (PositionSide.SHORT, Decimal("0.2500"))
+    # The balance leaves out the position's unrealized PnL (1.0 of the 1000 account value): Nautilus
+    # adds it itself, so equity = balance + unrealized must equal the account value, not exceed it.
     balance = account_balance(state)
     assert (balance.total.as_decimal(), balance.locked.as_decimal(), balance.free.as_decimal()) == (
-        Decimal("1000.00000000"), Decimal("37.50000000"), Decimal("962.50000000"),
+        Decimal("999.00000000"), Decimal("37.50000000"), Decimal("961.50000000"),
     )
+
+
+def test_malformed_numbers_in_exchange_state_give_errors_naming_the_field() -> None:
+    def state(szi: str, account_value: str) -> bytes:
+        return (
+            b'{"assetPositions":[{"type":"oneWay","position":{"coin":"ETH","szi":"' + szi.encode() + b'"}}],'
+            b'"marginSummary":{"accountValue":"' + account_value.encode() + b'"},"time":1}'
+        )
+
+    with pytest.raises(ValueError, match="ETH szi"):
+        position_reports(CLEARINGHOUSE_DECODER.decode(state("abc", "1000")), {"ETH": ETH}, ACCOUNT_ID, 1)
+    with pytest.raises(ValueError, match="accountValue"):
+        account_balance(CLEARINGHOUSE_DECODER.decode(state("0", "NaN")))
+    with pytest.raises(ValueError, match="accountValue"):
+        account_balance(CLEARINGHOUSE_DECODER.decode(state("0", "1e400")))
+    (order,) = OPEN_ORDERS_DECODER.decode(
+        b'[{"coin":"ETH","side":"B","limitPx":"3000.0","sz":"x","oid":7,"timestamp":1,"origSz":"0.1"}]'
+    )
+    with pytest.raises(ValueError, match="sz"):
+        order_status_report(order, "open", ETH, ACCOUNT_ID, None, 1, 1)
 
 
 _num = st.one_of(

@@ -10,12 +10,23 @@ from __future__ import annotations
 
 import json
 
+import pytest
+from nautilus_trader.core.uuid import UUID4
 from nautilus_trader.model.enums import LiquiditySide
 from nautilus_trader.model.enums import OrderSide
+from nautilus_trader.model.enums import OrderType
+from nautilus_trader.model.enums import TimeInForce
 from nautilus_trader.model.events import OrderPendingCancel
 from nautilus_trader.model.events import OrderPendingUpdate
+from nautilus_trader.model.events import OrderRejected
 from nautilus_trader.model.events import OrderSubmitted
+from nautilus_trader.model.identifiers import AccountId
+from nautilus_trader.model.identifiers import ClientOrderId
+from nautilus_trader.model.identifiers import StrategyId
+from nautilus_trader.model.identifiers import TraderId
 
+from adapters.hyperliquid.orders import tif_for
+from mm_strategy import messages as msg
 from mm_strategy.governor import RegimeGovernor
 from mm_strategy.governor import RegimeGovernorConfig
 from mm_strategy.market_maker import MarketMaker
@@ -251,6 +262,9 @@ def test_past_the_hard_limit_an_enabled_taker_exit_reduces_the_position() -> Non
     assert takers and all(f.order_side == OrderSide.BUY for f in takers)
     exit_orders = [o for o in engine.cache.orders() if o.tags == ["EXIT"]]
     assert exit_orders and all(o.is_reduce_only for o in exit_orders)
+    # Hyperliquid has no market orders: the exit must be an IOC limit the adapter can put on the wire.
+    assert all(o.order_type == OrderType.LIMIT and o.time_in_force == TimeInForce.IOC for o in exit_orders)
+    assert all(tif_for(o) == "Ioc" for o in exit_orders)
 
 
 def test_inventory_above_the_global_capital_budget_halts_every_instrument() -> None:
@@ -264,3 +278,47 @@ def test_inventory_above_the_global_capital_budget_halts_every_instrument() -> N
     assert mm.is_quoting_blocked()
     assert engine.cache.orders_open() == []
     assert not [o for o in engine.cache.orders() if o.ts_init > halts[0].ts_ns]
+
+
+def test_a_post_only_reject_is_counted_by_its_flag_even_when_the_text_does_not_say_post() -> None:
+    inst = scripted_perp()
+    mm = _mm(inst)
+
+    def rejected(reason: str, due_post_only: bool) -> OrderRejected:
+        return OrderRejected(
+            TraderId("T-001"), StrategyId("S-001"), inst.id, ClientOrderId("O-1"), AccountId("SIM-001"),
+            reason, UUID4(), 0, 0, due_post_only=due_post_only,
+        )
+
+    mm.on_order_rejected(rejected("badAloPxRejected", True))  # the exchange's order status
+    mm.on_order_rejected(rejected("Insufficient margin to place order.", False))
+    assert mm.post_only_rejects == 1
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [("fair_price", "vwap"), ("requote_tolerance_ticks", -1), ("size_tolerance", -0.1),
+     ("journal_max_entries", 0), ("order_size_usd", 5.0), ("max_inventory_usd", 0.0)],
+)
+def test_a_market_maker_config_out_of_range_is_refused_naming_the_field(field: str, value: object) -> None:
+    with pytest.raises(ValueError, match=field):
+        _mm(scripted_perp(), **{field: value})
+
+
+def test_a_params_update_applies_its_valid_fields_and_keeps_the_rest_on_nan_or_inf() -> None:
+    mm = _mm(scripted_perp())
+    mm._apply_params(msg.ParamsUpdate("screener", base_spread_bps=6.0, max_inventory_usd=float("inf")))
+    assert mm.ladder.base_spread_bps == 6.0
+    assert mm.max_inventory_usd == 150.0  # an infinite limit would switch the inventory exits off
+    mm._apply_params(msg.ParamsUpdate("screener", base_spread_bps=float("nan"), order_size_usd=30.0))
+    assert (mm.ladder.base_spread_bps, mm.ladder.order_size_usd) == (6.0, 30.0)
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [("eval_interval_ms", 0), ("volatile_mults", (2.0, -0.5)), ("extreme_mults", (float("nan"), 0.25)),
+     ("c2f_spread_mult", 0.0), ("budget_reserve_fraction", 1.0)],
+)
+def test_a_governor_config_out_of_range_is_refused_naming_the_field(field: str, value: object) -> None:
+    with pytest.raises(ValueError, match=field):
+        RegimeGovernor(RegimeGovernorConfig(instrument_ids=(str(scripted_perp().id),), **{field: value}))
