@@ -108,15 +108,19 @@ def make_engine(
     starting_usdc: float = 10_000.0,
     log_level: str = "ERROR",
     bypass_risk: bool = False,
+    max_order_submit_rate: str | None = None,
 ) -> BacktestEngine:
     """A BacktestEngine with the Hyperliquid venue: L2 book, queue position, liquidity
-    consumption, trade execution, one-way latency `latency_ms`, netting margin account in USDC."""
+    consumption, trade execution, one-way latency `latency_ms`, netting margin account in USDC.
+    `max_order_submit_rate` ("N/HH:MM:SS") overrides the risk engine's submit throttle."""
     engine = BacktestEngine(
         BacktestEngineConfig(
             logging=LoggingConfig(log_level=log_level, bypass_logging=log_level == "OFF"),
             # One batch per exchange event (deltas up to F_LAST) instead of one handler call per delta.
             data_engine=DataEngineConfig(buffer_deltas=True),
-            risk_engine=RiskEngineConfig(bypass=bypass_risk),
+            risk_engine=RiskEngineConfig(bypass=bypass_risk)
+            if max_order_submit_rate is None
+            else RiskEngineConfig(bypass=bypass_risk, max_order_submit_rate=max_order_submit_rate),
         ),
     )
     engine.add_venue(

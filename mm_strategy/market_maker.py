@@ -485,6 +485,14 @@ class MarketMaker(Strategy):
         if event.client_order_id == self._exit_order:
             self._exit_order = None
 
+    def on_order_denied(self, event) -> None:
+        # Refused inside Nautilus (risk engine: rate limit, trading state): never reached the
+        # venue, so the level is free again; without this it would stay "in flight" forever.
+        self._dirty = True
+        self._slots.pop(event.client_order_id, None)
+        if event.client_order_id == self._exit_order:
+            self._exit_order = None
+
     def on_order_canceled(self, event) -> None:
         self._dirty = True
         self._slots.pop(event.client_order_id, None)
