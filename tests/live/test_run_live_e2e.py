@@ -128,8 +128,8 @@ def test_market_data_stall_cancels_everything_through_the_backup_when_the_primar
             time.sleep(0.02)
         elapsed = time.monotonic() - t0
         assert sim.open_orders(node.address) == []
-        # 1 s to declare the stall, then the cancel-all must land within 2 s.
-        assert elapsed <= 1.0 + 2.0, f"cancel-all took {elapsed:.2f} s after the stall began"
+        # Stall declared after 1 s of silence; every order must be gone within 2 s of the stall's start.
+        assert elapsed <= 2.0, f"cancel-all took {elapsed:.2f} s after the stall began"
         state = node.wait_for("the stall guard", lambda s: "RiskGuard.stall" in s["guard_counts"], timeout=5)
         assert state["running"]
         assert node.stop() == 0
