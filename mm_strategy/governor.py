@@ -43,6 +43,8 @@ if TYPE_CHECKING:
     from screener.payload import ScreenerSnapshot
 
 _F_LAST = int(RecordFlag.F_LAST)
+# Built once: `A | B | C` inside the handler would build a union on every order event.
+_ACTION_EVENTS = (OrderSubmitted, OrderPendingUpdate, OrderPendingCancel)
 _MS = 1_000_000
 _REGIME_ORDER = [Regime.CALM, Regime.NORMAL, Regime.VOLATILE, Regime.EXTREME]
 
@@ -175,7 +177,7 @@ class RegimeGovernor(Actor):
             st.atr.update_raw(float(bar.high), float(bar.low), float(bar.close))
 
     def _on_order_event(self, event: object) -> None:
-        if isinstance(event, OrderSubmitted | OrderPendingUpdate | OrderPendingCancel):
+        if isinstance(event, _ACTION_EVENTS):
             self.c2f.on_action(event.ts_init)
             self.budget.on_action()
         elif isinstance(event, OrderFilled):

@@ -39,6 +39,7 @@ from mm_strategy.signals.flow import TradeFlowImbalance
 
 _F_LAST = int(RecordFlag.F_LAST)
 _MS = 1_000_000
+_BUYER = AggressorSide.BUYER
 
 
 class RiskGuardConfig(ActorConfig, frozen=True):
@@ -135,7 +136,8 @@ class RiskGuard(Actor):
 
     def on_quote_tick(self, tick: QuoteTick) -> None:
         # Hyperliquid's bbo channel updates every block the touch changes: finer than l2Book snapshots.
-        st = self._state.get(tick.instrument_id)
+        iid = tick.instrument_id
+        st = self._state.get(iid)
         if st is None:
             return
         if not st.ofi_from_quotes:
@@ -143,23 +145,35 @@ class RiskGuard(Actor):
             st.ofi_from_quotes = True
             st.ofi = OrderFlowImbalance(self.config.ofi_window_ms * _MS, self.config.ofi_min_events)
         ts = tick.ts_init
-        st.ofi.update(ts, float(tick.bid_price), float(tick.bid_size), float(tick.ask_price), float(tick.ask_size))
-        self._check_ofi(st, tick.instrument_id, ts)
+        ofi = st.ofi
+        ofi.update(ts, float(tick.bid_price), float(tick.bid_size), float(tick.ask_price), float(tick.ask_size))
+        # `_check_ofi` inlined: this is the RiskGuard's most frequent handler.
+        value = ofi.value()
+        if value is not None and abs(value) >= self._ofi_threshold:
+            side = "BUY" if value < 0 else "SELL"
+            if ts >= st.pulled_until[side]:  # else already pulled: skip formatting the reason
+                self._pull(st, iid, ts, side, "ofi", f"order-flow imbalance {value:+.2f}")
 
     def _check_ofi(self, st: _InstrumentState, iid: InstrumentId, ts: int) -> None:
         ofi = st.ofi.value()
         if ofi is not None and abs(ofi) >= self._ofi_threshold:
-            self._pull(st, iid, ts, "BUY" if ofi < 0 else "SELL", "ofi", f"order-flow imbalance {ofi:+.2f}")
+            side = "BUY" if ofi < 0 else "SELL"
+            if ts >= st.pulled_until[side]:  # else already pulled: skip formatting the reason
+                self._pull(st, iid, ts, side, "ofi", f"order-flow imbalance {ofi:+.2f}")
 
     def on_trade_tick(self, tick: TradeTick) -> None:
-        st = self._state.get(tick.instrument_id)
+        iid = tick.instrument_id
+        st = self._state.get(iid)
         if st is None:
             return
         ts = tick.ts_init
-        st.tfi.update(ts, float(tick.size), tick.aggressor_side == AggressorSide.BUYER)
-        tfi = st.tfi.value()
+        tfi_signal = st.tfi
+        tfi_signal.update(ts, float(tick.size), tick.aggressor_side == _BUYER)
+        tfi = tfi_signal.value()
         if tfi is not None and abs(tfi) >= self._tfi_threshold:
-            self._pull(st, tick.instrument_id, ts, "BUY" if tfi < 0 else "SELL", "trade_flow", f"trade-flow imbalance {tfi:+.2f}")
+            side = "BUY" if tfi < 0 else "SELL"
+            if ts >= st.pulled_until[side]:  # else already pulled: skip formatting the reason
+                self._pull(st, iid, ts, side, "trade_flow", f"trade-flow imbalance {tfi:+.2f}")
 
     def _pull(self, st: _InstrumentState, iid: InstrumentId, ts: int, side: str, guard: str, reason: str) -> None:
         if ts < st.pulled_until[side]:

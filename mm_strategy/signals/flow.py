@@ -76,7 +76,18 @@ class OrderFlowImbalance:
         cur = (bid, bid_size, ask, ask_size)
         prev = self._prev
         if prev is not None and cur != prev:
-            self._w.add(ts_ns, ofi_event(prev[0], prev[1], prev[2], prev[3], bid, bid_size, ask, ask_size))
+            # `ofi_event` inlined (same terms in the same order): this runs on every bbo update.
+            prev_bid, prev_bid_size, prev_ask, prev_ask_size = prev
+            e = 0.0
+            if bid >= prev_bid:
+                e += bid_size
+            if bid <= prev_bid:
+                e -= prev_bid_size
+            if ask <= prev_ask:
+                e -= ask_size
+            if ask >= prev_ask:
+                e += prev_ask_size
+            self._w.add(ts_ns, e)
         else:
             self._w.expire(ts_ns)
         self._prev = cur
@@ -105,11 +116,12 @@ class TradeFlowImbalance:
         self._w.add(ts_ns, size if buyer_aggressor else -size)
 
     def value(self, ts_ns: int | None = None) -> float | None:
+        w = self._w
         if ts_ns is not None:
-            self._w.expire(ts_ns)
-        if len(self._w) < self.min_trades or self._w.total_abs <= 0:
+            w.expire(ts_ns)
+        if len(w._items) < self.min_trades or w.total_abs <= 0:
             return None
-        return self._w.total / self._w.total_abs
+        return w.total / w.total_abs
 
 
 class MicroMoveDetector:
@@ -127,17 +139,20 @@ class MicroMoveDetector:
     def update(self, ts_ns: int, mid: float) -> float | None:
         """Add a mid; returns the move in bps (signed, vs the window's extreme) when it breaches."""
         cutoff = ts_ns - self.window_ns
-        for dq in (self._min, self._max):
-            while dq and dq[0][0] < cutoff:
-                dq.popleft()
-        while self._min and self._min[-1][1] >= mid:
-            self._min.pop()
-        self._min.append((ts_ns, mid))
-        while self._max and self._max[-1][1] <= mid:
-            self._max.pop()
-        self._max.append((ts_ns, mid))
-        lo = self._min[0][1]
-        hi = self._max[0][1]
+        lows = self._min
+        highs = self._max
+        while lows and lows[0][0] < cutoff:
+            lows.popleft()
+        while highs and highs[0][0] < cutoff:
+            highs.popleft()
+        while lows and lows[-1][1] >= mid:
+            lows.pop()
+        lows.append((ts_ns, mid))
+        while highs and highs[-1][1] <= mid:
+            highs.pop()
+        highs.append((ts_ns, mid))
+        lo = lows[0][1]
+        hi = highs[0][1]
         up = (mid - lo) / lo * 1e4
         down = (hi - mid) / hi * 1e4
         if up > self.threshold_bps and up >= down:
