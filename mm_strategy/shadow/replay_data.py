@@ -21,13 +21,15 @@ from nautilus_trader.model.instruments import CryptoPerpetual
 from nautilus_trader.model.objects import Price
 from nautilus_trader.model.objects import Quantity
 
+from hlsim.engine import NullListener
 from mm_strategy.scripted import ScriptedBook
 
 BOOK_DEPTH = 20  # levels a side of a non-`fast` l2Book
 
 
-class _Recorder:
-    """hlsim listener: collects what a WS subscriber to the coin's l2Book and trades would get."""
+class _Recorder(NullListener):
+    """hlsim listener: collects what a WS subscriber to the coin's l2Book and trades would get
+    (the user channels are of no interest here: NullListener ignores them)."""
 
     def __init__(self, coin: str, instrument: CryptoPerpetual, engine_ref: list[Any]) -> None:
         self.coin = coin
@@ -68,15 +70,6 @@ class _Recorder:
             return
         for t in trades:
             self.out.append(self.book.trade(self.now_ns, float(t["px"]), float(t["sz"]), buyer_aggressor=t["side"] == "B"))
-
-    def order_updates(self, user: str, updates: list[dict[str, Any]]) -> None:
-        pass
-
-    def user_fills(self, user: str, fills: list[dict[str, Any]]) -> None:
-        pass
-
-    def user_event(self, user: str, data: dict[str, Any]) -> None:
-        pass
 
 
 def shadow_view_data(capture: Path, instrument: CryptoPerpetual, coin: str, sz_decimals: int) -> list[Any]:

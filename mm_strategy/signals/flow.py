@@ -76,17 +76,7 @@ class OrderFlowImbalance:
         cur = (bid, bid_size, ask, ask_size)
         prev = self._prev
         if prev is not None and cur != prev:
-            # `ofi_event` inlined (same terms in the same order): this runs on every bbo update.
-            prev_bid, prev_bid_size, prev_ask, prev_ask_size = prev
-            e = 0.0
-            if bid >= prev_bid:
-                e += bid_size
-            if bid <= prev_bid:
-                e -= prev_bid_size
-            if ask <= prev_ask:
-                e -= ask_size
-            if ask >= prev_ask:
-                e += prev_ask_size
+            e = ofi_event(*prev, bid, bid_size, ask, ask_size)
             self._w.add(ts_ns, e)
         else:
             self._w.expire(ts_ns)

@@ -183,9 +183,11 @@ def run_node(
     strategy_config: RecorderConfig | None = None,
     timeout: float = 30.0,
     actors: Sequence[Actor] = (),
+    register_factories: bool = True,
 ) -> None:
     """Build a node with our factories (plus `actors`), run `scenario(node, recorder)` once it is running, then
-    stop and dispose it (closing its loop), whatever happened."""
+    stop and dispose it (closing its loop), whatever happened. `register_factories=False` leaves the
+    factories to the config's own `factory.path` entries (what a bare TradingNode does)."""
     loop = asyncio.new_event_loop()
     asyncio.set_event_loop(loop)
     node = TradingNode(config=config, loop=loop)
@@ -193,8 +195,9 @@ def run_node(
     node.trader.add_strategy(recorder)
     for actor in actors:
         node.trader.add_actor(actor)
-    node.add_data_client_factory("HYPERLIQUID", HyperliquidLiveDataClientFactory)
-    node.add_exec_client_factory("HYPERLIQUID", HyperliquidLiveExecClientFactory)
+    if register_factories:
+        node.add_data_client_factory("HYPERLIQUID", HyperliquidLiveDataClientFactory)
+        node.add_exec_client_factory("HYPERLIQUID", HyperliquidLiveExecClientFactory)
     node.build()
 
     async def main() -> None:

@@ -21,11 +21,10 @@ from screener.node_config import build_node_config
 from screener.payload import AssetParams
 from screener.payload import make_snapshot
 from tests.adapter.node_kit import ACCOUNT
-from tests.adapter.node_kit import Recorder
-from tests.adapter.node_kit import RecorderConfig
 from tests.adapter.node_kit import data_client
 from tests.adapter.node_kit import exec_client
 from tests.adapter.node_kit import node_config
+from tests.adapter.node_kit import run_node
 from tests.adapter.node_kit import wait_for
 
 
@@ -53,33 +52,11 @@ def test_a_bare_node_builds_our_clients_from_the_screeners_generated_config(sim)
 
 
 def test_a_bare_node_from_a_json_config_places_an_order_through_our_exec_client(sim) -> None:
-    loop = asyncio.new_event_loop()
-    asyncio.set_event_loop(loop)
-    node = TradingNode(config=node_config(sim), loop=loop)
-    recorder = Recorder(RecorderConfig())
-    node.trader.add_strategy(recorder)
-    node.build()
+    async def scenario(node, recorder) -> None:
+        assert isinstance(exec_client(node), HyperliquidExecutionClient)
+        await wait_for(lambda: recorder.quotes, what="quotes")
+        order = recorder.limit(OrderSide.BUY, "2990.0", "0.01")
+        await wait_for(lambda: order.status == OrderStatus.ACCEPTED, what="order accepted")
+        assert [o["oid"] for o in sim.open_orders(ACCOUNT)] == [int(order.venue_order_id.value)]
 
-    async def main() -> None:
-        run_task = loop.create_task(node.run_async())
-        try:
-            await wait_for(lambda: recorder.is_running or run_task.done(), timeout=20.0, what="node running")
-            await wait_for(lambda: recorder.quotes, what="quotes")
-            order = recorder.limit(OrderSide.BUY, "2990.0", "0.01")
-            await wait_for(lambda: order.status == OrderStatus.ACCEPTED, what="order accepted")
-            assert [o["oid"] for o in sim.open_orders(ACCOUNT)] == [int(order.venue_order_id.value)]
-        finally:
-            await node.stop_async()
-            await asyncio.sleep(0.1)
-            run_task.cancel()
-            await asyncio.gather(run_task, return_exceptions=True)
-            pending = [t for t in asyncio.all_tasks(loop) if t is not asyncio.current_task()]
-            for task in pending:
-                task.cancel()
-            await asyncio.gather(*pending, return_exceptions=True)
-
-    try:
-        loop.run_until_complete(main())
-    finally:
-        node.dispose()
-        asyncio.set_event_loop(None)
+    run_node(node_config(sim), scenario, register_factories=False)
