@@ -21,9 +21,11 @@ from nautilus_trader.model.enums import RecordFlag
 from nautilus_trader.model.enums import TimeInForce
 from nautilus_trader.model.identifiers import ClientOrderId
 from nautilus_trader.model.identifiers import InstrumentId
+from nautilus_trader.model.orders import OrderList
 from nautilus_trader.trading.strategy import Strategy
 
 from mm_strategy import messages as msg
+from mm_strategy.order_ids import OrderIds
 from mm_strategy.quoting.ladder import FairPrice
 from mm_strategy.quoting.ladder import InstrumentSpec
 from mm_strategy.quoting.ladder import LadderParams
@@ -133,6 +135,7 @@ class MarketMaker(Strategy):
         self.max_inventory_usd = config.max_inventory_usd
         self._fair_kind = FairPrice(config.fair_price)
         self._instrument = None
+        self._ids: OrderIds | None = None
         self.spec: InstrumentSpec | None = None
         self._grid: PriceGrid | None = None
         # (ladder, the same with no spread) for the soft exit, rebuilt when `ladder` is replaced.
@@ -186,6 +189,11 @@ class MarketMaker(Strategy):
             min_notional=max(min_notional, 10.0),
         )
         self._grid = price_grid(inst.price_precision)
+        self._ids = OrderIds(
+            self.clock.timestamp_ns(), self.trader_id.get_tag(), self.id.get_tag(),
+            orders_held=len(self.cache.client_order_ids(strategy_id=self.id)),
+            lists_held=len(self.cache.order_lists(strategy_id=self.id)),
+        )
         need = min_edge_bps(self.spec, self.ladder)
         if self.config.enforce_fee_edge and self.ladder.base_spread_bps / 2 < need:
             self.log.warning(
@@ -244,12 +252,13 @@ class MarketMaker(Strategy):
         mode = exit_mode(q, self.skew, kill_switch=self._flatten)
         # The shortcut is exact: it is only taken when the full re-plan provably sends nothing.
         # Preconditions: the last plan sent nothing, and since then no order or control event
-        # (`_dirty`), so our resting orders, the steering and the parameters are as they were; and
+        # (`_dirty`; a vol-only update is one of the inputs instead), so our resting orders, the
+        # steering and the parameters are as they were; and
         # no minimum quote lifetime in force (it depends on the clock). Then
-        #  (1) identical inputs (fair, touch, position, pulls, exit mode) give identical targets, and
+        #  (1) identical inputs (fair, touch, position, pulls, exit mode, vol) give identical targets, and
         #  (2) identical targets give the same plan as last time: nothing.
         # Anything else (e.g. a level crossing the fee-edge threshold) goes through the full plan.
-        inputs = (fair, bid, ask, position, pulled[True] > ts_ns, pulled[False] > ts_ns, mode)
+        inputs = (fair, bid, ask, position, pulled[True] > ts_ns, pulled[False] > ts_ns, mode, self.vol_bps)
         eligible = self._last_plan_empty and not self._dirty and not self._hold_ns
         if eligible and inputs == self._last_inputs:
             return
@@ -266,8 +275,18 @@ class MarketMaker(Strategy):
         if eligible and targets == self._last_targets:
             return
         self._last_targets = targets
-        sent = self._apply(True, targets[0], ts_ns) + self._apply(False, targets[1], ts_ns)
+        new_orders: list = []
+        sent = self._apply(True, targets[0], ts_ns, new_orders) + self._apply(False, targets[1], ts_ns, new_orders)
         self._last_plan_empty = sent == 0
+        if new_orders:
+            # Cancels and modifies went first (less exposure in between); the new orders of both
+            # sides go as one command: one `order` action on the wire (the adapter sends a batch),
+            # and one pass through Nautilus's order path instead of one per side.
+            self.actions["submit"] += len(new_orders)
+            if len(new_orders) == 1:
+                self.submit_order(new_orders[0])
+            else:
+                self.submit_order_list(OrderList(self._ids.next_list(), new_orders))
 
     def _targets(
         self, ts_ns: int, fair: float, bid: float, ask: float, position: float, q: float,
@@ -322,8 +341,9 @@ class MarketMaker(Strategy):
             asks = []
         return bids, asks
 
-    def _apply(self, is_bid: bool, targets: list[Quote], ts_ns: int) -> int:
-        """Send the side's steps; returns how many steps the plan had (0 = nothing to do)."""
+    def _apply(self, is_bid: bool, targets: list[Quote], ts_ns: int, new_orders: list) -> int:
+        """Send the side's modifies and cancels and add its new orders to `new_orders` (the caller
+        submits them); returns how many steps the plan had (0 = nothing to do)."""
         hold = self._hold_ns
         held_levels = {q.level for q in targets} if hold > 0 else ()
         resting = [
@@ -338,7 +358,6 @@ class MarketMaker(Strategy):
             self._tolerance_ticks, self.config.size_tolerance, self.config.use_modify,
         )
         inst = self._instrument
-        new_orders = []
         for step in steps:
             if step.action is Action.PLACE:
                 order = self.order_factory.limit(
@@ -349,6 +368,7 @@ class MarketMaker(Strategy):
                     time_in_force=TimeInForce.GTC,
                     post_only=True,
                     tags=[self._tag(step.level)],
+                    client_order_id=self._ids.next_order(),
                 )
                 self._slots[order.client_order_id] = _Slot(is_bid, step.level, step.price, step.size, True, ts_ns)
                 new_orders.append(order)
@@ -362,14 +382,6 @@ class MarketMaker(Strategy):
                 self.modify_order(order, quantity=inst.make_qty(step.size), price=inst.make_price(step.price))
             else:
                 self._cancel(step.ref)
-        if new_orders:
-            # Placements of one side go together: one command (one `order` action on the wire, which
-            # the adapter sends as a batch) instead of one per order.
-            self.actions["submit"] += len(new_orders)
-            if len(new_orders) == 1:
-                self.submit_order(new_orders[0])
-            else:
-                self.submit_order_list(self.order_factory.create_list(new_orders))
         return len(steps)
 
     def _tag(self, level: int) -> str:
@@ -423,6 +435,7 @@ class MarketMaker(Strategy):
             time_in_force=TimeInForce.IOC,
             reduce_only=True,
             tags=["EXIT"],
+            client_order_id=self._ids.next_order(),
         )
         self._exit_order = order.client_order_id
         self.actions["submit"] += 1
@@ -527,19 +540,19 @@ class MarketMaker(Strategy):
 
     # ------------------------------------------------------------------ control messages
     def _on_control(self, m: object) -> None:
-        # Any control message re-arms a full re-plan on the next book event (the shortcut in
-        # `update_quotes` assumes the steering is unchanged since the last plan).
-        self._dirty = True
         now = self.clock.timestamp_ns()
         if isinstance(m, msg.SpreadAdjust):
             if m.vol_bps is not None:
-                self.vol_bps = m.vol_bps
+                self.vol_bps = m.vol_bps  # one of the re-plan shortcut's inputs: no re-arm needed for it
             previous = self._adjust.get(m.source)
             self._adjust[m.source] = m
             if previous is not None and (previous.spread_mult, previous.size_mult, previous.min_quote_lifetime_ms) == (
                 m.spread_mult, m.size_mult, m.min_quote_lifetime_ms,
             ):
-                return  # nothing changed for the ladder (e.g. a periodic vol update)
+                return  # nothing else changed for the ladder (e.g. a periodic vol update)
+        # Any other control message re-arms a full re-plan on the next book event (the shortcut in
+        # `update_quotes` assumes the steering is unchanged since the last plan).
+        self._dirty = True
         if isinstance(m, msg.SpreadAdjust):
             self._spread_mult = 1.0
             self._size_mult = 1.0

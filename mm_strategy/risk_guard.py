@@ -14,6 +14,8 @@ Every firing is also published as a `GuardEvent` with its reason.
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from nautilus_trader.common.actor import Actor
 from nautilus_trader.config import ActorConfig
 from nautilus_trader.model.currencies import Currency
@@ -40,6 +42,7 @@ from mm_strategy.signals.flow import TradeFlowImbalance
 _F_LAST = int(RecordFlag.F_LAST)
 _MS = 1_000_000
 _BUYER = AggressorSide.BUYER
+_CAPITAL_TIMER = "RiskGuard.capital_check"
 
 
 class RiskGuardConfig(ActorConfig, frozen=True):
@@ -85,8 +88,9 @@ class RiskGuard(Actor):
         self._state = {iid: _InstrumentState(config) for iid in self.instrument_ids}
         self.drawdown = DailyDrawdown(config.daily_drawdown_cap)
         self.capital = CapitalAtRisk(CapitalLimits(config.max_concurrent_assets, config.max_total_inventory_usd))
+        if config.check_interval_ms <= 0:
+            raise ValueError("RiskGuardConfig.check_interval_ms must be > 0")
         self._halted_until = 0
-        self._next_check_ns = 0
         self.firings: dict[str, int] = {}
         # Read on every tick: plain attributes instead of config lookups.
         self._ofi_threshold = config.ofi_threshold
@@ -103,6 +107,18 @@ class RiskGuard(Actor):
         self.msgbus.subscribe(ve.TOPIC_VENUE_RESUME, self._on_venue_resume)
         self.msgbus.subscribe(ve.TOPIC_MARKET_DATA_STALL, self._on_stall)
         self.msgbus.subscribe(ve.TOPIC_MARKET_DATA_RESUMED, self._on_market_data_resumed)
+        # Capital and drawdown on their own cadence, not inside a book event: the book handlers
+        # stay on the path from a book update to the strategy's orders, this check does not.
+        self.clock.set_timer(
+            _CAPITAL_TIMER, timedelta(milliseconds=self.config.check_interval_ms), callback=self._on_capital_timer,
+        )
+
+    def on_stop(self) -> None:
+        if _CAPITAL_TIMER in self.clock.timer_names:
+            self.clock.cancel_timer(_CAPITAL_TIMER)
+
+    def _on_capital_timer(self, event) -> None:
+        self.check_capital(event.ts_event)
 
     # ------------------------------------------------------------------ market data
     def on_order_book_deltas(self, deltas: OrderBookDeltas) -> None:
@@ -130,9 +146,6 @@ class RiskGuard(Actor):
         if not st.ofi_from_quotes:
             st.ofi.update(ts, bid, float(book.best_bid_size()), ask, float(book.best_ask_size()))
             self._check_ofi(st, iid, ts)
-        if ts >= self._next_check_ns:
-            self._next_check_ns = ts + self.config.check_interval_ms * _MS
-            self.check_capital(ts)
 
     def on_quote_tick(self, tick: QuoteTick) -> None:
         # Hyperliquid's bbo channel updates every block the touch changes: finer than l2Book snapshots.

@@ -325,12 +325,14 @@ def test_a_governor_config_out_of_range_is_refused_naming_the_field(field: str, 
 
 
 def test_orders_denied_by_the_risk_engine_free_their_levels_and_are_quoted_again() -> None:
-    # A submit throttle of 1 command a second denies one side of the first ladder (two order lists at once).
+    # A submit throttle of 1 command a second: the first ladder goes out (one order list for both
+    # sides), then the book jumps 10 steps 0.3 s later and the re-placed ladder (cancel + place)
+    # is denied. Once the throttle allows, the same levels are quoted again.
     inst = scripted_perp()
     book = ScriptedBook(inst)
     b, a = ladder_book(3000.0, 3000.1, STEP, 5.0)
-    data = book.snapshot(0, b, a) + _steady(book, S // 2, 20 * S, 3000.0, 3000.1)
-    mm = _mm(inst)
+    data = book.snapshot(0, b, a) + _steady(book, 3 * S // 10, 20 * S, 3001.0, 3001.1)
+    mm = _mm(inst, use_modify=False)
     engine = make_engine([inst], latency_ms=100.0, max_order_submit_rate="1/00:00:01")
     engine.add_data(data)
     engine.add_strategy(mm)
@@ -338,10 +340,10 @@ def test_orders_denied_by_the_risk_engine_free_their_levels_and_are_quoted_again
 
     orders = engine.cache.orders()
     denied = [o for o in orders if type(o.events[-1]).__name__ == "OrderDenied"]
-    assert denied, "the throttle should have denied some of the first ladder"
+    assert denied, "the throttle should have denied the re-placed ladder"
     last_denied = max(o.ts_last for o in denied)
     later = [o for o in orders if o.ts_init > last_denied]
     assert later, "quoting stopped after the denials"
-    first_denied = {float(o.price) for o in denied if o.ts_init == denied[0].ts_init}
-    resting_asks = {px for side, _level, px, _sz in mm.resting_orders() if side == "SELL"}
-    assert resting_asks == first_denied  # the denied levels rest on the book after all
+    first_denied = {(o.side_string(), float(o.price)) for o in denied if o.ts_init == denied[0].ts_init}
+    resting = {(side, px) for side, _level, px, _sz in mm.resting_orders()}
+    assert resting == first_denied  # the denied levels rest on the book after all
