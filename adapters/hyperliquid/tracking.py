@@ -43,11 +43,21 @@ class TrackedOrder:
         return self.filled >= self.quantity
 
 
+# Fill ids remembered for dedupe. A repeat comes from a WS snapshot or a REST diff after a
+# reconnect, i.e. among the most recent fills; the oldest ids are forgotten past this many so a
+# node that runs for months keeps bounded memory (~20 MB at the cap). Nautilus's own check of the
+# order's trade ids still catches a repeat for an order it holds.
+MAX_SEEN_FILLS = 200_000
+
+
 class OrderTracker:
-    def __init__(self) -> None:
+    def __init__(self, max_seen_fills: int = MAX_SEEN_FILLS) -> None:
+        if max_seen_fills < 1:
+            raise ValueError("max_seen_fills must be ≥ 1")
         self.cloids = CloidRegistry()
         self._orders: dict[ClientOrderId, TrackedOrder] = {}
-        self._seen_tids: set[int] = set()
+        self._seen_tids: dict[int, None] = {}  # insertion-ordered: the oldest go first
+        self._max_seen = max_seen_fills
         self.last_fill_ms: int | None = None
         self.duplicate_fills = 0
 
@@ -86,10 +96,13 @@ class OrderTracker:
         if tid in self._seen_tids:
             self.duplicate_fills += 1
             return False
-        self._seen_tids.add(tid)
+        self.mark_fill_seen(tid)
         if self.last_fill_ms is None or time_ms > self.last_fill_ms:
             self.last_fill_ms = time_ms
         return True
 
     def mark_fill_seen(self, tid: int) -> None:
-        self._seen_tids.add(tid)
+        seen = self._seen_tids
+        seen[tid] = None
+        if len(seen) > self._max_seen:
+            del seen[next(iter(seen))]

@@ -26,7 +26,10 @@ class DailyDrawdown:
         day = utc_day(ts_ns)
         if day != self._day:
             self._day = day
-            self.day_start_equity = equity
+            # The equity at midnight is the last reading before it: after a gap across midnight
+            # (feed or process down), what was lost during the gap counts against the new day
+            # instead of vanishing into its start. Only the first reading ever starts from itself.
+            self.day_start_equity = self.equity if self.equity is not None else equity
         self.equity = equity
         return self.breached()
 

@@ -113,6 +113,20 @@ def test_fills_are_first_seen_once_by_tid_and_the_latest_time_is_kept() -> None:
     assert (tracker.last_fill_ms, tracker.duplicate_fills) == (1000, 1)
 
 
+def test_the_seen_fill_ids_are_bounded_and_forget_the_oldest_first() -> None:
+    tracker = OrderTracker(max_seen_fills=3)
+    for tid in (1, 2, 3, 4):
+        assert tracker.first_sight_of_fill(tid, tid)
+    assert not tracker.first_sight_of_fill(4, 4)  # recent ids are still deduped
+    assert not tracker.first_sight_of_fill(2, 2)
+    assert tracker.first_sight_of_fill(1, 1)  # the oldest was forgotten
+
+
+def test_a_tracker_that_remembers_no_fills_is_refused() -> None:
+    with pytest.raises(ValueError, match="max_seen_fills"):
+        OrderTracker(max_seen_fills=0)
+
+
 def test_nonces_strictly_increase_even_within_one_millisecond() -> None:
     nonces = NonceSource()
     values = [nonces.next() for _ in range(1000)]

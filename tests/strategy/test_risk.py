@@ -34,6 +34,15 @@ def test_daily_drawdown_resets_at_the_utc_day_boundary() -> None:
     assert dd.day_start_equity == 9_000.0
 
 
+def test_a_loss_during_a_gap_across_midnight_counts_against_the_new_day() -> None:
+    # Last reading at 23:00, next at 01:00 the next day, 6 % lower: the day started at the last
+    # equity known before midnight, so the gap's loss breaches the 5 % cap.
+    dd = DailyDrawdown(cap_fraction=0.05)
+    assert not dd.update(11 * NS_PER_DAY - 3600 * S, 10_000.0)
+    assert dd.update(11 * NS_PER_DAY + 3600 * S, 9_400.0)
+    assert dd.day_start_equity == 10_000.0
+
+
 def test_max_drawdown_is_peak_to_trough() -> None:
     assert max_drawdown([0.0, 5.0, 2.0, 7.0, 1.0, 3.0]) == pytest.approx(6.0)
     assert max_drawdown([1.0, 2.0, 3.0]) == 0.0
