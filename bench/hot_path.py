@@ -5,7 +5,7 @@ reaching its first subscriber after the data engine's own book update — a stam
 registered before the others, so the RiskGuard's handler for the event is inside the window (the
 governor takes book snapshots on its timer, not per event) — to the MarketMaker's book handler
 returning from its last order command of that event. Counted as "with commands" when at least one
-order action (submit, modify, cancel; a side's new orders go as one SubmitOrderList, several
+order action (submit, modify, cancel; an event's new orders go as one SubmitOrderList, a guard's
 cancels as one BatchCancelOrders) was issued in that window, including a cancel a guard's message
 caused during the same event. p50/p99 over those events; events that send nothing are a separate
 figure. Not timed: the data engine's own book update before dispatch, and queueing before the event
@@ -47,7 +47,10 @@ the governor's timer-driven evaluation runs on the node's wall clock, so it fire
 less often per market minute (its event handlers do run); fills come from the shadow client's queue
 model, so order flow differs from the backtest's — the counts are printed and stored.
 
-    .venv/bin/python bench/hot_path.py    (each engine in its own process; ~40 s)
+    .venv/bin/python bench/hot_path.py    (each engine in its own process; ~90 s)
+
+`machine_ref_ms` times a fixed pure-Python workload in the same run: this shared machine's speed
+moves by ±50% between hours, and the µs figures move with it.
 """
 
 from __future__ import annotations
@@ -439,10 +442,29 @@ def _line(label: str, r: dict) -> str:
             f"{r['first_command_p50_us']} µs; per order action p50 {r['per_order_action_p50_us']} µs")
 
 
+def _machine_reference_ms() -> float:
+    """Median time of a fixed pure-Python workload: this shared machine's speed varies by ±50%
+    from hour to hour, and the µs figures above move with it; this lets two runs be compared."""
+    def work() -> float:
+        total = 0.0
+        d: dict[int, float] = {}
+        for i in range(20_000):
+            d[i & 1023] = total = total + (i % 7) * 0.5
+        return total
+
+    times = []
+    for _ in range(31):
+        t0 = time.perf_counter_ns()
+        work()
+        times.append(time.perf_counter_ns() - t0)
+    return round(statistics.median(times) / 1e6, 3)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--part", choices=("live", "backtest"), help=argparse.SUPPRESS)
-    parser.add_argument("--passes", type=int, default=1, help="live: replays of the capture in one node (default 1)")
+    parser.add_argument("--passes", type=int, default=3,
+                        help="live: replays of the capture in one node (default 3: ~2,000 timed events)")
     parser.add_argument("--speed", type=float, default=DEFAULT_SPEED,
                         help=f"live: replay pace, × market time (default {DEFAULT_SPEED:g})")
     args = parser.parse_args(argv)
@@ -470,12 +492,17 @@ def main(argv: list[str] | None = None) -> int:
         "live_idle_p50_us": live["idle_events_p50_us"],
         "live_idle_p99_us": live["idle_events_p99_us"],
         "live_cpu_p99_us": live["cpu_p99_us"],
+        "live_first_command_p50_us": live["first_command_p50_us"],
+        "live_first_command_p99_us": live["first_command_p99_us"],
+        "live_per_order_action_p50_us": live["per_order_action_p50_us"],
+        "live_passes": live["passes"],
         "live_replay_speed": live["speed"],
         "backtest_p50_us": backtest["p50_us"],
         "backtest_p99_us": backtest["p99_us"],
         "backtest_events_with_commands": backtest["events_with_commands"],
         "backtest_idle_p50_us": backtest["idle_events_p50_us"],
         "backtest_idle_p99_us": backtest["idle_events_p99_us"],
+        "machine_ref_ms": _machine_reference_ms(),
         "command": ".venv/bin/python bench/hot_path.py",
         "date": datetime.now(tz=UTC).isoformat(timespec="seconds"),
     }
