@@ -31,6 +31,21 @@ SHADOW_FACTORY_PATH = "mm_strategy.shadow.factory:ShadowExecClientFactory"
 STRATEGY_PATH = "mm_strategy.market_maker:MarketMaker"
 
 
+# What a live run's execution engine keeps checking against the exchange, unless the config sets
+# it (a screener-generated config has no `exec_engine` section): start-up reconciliation, open
+# and in-flight orders, and positions. The position check corrects a position the cache got wrong
+# (e.g. a fill the stream could not attribute) from the exchange's own record.
+LIVE_EXEC_ENGINE_DEFAULTS: dict[str, Any] = {
+    "reconciliation": True,
+    "reconciliation_lookback_mins": 1440,
+    "open_check_interval_secs": 10.0,
+    "inflight_check_interval_ms": 1000,
+    "inflight_check_threshold_ms": 2000,
+    "inflight_check_retries": 3,
+    "position_check_interval_secs": 60.0,
+}
+
+
 class RunOptions(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     """The `"run"` section: how this script runs the node (not Nautilus settings)."""
 
@@ -106,6 +121,19 @@ def apply_shadow(raw: dict[str, Any], shadow: dict[str, Any]) -> None:
     """Replace the execution clients by the shadow client (it needs no key and sends nothing)."""
     config = {"instrument_ids": strategy_instrument_ids(raw), **shadow}
     raw["exec_clients"] = {VENUE: {"path": SHADOW_CONFIG_PATH, "factory": {"path": SHADOW_FACTORY_PATH}, "config": config}}
+    # The shadow's positions exist only in this process: the exchange would report them flat, and
+    # the position check would "correct" them away.
+    engine = raw.get("exec_engine")
+    if isinstance(engine, dict):
+        engine.pop("position_check_interval_secs", None)
+
+
+def apply_live_exec_engine(raw: dict[str, Any]) -> None:
+    engine = raw.setdefault("exec_engine", {})
+    if not isinstance(engine, dict):
+        raise ConfigError("'exec_engine' section must be an object")
+    for key, value in LIVE_EXEC_ENGINE_DEFAULTS.items():
+        engine.setdefault(key, value)
 
 
 def apply_credentials(raw: dict[str, Any], account: str | None, key_file: str | None) -> None:
@@ -168,6 +196,7 @@ def prepare(args: argparse.Namespace) -> tuple[TradingNodeConfig, RunOptions, di
         if not raw.get("exec_clients"):
             raise ConfigError("live mode needs 'exec_clients' (or run with --mode shadow)")
         apply_credentials(raw, args.account or os.environ.get(ACCOUNT_ENV), args.key_file)
+        apply_live_exec_engine(raw)
     redis_url = args.redis_cache or options.redis_cache_url
     if redis_url:
         apply_redis_cache(raw, redis_url)

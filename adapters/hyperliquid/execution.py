@@ -29,6 +29,7 @@ from nautilus_trader.cache.cache import Cache
 from nautilus_trader.common.component import LiveClock
 from nautilus_trader.common.component import MessageBus
 from nautilus_trader.common.enums import LogColor
+from nautilus_trader.core.uuid import UUID4
 from nautilus_trader.execution.messages import BatchCancelOrders
 from nautilus_trader.execution.messages import CancelAllOrders
 from nautilus_trader.execution.messages import CancelOrder
@@ -40,6 +41,7 @@ from nautilus_trader.execution.messages import ModifyOrder
 from nautilus_trader.execution.messages import QueryAccount
 from nautilus_trader.execution.messages import SubmitOrder
 from nautilus_trader.execution.messages import SubmitOrderList
+from nautilus_trader.execution.reports import ExecutionMassStatus
 from nautilus_trader.execution.reports import FillReport
 from nautilus_trader.execution.reports import OrderStatusReport
 from nautilus_trader.execution.reports import PositionStatusReport
@@ -83,9 +85,11 @@ from adapters.hyperliquid.providers import HyperliquidInstrumentProvider
 from adapters.hyperliquid.replies import Outcome
 from adapters.hyperliquid.replies import parse_action_reply
 from adapters.hyperliquid.reports import account_balance
+from adapters.hyperliquid.reports import average_fill_px
 from adapters.hyperliquid.reports import exchange_decimal
 from adapters.hyperliquid.reports import fill_problem
 from adapters.hyperliquid.reports import fill_report
+from adapters.hyperliquid.reports import filled_order_report
 from adapters.hyperliquid.reports import order_status_report
 from adapters.hyperliquid.reports import position_reports
 from adapters.hyperliquid.reports import side_of
@@ -125,6 +129,8 @@ _RNG = random.Random()
 # After an action's outcome was left unknown, `orderStatus` is asked this often (seconds between)
 # before an order the exchange still does not know is declared not placed.
 _UNKNOWN_ORDER_RECHECKS_SECS = (0.0, 0.5, 1.0, 2.0)
+# Waits before each orderStatus ask when adopting an order placed outside this node.
+_EXTERNAL_ORDER_RETRY_SECS = (0.0, 0.5, 2.0, 5.0)
 _HTTP_ERRORS_KNOWING_DELIVERY = (HyperliquidEndpointsDown, HyperliquidHttpError, HyperliquidRateLimited)
 
 
@@ -209,6 +215,10 @@ class HyperliquidExecutionClient(LiveExecutionClient):
         self.dark_fills_recovered = 0
         self.dark_cancels_recovered = 0
         self.position_mismatches = 0
+        self.external_fills_adopted = 0
+        self.external_fills_unapplied = 0
+        self._adopt_fills_from_ms = 2**63  # set at connect
+        self._external_fills: dict[int, list[Fill]] = {}  # oid -> fills waiting for their order's adoption
         self.settled_by_order_status = 0
         # Cancels the exchange confirmed while the user stream was down: emitted only after the
         # dark fills (reconciliation), so a partly filled order gets its fill before its cancel.
@@ -234,6 +244,9 @@ class HyperliquidExecutionClient(LiveExecutionClient):
     # -- connection ------------------------------------------------------------------------------
 
     async def _connect(self) -> None:
+        # Fills of other orders from before this moment belong to the start-up reconciliation (or,
+        # with it off, to nobody): the stream's snapshot replays history that must not be adopted.
+        self._adopt_fills_from_ms = time.time_ns() // _NS_PER_MS
         await self._provider.initialize()
         for instrument in self._provider.list_all():
             if self._cache.instrument(instrument.id) is None:
@@ -845,14 +858,61 @@ class HyperliquidExecutionClient(LiveExecutionClient):
                 continue
             tracked = self._resolve_exchange_order(fill.oid, fill.cloid)
             if tracked is None:
-                # Not ours (or from an earlier run): reconciliation reports cover it.
-                self._log.debug(f"fill {fill.tid} for unknown order {fill.oid} not emitted")
+                self._on_external_fill(fill)
                 continue
             if self._emit_fill(tracked, fill):
                 emitted += 1
         if emitted:
             self._schedule_account_refresh()
         return emitted
+
+    # -- fills of orders placed outside this node ----------------------------------------------------
+
+    def _on_external_fill(self, fill: Fill) -> None:
+        """A fill of an order this node did not place (another client on the same account, the web
+        UI, a liquidation). The order is adopted with its fills through a reconciliation report, as
+        at start-up: the cache's position, which the strategy's inventory and the risk limits come
+        from, stays the exchange's."""
+        if self._provider.instrument_for_coin(fill.coin) is None or fill.time < self._adopt_fills_from_ms:
+            self._log.debug(f"fill {fill.tid} of order {fill.oid} (not this node's, {fill.coin}) not emitted")
+            return
+        pending = self._external_fills.setdefault(fill.oid, [])
+        pending.append(fill)
+        if len(pending) == 1:  # one adoption per order; later fills ride along until it is sent
+            self.create_task(self._adopt_external_order(fill.oid, fill.coin), log_msg=f"adopting external order {fill.oid}")
+
+    async def _adopt_external_order(self, oid: int, coin: str) -> None:
+        instrument = self._provider.instrument_for_coin(coin)
+        report: OrderStatusReport | None = None
+        for delay in _EXTERNAL_ORDER_RETRY_SECS:
+            await asyncio.sleep(delay)
+            try:
+                report = await self.generate_order_status_report(
+                    GenerateOrderStatusReport(instrument.id, None, VenueOrderId(str(oid)), UUID4(), self._clock.timestamp_ns())
+                )
+                break
+            except _HTTP_ERRORS_KNOWING_DELIVERY as exc:
+                self._log.warning(f"external order {oid}: orderStatus failed ({exc}); retrying")
+        else:
+            fills = self._external_fills.pop(oid, [])
+            self.external_fills_unapplied += len(fills)
+            self._log.error(f"external order {oid}: {len(fills)} fill(s) not applied, orderStatus kept failing")
+            return
+        # No await from here to the send: a fill of this order arriving meanwhile is in the list, and
+        # once the report is processed (synchronously) the order is in the cache and found directly.
+        fills = self._external_fills.pop(oid, [])
+        ts = self._clock.timestamp_ns()
+        if report is None:  # the exchange keeps no order for it (e.g. a liquidation): the fills are the record
+            report = filled_order_report(fills, instrument, self.account_id, ts)
+        elif report.avg_px is None:
+            report.avg_px = average_fill_px(fills)
+        mass_status = ExecutionMassStatus(self.id, self.account_id, self.venue, UUID4(), ts)
+        mass_status.add_order_reports([report])
+        mass_status.add_fill_reports([fill_report(f, instrument, self.account_id, None, ts) for f in fills])
+        self._log.warning(f"adopting order {oid} placed outside this node with {len(fills)} fill(s)")
+        self._send_mass_status_report(mass_status)
+        self.external_fills_adopted += len(fills)
+        self._schedule_account_refresh()
 
     def _emit_fill(self, tracked: TrackedOrder, fill: Fill) -> bool:
         instrument = self._cache.instrument(tracked.instrument_id)

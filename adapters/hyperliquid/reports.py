@@ -118,6 +118,43 @@ def order_status_report(
     )
 
 
+def average_fill_px(fills: list[Fill]) -> Decimal:
+    """Size-weighted average price of `fills` (at least one)."""
+    sizes = [exchange_decimal("sz", f.sz) for f in fills]
+    notional = sum((exchange_decimal("px", f.px) * sz for f, sz in zip(fills, sizes, strict=True)), Decimal(0))
+    return notional / sum(sizes, Decimal(0))
+
+
+def filled_order_report(
+    fills: list[Fill],
+    instrument: Instrument,
+    account_id: AccountId,
+    ts_init: int,
+) -> OrderStatusReport:
+    """A FILLED order made of `fills` (all of one oid), for a fill whose order the exchange keeps
+    no record of (a liquidation): what was filled is all that is known of it."""
+    total = sum((exchange_decimal("sz", f.sz) for f in fills), Decimal(0))
+    last = max(fills, key=lambda f: (f.time, f.tid))
+    return OrderStatusReport(
+        account_id=account_id,
+        instrument_id=instrument.id,
+        client_order_id=None,
+        venue_order_id=VenueOrderId(str(last.oid)),
+        order_side=side_of(last.side),
+        order_type=OrderType.LIMIT,
+        time_in_force=TimeInForce.IOC,
+        order_status=OrderStatus.FILLED,
+        price=price_of(last.px, instrument),
+        avg_px=average_fill_px(fills),
+        quantity=qty_of(total, instrument),
+        filled_qty=qty_of(total, instrument),
+        report_id=UUID4(),
+        ts_accepted=min(f.time for f in fills) * _NS_PER_MS,
+        ts_last=last.time * _NS_PER_MS,
+        ts_init=ts_init,
+    )
+
+
 def fill_problem(fill: Fill, instrument: Instrument | None = None) -> str | None:
     """Why a decoded fill cannot be applied (None when it can): sizes/prices must be positive
     finite decimals within Nautilus's range, the fee a finite decimal, the side B or A; with the

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import socket
+import time
 from decimal import Decimal
 
 import eth_account
@@ -11,8 +13,10 @@ from nautilus_trader.core.uuid import UUID4
 from nautilus_trader.execution.messages import GenerateOrderStatusReport
 from nautilus_trader.model.enums import OrderSide
 from nautilus_trader.model.enums import OrderStatus
+from nautilus_trader.model.events import OrderFilled
 from nautilus_trader.model.identifiers import VenueOrderId
 
+from adapters.hyperliquid.schemas.user import Fill
 from tests.adapter.node_kit import ACCOUNT
 from tests.adapter.node_kit import AGENT_KEY
 from tests.adapter.node_kit import ETH_ID
@@ -164,3 +168,57 @@ def test_without_reconciliation_a_position_left_on_the_exchange_is_flagged_as_a_
         assert client.position_mismatches == 1
 
     run_node(node_config(sim, reconciliation=False), scenario, strategy_config=RecorderConfig(subscribe=False))
+
+
+def _cached_qty(cache) -> Decimal:
+    return sum((Decimal(str(p.signed_decimal_qty())) for p in cache.positions_open(instrument_id=ETH_ID)), Decimal(0))
+
+
+def test_a_fill_of_an_order_placed_outside_the_node_while_it_runs_reaches_the_cache_position(sim) -> None:
+    # Someone trades the same account while the node runs (the web UI, another script): the fill
+    # belongs to no order of the node. The order is adopted with its fill, so the position the
+    # strategy's inventory and the risk limits are computed from stays the exchange's.
+    async def scenario(node, rec) -> None:
+        client = exec_client(node)
+        sdk = Exchange(eth_account.Account.from_key(AGENT_KEY), base_url=sim.rest_url, account_address=ACCOUNT)
+        reply = sdk.order("ETH", False, 0.04, 3020.0, {"limit": {"tif": "Alo"}})
+        oid = reply["response"]["data"]["statuses"][0]["resting"]["oid"]
+        assert sim.fill_order(ACCOUNT, oid, sz="0.01")  # partly filled: the rest keeps resting
+        await wait_for(lambda: _cached_qty(rec.cache) == Decimal("-0.01"), what="external fill in the position")
+        (adopted,) = [o for o in rec.cache.orders(instrument_id=ETH_ID) if o.venue_order_id.value == str(oid)]
+        assert adopted.status == OrderStatus.PARTIALLY_FILLED
+        assert [str(e.trade_id) for e in adopted.events if isinstance(e, OrderFilled)] == [
+            str(f["tid"]) for f in sim.fills(ACCOUNT)
+        ]
+        # The adopted order keeps being tracked: its next fill arrives like any other.
+        assert sim.fill_order(ACCOUNT, oid)
+        await wait_for(lambda: _cached_qty(rec.cache) == Decimal("-0.04"), what="second fill in the position")
+        assert adopted.status == OrderStatus.FILLED
+        assert client.external_fills_adopted == 1
+        # The engine's position check (every second here) finds nothing left to correct: the
+        # position is not counted twice and no synthetic order appears.
+        await asyncio.sleep(3.0)
+        assert _cached_qty(rec.cache) == Decimal("-0.04")
+        assert [o.venue_order_id.value for o in rec.cache.orders(instrument_id=ETH_ID)] == [str(oid)]
+        assert client.check_positions(await client.fetch_clearinghouse_state()) == []
+
+    engine = {"position_check_interval_secs": 1.0, "reconciliation_startup_delay_secs": 0.1}
+    run_node(node_config(sim, exec_engine=engine), scenario, strategy_config=RecorderConfig(subscribe=False))
+
+
+def test_a_fill_the_exchange_keeps_no_order_for_is_adopted_from_the_fill_itself(sim) -> None:
+    # A liquidation's fill names an oid that orderStatus does not know: the fill is the record.
+    async def scenario(node, rec) -> None:
+        client = exec_client(node)
+        fill = Fill(coin="ETH", px="2990.5", sz="0.03", side="B", time=int(time.time() * 1000), oid=987654321,
+                    tid=555, fee="0.1", crossed=True, dir="Open Long")
+        client._on_fills([fill])
+        await wait_for(lambda: _cached_qty(rec.cache) == Decimal("0.03"), what="liquidation fill in the position")
+        (adopted,) = rec.cache.orders(instrument_id=ETH_ID)
+        assert (adopted.status, adopted.venue_order_id.value, adopted.side) == (OrderStatus.FILLED, "987654321", OrderSide.BUY)
+        assert [(str(e.trade_id), e.last_px.as_decimal()) for e in adopted.events if isinstance(e, OrderFilled)] == [
+            ("555", Decimal("2990.50"))
+        ]
+        assert client.external_fills_adopted == 1
+
+    run_node(node_config(sim), scenario, strategy_config=RecorderConfig(subscribe=False))

@@ -23,8 +23,10 @@ from adapters.hyperliquid.http.rate_limit import exchange_weight
 from adapters.hyperliquid.instruments import perp_instrument
 from adapters.hyperliquid.nonces import NonceSource
 from adapters.hyperliquid.reports import account_balance
+from adapters.hyperliquid.reports import average_fill_px
 from adapters.hyperliquid.reports import fill_problem
 from adapters.hyperliquid.reports import fill_report
+from adapters.hyperliquid.reports import filled_order_report
 from adapters.hyperliquid.reports import order_status_report
 from adapters.hyperliquid.reports import position_reports
 from adapters.hyperliquid.schemas.user import CLEARINGHOUSE_DECODER
@@ -169,6 +171,19 @@ def test_exchange_state_becomes_reports() -> None:
     assert (balance.total.as_decimal(), balance.locked.as_decimal(), balance.free.as_decimal()) == (
         Decimal("999.00000000"), Decimal("37.50000000"), Decimal("961.50000000"),
     )
+
+
+def test_fills_with_no_order_on_record_become_one_filled_order_at_their_average_price() -> None:
+    fills = USER_FILLS_DECODER.decode(
+        b'{"user":"0xabc","fills":['
+        b'{"coin":"ETH","px":"3000.0","sz":"0.01","side":"A","time":1700000000001,"oid":7,"crossed":true,"fee":"0.01","tid":1},'
+        b'{"coin":"ETH","px":"2990.0","sz":"0.03","side":"A","time":1700000000005,"oid":7,"crossed":true,"fee":"0.03","tid":2}]}'
+    ).fills
+    assert average_fill_px(fills) == Decimal("2992.5")
+    report = filled_order_report(fills, ETH, ACCOUNT_ID, 1)
+    assert (report.order_side, report.order_status, report.venue_order_id.value) == (OrderSide.SELL, OrderStatus.FILLED, "7")
+    assert (report.quantity.as_decimal(), report.filled_qty.as_decimal()) == (Decimal("0.0400"), Decimal("0.0400"))
+    assert (report.avg_px, report.ts_accepted, report.ts_last) == (Decimal("2992.5"), 1700000000001_000_000, 1700000000005_000_000)
 
 
 def test_malformed_numbers_in_exchange_state_give_errors_naming_the_field() -> None:

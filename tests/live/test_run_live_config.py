@@ -98,6 +98,11 @@ def test_redis_cache_is_configured_from_the_url() -> None:
         ("[]", "must be a JSON object"),
         ('{"data_clients": {"X": {}}, "strategies": []}', "'strategies' is missing or empty"),
         ('{"data_clients": {"X": {}}, "strategies": [{"config": {}}]}', "instrument_id"),
+        (
+            '{"data_clients": {"X": {}}, "exec_clients": {"X": {}}, "exec_engine": [], '
+            '"strategies": [{"config": {"instrument_id": "ETH-USD-PERP.HYPERLIQUID"}}]}',
+            "'exec_engine' section must be an object",
+        ),
     ],
 )
 def test_bad_config_files_get_a_clear_error(tmp_path: Path, text: str, message: str) -> None:
@@ -134,3 +139,31 @@ def test_a_screener_generated_config_builds(tmp_path: Path) -> None:
     ]
     assert clients(config, "exec_clients")[0].account_address == ACCOUNT
     assert factories["exec_clients"] == {"HYPERLIQUID": HyperliquidLiveExecClientFactory}
+
+
+def test_a_live_run_keeps_checking_orders_and_positions_even_when_the_config_does_not_say(tmp_path: Path) -> None:
+    raw = json.loads((ROOT / "configs" / "live.json").read_text())
+    del raw["exec_engine"]
+    path = tmp_path / "c.json"
+    path.write_text(json.dumps(raw))
+    config, _, _ = run_live.prepare(args("--account", ACCOUNT, config=path))
+    engine = config.exec_engine
+    assert engine.reconciliation and engine.open_check_interval_secs == 10.0
+    assert engine.inflight_check_interval_ms == 1000 and engine.position_check_interval_secs == 60.0
+
+
+def test_a_config_s_own_engine_settings_are_kept(tmp_path: Path) -> None:
+    raw = json.loads((ROOT / "configs" / "live.json").read_text())
+    raw["exec_engine"]["position_check_interval_secs"] = 15.0
+    path = tmp_path / "c.json"
+    path.write_text(json.dumps(raw))
+    config, _, _ = run_live.prepare(args("--account", ACCOUNT, config=path))
+    assert config.exec_engine.position_check_interval_secs == 15.0
+
+
+def test_shadow_mode_turns_the_position_check_off() -> None:
+    # The exchange does not know the shadow's positions: a check would flatten them in the cache.
+    live, _, _ = run_live.prepare(args("--account", ACCOUNT))
+    shadow, _, _ = run_live.prepare(args("--mode", "shadow"))
+    assert live.exec_engine.position_check_interval_secs == 60.0
+    assert shadow.exec_engine.position_check_interval_secs is None
