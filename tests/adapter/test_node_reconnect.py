@@ -6,13 +6,17 @@ import asyncio
 import time
 from decimal import Decimal
 
+import eth_account
+from hyperliquid.exchange import Exchange
 from nautilus_trader.model.enums import OrderSide
 from nautilus_trader.model.enums import OrderStatus
 
 from adapters.hyperliquid.venue_events import TOPIC_VENUE_HALT
 from adapters.hyperliquid.venue_events import TOPIC_VENUE_RESUME
 from tests.adapter.node_kit import ACCOUNT
+from tests.adapter.node_kit import AGENT_KEY
 from tests.adapter.node_kit import ETH_ID
+from tests.adapter.node_kit import RecorderConfig
 from tests.adapter.node_kit import exec_client
 from tests.adapter.node_kit import node_config
 from tests.adapter.node_kit import record_topic
@@ -103,3 +107,26 @@ def test_a_dark_window_longer_than_the_backoff_ends_in_one_state_with_every_fill
         assert len(rec.events_of("OrderFilled")) == 3
 
     run_node(node_config(sim, reconnect_backoff_initial_secs=0.2, reconnect_backoff_max_secs=0.4), scenario)
+
+
+def test_a_fill_of_an_outside_order_in_the_dark_is_adopted_once_after_reconnect(sim) -> None:
+    sdk = Exchange(eth_account.Account.from_key(AGENT_KEY), base_url=sim.rest_url, account_address=ACCOUNT)
+
+    async def scenario(node, rec) -> None:
+        client = exec_client(node)
+        resumes = record_topic(node, TOPIC_VENUE_RESUME)
+        assert sim.faults.drop_user_ws(ACCOUNT) >= 1
+        reply = await asyncio.to_thread(sdk.order, "ETH", True, 0.02, 2990.0, {"limit": {"tif": "Alo"}})
+        oid = reply["response"]["data"]["statuses"][0]["resting"]["oid"]
+        assert sim.fill_order(ACCOUNT, oid)
+
+        await wait_for(lambda: resumes, timeout=10.0, what="VenueResume")
+        await wait_for(lambda: rec.cache.positions_open(instrument_id=ETH_ID), what="position")
+        await asyncio.sleep(0.6)  # the stream's snapshot repeats the fill: it must not count twice
+        (position,) = rec.cache.positions_open(instrument_id=ETH_ID)
+        assert Decimal(str(position.signed_decimal_qty())) == sim.position(ACCOUNT, "ETH")["szi"] == Decimal("0.02")
+        (adopted,) = rec.cache.orders(instrument_id=ETH_ID)
+        assert (adopted.venue_order_id.value, adopted.status) == (str(oid), OrderStatus.FILLED)
+        assert client.external_fills_adopted == 1 and client.position_mismatches == 0
+
+    run_node(node_config(sim, reconnect_backoff_initial_secs=1.0), scenario, strategy_config=RecorderConfig(subscribe=False))
