@@ -14,6 +14,8 @@ import sys
 from pathlib import Path
 
 from catalog import shipped_data
+from cli_types import fee_tier
+from cli_types import non_negative_float
 
 ROOT = shipped_data.PROJECT_ROOT
 DEFAULT_CONFIG = ROOT / "configs" / "backtest.json"
@@ -27,8 +29,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--start", help="ISO UTC time quoting starts (overrides the config's runs)")
     p.add_argument("--end", help="ISO UTC time the run ends (overrides the config's runs)")
     p.add_argument("--report-dir", help="where the report goes (default: the config's, reports/)")
-    p.add_argument("--fee-tier", type=int, help="Hyperliquid fee tier 0-6 (default: the config's)")
-    p.add_argument("--latency-ms", type=float, help="one-way order latency in ms (default: the config's, 100)")
+    p.add_argument("--fee-tier", type=fee_tier, help="Hyperliquid fee tier 0-6 (default: the config's)")
+    p.add_argument("--latency-ms", type=non_negative_float, help="one-way order latency in ms (default: the config's, 100)")
     p.add_argument("--log-level", default="ERROR", help="Nautilus log level (default: %(default)s)")
     return p.parse_args(argv)
 

@@ -6,11 +6,17 @@ import argparse
 import asyncio
 import contextlib
 import logging
-import math
 import signal
 import sys
 from pathlib import Path
 
+from cli_types import fee_tier
+from cli_types import finite_float
+from cli_types import non_negative_float
+from cli_types import non_negative_int
+from cli_types import port
+from cli_types import positive_float
+from cli_types import positive_int
 from hlsim.config import FEE_TIERS
 from hlsim.config import HlSimConfig
 from hlsim.server import HlSimServer
@@ -51,13 +57,7 @@ def _wallet(text: str) -> tuple[str, float]:
     address, sep, usdc = text.partition("=")
     if not sep or not is_valid_address(address):
         raise argparse.ArgumentTypeError(f"expected 0xADDRESS=USDC, got {text!r}")
-    try:
-        amount = float(usdc)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"USDC amount is not a number: {usdc!r}") from None
-    if not (math.isfinite(amount) and amount >= 0):  # "nan" and "inf" parse as floats
-        raise argparse.ArgumentTypeError(f"USDC amount must be a finite number >= 0, got {usdc!r}")
-    return address.lower(), amount
+    return address.lower(), non_negative_float(usdc)
 
 
 def _agent(text: str) -> tuple[str, str]:
@@ -84,11 +84,11 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--replay", type=Path,
                         help="market data to replay: a WS capture (.ws.gz), an archive hour (.lz4) or a "
                              "ParquetDataCatalog directory (OrderBookDelta + TradeTick of the listed coins)")
-    parser.add_argument("--speed", type=float, default=1.0, help="replay speed multiple (0 = as fast as possible; default 1)")
+    parser.add_argument("--speed", type=non_negative_float, default=1.0, help="replay speed multiple (0 = as fast as possible; default 1)")
     parser.add_argument("--loop", action="store_true", help="restart the replay when it ends")
     parser.add_argument("--host", default="127.0.0.1", help="bind address (default 127.0.0.1)")
-    parser.add_argument("--port", type=int, default=8080, help="port (default 8080; 0 = any free port)")
-    parser.add_argument("--extra-port", type=int, action="append", default=[], metavar="PORT",
+    parser.add_argument("--port", type=port, default=8080, help="port (default 8080; 0 = any free port)")
+    parser.add_argument("--extra-port", type=port, action="append", default=[], metavar="PORT",
                         help="also serve the same exchange on this port (backup endpoint); repeatable")
     parser.add_argument("--wallet", type=_wallet, action="append", default=[], metavar="0xADDRESS=USDC",
                         help="fund an account at start; repeatable")
@@ -99,24 +99,24 @@ def build_parser() -> argparse.ArgumentParser:
                              "or mainnet ('a'); default testnet")
     parser.add_argument("--coin", type=_coin, action="append", default=[], metavar="COIN=SZDECIMALS",
                         help="listed perp (repeatable; default BTC=5 and ETH=4, in that asset order)")
-    parser.add_argument("--fee-tier", type=int, default=0, choices=range(len(FEE_TIERS)),
+    parser.add_argument("--fee-tier", type=fee_tier, default=0,
                         help="fee tier 0-6 (see below; default 0)")
     parser.add_argument("--queue-rule", choices=QUEUE_RULES, default="conservative",
                         help="how cancels ahead advance resting orders (default conservative)")
-    parser.add_argument("--queue-power", type=float, default=2.0, help="exponent of the power queue rules")
+    parser.add_argument("--queue-power", type=positive_float, default=2.0, help="exponent of the power queue rules")
     parser.add_argument("--no-schedule-cancel-gate", action="store_true",
                         help="allow scheduleCancel below $1M traded volume")
-    parser.add_argument("--ip-weight", type=int, default=1200, help="IP weight per minute (0 = no limit; default 1200)")
-    parser.add_argument("--address-budget", type=int, default=10_000, help="initial address action budget")
-    parser.add_argument("--max-open-orders", type=int, default=1000)
-    parser.add_argument("--l2-interval-ms", type=int, default=2000,
+    parser.add_argument("--ip-weight", type=non_negative_int, default=1200, help="IP weight per minute (0 = no limit; default 1200)")
+    parser.add_argument("--address-budget", type=non_negative_int, default=10_000, help="initial address action budget")
+    parser.add_argument("--max-open-orders", type=positive_int, default=1000)
+    parser.add_argument("--l2-interval-ms", type=non_negative_int, default=2000,
                         help="l2Book push cadence (default 2000 as on mainnet; 0 = every change)")
-    parser.add_argument("--l2-fast-interval-ms", type=int, default=500,
+    parser.add_argument("--l2-fast-interval-ms", type=non_negative_int, default=500,
                         help="l2Book fast:true push cadence (default 500; 0 = every change)")
-    parser.add_argument("--funding-rate", type=float, default=0.0,
+    parser.add_argument("--funding-rate", type=finite_float, default=0.0,
                         help="funding rate paid per interval on positions at the mark (0 = off; positive: longs pay)")
-    parser.add_argument("--funding-interval", type=float, default=3600.0, help="seconds between funding payments")
-    parser.add_argument("--ws-idle-timeout", type=float, default=60.0, help="seconds before an idle WS is closed")
+    parser.add_argument("--funding-interval", type=positive_float, default=3600.0, help="seconds between funding payments")
+    parser.add_argument("--ws-idle-timeout", type=positive_float, default=60.0, help="seconds before an idle WS is closed")
     parser.add_argument("--log-level", default="INFO")
     return parser
 

@@ -6,6 +6,8 @@ import argparse
 from pathlib import Path
 
 from adapters.hyperliquid.config import DEFAULT_AGENT_KEY_ENV
+from cli_types import non_negative_float
+from cli_types import positive_float
 from live.node_config import ACCOUNT_ENV
 
 DESCRIPTION = "Run the market maker as a Nautilus TradingNode, live on Hyperliquid or in shadow mode."
@@ -21,9 +23,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--key-file", help=f"agent key file (else ${DEFAULT_AGENT_KEY_ENV})")
     parser.add_argument("--redis-cache", nargs="?", const="redis://127.0.0.1:6379", help="keep state in Redis")
     parser.add_argument("--keep-orders", action="store_true", help="do not cancel leftover orders at start-up")
-    parser.add_argument("--shadow-latency-ms", type=float, help="shadow mode: one-way latency")
+    parser.add_argument("--shadow-latency-ms", type=non_negative_float, help="shadow mode: one-way latency")
     parser.add_argument("--report-dir", help="shadow mode: where the report goes")
-    parser.add_argument("--run-secs", type=float, help="stop (gracefully) after this many seconds")
+    parser.add_argument("--run-secs", type=positive_float, help="stop (gracefully) after this many seconds")
     parser.add_argument("--no-status", action="store_true", help="no status table")
     parser.add_argument("--state-file", help="write the node's state (fills, orders, guards) here as JSON, every second")
     parser.add_argument("--log-level", default="INFO")

@@ -19,6 +19,10 @@ from pathlib import Path
 import redis
 from rich.console import Console
 
+from cli_types import fee_tier
+from cli_types import non_negative_float
+from cli_types import positive_float
+from cli_types import positive_int
 from screener.filters import DeadCoinConfig
 from screener.info_client import HttpInfoClient
 from screener.info_client import InfoError
@@ -53,43 +57,6 @@ def parse_interval(text: str) -> float:
     return seconds
 
 
-def _non_negative_float(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
-    if not value >= 0 or value == float("inf"):
-        raise argparse.ArgumentTypeError(f"expected a finite number >= 0, got {text!r}")
-    return value
-
-
-def _positive_float(text: str) -> float:
-    value = _non_negative_float(text)
-    if value <= 0:
-        raise argparse.ArgumentTypeError(f"expected a number > 0, got {text!r}")
-    return value
-
-
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected an integer, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected an integer >= 1, got {text!r}")
-    return value
-
-
-def _fee_tier(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"fee tier must be 0..6, got {text!r}") from None
-    if not 0 <= value <= 6:
-        raise argparse.ArgumentTypeError(f"fee tier must be 0..6, got {text!r}")
-    return value
-
-
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m screener", description=__doc__.split("\n")[0])
     sub = parser.add_subparsers(dest="command", required=True)
@@ -101,18 +68,18 @@ def build_parser() -> argparse.ArgumentParser:
         default="mainnet",
         help="mainnet, testnet or an http(s) url (e.g. hlsim); default mainnet",
     )
-    run.add_argument("--fee-tier", type=_fee_tier, default=0, help="perp fee tier 0..6 (default 0)")
-    run.add_argument("--max-assets", type=_positive_int, default=5, help="assets to select (default 5)")
+    run.add_argument("--fee-tier", type=fee_tier, default=0, help="perp fee tier 0..6 (default 0)")
+    run.add_argument("--max-assets", type=positive_int, default=5, help="assets to select (default 5)")
     run.add_argument(
-        "--min-volume", type=_non_negative_float, default=10e6, metavar="USD", help="24h notional"
+        "--min-volume", type=non_negative_float, default=10e6, metavar="USD", help="24h notional"
     )
-    run.add_argument("--min-open-interest", type=_non_negative_float, default=1e6, metavar="USD")
+    run.add_argument("--min-open-interest", type=non_negative_float, default=1e6, metavar="USD")
     run.add_argument(
-        "--capital", type=_positive_float, default=10_000.0, metavar="USD", help="capital budget"
+        "--capital", type=positive_float, default=10_000.0, metavar="USD", help="capital budget"
     )
     run.add_argument(
         "--book-samples",
-        type=_positive_int,
+        type=positive_int,
         default=1,
         help="l2Book snapshots per coin, 5 s apart (median spread)",
     )

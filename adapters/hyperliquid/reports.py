@@ -134,25 +134,15 @@ def filled_order_report(
     """A FILLED order made of `fills` (all of one oid), for a fill whose order the exchange keeps
     no record of (a liquidation): what was filled is all that is known of it."""
     total = sum((exchange_decimal("sz", f.sz) for f in fills), Decimal(0))
+    first = min(fills, key=lambda f: (f.time, f.tid))
     last = max(fills, key=lambda f: (f.time, f.tid))
-    return OrderStatusReport(
-        account_id=account_id,
-        instrument_id=instrument.id,
-        client_order_id=None,
-        venue_order_id=VenueOrderId(str(last.oid)),
-        order_side=side_of(last.side),
-        order_type=OrderType.LIMIT,
-        time_in_force=TimeInForce.IOC,
-        order_status=OrderStatus.FILLED,
-        price=price_of(last.px, instrument),
-        avg_px=average_fill_px(fills),
-        quantity=qty_of(total, instrument),
-        filled_qty=qty_of(total, instrument),
-        report_id=UUID4(),
-        ts_accepted=min(f.time for f in fills) * _NS_PER_MS,
-        ts_last=last.time * _NS_PER_MS,
-        ts_init=ts_init,
+    order = BasicOrder(
+        coin=last.coin, side=last.side, limitPx=last.px, sz="0", oid=last.oid, timestamp=first.time,
+        origSz=str(total), tif="Ioc",
     )
+    report = order_status_report(order, "filled", instrument, account_id, None, last.time, ts_init)
+    report.avg_px = average_fill_px(fills)
+    return report
 
 
 def fill_problem(fill: Fill, instrument: Instrument | None = None) -> str | None:
