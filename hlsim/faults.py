@@ -24,6 +24,7 @@ class Faults:
         self.refused_ports: set[int] = set()  # single ports (`refuse_rest(True, port=...)`)
         self._user_ws_refused_until: dict[str, float] = {}  # user -> time.monotonic() deadline
         self._market_ws_refused_until = 0.0
+        self._lost_user_messages: dict[tuple[str, str], int] = {}  # (channel, user) -> pushes still to lose
         self._resumed = asyncio.Event()
         self._resumed.set()
 
@@ -47,6 +48,28 @@ class Faults:
         if time.monotonic() >= until:
             del self._user_ws_refused_until[user.lower()]
             return False
+        return True
+
+    def lose_user_messages(self, address: str, channel: str, count: int = 1) -> None:
+        """The next `count` pushes of this user's `channel` ("orderUpdates" or "userFills") are lost
+        on the way: the connection stays up and nothing tells the client (the exchange's record, e.g.
+        `userFillsByTime`, still has what they carried)."""
+        if channel not in ("orderUpdates", "userFills"):
+            raise ValueError(f"channel must be orderUpdates or userFills, got {channel!r}")
+        if count < 1:
+            raise ValueError("count must be >= 1")
+        self._lost_user_messages[(channel, address.lower())] = count
+
+    def lose_user_message(self, channel: str, user: str) -> bool:
+        """Whether this push is one to lose (counting it down)."""
+        key = (channel, user.lower())
+        left = self._lost_user_messages.get(key)
+        if not left:
+            return False
+        if left == 1:
+            del self._lost_user_messages[key]
+        else:
+            self._lost_user_messages[key] = left - 1
         return True
 
     def drop_market_ws(self, refuse_for_s: float = 0.0) -> int:
@@ -133,6 +156,7 @@ class Faults:
         self.market_stalled = False
         self._user_ws_refused_until.clear()
         self._market_ws_refused_until = 0.0
+        self._lost_user_messages.clear()
         self.delay_ms = 0
         self.status_code = None
         self.status_remaining = None

@@ -23,6 +23,8 @@ Contract (thread-based, for synchronous tests)::
                                                # to the user's channels for 2 s (an explicit dark window)
         sim.faults.drop_market_ws(refuse_for_s=0.0)  # the same for market-data connections
                                                # (l2Book/bbo/trades/allMids subscribers)
+        sim.faults.lose_user_messages(address, "userFills", count=1)  # the next push(es) of that user
+                                               # channel (or "orderUpdates") silently never arrive
         sim.faults.stall_market_data(True)     # no l2Book/bbo/trades/allMids pushes; REST answers
         sim.faults.stall_all(True)             # no blocks: actions wait, no pushes; /info answers
         sim.faults.delay_replies(ms)           # hold every REST reply / WS post response back

@@ -214,11 +214,11 @@ class Hub:
             self._send(("trades", coin), _dumps({"channel": "trades", "data": trades}))
 
     def order_updates(self, user: str, updates: list[dict[str, Any]]) -> None:
-        if updates and not self.faults.all_stalled:
+        if updates and not self.faults.all_stalled and not self.faults.lose_user_message("orderUpdates", user):
             self._send(("orderUpdates", user), _dumps({"channel": "orderUpdates", "data": updates}))
 
     def user_fills(self, user: str, fills: list[dict[str, Any]]) -> None:
-        if fills and not self.faults.all_stalled:
+        if fills and not self.faults.all_stalled and not self.faults.lose_user_message("userFills", user):
             self._send(("userFills", user), _dumps({"channel": "userFills", "data": {"user": user, "fills": fills}}))
 
     def user_event(self, user: str, data: dict[str, Any]) -> None:

@@ -222,3 +222,24 @@ def test_a_fill_the_exchange_keeps_no_order_for_is_adopted_from_the_fill_itself(
         assert client.external_fills_adopted == 1
 
     run_node(node_config(sim), scenario, strategy_config=RecorderConfig(subscribe=False))
+
+
+def test_a_fill_whose_stream_messages_are_lost_is_recovered_by_the_position_check(sim) -> None:
+    # The connection stays up but the fill's userFills and orderUpdates pushes never arrive: no
+    # reconnect, so no catch-up. The engine's position check finds the cache behind the exchange
+    # and applies the missing fill from the exchange's record to our own order.
+    async def scenario(node, rec) -> None:
+        await wait_for(lambda: rec.quotes, what="quotes")
+        order = rec.limit(OrderSide.BUY, "2990.0", "0.02")
+        await wait_for(lambda: order.status == OrderStatus.ACCEPTED, what="accepted")
+        sim.faults.lose_user_messages(ACCOUNT, "userFills")
+        sim.faults.lose_user_messages(ACCOUNT, "orderUpdates")
+        assert sim.fill_order(ACCOUNT, int(order.venue_order_id.value))
+        await asyncio.sleep(0.3)
+        assert order.status == OrderStatus.ACCEPTED  # the node has not heard of it
+        await wait_for(lambda: order.status == OrderStatus.FILLED, timeout=15.0, what="fill recovered")
+        assert [str(t) for t in order.trade_ids] == [str(f["tid"]) for f in sim.fills(ACCOUNT)]
+        assert _cached_qty(rec.cache) == sim.position(ACCOUNT, "ETH")["szi"] == Decimal("0.02")
+
+    engine = {"position_check_interval_secs": 1.0, "reconciliation_startup_delay_secs": 0.1}
+    run_node(node_config(sim, exec_engine=engine), scenario)

@@ -60,6 +60,23 @@ def test_fills_while_ws_is_down_are_visible_over_rest(eth_book: HlSimThread) -> 
     assert status["status"] == "order" and status["order"]["status"] == "canceled"
 
 
+def test_a_lost_user_message_never_arrives_while_the_connection_stays_up(eth_book: HlSimThread) -> None:
+    signer = L1Signer(MAKER_KEY)
+    eth_book.fund(signer.address, 10_000)
+    oid = statuses(post_action(eth_book.rest_url, signer, order_action(alo(0, True, "2999.5", "0.1"))))[0]["resting"]["oid"]
+    with _open(eth_book) as ws:
+        _subscribe(ws, {"type": "userFills", "user": signer.address})
+        _next(ws, "userFills")  # the snapshot
+        eth_book.faults.lose_user_messages(signer.address, "userFills", count=1)
+        eth_book.fill_order(signer.address, oid, sz="0.04")  # lost on the way
+        eth_book.fill_order(signer.address, oid, sz="0.01")  # arrives
+        assert [f["sz"] for f in _next(ws, "userFills")["data"]["fills"]] == ["0.01"]
+    fills = _info(eth_book.rest_url, {"type": "userFills", "user": signer.address}).json()
+    assert sorted(f["sz"] for f in fills) == ["0.01", "0.04"]  # the exchange's record has both
+    with pytest.raises(ValueError, match="channel"):
+        eth_book.faults.lose_user_messages(signer.address, "trades")
+
+
 def test_stall_market_data_stops_pushes_but_rest_answers(eth_book: HlSimThread) -> None:
     with _open(eth_book) as ws:
         _subscribe(ws, {"type": "trades", "coin": "ETH"})
@@ -124,6 +141,10 @@ def test_admin_endpoint_drives_book_and_faults(sim: HlSimThread) -> None:
     assert _info(sim.rest_url, {"type": "meta"}).status_code == 503
     bad = requests.post(admin + "nonsense", json={}, timeout=5)
     assert bad.status_code == 400 and "unknown admin op" in bad.json()["error"]
+    lose = {"address": "0x" + "ab" * 20, "channel": "userFills", "count": 2}
+    assert requests.post(admin + "faults", json={"lose_user_messages": lose}, timeout=5).json()["ok"]
+    bad = requests.post(admin + "faults", json={"lose_user_messages": {**lose, "channel": "bbo"}}, timeout=5)
+    assert bad.status_code == 400 and "channel" in bad.json()["error"]
 
 
 def test_two_ports_share_one_exchange(eth_book: HlSimThread) -> None:
