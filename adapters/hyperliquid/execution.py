@@ -1055,6 +1055,11 @@ class HyperliquidExecutionClient(LiveExecutionClient):
 
     async def _check_positions_later(self, state: ClearinghouseState, delay_secs: float = 0.5) -> None:
         await asyncio.sleep(delay_secs)
+        # Orders placed outside the node that filled in the dark are still being adopted: their
+        # fills are part of the exchange's position, so the comparison waits for them (bounded).
+        deadline = time.monotonic() + 10.0
+        while self._external_fills and time.monotonic() < deadline:
+            await asyncio.sleep(0.05)
         self.check_positions(state)
 
     def check_positions(self, state: ClearinghouseState) -> list[str]:

@@ -119,10 +119,15 @@ def test_a_fill_of_an_outside_order_in_the_dark_is_adopted_once_after_reconnect(
         reply = await asyncio.to_thread(sdk.order, "ETH", True, 0.02, 2990.0, {"limit": {"tif": "Alo"}})
         oid = reply["response"]["data"]["statuses"][0]["resting"]["oid"]
         assert sim.fill_order(ACCOUNT, oid)
+        # Slow replies: the adoption's orderStatus outlasts the 0.5 s before the client's own
+        # position check, which must wait for it rather than report a mismatch.
+        sim.faults.delay_replies(700)
 
         await wait_for(lambda: resumes, timeout=10.0, what="VenueResume")
-        await wait_for(lambda: rec.cache.positions_open(instrument_id=ETH_ID), what="position")
-        await asyncio.sleep(0.6)  # the stream's snapshot repeats the fill: it must not count twice
+        await wait_for(lambda: rec.cache.positions_open(instrument_id=ETH_ID), timeout=10.0, what="position")
+        await wait_for(lambda: not client._external_fills, what="adoption done")
+        await asyncio.sleep(1.0)  # the stream's snapshot repeats the fill: it must not count twice
+        sim.faults.delay_replies(0)
         (position,) = rec.cache.positions_open(instrument_id=ETH_ID)
         assert Decimal(str(position.signed_decimal_qty())) == sim.position(ACCOUNT, "ETH")["szi"] == Decimal("0.02")
         (adopted,) = rec.cache.orders(instrument_id=ETH_ID)
