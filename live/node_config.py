@@ -32,9 +32,11 @@ STRATEGY_PATH = "mm_strategy.market_maker:MarketMaker"
 
 
 # What a live run's execution engine keeps checking against the exchange, unless the config sets
-# it (a screener-generated config has no `exec_engine` section): start-up reconciliation, open
-# and in-flight orders, and positions. The position check corrects a position the cache got wrong
-# (e.g. a fill the stream could not attribute) from the exchange's own record.
+# it (a screener-generated config has no `exec_engine` section): start-up reconciliation, open and
+# in-flight orders. Not Nautilus's position check: where the cache is short of the exchange it books
+# a synthetic order, and the real fill, applied later by the adapter (its fill audit, a reconnect's
+# catch-up, the adoption of an outside order), would then count twice. The adapter's fill audit
+# (`fill_audit_interval_secs`) recovers missed fills themselves instead.
 LIVE_EXEC_ENGINE_DEFAULTS: dict[str, Any] = {
     "reconciliation": True,
     "reconciliation_lookback_mins": 1440,
@@ -42,7 +44,6 @@ LIVE_EXEC_ENGINE_DEFAULTS: dict[str, Any] = {
     "inflight_check_interval_ms": 1000,
     "inflight_check_threshold_ms": 2000,
     "inflight_check_retries": 3,
-    "position_check_interval_secs": 60.0,
 }
 
 

@@ -6,6 +6,7 @@ No key field exists on purpose: the agent (API wallet) key comes from an environ
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 
@@ -132,6 +133,9 @@ class HyperliquidExecClientConfig(LiveExecClientConfig, frozen=True):
         `schedule_cancel_interval_secs` for `schedule_cancel_horizon_secs` ahead.
     use_ws_post : bool
         Send actions as WS `post` requests (REST when the socket is down).
+    fill_audit_interval_secs : float
+        While the user stream is up, ask the exchange's fills this often and apply any the stream
+        did not deliver (a lost push, an order placed outside the node); 0 turns it off.
     """
 
     network: str = "mainnet"
@@ -154,9 +158,12 @@ class HyperliquidExecClientConfig(LiveExecClientConfig, frozen=True):
     reconnect_backoff_initial_secs: float = 0.5
     reconnect_backoff_max_secs: float = 30.0
     fills_lookback_mins: int = 60 * 24
+    fill_audit_interval_secs: float = 30.0
 
     def __post_init__(self) -> None:
         _validate_common(self)
+        if not (math.isfinite(self.fill_audit_interval_secs) and self.fill_audit_interval_secs >= 0):
+            raise ValueError("fill_audit_interval_secs must be a finite number >= 0 (0 = off)")
         if self.account_address is not None and not _ADDRESS_RE.fullmatch(self.account_address):
             raise ValueError(f"account_address must be 0x + 40 hex digits, got {self.account_address!r}")
         if not self.agent_key_env:

@@ -85,11 +85,10 @@ from adapters.hyperliquid.providers import HyperliquidInstrumentProvider
 from adapters.hyperliquid.replies import Outcome
 from adapters.hyperliquid.replies import parse_action_reply
 from adapters.hyperliquid.reports import account_balance
-from adapters.hyperliquid.reports import average_fill_px
+from adapters.hyperliquid.reports import adoption_reports
 from adapters.hyperliquid.reports import exchange_decimal
 from adapters.hyperliquid.reports import fill_problem
 from adapters.hyperliquid.reports import fill_report
-from adapters.hyperliquid.reports import filled_order_report
 from adapters.hyperliquid.reports import order_status_report
 from adapters.hyperliquid.reports import position_reports
 from adapters.hyperliquid.reports import side_of
@@ -131,6 +130,7 @@ _RNG = random.Random()
 _UNKNOWN_ORDER_RECHECKS_SECS = (0.0, 0.5, 1.0, 2.0)
 # Waits before each orderStatus ask when adopting an order placed outside this node.
 _EXTERNAL_ORDER_RETRY_SECS = (0.0, 0.5, 2.0, 5.0)
+_FILL_AUDIT_OVERLAP_MS = 60_000
 _HTTP_ERRORS_KNOWING_DELIVERY = (HyperliquidEndpointsDown, HyperliquidHttpError, HyperliquidRateLimited)
 
 
@@ -217,6 +217,11 @@ class HyperliquidExecutionClient(LiveExecutionClient):
         self.position_mismatches = 0
         self.external_fills_adopted = 0
         self.external_fills_unapplied = 0
+        self.audit_fills_recovered = 0
+        self._audited_until_ms = 0
+        self._fill_audit_task: asyncio.Task | None = None
+        # Fill ids start-up reconciliation reported to Nautilus: never adopted a second time.
+        self._reconciled_tids: set[int] = set()
         self._adopt_fills_from_ms = 2**63  # set at connect
         self._external_fills: dict[int, list[Fill]] = {}  # oid -> fills waiting for their order's adoption
         self.settled_by_order_status = 0
@@ -261,13 +266,17 @@ class HyperliquidExecutionClient(LiveExecutionClient):
         if self._config.schedule_cancel:
             # Own task (not `create_task`): cancelling it at disconnect is normal, not an aborted command.
             self._schedule_cancel_task = self._loop.create_task(self._schedule_cancel_loop(), name="hl-schedule-cancel")
+        self._audited_until_ms = self._adopt_fills_from_ms
+        if self._config.fill_audit_interval_secs > 0:
+            self._fill_audit_task = self._loop.create_task(self._fill_audit_loop(), name="hl-fill-audit")
 
     async def _disconnect(self) -> None:
-        if self._schedule_cancel_task is not None:
-            self._schedule_cancel_task.cancel()
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await self._schedule_cancel_task
-            self._schedule_cancel_task = None
+        for task in (self._schedule_cancel_task, self._fill_audit_task):
+            if task is not None:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError, Exception):
+                    await task
+        self._schedule_cancel_task = self._fill_audit_task = None
         await self._ws.close()
         await self._http.close()
 
@@ -883,36 +892,83 @@ class HyperliquidExecutionClient(LiveExecutionClient):
 
     async def _adopt_external_order(self, oid: int, coin: str) -> None:
         instrument = self._provider.instrument_for_coin(coin)
-        report: OrderStatusReport | None = None
-        for delay in _EXTERNAL_ORDER_RETRY_SECS:
-            await asyncio.sleep(delay)
-            try:
-                report = await self.generate_order_status_report(
-                    GenerateOrderStatusReport(instrument.id, None, VenueOrderId(str(oid)), UUID4(), self._clock.timestamp_ns())
+        try:
+            while self.reconciliation_active:
+                # Start-up reconciliation is reporting fills: those it reports are Nautilus's already.
+                await asyncio.sleep(0.05)
+            report = await self._external_order_status(oid, instrument)
+            if report is not None:
+                # orderStatus may count fills not pushed yet: take every fill of the order the
+                # exchange has, so the adopted order is made of real fills only.
+                raw = await self._http.info(
+                    {"type": "userFillsByTime", "user": self._address, "startTime": report.ts_accepted // _NS_PER_MS}
                 )
-                break
-            except _HTTP_ERRORS_KNOWING_DELIVERY as exc:
-                self._log.warning(f"external order {oid}: orderStatus failed ({exc}); retrying")
-        else:
+                for fill in FILLS_DECODER.decode(raw):
+                    if fill.oid == oid and fill_problem(fill, instrument) is None and self._tracker.first_sight_of_fill(fill.tid, fill.time):
+                        self._external_fills[oid].append(fill)
+        except Exception as exc:
+            # Unseen again: the next fill audit (or reconnect) brings them back for another try.
             fills = self._external_fills.pop(oid, [])
+            for fill in fills:
+                self._tracker.forget_fill(fill.tid)
             self.external_fills_unapplied += len(fills)
-            self._log.error(f"external order {oid}: {len(fills)} fill(s) not applied, orderStatus kept failing")
+            self._log.error(f"external order {oid}: {len(fills)} fill(s) not applied yet ({type(exc).__name__}: {exc})")
             return
         # No await from here to the send: a fill of this order arriving meanwhile is in the list, and
-        # once the report is processed (synchronously) the order is in the cache and found directly.
-        fills = self._external_fills.pop(oid, [])
+        # once the reports are processed (synchronously) the order is in the cache and found directly.
+        fills = [f for f in self._external_fills.pop(oid, []) if f.tid not in self._reconciled_tids]
+        if not fills:
+            return
         ts = self._clock.timestamp_ns()
-        if report is None:  # the exchange keeps no order for it (e.g. a liquidation): the fills are the record
-            report = filled_order_report(fills, instrument, self.account_id, ts)
-        elif report.avg_px is None:
-            report.avg_px = average_fill_px(fills)
         mass_status = ExecutionMassStatus(self.id, self.account_id, self.venue, UUID4(), ts)
-        mass_status.add_order_reports([report])
-        mass_status.add_fill_reports([fill_report(f, instrument, self.account_id, None, ts) for f in fills])
+        for order_report, fill_reports in adoption_reports(report, fills, instrument, self.account_id, ts):
+            mass_status.add_order_reports([order_report])
+            mass_status.add_fill_reports(fill_reports)
         self._log.warning(f"adopting order {oid} placed outside this node with {len(fills)} fill(s)")
         self._send_mass_status_report(mass_status)
         self.external_fills_adopted += len(fills)
         self._schedule_account_refresh()
+
+    async def _external_order_status(self, oid: int, instrument: Instrument) -> OrderStatusReport | None:
+        """The exchange's record of an order (None: it keeps none), retrying transport errors."""
+        for attempt, delay in enumerate(_EXTERNAL_ORDER_RETRY_SECS):
+            await asyncio.sleep(delay)
+            try:
+                return await self.generate_order_status_report(
+                    GenerateOrderStatusReport(instrument.id, None, VenueOrderId(str(oid)), UUID4(), self._clock.timestamp_ns())
+                )
+            except _HTTP_ERRORS_KNOWING_DELIVERY as exc:
+                if attempt == len(_EXTERNAL_ORDER_RETRY_SECS) - 1:
+                    raise
+                self._log.warning(f"external order {oid}: orderStatus failed ({exc}); retrying")
+        raise AssertionError("unreachable")
+
+    # -- fill audit ----------------------------------------------------------------------------------
+
+    async def _fill_audit_loop(self) -> None:
+        interval = self._config.fill_audit_interval_secs
+        while True:
+            await asyncio.sleep(interval)
+            if self.halted or self.reconciliation_active:
+                continue  # the reconnect's own catch-up (or start-up reconciliation) covers this time
+            try:
+                await self.audit_fills()
+            except Exception as exc:  # the next round asks again, from where this one would have
+                self._log.warning(f"fill audit failed ({type(exc).__name__}: {exc})")
+
+    async def audit_fills(self) -> int:
+        """Apply the exchange's fills that the stream did not deliver (a push lost on the way, an
+        order placed outside the node); returns how many of the node's own fills were recovered."""
+        now_ms = time.time_ns() // _NS_PER_MS
+        # Overlapping windows: a fill a little late in the exchange's record is still asked for.
+        since_ms = max(self._adopt_fills_from_ms, self._audited_until_ms - _FILL_AUDIT_OVERLAP_MS)
+        raw = await self._http.info({"type": "userFillsByTime", "user": self._address, "startTime": since_ms})
+        recovered = self._on_fills(FILLS_DECODER.decode(raw))
+        self._audited_until_ms = now_ms
+        if recovered:
+            self._log.warning(f"fill audit: {recovered} fill(s) the stream had not delivered applied")
+        self.audit_fills_recovered += recovered
+        return recovered
 
     def _emit_fill(self, tracked: TrackedOrder, fill: Fill) -> bool:
         instrument = self._cache.instrument(tracked.instrument_id)
@@ -1183,6 +1239,7 @@ class HyperliquidExecutionClient(LiveExecutionClient):
             if self.reconciliation_active:
                 # Start-up reconciliation applies these itself: the stream must not emit them again.
                 self._tracker.mark_fill_seen(fill.tid)
+                self._reconciled_tids.add(fill.tid)
             reports.append(
                 fill_report(fill, instrument, self.account_id, self._client_order_id_for(fill.oid, fill.cloid), ts)
             )

@@ -125,24 +125,44 @@ def average_fill_px(fills: list[Fill]) -> Decimal:
     return notional / sum(sizes, Decimal(0))
 
 
-def filled_order_report(
+def adoption_reports(
+    report: OrderStatusReport | None,
     fills: list[Fill],
     instrument: Instrument,
     account_id: AccountId,
     ts_init: int,
-) -> OrderStatusReport:
-    """A FILLED order made of `fills` (all of one oid), for a fill whose order the exchange keeps
-    no record of (a liquidation): what was filled is all that is known of it."""
-    total = sum((exchange_decimal("sz", f.sz) for f in fills), Decimal(0))
-    first = min(fills, key=lambda f: (f.time, f.tid))
-    last = max(fills, key=lambda f: (f.time, f.tid))
-    order = BasicOrder(
-        coin=last.coin, side=last.side, limitPx=last.px, sz="0", oid=last.oid, timestamp=first.time,
-        origSz=str(total), tif="Ioc",
-    )
-    report = order_status_report(order, "filled", instrument, account_id, None, last.time, ts_init)
+) -> list[tuple[OrderStatusReport, list[FillReport]]]:
+    """The order reports, each with its fill reports, that adopt `fills` (all of one exchange order,
+    none known to Nautilus yet) through a reconciliation.
+
+    - With the exchange's record of the order (`report`, from orderStatus): its filled quantity
+      becomes what `fills` add up to, so Nautilus infers no fill of its own (one it inferred would
+      count again when the real fill arrives); a fully filled record not yet covered by `fills`
+      stays PARTIALLY_FILLED until the rest arrive as fills of the adopted order.
+    - Without one (a liquidation): each fill becomes a FILLED order of its own, keyed `oid-tid`, so
+      a later fill of the same oid is not an overfill of an order already closed.
+    """
+    if report is None:
+        out = []
+        for fill in fills:
+            venue_order_id = VenueOrderId(f"{fill.oid}-{fill.tid}")
+            order = BasicOrder(
+                coin=fill.coin, side=fill.side, limitPx=fill.px, sz="0", oid=fill.oid, timestamp=fill.time,
+                origSz=fill.sz, tif="Ioc",
+            )
+            synthetic = order_status_report(order, "filled", instrument, account_id, None, fill.time, ts_init)
+            synthetic.venue_order_id = venue_order_id
+            synthetic.avg_px = exchange_decimal("px", fill.px)
+            out.append((synthetic, [fill_report(fill, instrument, account_id, None, ts_init, venue_order_id)]))
+        return out
+    filled = sum((exchange_decimal("sz", f.sz) for f in fills), Decimal(0))
+    report.filled_qty = qty_of(filled, instrument)
     report.avg_px = average_fill_px(fills)
-    return report
+    if report.filled_qty >= report.quantity:
+        report.order_status = OrderStatus.FILLED
+    elif report.order_status in (OrderStatus.FILLED, OrderStatus.ACCEPTED):
+        report.order_status = OrderStatus.PARTIALLY_FILLED
+    return [(report, [fill_report(f, instrument, account_id, None, ts_init) for f in fills])]
 
 
 def fill_problem(fill: Fill, instrument: Instrument | None = None) -> str | None:
@@ -175,12 +195,13 @@ def fill_report(
     account_id: AccountId,
     client_order_id: ClientOrderId | None,
     ts_init: int,
+    venue_order_id: VenueOrderId | None = None,
 ) -> FillReport:
     return FillReport(
         account_id=account_id,
         instrument_id=instrument.id,
         client_order_id=client_order_id,
-        venue_order_id=VenueOrderId(str(fill.oid)),
+        venue_order_id=venue_order_id or VenueOrderId(str(fill.oid)),
         trade_id=TradeId(str(fill.tid)),
         order_side=side_of(fill.side),
         last_qty=qty_of(fill.sz, instrument),

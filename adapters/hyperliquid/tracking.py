@@ -101,6 +101,11 @@ class OrderTracker:
             self.last_fill_ms = time_ms
         return True
 
+    def forget_fill(self, tid: int) -> None:
+        """Unsee a fill that could not be applied, so that a later sight of it (the fill audit,
+        a reconnect's catch-up) applies it."""
+        self._seen_tids.pop(tid, None)
+
     def mark_fill_seen(self, tid: int) -> None:
         seen = self._seen_tids
         seen[tid] = None

@@ -150,13 +150,12 @@ def node_config(
     log_level: str = "WARNING",
     reconciliation: bool = True,
     data_overrides: dict[str, Any] | None = None,
-    exec_engine: dict[str, Any] | None = None,
     **exec_overrides: Any,
 ) -> TradingNodeConfig:
     raw = {
         "trader_id": "TESTER-001",
         "logging": {"log_level": log_level, "bypass_logging": False},
-        "exec_engine": {"reconciliation": reconciliation, "reconciliation_lookback_mins": 60, **(exec_engine or {})},
+        "exec_engine": {"reconciliation": reconciliation, "reconciliation_lookback_mins": 60},
         "timeout_connection": 10.0,
         "timeout_reconciliation": 10.0,
         "timeout_portfolio": 5.0,

@@ -8,6 +8,7 @@ import time
 from decimal import Decimal
 
 import eth_account
+import msgspec
 from hyperliquid.exchange import Exchange
 from nautilus_trader.core.uuid import UUID4
 from nautilus_trader.execution.messages import GenerateOrderStatusReport
@@ -16,6 +17,7 @@ from nautilus_trader.model.enums import OrderStatus
 from nautilus_trader.model.events import OrderFilled
 from nautilus_trader.model.identifiers import VenueOrderId
 
+from adapters.hyperliquid import execution
 from adapters.hyperliquid.schemas.user import Fill
 from tests.adapter.node_kit import ACCOUNT
 from tests.adapter.node_kit import AGENT_KEY
@@ -195,40 +197,43 @@ def test_a_fill_of_an_order_placed_outside_the_node_while_it_runs_reaches_the_ca
         await wait_for(lambda: _cached_qty(rec.cache) == Decimal("-0.04"), what="second fill in the position")
         assert adopted.status == OrderStatus.FILLED
         assert client.external_fills_adopted == 1
-        # The engine's position check (every second here) finds nothing left to correct: the
-        # position is not counted twice and no synthetic order appears.
-        await asyncio.sleep(3.0)
+        # The fill audit (every half second here) asks the same fills again: nothing counts twice.
+        await asyncio.sleep(1.5)
         assert _cached_qty(rec.cache) == Decimal("-0.04")
         assert [o.venue_order_id.value for o in rec.cache.orders(instrument_id=ETH_ID)] == [str(oid)]
         assert client.check_positions(await client.fetch_clearinghouse_state()) == []
 
-    engine = {"position_check_interval_secs": 1.0, "reconciliation_startup_delay_secs": 0.1}
-    run_node(node_config(sim, exec_engine=engine), scenario, strategy_config=RecorderConfig(subscribe=False))
+    run_node(node_config(sim, fill_audit_interval_secs=0.5), scenario, strategy_config=RecorderConfig(subscribe=False))
 
 
-def test_a_fill_the_exchange_keeps_no_order_for_is_adopted_from_the_fill_itself(sim) -> None:
-    # A liquidation's fill names an oid that orderStatus does not know: the fill is the record.
+def test_fills_the_exchange_keeps_no_order_for_are_adopted_each_as_an_order_of_its_own(sim) -> None:
+    # A liquidation's fills name an oid that orderStatus does not know: each fill is the record.
     async def scenario(node, rec) -> None:
         client = exec_client(node)
-        fill = Fill(coin="ETH", px="2990.5", sz="0.03", side="B", time=int(time.time() * 1000), oid=987654321,
-                    tid=555, fee="0.1", crossed=True, dir="Open Long")
-        client._on_fills([fill])
+        now_ms = int(time.time() * 1000)
+
+        def liquidation_fill(tid: int, sz: str) -> Fill:
+            return Fill(coin="ETH", px="2990.5", sz=sz, side="B", time=now_ms + tid, oid=987654321, tid=tid,
+                        fee="0.1", crossed=True, dir="Open Long")
+
+        client._on_fills([liquidation_fill(555, "0.03")])
         await wait_for(lambda: _cached_qty(rec.cache) == Decimal("0.03"), what="liquidation fill in the position")
-        (adopted,) = rec.cache.orders(instrument_id=ETH_ID)
-        assert (adopted.status, adopted.venue_order_id.value, adopted.side) == (OrderStatus.FILLED, "987654321", OrderSide.BUY)
-        assert [(str(e.trade_id), e.last_px.as_decimal()) for e in adopted.events if isinstance(e, OrderFilled)] == [
-            ("555", Decimal("2990.50"))
-        ]
-        assert client.external_fills_adopted == 1
+        client._on_fills([liquidation_fill(556, "0.02")])  # the same oid fills again: no overfill
+        await wait_for(lambda: _cached_qty(rec.cache) == Decimal("0.05"), what="second liquidation fill")
+        orders = rec.cache.orders(instrument_id=ETH_ID)
+        assert sorted(o.venue_order_id.value for o in orders) == ["987654321-555", "987654321-556"]
+        assert all((o.status, o.side) == (OrderStatus.FILLED, OrderSide.BUY) for o in orders)
+        assert sorted(str(e.trade_id) for o in orders for e in o.events if isinstance(e, OrderFilled)) == ["555", "556"]
+        assert client.external_fills_adopted == 2
 
     run_node(node_config(sim), scenario, strategy_config=RecorderConfig(subscribe=False))
 
 
-def test_a_fill_whose_stream_messages_are_lost_is_recovered_by_the_position_check(sim) -> None:
+def test_a_fill_whose_stream_messages_are_lost_is_recovered_by_the_fill_audit(sim) -> None:
     # The connection stays up but the fill's userFills and orderUpdates pushes never arrive: no
-    # reconnect, so no catch-up. The engine's position check finds the cache behind the exchange
-    # and applies the missing fill from the exchange's record to our own order.
+    # reconnect, so no catch-up. The adapter's fill audit finds the fill in the exchange's record.
     async def scenario(node, rec) -> None:
+        client = exec_client(node)
         await wait_for(lambda: rec.quotes, what="quotes")
         order = rec.limit(OrderSide.BUY, "2990.0", "0.02")
         await wait_for(lambda: order.status == OrderStatus.ACCEPTED, what="accepted")
@@ -237,9 +242,61 @@ def test_a_fill_whose_stream_messages_are_lost_is_recovered_by_the_position_chec
         assert sim.fill_order(ACCOUNT, int(order.venue_order_id.value))
         await asyncio.sleep(0.3)
         assert order.status == OrderStatus.ACCEPTED  # the node has not heard of it
-        await wait_for(lambda: order.status == OrderStatus.FILLED, timeout=15.0, what="fill recovered")
+        await wait_for(lambda: order.status == OrderStatus.FILLED, timeout=10.0, what="fill recovered")
         assert [str(t) for t in order.trade_ids] == [str(f["tid"]) for f in sim.fills(ACCOUNT)]
         assert _cached_qty(rec.cache) == sim.position(ACCOUNT, "ETH")["szi"] == Decimal("0.02")
+        assert client.audit_fills_recovered == 1
 
-    engine = {"position_check_interval_secs": 1.0, "reconciliation_startup_delay_secs": 0.1}
-    run_node(node_config(sim, exec_engine=engine), scenario)
+    run_node(node_config(sim, fill_audit_interval_secs=1.0), scenario)
+
+
+def test_an_outside_fill_during_start_up_is_counted_once_by_reconciliation_and_adoption(sim, monkeypatch) -> None:
+    # The fill is pushed right after the stream subscribes, and start-up reconciliation (which runs
+    # after the connect) reports it too; the adoption, held back here until after reconciliation,
+    # must leave it to the reconciliation.
+    monkeypatch.setattr(execution, "_EXTERNAL_ORDER_RETRY_SECS", (1.5,))
+    sdk = Exchange(eth_account.Account.from_key(AGENT_KEY), base_url=sim.rest_url, account_address=ACCOUNT)
+    connect = execution.HyperliquidExecutionClient._connect
+
+    async def connect_then_outside_fill(self) -> None:
+        await connect(self)
+        reply = await asyncio.to_thread(sdk.order, "ETH", True, 0.02, 2990.0, {"limit": {"tif": "Alo"}})
+        assert sim.fill_order(ACCOUNT, reply["response"]["data"]["statuses"][0]["resting"]["oid"])
+        await asyncio.sleep(0.2)  # the push arrives before reconciliation starts
+
+    monkeypatch.setattr(execution.HyperliquidExecutionClient, "_connect", connect_then_outside_fill)
+
+    async def scenario(node, rec) -> None:
+        client = exec_client(node)
+        await wait_for(lambda: not client._external_fills, timeout=5.0, what="adoption settled")
+        await asyncio.sleep(0.3)
+        assert _cached_qty(rec.cache) == sim.position(ACCOUNT, "ETH")["szi"] == Decimal("0.02")
+
+    run_node(node_config(sim), scenario, strategy_config=RecorderConfig(subscribe=False))
+
+
+def test_a_fill_orderstatus_already_counts_but_not_yet_pushed_is_applied_once(sim, monkeypatch) -> None:
+    # The second fill is in the exchange's record when the adoption asks, but its push comes late:
+    # the adopted order is built from real fills only, so the late push adds nothing.
+    monkeypatch.setattr(execution, "_EXTERNAL_ORDER_RETRY_SECS", (0.5,))
+    sdk = Exchange(eth_account.Account.from_key(AGENT_KEY), base_url=sim.rest_url, account_address=ACCOUNT)
+
+    async def scenario(node, rec) -> None:
+        client = exec_client(node)
+        reply = await asyncio.to_thread(sdk.order, "ETH", False, 0.04, 3020.0, {"limit": {"tif": "Alo"}})
+        oid = reply["response"]["data"]["statuses"][0]["resting"]["oid"]
+        assert sim.fill_order(ACCOUNT, oid, sz="0.01")
+        await wait_for(lambda: client._external_fills, what="adoption pending")
+        sim.faults.lose_user_messages(ACCOUNT, "userFills")
+        assert sim.fill_order(ACCOUNT, oid, sz="0.01")
+        await wait_for(lambda: client.external_fills_adopted, what="adopted")
+        late = msgspec.convert(
+            {k: v for k, v in sim.fills(ACCOUNT)[-1].items() if k in Fill.__struct_fields__}, Fill
+        )
+        client._on_fills([late])  # the late push
+        await asyncio.sleep(0.3)
+        (adopted,) = rec.cache.orders(instrument_id=ETH_ID)
+        assert sorted(str(t) for t in adopted.trade_ids) == sorted(str(f["tid"]) for f in sim.fills(ACCOUNT))
+        assert _cached_qty(rec.cache) == sim.position(ACCOUNT, "ETH")["szi"] == Decimal("-0.02")
+
+    run_node(node_config(sim), scenario, strategy_config=RecorderConfig(subscribe=False))

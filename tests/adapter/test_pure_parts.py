@@ -23,10 +23,10 @@ from adapters.hyperliquid.http.rate_limit import exchange_weight
 from adapters.hyperliquid.instruments import perp_instrument
 from adapters.hyperliquid.nonces import NonceSource
 from adapters.hyperliquid.reports import account_balance
+from adapters.hyperliquid.reports import adoption_reports
 from adapters.hyperliquid.reports import average_fill_px
 from adapters.hyperliquid.reports import fill_problem
 from adapters.hyperliquid.reports import fill_report
-from adapters.hyperliquid.reports import filled_order_report
 from adapters.hyperliquid.reports import order_status_report
 from adapters.hyperliquid.reports import position_reports
 from adapters.hyperliquid.schemas.user import CLEARINGHOUSE_DECODER
@@ -173,17 +173,37 @@ def test_exchange_state_becomes_reports() -> None:
     )
 
 
-def test_fills_with_no_order_on_record_become_one_filled_order_at_their_average_price() -> None:
-    fills = USER_FILLS_DECODER.decode(
+def _fills_of_order_7() -> list:
+    return USER_FILLS_DECODER.decode(
         b'{"user":"0xabc","fills":['
         b'{"coin":"ETH","px":"3000.0","sz":"0.01","side":"A","time":1700000000001,"oid":7,"crossed":true,"fee":"0.01","tid":1},'
         b'{"coin":"ETH","px":"2990.0","sz":"0.03","side":"A","time":1700000000005,"oid":7,"crossed":true,"fee":"0.03","tid":2}]}'
     ).fills
+
+
+def test_an_outside_order_is_adopted_as_made_of_its_fills_only() -> None:
+    fills = _fills_of_order_7()
     assert average_fill_px(fills) == Decimal("2992.5")
-    report = filled_order_report(fills, ETH, ACCOUNT_ID, 1)
-    assert (report.order_side, report.order_status, report.venue_order_id.value) == (OrderSide.SELL, OrderStatus.FILLED, "7")
-    assert (report.quantity.as_decimal(), report.filled_qty.as_decimal()) == (Decimal("0.0400"), Decimal("0.0400"))
-    assert (report.avg_px, report.ts_accepted, report.ts_last) == (Decimal("2992.5"), 1700000000001_000_000, 1700000000005_000_000)
+    (order,) = OPEN_ORDERS_DECODER.decode(
+        b'[{"coin":"ETH","side":"A","limitPx":"2990","sz":"0","oid":7,"timestamp":1700000000000,"origSz":"0.05"}]'
+    )
+    # The exchange says 0.05 filled, but only 0.04 of fills are in hand: no fill is left for
+    # Nautilus to infer (it would count again when the real one arrives).
+    record = order_status_report(order, "filled", ETH, ACCOUNT_ID, None, order.timestamp, 1)
+    ((report, fill_reports),) = adoption_reports(record, fills, ETH, ACCOUNT_ID, 1)
+    assert (report.order_status, report.filled_qty.as_decimal(), report.avg_px) == (
+        OrderStatus.PARTIALLY_FILLED, Decimal("0.0400"), Decimal("2992.5"),
+    )
+    assert [(f.trade_id.value, f.venue_order_id.value) for f in fill_reports] == [("1", "7"), ("2", "7")]
+
+
+def test_fills_with_no_order_on_record_become_one_filled_order_each() -> None:
+    adopted = adoption_reports(None, _fills_of_order_7(), ETH, ACCOUNT_ID, 1)
+    assert [(r.venue_order_id.value, r.order_status, r.order_side, r.quantity.as_decimal(), r.avg_px) for r, _ in adopted] == [
+        ("7-1", OrderStatus.FILLED, OrderSide.SELL, Decimal("0.0100"), Decimal("3000.0")),
+        ("7-2", OrderStatus.FILLED, OrderSide.SELL, Decimal("0.0300"), Decimal("2990.0")),
+    ]
+    assert [[(f.trade_id.value, f.venue_order_id.value) for f in fs] for _, fs in adopted] == [[("1", "7-1")], [("2", "7-2")]]
 
 
 def test_malformed_numbers_in_exchange_state_give_errors_naming_the_field() -> None:

@@ -141,7 +141,7 @@ def test_a_screener_generated_config_builds(tmp_path: Path) -> None:
     assert factories["exec_clients"] == {"HYPERLIQUID": HyperliquidLiveExecClientFactory}
 
 
-def test_a_live_run_keeps_checking_orders_and_positions_even_when_the_config_does_not_say(tmp_path: Path) -> None:
+def test_a_live_run_keeps_checking_orders_even_when_the_config_does_not_say(tmp_path: Path) -> None:
     raw = json.loads((ROOT / "configs" / "live.json").read_text())
     del raw["exec_engine"]
     path = tmp_path / "c.json"
@@ -149,21 +149,26 @@ def test_a_live_run_keeps_checking_orders_and_positions_even_when_the_config_doe
     config, _, _ = run_live.prepare(args("--account", ACCOUNT, config=path))
     engine = config.exec_engine
     assert engine.reconciliation and engine.open_check_interval_secs == 10.0
-    assert engine.inflight_check_interval_ms == 1000 and engine.position_check_interval_secs == 60.0
+    assert engine.inflight_check_interval_ms == 1000
+    assert engine.position_check_interval_secs is None  # see LIVE_EXEC_ENGINE_DEFAULTS
 
 
 def test_a_config_s_own_engine_settings_are_kept(tmp_path: Path) -> None:
     raw = json.loads((ROOT / "configs" / "live.json").read_text())
-    raw["exec_engine"]["position_check_interval_secs"] = 15.0
+    raw["exec_engine"]["open_check_interval_secs"] = 15.0
     path = tmp_path / "c.json"
     path.write_text(json.dumps(raw))
     config, _, _ = run_live.prepare(args("--account", ACCOUNT, config=path))
-    assert config.exec_engine.position_check_interval_secs == 15.0
+    assert config.exec_engine.open_check_interval_secs == 15.0
 
 
-def test_shadow_mode_turns_the_position_check_off() -> None:
+def test_shadow_mode_turns_the_position_check_off(tmp_path: Path) -> None:
     # The exchange does not know the shadow's positions: a check would flatten them in the cache.
-    live, _, _ = run_live.prepare(args("--account", ACCOUNT))
-    shadow, _, _ = run_live.prepare(args("--mode", "shadow"))
-    assert live.exec_engine.position_check_interval_secs == 60.0
+    raw = json.loads((ROOT / "configs" / "live.json").read_text())
+    raw["exec_engine"]["position_check_interval_secs"] = 30.0
+    path = tmp_path / "c.json"
+    path.write_text(json.dumps(raw))
+    live, _, _ = run_live.prepare(args("--account", ACCOUNT, config=path))
+    shadow, _, _ = run_live.prepare(args("--mode", "shadow", config=path))
+    assert live.exec_engine.position_check_interval_secs == 30.0
     assert shadow.exec_engine.position_check_interval_secs is None
