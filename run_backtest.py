@@ -14,6 +14,7 @@ import sys
 from pathlib import Path
 
 from catalog import shipped_data
+from cli_types import LOG_LEVELS
 from cli_types import fee_tier
 from cli_types import non_negative_float
 
@@ -31,7 +32,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--report-dir", help="where the report goes (default: the config's, reports/)")
     p.add_argument("--fee-tier", type=fee_tier, help="Hyperliquid fee tier 0-6 (default: the config's)")
     p.add_argument("--latency-ms", type=non_negative_float, help="one-way order latency in ms (default: the config's, 100)")
-    p.add_argument("--log-level", default="ERROR", help="Nautilus log level (default: %(default)s)")
+    p.add_argument("--log-level", default="ERROR", type=str.upper, choices=LOG_LEVELS,
+                   help="Nautilus log level (default: %(default)s)")
     return p.parse_args(argv)
 
 

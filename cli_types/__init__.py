@@ -11,6 +11,9 @@ import math
 from adapters.hyperliquid.fees import PERP_FEE_TIERS
 from adapters.hyperliquid.fees import perp_fee_tier
 
+# Nautilus's log levels (any other string aborts the process in its Rust logger).
+LOG_LEVELS = ("TRACE", "DEBUG", "INFO", "WARNING", "ERROR", "OFF")
+
 
 def _number(text: str) -> float:
     try:

@@ -6,6 +6,7 @@ import argparse
 from pathlib import Path
 
 from adapters.hyperliquid.config import DEFAULT_AGENT_KEY_ENV
+from cli_types import LOG_LEVELS
 from cli_types import non_negative_float
 from cli_types import positive_float
 from live.node_config import ACCOUNT_ENV
@@ -28,5 +29,5 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--run-secs", type=positive_float, help="stop (gracefully) after this many seconds")
     parser.add_argument("--no-status", action="store_true", help="no status table")
     parser.add_argument("--state-file", help="write the node's state (fills, orders, guards) here as JSON, every second")
-    parser.add_argument("--log-level", default="INFO")
+    parser.add_argument("--log-level", default="INFO", type=str.upper, choices=LOG_LEVELS)
     return parser.parse_args(argv)

@@ -71,6 +71,10 @@ def load_raw_config(path: str | Path) -> dict[str, Any]:
         raw = json.loads(Path(path).read_text())
     except FileNotFoundError:
         raise ConfigError(f"config file not found: {path}") from None
+    except IsADirectoryError:
+        raise ConfigError(f"{path}: is a folder, not a config file") from None
+    except UnicodeDecodeError:
+        raise ConfigError(f"{path}: not a text (JSON) file") from None
     except json.JSONDecodeError as exc:
         raise ConfigError(f"{path}: not valid JSON ({exc})") from None
     if not isinstance(raw, dict):
@@ -78,8 +82,16 @@ def load_raw_config(path: str | Path) -> dict[str, Any]:
     for key in ("data_clients", "strategies"):
         if not raw.get(key):
             raise ConfigError(f"{path}: '{key}' is missing or empty")
+    for key in ("data_clients", "exec_clients"):
+        section = raw.get(key, {})
+        if not isinstance(section, dict) or not all(isinstance(v, dict) for v in section.values()):
+            raise ConfigError(f"{path}: '{key}' must be an object of client entries (objects)")
+    for key in ("strategies", "actors"):
+        if not isinstance(raw.get(key, []), list):
+            raise ConfigError(f"{path}: '{key}' must be a list")
     for strategy in raw["strategies"]:
-        if not isinstance(strategy, dict) or "instrument_id" not in strategy.get("config", {}):
+        config = strategy.get("config") if isinstance(strategy, dict) else None
+        if not isinstance(config, dict) or not isinstance(config.get("instrument_id"), str):
             raise ConfigError(f"{path}: every strategy needs a config with an instrument_id")
     return raw
 
@@ -149,9 +161,13 @@ def apply_credentials(raw: dict[str, Any], account: str | None, key_file: str | 
 
 def apply_redis_cache(raw: dict[str, Any], url: str) -> None:
     parsed = urlparse(url)
-    if parsed.scheme != "redis" or not parsed.hostname:
+    try:
+        port = parsed.port or 6379  # ValueError for a port that is not 0..65535
+    except ValueError:
+        port = None
+    if parsed.scheme != "redis" or not parsed.hostname or port is None:
         raise ConfigError(f"redis cache url must be redis://host:port, got {url!r}")
-    database = {"type": "redis", "host": parsed.hostname, "port": parsed.port or 6379}
+    database = {"type": "redis", "host": parsed.hostname, "port": port}
     cache = raw.setdefault("cache", {})
     cache["database"] = database
     # Write-through: a kill -9 must not lose the last order events.
@@ -169,9 +185,34 @@ def node_config(raw: dict[str, Any], log_level: str) -> TradingNodeConfig:
     logging_cfg = raw.setdefault("logging", {})
     logging_cfg.setdefault("log_level", log_level)
     try:
-        return TradingNodeConfig.parse(json.dumps(raw))
+        config = TradingNodeConfig.parse(json.dumps(raw))
     except (msgspec.ValidationError, msgspec.DecodeError, TypeError, ValueError) as exc:
         raise ConfigError(f"invalid TradingNode config: {exc}") from None
+    check_components(config)
+    return config
+
+
+def check_components(config: TradingNodeConfig) -> None:
+    """Build every client config, actor and strategy once, so a bad value is refused here, before
+    the start-up sweep touches the exchange (Nautilus would only find it at `node.build()`)."""
+    from nautilus_trader.common.config import ActorFactory
+    from nautilus_trader.trading.config import StrategyFactory
+
+    parts: list[tuple[str, Any]] = [
+        *((f"data_clients.{name}", lambda spec=spec: spec.create()) for name, spec in config.data_clients.items()),
+        *((f"exec_clients.{name}", lambda spec=spec: spec.create()) for name, spec in config.exec_clients.items()),
+        *((f"actors[{i}] ({a.actor_path})", lambda a=a: ActorFactory.create(a)) for i, a in enumerate(config.actors)),
+        *(
+            (f"strategies[{i}] ({s.strategy_path})", lambda s=s: StrategyFactory.create(s))
+            for i, s in enumerate(config.strategies)
+        ),
+    ]
+    for where, build in parts:
+        try:
+            build()
+        except Exception as exc:  # whatever the component's own validation raises
+            message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+            raise ConfigError(f"{where}: {message}") from None
 
 
 def prepare(args: argparse.Namespace) -> tuple[TradingNodeConfig, RunOptions, dict[str, dict[str, type]]]:

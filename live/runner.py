@@ -12,6 +12,9 @@ from pathlib import Path
 
 from nautilus_trader.live.node import TradingNode
 
+from adapters.hyperliquid.http.errors import HyperliquidEndpointsDown
+from adapters.hyperliquid.http.errors import HyperliquidHttpError
+from adapters.hyperliquid.http.errors import HyperliquidRateLimited
 from live.cli import parse_args
 from live.errors import ConfigError
 from live.factories import register_factories
@@ -43,10 +46,19 @@ async def freeze_startup_objects(node: TradingNode, timeout_secs: float) -> None
 async def run(args: argparse.Namespace, holder: list[TradingNode]) -> int:
     """Run until a signal (or `--run-secs`), then wind down; the node is left in `holder` for disposal."""
     config, options, factories = prepare(args)  # also settles args.mode
+    # Where the run writes at its end, checked now: a bad path must not surface after the run.
+    state_file = Path(args.state_file) if args.state_file else None
+    if state_file is not None:
+        check_writable_file(state_file, "--state-file")
+    if args.mode == "shadow":
+        check_writable_dir(Path(args.report_dir or options.report_dir), "report dir")
     exec_configs = hl_exec_configs(config) if args.mode == "live" else []
     swept: set[str] = set()
     if exec_configs and options.sweep_on_start and not args.keep_orders:
-        swept = await sweep_leftover_orders(exec_configs)
+        try:
+            swept = await sweep_leftover_orders(exec_configs)
+        except _EXCHANGE_ERRORS as exc:
+            raise StartupError(f"the exchange could not be reached for the start-up sweep ({exc}); nothing was sent") from None
 
     loop = asyncio.get_running_loop()
     node = TradingNode(config=config, loop=loop)
@@ -59,7 +71,6 @@ async def run(args: argparse.Namespace, holder: list[TradingNode]) -> int:
     started = time.monotonic()
     run_task = asyncio.create_task(node.run_async())
     freeze_task = asyncio.create_task(freeze_startup_objects(node, config.timeout_connection))
-    state_file = Path(args.state_file) if args.state_file else None
     status_task = asyncio.create_task(
         show_status(
             board, options.status_interval_secs, sys.stderr.isatty() and not args.no_status, state_file
@@ -96,6 +107,25 @@ async def run(args: argparse.Namespace, holder: list[TradingNode]) -> int:
     return 0 if not left else 1
 
 
+class StartupError(RuntimeError):
+    """The node could not start (the message says why); nothing was sent to the exchange."""
+
+
+_EXCHANGE_ERRORS = (HyperliquidEndpointsDown, HyperliquidHttpError, HyperliquidRateLimited, OSError, asyncio.TimeoutError)
+
+
+def check_writable_file(path: Path, what: str) -> None:
+    if path.is_dir():
+        raise ConfigError(f"{what} {path} is a folder")
+    if not path.parent.is_dir():
+        raise ConfigError(f"{what} {path}: folder {path.parent} does not exist")
+
+
+def check_writable_dir(path: Path, what: str) -> None:
+    if path.exists() and not path.is_dir():
+        raise ConfigError(f"{what} {path} exists and is not a folder")
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
@@ -107,6 +137,9 @@ def main(argv: list[str] | None = None) -> int:
     except (ConfigError, KeyError, FileNotFoundError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    except StartupError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
     finally:
         if holder:
             holder[0].dispose()  # closes the loop

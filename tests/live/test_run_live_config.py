@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import re
+import socket
 from pathlib import Path
 
 import pytest
@@ -98,6 +100,10 @@ def test_redis_cache_is_configured_from_the_url() -> None:
         ("[]", "must be a JSON object"),
         ('{"data_clients": {"X": {}}, "strategies": []}', "'strategies' is missing or empty"),
         ('{"data_clients": {"X": {}}, "strategies": [{"config": {}}]}', "instrument_id"),
+        ('{"data_clients": {"X": {}}, "strategies": 5}', "'strategies' must be a list"),
+        ('{"data_clients": [1], "strategies": [{"config": {"instrument_id": "X"}}]}', "'data_clients' must be an object"),
+        ('{"data_clients": {"X": {}}, "strategies": [{"config": 5}]}', "instrument_id"),
+        ('{"data_clients": {"X": {}}, "strategies": [{"config": {"instrument_id": 5}}]}', "instrument_id"),
         (
             '{"data_clients": {"X": {}}, "exec_clients": {"X": {}}, "exec_engine": [], '
             '"strategies": [{"config": {"instrument_id": "ETH-USD-PERP.HYPERLIQUID"}}]}',
@@ -117,6 +123,56 @@ def test_bad_overrides_get_a_clear_error() -> None:
         run_live.prepare(args("--account", ACCOUNT, "--network", "moon"))
     with pytest.raises(run_live.ConfigError, match="redis"):
         run_live.prepare(args("--account", ACCOUNT, "--redis-cache", "http://x"))
+    with pytest.raises(run_live.ConfigError, match="redis"):
+        run_live.prepare(args("--account", ACCOUNT, "--redis-cache", "redis://127.0.0.1:99999"))
+    with pytest.raises(SystemExit):
+        args("--log-level", "BOGUS")  # Nautilus's logger would abort the process on it
+
+
+def test_a_folder_or_a_binary_file_as_config_gets_a_clear_error(tmp_path: Path) -> None:
+    with pytest.raises(run_live.ConfigError, match="is a folder"):
+        run_live.prepare(args("--account", ACCOUNT, config=tmp_path))
+    binary = tmp_path / "b.json"
+    binary.write_bytes(b"\xff\xfe\x00garbage")
+    with pytest.raises(run_live.ConfigError, match="not a text"):
+        run_live.prepare(args("--account", ACCOUNT, config=binary))
+
+
+@pytest.mark.parametrize(
+    ("section", "field", "value", "where"),
+    [
+        ("strategies", "base_spread_bps", -5, "strategies[0]"),
+        ("actors", "daily_drawdown_cap", 5, "actors[1]"),
+    ],
+)
+def test_a_bad_strategy_or_actor_setting_is_refused_before_anything_starts(
+    tmp_path: Path, section: str, field: str, value: float, where: str,
+) -> None:
+    raw = json.loads((ROOT / "configs" / "live.json").read_text())
+    raw[section][0 if section == "strategies" else 1]["config"][field] = value
+    path = tmp_path / "c.json"
+    path.write_text(json.dumps(raw))
+    with pytest.raises(run_live.ConfigError, match=re.escape(where)):
+        run_live.prepare(args("--account", ACCOUNT, config=path))
+
+
+def test_output_paths_are_checked_before_the_node_starts(tmp_path: Path, capsys) -> None:
+    shadow = ["--config", str(ROOT / "configs" / "shadow.json")]
+    assert run_live.main([*shadow, "--state-file", str(tmp_path)]) == 2
+    assert "--state-file" in capsys.readouterr().err
+    not_a_dir = tmp_path / "file"
+    not_a_dir.write_text("")
+    assert run_live.main([*shadow, "--report-dir", str(not_a_dir)]) == 2
+    assert "not a folder" in capsys.readouterr().err
+
+
+def test_an_unreachable_exchange_at_start_up_is_a_clear_error_and_nothing_runs(capsys) -> None:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        refused = f"http://127.0.0.1:{s.getsockname()[1]}"
+    rc = run_live.main(["--config", str(ROOT / "configs" / "live.json"), "--account", ACCOUNT, "--network", refused])
+    assert rc == 1
+    assert "could not be reached for the start-up sweep" in capsys.readouterr().err
 
 
 def test_a_missing_config_file_exits_with_status_2(tmp_path: Path) -> None:
