@@ -43,6 +43,7 @@ def main(argv: list[str] | None = None) -> int:
     from nautilus_trader.persistence.catalog import ParquetDataCatalog
     from rich.console import Console
 
+    from mm_strategy.backtest_run import check_settings
     from mm_strategy.backtest_run import load_settings
     from mm_strategy.backtest_run import parse_utc
     from mm_strategy.backtest_run import run_session
@@ -70,10 +71,14 @@ def main(argv: list[str] | None = None) -> int:
             raise ValueError("--end must be after --start")
         runs = settings.runs
         if args.instruments:
-            wanted = {w.strip().upper() for w in args.instruments.split(",") if w.strip()}
-            runs = [r for r in runs if r.instrument.upper() in wanted or r.instrument.split("-")[0].upper() in wanted]
-            if not runs:
-                raise ValueError(f"no run in {args.config} matches --instruments {args.instruments}")
+            runs = runs_for_instruments(runs, args.instruments, args.config)
+        check_settings(settings)  # the overrides too
+        report_dir = Path(settings.report_dir)
+        if not report_dir.is_absolute():
+            report_dir = ROOT / report_dir
+        # Checked now: a bad report folder must not surface after every run is done.
+        if report_dir.exists() and not report_dir.is_dir():
+            raise ValueError(f"report dir {report_dir} exists and is not a folder")
     except ValueError as exc:
         console.print(f"[red]error:[/red] {exc}")
         return 2
@@ -81,6 +86,9 @@ def main(argv: list[str] | None = None) -> int:
     catalog_dir = Path(settings.catalog)
     if not catalog_dir.is_absolute():
         catalog_dir = ROOT / catalog_dir
+    if catalog_dir.exists() and not catalog_dir.is_dir():
+        console.print(f"[red]error:[/red] catalog {catalog_dir} is not a folder")
+        return 2
     if args.catalog is None:
         # The default catalog is built from the shipped recordings on first use.
         from catalog.ingest import ensure_shipped_catalog
@@ -93,22 +101,40 @@ def main(argv: list[str] | None = None) -> int:
     catalog = ParquetDataCatalog(str(catalog_dir))
 
     reports = []
+    failed = []
     for spec in runs:
         with console.status(f"backtesting {spec.name} ({spec.instrument})"):
             try:
                 session = run_session(settings, spec, catalog, start_ns=start_ns, end_ns=end_ns, log_level=args.log_level)
             except ValueError as exc:
+                # The other runs go on: their results are reported, and the exit status says one failed.
                 console.print(f"[red]error in run {spec.name}:[/red] {exc}")
-                return 2
+                failed.append(spec.name)
+                continue
         reports.append(report.build(session))
         session.engine.dispose()
+    if not reports:
+        return 2
     report.print_summary(reports, console)
-    report_dir = Path(settings.report_dir)
-    if not report_dir.is_absolute():
-        report_dir = ROOT / report_dir
     written = report.write(reports, report_dir)
     console.print(f"report: {written['html']}  ({', '.join(str(p.name) for k, p in written.items() if k != 'html')})")
+    if failed:
+        console.print(f"[red]{len(failed)} run(s) failed:[/red] {', '.join(failed)}")
+        return 2
     return 0
+
+
+def runs_for_instruments(runs: list, instruments: str, config: str) -> list:
+    """The runs of the config whose instrument (or coin) `--instruments` names; every name must match one."""
+    wanted = [w.strip().upper() for w in instruments.split(",") if w.strip()]
+
+    def matches(run, name: str) -> bool:
+        return run.instrument.upper() == name or run.instrument.split("-")[0].upper() == name
+
+    unmatched = [name for name in wanted if not any(matches(r, name) for r in runs)]
+    if not wanted or unmatched:
+        raise ValueError(f"no run in {config} for --instruments {', '.join(unmatched) or instruments!r}")
+    return [r for r in runs if any(matches(r, name) for name in wanted)]
 
 
 if __name__ == "__main__":

@@ -96,10 +96,8 @@ from mm_strategy import backtest_run
 from mm_strategy.backtest_run import load_settings
 from mm_strategy.backtest_run import parse_utc
 from mm_strategy.governor import RegimeGovernor
-from mm_strategy.governor import RegimeGovernorConfig
 from mm_strategy.market_maker import MarketMaker
 from mm_strategy.risk_guard import RiskGuard
-from mm_strategy.risk_guard import RiskGuardConfig
 from mm_strategy.shadow.config import ShadowExecClientConfig
 from mm_strategy.shadow.factory import ShadowExecClientFactory
 
@@ -195,8 +193,8 @@ def _add_components(add_actor, add_strategy, settings, spec, quote_from_ns: int,
     """Stamp first (so it is the book's first subscriber), then the governor, the RiskGuard and the
     strategy, with the backtest config's settings (configs/backtest.json) for ETH."""
     add_actor(Stamp(_StampConfig(instrument_id=spec.instrument)))
-    add_actor(RegimeGovernor(msgspec.convert({"instrument_ids": [spec.instrument], **settings.governor}, RegimeGovernorConfig)))
-    add_actor(RiskGuard(msgspec.convert({"instrument_ids": [spec.instrument], **settings.risk_guard}, RiskGuardConfig)))
+    add_actor(RegimeGovernor(backtest_run.governor_config(settings, spec.instrument)))
+    add_actor(RiskGuard(backtest_run.risk_guard_config(settings, spec.instrument)))
     cfg = backtest_run.strategy_config(settings, spec.instrument, quote_from_ns)
     cfg = msgspec.structs.replace(cfg, record_journal=record_journal)
     _strategy.append(TimedMarketMaker(cfg))

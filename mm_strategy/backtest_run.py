@@ -11,6 +11,8 @@ a latency model and maker/taker fees from the instrument.
 
 from __future__ import annotations
 
+import math
+import re
 from dataclasses import dataclass
 from dataclasses import field
 from datetime import UTC
@@ -70,19 +72,78 @@ class BacktestSettings(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     calendar_path: str | None = None
 
 
+MAX_LATENCY_MS = 60_000.0  # a one-way latency past a minute is a broken setting, not a venue
+_RUN_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]*")  # names files of the report
+
+
 def load_settings(path: str | Path) -> BacktestSettings:
     try:
         settings = msgspec.json.decode(Path(path).read_bytes(), type=BacktestSettings)
     except FileNotFoundError:
         raise ValueError(f"backtest config not found: {path}") from None
+    except IsADirectoryError:
+        raise ValueError(f"backtest config {path} is a folder, not a file") from None
     except (msgspec.ValidationError, msgspec.DecodeError) as exc:
         raise ValueError(f"bad backtest config {path}: {exc}") from exc
-    if not settings.runs:
-        raise ValueError(f"bad backtest config {path}: no runs")
-    if settings.latency_ms < 0 or settings.starting_usdc <= 0:
-        raise ValueError(f"bad backtest config {path}: latency_ms must be ≥ 0 and starting_usdc > 0")
-    perp_fees(settings.fee_tier)  # raises on an unknown tier
+    try:
+        check_settings(settings)
+    except ValueError as exc:
+        raise ValueError(f"bad backtest config {path}: {exc}") from None
     return settings
+
+
+def check_settings(settings: BacktestSettings) -> None:
+    """What can be checked without the catalog (raises ValueError saying what is wrong)."""
+    if not settings.runs:
+        raise ValueError("no runs")
+    if not 0 <= settings.latency_ms <= MAX_LATENCY_MS:
+        raise ValueError(f"latency_ms must be in 0..{MAX_LATENCY_MS:.0f}, got {settings.latency_ms}")
+    if not (math.isfinite(settings.starting_usdc) and settings.starting_usdc > 0):
+        raise ValueError(f"starting_usdc must be a finite number > 0, got {settings.starting_usdc}")
+    perp_fees(settings.fee_tier)  # raises on an unknown tier
+    names = [r.name for r in settings.runs]
+    for spec in settings.runs:
+        if not _RUN_NAME.fullmatch(spec.name):
+            raise ValueError(f"run name {spec.name!r}: letters, digits, '_', '-', '.' only (it names report files)")
+        try:
+            InstrumentId.from_str(spec.instrument)
+        except ValueError:
+            raise ValueError(f"run {spec.name}: not an instrument id: {spec.instrument!r}") from None
+        start, end = parse_utc(spec.start), parse_utc(spec.end)
+        if start is not None and end is not None and end <= start:
+            raise ValueError(f"run {spec.name}: the end is not after the start")
+    if len(set(names)) != len(names):
+        raise ValueError(f"run names must be unique, got {names}")
+    if settings.calendar_path is not None and not Path(settings.calendar_path).is_file():
+        raise ValueError(f"calendar_path {settings.calendar_path}: no such file")
+    for spec in settings.runs:  # each run's components, built once: a bad setting fails before any run
+        MarketMaker(strategy_config(settings, spec.instrument, 0))
+        if (gov_cfg := governor_config(settings, spec.instrument)) is not None:
+            RegimeGovernor(gov_cfg)
+        if (guard_cfg := risk_guard_config(settings, spec.instrument)) is not None:
+            RiskGuard(guard_cfg)
+
+
+def governor_config(settings: BacktestSettings, instrument_id: str) -> RegimeGovernorConfig | None:
+    if settings.governor is None:
+        return None
+    fields = {"instrument_ids": [instrument_id], **settings.governor}
+    if settings.calendar_path:
+        fields.setdefault("calendar_path", settings.calendar_path)
+    return _convert(fields, RegimeGovernorConfig, "governor")
+
+
+def risk_guard_config(settings: BacktestSettings, instrument_id: str) -> RiskGuardConfig | None:
+    if settings.risk_guard is None:
+        return None
+    return _convert({"instrument_ids": [instrument_id], **settings.risk_guard}, RiskGuardConfig, "risk_guard")
+
+
+def _convert(fields: dict[str, Any], cls: type, section: str) -> Any:
+    try:
+        return msgspec.convert(fields, cls)
+    except msgspec.ValidationError as exc:
+        raise ValueError(f"bad {section} settings: {exc}") from None
 
 
 def parse_utc(text: str | None) -> int | None:
@@ -221,19 +282,21 @@ def run_session(
         raise ValueError(f"run {spec.name}: no data")
     if start_ns is None:
         start_ns = min(d.ts_init for d in data)
+    last_ns = max(d.ts_init for d in data)
+    if start_ns > last_ns:
+        raise ValueError(f"run {spec.name}: quoting would start at {_iso(start_ns)}, after its data ends ({_iso(last_ns)})")
     engine = make_engine([inst], settings.latency_ms, settings.starting_usdc, log_level=log_level)
     engine.add_data(data)
     strategy = MarketMaker(strategy_config(settings, spec.instrument, start_ns))
     engine.add_strategy(strategy)
     governor = risk_guard = None
-    if with_actors and settings.governor is not None:
-        fields = {"instrument_ids": [spec.instrument], **settings.governor}
-        if settings.calendar_path:
-            fields.setdefault("calendar_path", settings.calendar_path)
-        governor = RegimeGovernor(msgspec.convert(fields, RegimeGovernorConfig))
+    gov_cfg = governor_config(settings, spec.instrument)
+    if with_actors and gov_cfg is not None:
+        governor = RegimeGovernor(gov_cfg)
         engine.add_actor(governor)
-    if with_actors and settings.risk_guard is not None:
-        risk_guard = RiskGuard(msgspec.convert({"instrument_ids": [spec.instrument], **settings.risk_guard}, RiskGuardConfig))
+    guard_cfg = risk_guard_config(settings, spec.instrument)
+    if with_actors and guard_cfg is not None:
+        risk_guard = RiskGuard(guard_cfg)
         engine.add_actor(risk_guard)
     t0 = time.perf_counter()
     c0 = time.process_time()

@@ -55,6 +55,8 @@ class EventCalendar:
     def from_file(cls, path: str | Path) -> EventCalendar:
         try:
             data = msgspec.json.decode(Path(path).read_bytes(), type=CalendarFile)
+        except (FileNotFoundError, IsADirectoryError):
+            raise ValueError(f"calendar file {path}: no such file") from None
         except (msgspec.ValidationError, msgspec.DecodeError) as exc:
             raise ValueError(f"bad calendar file {path}: {exc}") from exc
         except ValueError as exc:

@@ -50,10 +50,63 @@ def test_unknown_config_fields_are_rejected_with_the_file_named(tmp_path: Path) 
 
 
 def test_cli_rejects_a_bad_fee_tier_and_an_unknown_instrument(capsys) -> None:
-    assert run_backtest.main(["--fee-tier", "9", "--catalog", "/nonexistent"]) == 2
+    with pytest.raises(SystemExit) as exc:
+        run_backtest.main(["--fee-tier", "9", "--catalog", "/nonexistent"])
+    assert exc.value.code == 2 and "fee tier" in capsys.readouterr().err
     assert run_backtest.main(["--instruments", "DOGE", "--catalog", "/nonexistent"]) == 2
+    assert "DOGE" in capsys.readouterr().out
+    # Every name given must match a run: ETH does, DOGE does not.
+    assert run_backtest.main(["--instruments", "ETH,DOGE", "--catalog", "/nonexistent"]) == 2
+    assert "DOGE" in capsys.readouterr().out
+
+
+def _config(tmp_path: Path, **changes) -> Path:
+    cfg = json.loads(DEFAULT_CONFIG.read_text())
+    cfg.update(changes)
+    path = tmp_path / "bt.json"
+    path.write_text(json.dumps(cfg))
+    return path
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"latency_ms": 1e300}, "latency_ms"),
+        ({"starting_usdc": 0}, "starting_usdc"),
+        ({"runs": [{"name": "a", "instrument": "ETH-USD-PERP.HYPERLIQUID"}] * 2}, "unique"),
+        ({"runs": [{"name": "../x", "instrument": "ETH-USD-PERP.HYPERLIQUID"}]}, "run name"),
+        ({"runs": [{"name": "a", "instrument": "ETH"}]}, "not an instrument id"),
+        ({"calendar_path": "/nonexistent/calendar.json"}, "calendar_path"),
+        ({"risk_guard": {"daily_drawdown_cap": 5}}, "cap"),
+        ({"strategy": {"base_spread_bps": -1}}, "base_spread_bps"),
+    ],
+)
+def test_bad_settings_are_refused_when_the_config_is_read(tmp_path: Path, changes: dict, message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        load_settings(_config(tmp_path, **changes))
+
+
+def test_a_folder_as_config_or_as_report_dir_is_refused_before_any_run(tmp_path: Path, capsys) -> None:
+    assert run_backtest.main(["--config", str(tmp_path), "--catalog", "/nonexistent"]) == 2
+    assert "is a folder" in capsys.readouterr().out
+    a_file = tmp_path / "file"
+    a_file.write_text("")
+    assert run_backtest.main(["--report-dir", str(a_file), "--catalog", "/nonexistent"]) == 2
+    assert "not a folder" in capsys.readouterr().out
+
+
+def test_a_failing_run_does_not_lose_the_others_report(shipped_catalog, tmp_path: Path, capsys) -> None:
+    runs = [
+        {"name": "eth_short", "instrument": "ETH-USD-PERP.HYPERLIQUID", "start": "2025-12-10T21:11:00Z",
+         "end": "2025-12-10T21:12:00Z"},
+        {"name": "after_the_data", "instrument": "BTC-USD-PERP.HYPERLIQUID", "start": "2030-01-01T00:00:00Z"},
+    ]
+    path = _config(tmp_path, runs=runs, report_dir=str(tmp_path / "reports"))
+    assert run_backtest.main(["--config", str(path), "--catalog", shipped_catalog.path]) == 2
     out = capsys.readouterr().out
-    assert "DOGE" in out
+    assert "after its data ends" in out and "1 run(s) failed" in out
+    summary = json.loads((tmp_path / "reports" / "backtest_summary.json").read_text())
+    assert [r["name"] for r in summary] == ["eth_short"]
 
 
 def test_cli_rejects_a_missing_catalog(capsys, tmp_path: Path) -> None:
@@ -61,14 +114,13 @@ def test_cli_rejects_a_missing_catalog(capsys, tmp_path: Path) -> None:
     assert "catalog not found" in capsys.readouterr().out
 
 
-def test_strategy_settings_are_type_checked(shipped_catalog, tmp_path: Path) -> None:
+def test_strategy_settings_are_type_checked_when_the_config_is_read(tmp_path: Path) -> None:
     cfg = json.loads(DEFAULT_CONFIG.read_text())
     cfg["strategy"]["base_spread_bps"] = "wide"
     path = tmp_path / "bt.json"
     path.write_text(json.dumps(cfg))
-    settings = load_settings(path)
     with pytest.raises(ValueError, match="bad strategy settings"):
-        run_session(settings, settings.runs[0], shipped_catalog)
+        load_settings(path)
 
 
 def test_a_window_that_ends_before_it_starts_is_refused(shipped_catalog) -> None:
