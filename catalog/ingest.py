@@ -44,6 +44,7 @@ from rich.progress import Progress
 from rich.progress import TextColumn
 from rich.progress import TimeElapsedColumn
 
+from adapters.hyperliquid.instruments import MAX_SZ_DECIMALS
 from adapters.hyperliquid.instruments import infer_sz_decimals
 from adapters.hyperliquid.instruments import instrument_id_for
 from adapters.hyperliquid.instruments import load_meta_file
@@ -94,7 +95,10 @@ MetaArg = str | os.PathLike[str] | dict[str, Any] | list[Any] | None
 
 
 def _load_meta(meta: MetaArg) -> dict[str, dict[str, Any]]:
-    """Coin → universe entry (with its asset index) from a meta path or parsed reply."""
+    """Coin → universe entry (with its asset index) from a meta path or parsed reply.
+
+    Every entry is checked here: a bad szDecimals or maxLeverage would otherwise only surface
+    per line, skipping all of a coin's data."""
     if meta is None:
         return {}
     if isinstance(meta, str | os.PathLike):
@@ -103,6 +107,15 @@ def _load_meta(meta: MetaArg) -> dict[str, dict[str, Any]]:
         from adapters.hyperliquid.instruments import meta_universe
 
         universe = meta_universe(meta)
+    where = f"{meta}: " if isinstance(meta, str | os.PathLike) else "meta: "
+    for asset in universe:
+        sz_decimals, leverage = asset["szDecimals"], asset.get("maxLeverage")
+        if isinstance(sz_decimals, bool) or not 0 <= sz_decimals <= MAX_SZ_DECIMALS:
+            raise ValueError(
+                f"{where}{asset['name']}: szDecimals must be 0..{MAX_SZ_DECIMALS} for a perp, got {sz_decimals!r}"
+            )
+        if leverage is not None and (type(leverage) is not int or leverage <= 0):
+            raise ValueError(f"{where}{asset['name']}: maxLeverage must be a positive integer, got {leverage!r}")
     return {asset["name"]: {**asset, "asset": i} for i, asset in enumerate(universe)}
 
 
@@ -460,16 +473,25 @@ def ingest_files(
 
     Every file is opened and its format checked before anything is written, so a wrong file
     (`WrongFileKindError`) or a missing one stops the run with nothing changed. A file already
-    ingested (same bytes) is skipped unless `replace`. Raises `IngestError` on overlapping data or
-    a precision mismatch; that file's partial output is removed.
+    ingested (same bytes) is skipped unless `replace`. A file given more than once (by path or by
+    content) is read and counted once and listed in `summary.duplicates`. Raises `IngestError` on
+    overlapping data or a precision mismatch; that file's partial output is removed.
     """
     from adapters.hyperliquid.fees import perp_fee_tier
 
     perp_fee_tier(fee_tier)  # validate before any work
     meta_by_coin = _load_meta(meta)
-    readers = [HyperliquidFileReader(p) for p in paths]
+    unique: dict[Path, Path] = {}
+    duplicates: list[str] = []
+    for p in map(Path, paths):
+        if p.resolve() in unique:
+            duplicates.append(str(p))
+        else:
+            unique[p.resolve()] = p
+    readers = [HyperliquidFileReader(p) for p in unique.values()]
     catalog_dir = Path(catalog_dir).resolve()
-    summary = IngestSummary(str(catalog_dir))
+    summary = IngestSummary(str(catalog_dir), duplicates=duplicates)
+    seen: set[str] = set()
     with catalog_lock(catalog_dir):
         catalog = ParquetDataCatalog(str(catalog_dir))
         manifest = IngestManifest(catalog_dir)
@@ -479,6 +501,10 @@ def ingest_files(
         with bar or _nullcontext():
             for reader in readers:
                 sha = file_sha256(reader.path)
+                if sha in seen:  # a copy of a file given earlier: its data is counted already
+                    summary.duplicates.append(str(reader.path))
+                    continue
+                seen.add(sha)
                 if manifest.entry(sha) is not None:
                     if manifest.is_complete(sha) and not replace:
                         recorded = (manifest.entry(sha) or {}).get("summary", {})

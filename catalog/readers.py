@@ -9,7 +9,8 @@ Two formats are read, compressed with gzip, LZ4 (frame) or not at all (detected 
   `{"time": "<iso, UTC>", "ver_num": 1, "raw": {"channel": "l2Book", "data": {...}}}`. The archiver's
   `time` is when it received the message, so it becomes `recv_ns`.
 
-The reader never crashes on a bad line: corrupt JSON, a bad receive time, a channel other than
+The reader never crashes on a bad line: corrupt JSON, a bad receive time (not an integer, or outside
+Nautilus's uint64 nanoseconds), a channel other than
 `l2Book`/`bbo`/`trades` and a truncated last line are skipped and recorded with their line numbers.
 A truncated or corrupt compressed stream ends the iteration cleanly and sets `truncated`.
 A file that is not one of these formats raises `WrongFileKindError` naming the file.
@@ -50,6 +51,8 @@ _READ_CHUNK = 1 << 20
 _SNIFF_BYTES = 1 << 18
 _SNIFF_LINES = 8
 _DECOMPRESS_PIECE = 1 << 16
+# Receive times become Nautilus ts_init (uint64 ns): anything outside would overflow downstream.
+RECV_NS_LIMIT = 2**64
 
 FileKind = Literal["ws_capture", "ws_lines", "archive", "empty"]
 Compression = Literal["gzip", "lz4", "none"]
@@ -135,8 +138,10 @@ class HyperliquidFileReader:
         self.path = Path(path)
         if self.path.is_dir():
             raise IsADirectoryError(f"{self.path}: is a folder, not a capture or archive file")
-        if not self.path.is_file():
+        if not self.path.exists():
             raise FileNotFoundError(f"{self.path}: no such file")
+        if not self.path.is_file():  # a device or pipe: it is read twice (sniff, then stream)
+            raise WrongFileKindError(f"{self.path}: not a regular file")
         self.size = self.path.stat().st_size
         self.skipped = SkipLog(keep=keep_skipped)
         self.truncated = False
@@ -276,6 +281,9 @@ def _parse_ws_capture_line(line: bytes, line_no: int, skip: _Skip, known: _Chann
     except ValueError:
         skip(line_no, "bad receive time", line)
         return None
+    if not 0 <= recv_ns < RECV_NS_LIMIT:
+        skip(line_no, "bad receive time: out of range", line)
+        return None
     return _decode_ws_message(line[sp + 1 :], line_no, skip, known, recv_ns, line)
 
 
@@ -307,6 +315,9 @@ def _parse_archive_line(line: bytes, line_no: int, skip: _Skip, known: _Channels
         recv_ns = iso_to_ns(entry.time)
     except ValueError:
         skip(line_no, "bad archive time", line)
+        return None
+    if not 0 <= recv_ns < RECV_NS_LIMIT:
+        skip(line_no, "bad archive time: out of range", line)
         return None
     msg = entry.raw
     if msg.channel not in known:

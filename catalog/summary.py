@@ -162,6 +162,7 @@ class FileSummary:
 class IngestSummary:
     catalog_dir: str
     files: list[FileSummary] = field(default_factory=list)
+    duplicates: list[str] = field(default_factory=list)  # paths given again (same file or bytes), not counted
 
     @property
     def instruments(self) -> dict[str, InstrumentSummary]:
@@ -208,6 +209,8 @@ def render_summary(summary: IngestSummary, console: Console | None = None) -> No
             console.print(f"    skipped: {first}" + (" ..." if f.skipped > 5 else ""), highlight=False)
         for w in f.warnings:
             console.print(f"    [yellow]warning:[/yellow] {w}", highlight=False)
+    for path in summary.duplicates:
+        console.print(f"  {Path(path).name}: given more than once (same file or same bytes), counted once", highlight=False)
 
     instruments = summary.instruments
     if not instruments:

@@ -17,8 +17,10 @@ from cli_types import non_negative_int
 from cli_types import port
 from cli_types import positive_float
 from cli_types import positive_int
+from hlsim.config import COIN_NAME_RE
 from hlsim.config import FEE_TIERS
 from hlsim.config import HlSimConfig
+from hlsim.replay import check_replay_source
 from hlsim.server import HlSimServer
 from hlsim.validation import is_valid_address
 from mm_strategy.queue_model import QUEUE_RULES
@@ -69,9 +71,23 @@ def _agent(text: str) -> tuple[str, str]:
 
 def _coin(text: str) -> tuple[str, int]:
     name, sep, decimals = text.partition("=")
-    if not sep or not name or not decimals.isdigit():
-        raise argparse.ArgumentTypeError(f"expected COIN=SZDECIMALS, got {text!r}")
+    if not sep or not COIN_NAME_RE.fullmatch(name) or not decimals.isascii() or not decimals.isdigit():
+        raise argparse.ArgumentTypeError(
+            f"expected COIN=SZDECIMALS with a perp name of ASCII letters/digits (e.g. kPEPE=0), got {text!r}"
+        )
     return name, int(decimals)
+
+
+class _CoinAction(argparse.Action):
+    """Appends a --coin, refusing a coin listed twice (which szDecimals would win is not obvious)."""
+
+    def __call__(self, parser: argparse.ArgumentParser, namespace: argparse.Namespace,
+                 values: object, option_string: str | None = None) -> None:
+        coins = list(getattr(namespace, self.dest) or [])
+        name, _ = values  # type: ignore[misc]
+        if any(name == listed for listed, _ in coins):
+            parser.error(f"argument --coin: {name} is listed more than once")
+        setattr(namespace, self.dest, [*coins, values])
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -97,7 +113,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--network", choices=("testnet", "mainnet"), default="testnet",
                         help="signing source to verify: testnet ('b', what the SDK signs for any non-mainnet url) "
                              "or mainnet ('a'); default testnet")
-    parser.add_argument("--coin", type=_coin, action="append", default=[], metavar="COIN=SZDECIMALS",
+    parser.add_argument("--coin", type=_coin, action=_CoinAction, default=[], metavar="COIN=SZDECIMALS",
                         help="listed perp (repeatable; default BTC=5 and ETH=4, in that asset order)")
     parser.add_argument("--fee-tier", type=fee_tier, default=0,
                         help="fee tier 0-6 (see below; default 0)")
@@ -122,9 +138,13 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def config_from_args(args: argparse.Namespace) -> HlSimConfig:
-    if args.replay is not None and not args.replay.exists():
-        raise SystemExit(f"hlsim: replay file not found: {args.replay}")
     coins = dict(args.coin) if args.coin else {"BTC": 5, "ETH": 4}
+    if args.replay is not None:
+        # Before listening: a bad source would otherwise serve an empty market.
+        try:
+            check_replay_source(args.replay, list(coins))
+        except (ValueError, OSError) as exc:
+            raise SystemExit(f"hlsim: cannot replay: {exc}") from None
     try:
         return HlSimConfig(
             network=args.network,

@@ -10,8 +10,11 @@ from __future__ import annotations
 import heapq
 import os
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
+import pyarrow as pa
+import pyarrow.parquet as pq
 from nautilus_trader.model.book import OrderBook
 from nautilus_trader.model.data import OrderBookDelta
 from nautilus_trader.model.data import TradeTick
@@ -36,6 +39,24 @@ def _book_message(coin: str, book: OrderBook, ts_ms: int) -> dict[str, Any]:
             for side in (book.bids()[:DEPTH], book.asks()[:DEPTH])
         ],
     }
+
+
+def check_catalog(catalog_dir: str | os.PathLike[str], coins: list[str]) -> None:
+    """Raises ValueError unless the catalog holds OrderBookDelta or TradeTick rows of one of `coins`.
+    Reads only parquet footers (row counts), not the data."""
+    catalog = ParquetDataCatalog(str(catalog_dir))
+    for coin in coins:
+        for cls in (OrderBookDelta, TradeTick):
+            directory = Path(catalog._make_path(data_cls=cls, identifier=instrument_id_for(coin).value))
+            for file in sorted(directory.glob("*.parquet")):
+                try:
+                    if pq.ParquetFile(file).metadata.num_rows > 0:
+                        return
+                except (OSError, pa.ArrowException) as exc:
+                    raise ValueError(f"{file}: unreadable parquet file ({exc})") from None
+    raise ValueError(
+        f"{catalog_dir}: not a ParquetDataCatalog with OrderBookDelta or TradeTick data for {', '.join(coins)}"
+    )
 
 
 def catalog_records(catalog_dir: str | os.PathLike[str], coins: list[str]) -> Iterator[tuple[int, str, Any]]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 from decimal import Decimal
 from typing import Literal
 
@@ -17,6 +18,8 @@ Network = Literal["testnet", "mainnet"]
 
 # The fee table is the adapter's (hyperliquid.md "Fees"): one copy for the node and the simulator.
 FEE_TIERS: tuple[FeeTier, ...] = PERP_FEE_TIERS
+# Perp coin names as Hyperliquid spells them (BTC, kPEPE); they also become Nautilus instrument ids.
+COIN_NAME_RE = re.compile(r"[A-Za-z0-9]{1,32}")
 
 
 def _rate_text(rate: Decimal) -> str:
@@ -78,7 +81,9 @@ class HlSimConfig(msgspec.Struct, kw_only=True):
         if not self.coins:
             raise ValueError("coins must name at least one coin")
         for coin, decimals in self.coins.items():
-            if not coin or not isinstance(decimals, int) or not 0 <= decimals <= 6:
+            if not isinstance(coin, str) or not COIN_NAME_RE.fullmatch(coin):
+                raise ValueError(f"coin {coin!r}: a perp name is ASCII letters/digits (e.g. kPEPE)")
+            if not isinstance(decimals, int) or not 0 <= decimals <= 6:
                 raise ValueError(f"coin {coin!r}: szDecimals must be an int in 0..6, got {decimals!r}")
         if not 0 <= self.fee_tier < len(FEE_TIERS):
             raise ValueError(f"fee_tier must be in 0..{len(FEE_TIERS) - 1}, got {self.fee_tier}")

@@ -22,12 +22,15 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from catalog.readers import HyperliquidFileReader
+from catalog.readers import SkipLog
 from catalog.readers import iter_records
 from hlsim.book import Level
 from hlsim.engine import SimExchange
 from hlsim.numbers import parse_decimal
 
 YIELD_EVERY = 200
+PEEK_LINES = 10_000  # how far into a file `check_replay_source` looks for a listed coin
 HOLD_NS = 100_000_000  # how long (recorded time) a depth message may wait for its block's trades
 DEPTH_CHANNELS = ("l2Book", "bbo")
 
@@ -60,6 +63,60 @@ def _exchange_times(channel: str, data: Any) -> tuple[int, int] | None:
     except (KeyError, TypeError, ValueError):
         return None
     return None
+
+
+class _PeekDone(Exception):
+    pass
+
+
+class _PeekSkipLog(SkipLog):
+    """Ends a peek after `limit` lines even when they are all skipped (never reads a whole bad file)."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(keep=0)
+        self.limit = limit
+
+    def add(self, line_no: int, reason: str, line: bytes | str = b"") -> None:
+        super().add(line_no, reason, line)
+        if line_no >= self.limit:
+            raise _PeekDone
+
+
+def _coins_of(channel: str, data: Any) -> set[str]:
+    items = data if channel == "trades" and isinstance(data, list) else [data]
+    return {x["coin"] for x in items if isinstance(x, dict) and isinstance(x.get("coin"), str)}
+
+
+def check_replay_source(path: Path, coins: list[str]) -> None:
+    """Raises ValueError (or OSError) with a one-line reason unless `path` is a replayable source:
+    a capture/archive file whose first PEEK_LINES lines hold a record of one of `coins`, or a
+    catalog directory with book or trade data for one of them. Only the start is read."""
+    if path.is_dir():
+        from hlsim.catalog_replay import check_catalog  # Nautilus import only when needed
+
+        check_catalog(path, coins)
+        return
+    reader = HyperliquidFileReader(path)  # refuses missing, non-regular and unrecognised files
+    if reader.kind == "empty":
+        raise ValueError(f"{path}: empty file, no market data")
+    reader.skipped = _PeekSkipLog(PEEK_LINES)
+    seen: set[str] = set()
+    try:
+        for rec in reader:
+            found = _coins_of(rec.channel, rec.data)
+            if found & set(coins):
+                return
+            seen |= found
+            if rec.line_no >= PEEK_LINES:
+                break
+    except _PeekDone:
+        pass
+    if reader.truncated and not reader.records_read:
+        raise ValueError(f"{path}: no readable record ({reader.truncation_reason})")
+    read_to_end = reader.lines_read > 0  # the reader sets it only when the file was read through
+    where = "it" if read_to_end else f"its first {PEEK_LINES:,} lines"
+    found_text = f" (it has {', '.join(sorted(seen))})" if seen else ""
+    raise ValueError(f"{path}: no market data for {', '.join(coins)} in {where}{found_text}")
 
 
 def _level(raw: Any) -> Level:

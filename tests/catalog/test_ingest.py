@@ -222,6 +222,64 @@ def test_invalid_messages_are_skipped_with_line_numbers(tmp_path: Path) -> None:
     assert eth.book.snapshots == 1 and eth.one_sided_bbo == 1 and eth.quotes == 0
 
 
+def test_absurd_receive_times_are_skipped_with_line_numbers_and_the_catalog_stays_intact(
+    tmp_path: Path, hl_data: Path
+) -> None:
+    catalog_dir = tmp_path / "cat"
+    ingest_files([shipped_data.btc_capture()], catalog_dir)
+    before = {p: p.read_bytes() for p in catalog_dir.rglob("*.parquet")}
+    good = (
+        '1000000000000 {"channel":"trades","data":[{"coin":"ETH","side":"B","px":"100.0","sz":"1",'
+        '"time":1000,"tid":1}]}'
+    )
+    absurd = good.replace("1000000000000 ", "1000000000000000000000000 ").replace('"tid":1', '"tid":2')
+    path = tmp_path / "x1000.ws"
+    path.write_text(good + "\n" + absurd + "\n")
+    summary = ingest_files([path], catalog_dir, meta={"universe": [{"name": "ETH", "szDecimals": 4}]})
+    f = summary.files[0]
+    assert [(s.line_no, s.reason) for s in f.first_skipped] == [(2, "bad receive time: out of range")]
+    assert summary.instruments[ETH].trades == 1
+    assert {p: p.read_bytes() for p in before} == before
+
+
+@pytest.mark.parametrize("sz_decimals", [-3, 50])
+def test_meta_with_sz_decimals_outside_0_to_6_is_refused_naming_the_coin_and_writes_nothing(
+    sz_decimals: int, tmp_path: Path, hl_data: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    meta = tmp_path / "meta.json"
+    meta.write_text(json.dumps({"universe": [{"name": "BTC", "szDecimals": sz_decimals}]}))
+    code = cli_main(
+        ["ingest", str(shipped_data.btc_capture()), "--meta", str(meta), "--catalog", str(tmp_path / "cat"),
+         "--no-progress"]
+    )
+    assert code == 2
+    assert f"BTC: szDecimals must be 0..6 for a perp, got {sz_decimals}" in capsys.readouterr().out
+    assert not (tmp_path / "cat").exists()
+
+
+def test_a_file_given_twice_is_read_and_counted_once(
+    tmp_path: Path, hl_data: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    src = shipped_data.btc_capture()
+    same = src.parent / ".." / src.parent.name / src.name  # another spelling of the same file
+    once = ingest_files([src], tmp_path / "once")
+    twice = ingest_files([src, same], tmp_path / "twice")
+    assert [f.status for f in twice.files] == ["ingested"]
+    assert twice.instruments[BTC].to_dict() == once.instruments[BTC].to_dict()
+    assert twice.duplicates == [str(same)]
+    cli_main(["ingest", str(src), str(src), "--catalog", str(tmp_path / "cli"), "--no-progress"])
+    assert "given more than once" in capsys.readouterr().out
+
+
+def test_a_byte_identical_copy_is_counted_once(tmp_path: Path, hl_data: Path) -> None:
+    src = shipped_data.btc_capture()
+    copy = tmp_path / "copy.ws.gz"
+    copy.write_bytes(src.read_bytes())
+    summary = ingest_files([src, copy], tmp_path / "cat")
+    assert [f.path for f in summary.files] == [str(src)] and summary.duplicates == [str(copy)]
+    assert summary.instruments[BTC].files == [str(src)]
+
+
 def test_precision_is_inferred_with_a_warning_when_no_meta_is_given(tmp_path: Path, hl_data: Path) -> None:
     summary = ingest_files([shipped_data.btc_capture()], tmp_path)
     btc = summary.instruments[BTC]

@@ -173,3 +173,25 @@ def test_lz4_frame_of_ws_capture_lines_is_read(tmp_path: Path) -> None:
 def test_missing_file_is_a_clear_error(tmp_path: Path) -> None:
     with pytest.raises(FileNotFoundError, match=r"nope\.ws\.gz"):
         HyperliquidFileReader(tmp_path / "nope.ws.gz")
+
+
+def test_a_device_is_refused_as_not_a_regular_file() -> None:
+    with pytest.raises(WrongFileKindError, match=r"/dev/null: not a regular file"):
+        HyperliquidFileReader("/dev/null")
+
+
+def test_receive_times_beyond_nautilus_uint64_nanoseconds_are_skipped_as_bad(tmp_path: Path) -> None:
+    recv, message = BBO_LINE.split(b" ", 1)
+    archive_line = b'{"time":"9999-01-01T00:00:00","ver_num":1,"raw":{"channel":"bbo","data":{}}}'
+    capture = tmp_path / "x1000.ws"
+    capture.write_bytes(BBO_LINE + b"\n" + recv + b"000 " + message + b"\n-1 " + message + b"\n")
+    archive = tmp_path / "far_future.jsonl"
+    archive.write_bytes(archive_line + b"\n")
+    reader = HyperliquidFileReader(capture)
+    assert [r.line_no for r in reader] == [1]
+    assert [(s.line_no, s.reason) for s in reader.skipped.first] == [
+        (2, "bad receive time: out of range"),
+        (3, "bad receive time: out of range"),
+    ]
+    archive_reader = HyperliquidFileReader(archive)
+    assert list(archive_reader) == [] and archive_reader.skipped.by_reason == {"bad archive time": 1}

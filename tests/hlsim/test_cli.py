@@ -9,6 +9,7 @@ import sys
 import time
 from pathlib import Path
 
+import lz4.frame
 import pytest
 import requests
 
@@ -71,6 +72,7 @@ def test_cli_help_documents_fee_tiers_speed_and_faults() -> None:
         ("network", "devnet", "network"),
         ("coins", {}, "coins"),
         ("coins", {"ETH": 7}, "szDecimals"),
+        ("coins", {"E T H": 4}, "letters/digits"),
         ("fee_tier", 7, "fee_tier"),
         ("queue_rule", "fifo", "queue_rule"),
         ("replay_speed", float("nan"), "replay_speed"),
@@ -90,3 +92,68 @@ def test_bad_wallet_argument_exits_2(wallet: str) -> None:
     with pytest.raises(SystemExit) as info:
         build_parser().parse_args(["--wallet", wallet])
     assert info.value.code == 2
+
+
+@pytest.mark.parametrize("coin", ["E T H=4", "ETH-USD=4", "=4", "ETH=", "ETH=-1", "ETH=\u0664", "ÉTH=4"])
+def test_bad_coin_argument_exits_2(coin: str) -> None:
+    with pytest.raises(SystemExit) as info:
+        build_parser().parse_args(["--coin", coin])
+    assert info.value.code == 2
+
+
+def test_a_coin_listed_twice_exits_2_naming_it(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as info:
+        build_parser().parse_args(["--coin", "ETH=4", "--coin", "kPEPE=0", "--coin", "ETH=3"])
+    assert info.value.code == 2
+    assert "ETH is listed more than once" in capsys.readouterr().err
+
+
+def _bad_replay_source(kind: str, tmp_path: Path, hl_data: Path) -> tuple[Path, list[str], str]:
+    """(source, --coin args, expected error) for each kind of unreplayable source."""
+    if kind == "garbage":
+        path = tmp_path / "garbage.bin"
+        path.write_bytes(bytes((i * 7919) % 256 for i in range(5000)))
+        return path, [], "not a Hyperliquid"
+    if kind == "device":
+        return Path("/dev/null"), [], "not a regular file"
+    if kind == "empty":
+        path = tmp_path / "empty.ws.gz"
+        path.write_bytes(b"")
+        return path, [], "empty file"
+    if kind == "truncated lz4":
+        path = tmp_path / "cut.lz4"
+        path.write_bytes((hl_data / "archive/market_data/20240101/12/l2Book/BTC.lz4").read_bytes()[:3000])
+        return path, [], "truncated"
+    if kind == "folder":
+        (tmp_path / "folder").mkdir()
+        return tmp_path / "folder", [], "not a ParquetDataCatalog"
+    if kind == "other coins":
+        return hl_data / "BTC_20250126_1914.ws.gz", ["--coin", "SOL=2"], "no market data for SOL in it (it has BTC)"
+    if kind == "bad receive times only":
+        path = tmp_path / "x1000.ws.lz4"
+        line = b'1765401035304391680000 {"channel":"bbo","data":{"coin":"BTC","time":1,"bbo":[null,null]}}\n'
+        path.write_bytes(lz4.frame.compress(line))
+        return path, [], "no market data for BTC, ETH"
+    raise AssertionError(kind)
+
+
+@pytest.mark.parametrize(
+    "kind", ["garbage", "device", "empty", "truncated lz4", "folder", "other coins", "bad receive times only"]
+)
+def test_an_unreplayable_source_is_refused_before_serving(kind: str, tmp_path: Path, hl_data: Path) -> None:
+    path, coins, match = _bad_replay_source(kind, tmp_path, hl_data)
+    args = build_parser().parse_args(["--replay", str(path), *coins])
+    with pytest.raises(SystemExit, match=re.escape(match)) as info:
+        config_from_args(args)
+    assert str(info.value).startswith(f"hlsim: cannot replay: {path}") and "\n" not in str(info.value)
+
+
+def test_cli_with_an_unreplayable_source_exits_1_with_one_line_and_never_listens(tmp_path: Path) -> None:
+    empty = tmp_path / "empty.ws"
+    empty.write_bytes(b"")
+    proc = subprocess.run(
+        [sys.executable, "-m", "hlsim", "--replay", str(empty), "--port", "0"],
+        capture_output=True, text=True, timeout=60,
+    )
+    assert proc.returncode == 1 and proc.stdout == ""
+    assert proc.stderr == f"hlsim: cannot replay: {empty}: empty file, no market data\n"

@@ -10,10 +10,12 @@ from pathlib import Path
 import pytest
 
 from catalog.readers import iter_records
+from hlsim import replay
 from hlsim.config import HlSimConfig
 from hlsim.engine import NullListener
 from hlsim.engine import SimExchange
 from hlsim.replay import Replayer
+from hlsim.replay import check_replay_source
 from hlsim.wire import OrderWire
 from hlsim.wire import typed_action
 
@@ -139,3 +141,30 @@ def test_a_bad_trade_in_a_message_still_publishes_the_good_ones_before_it() -> N
     replayer.apply("trades", [good, {**good, "px": "not a number", "tid": 2}])
     assert replayer.stats.skipped == 1
     assert [(t["px"], t["sz"]) for t in listener.trades_seen] == [("3000.0", "0.5")]
+
+
+def _bbo_line(recv_ns: int, coin: str) -> str:
+    return f'{recv_ns} {{"channel":"bbo","data":{{"coin":"{coin}","time":1,"bbo":[null,null]}}}}'
+
+
+@pytest.mark.parametrize("filler", ["BTC records", "corrupt lines"])
+def test_replay_source_check_looks_only_at_the_first_lines(
+    filler: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(replay, "PEEK_LINES", 5)
+    first = [_bbo_line(1, "BTC")]
+    fill = [_bbo_line(2, "BTC") if filler == "BTC records" else "not json"] * 10
+    path = tmp_path / "late_eth.ws"
+    path.write_text("\n".join([*first, *fill, _bbo_line(3, "ETH")]) + "\n")
+    check_replay_source(path, ["BTC"])
+    with pytest.raises(ValueError, match=r"no market data for ETH in its first 5 lines \(it has BTC\)"):
+        check_replay_source(path, ["ETH"])
+
+
+def test_replay_source_check_accepts_a_catalog_for_its_coins_only(hl_data: Path, tmp_path: Path) -> None:
+    from catalog.ingest import ingest_files
+
+    ingest_files([hl_data / "BTC_20250126_1914.ws.gz"], tmp_path / "catalog")
+    check_replay_source(tmp_path / "catalog", ["SOL", "BTC"])
+    with pytest.raises(ValueError, match="not a ParquetDataCatalog with OrderBookDelta or TradeTick data for SOL"):
+        check_replay_source(tmp_path / "catalog", ["SOL"])
