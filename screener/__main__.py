@@ -2,7 +2,7 @@
 publish the snapshot over Redis and optionally write a TradingNode config.
 
 Exit codes: 0 done (or stopped by SIGINT/SIGTERM in daemon mode), 1 a run failed (bad or
-missing replies, Redis unreachable when publishing), 2 bad arguments.
+missing replies, no asset selected, Redis unreachable when publishing), 2 bad arguments.
 """
 
 from __future__ import annotations
@@ -36,7 +36,9 @@ from screener.pipeline import screen
 from screener.publish import DEFAULT_CHANNEL
 from screener.publish import DEFAULT_KEY
 from screener.publish import ScreenerPublisher
+from screener.publish import check_redis_url
 from screener.publish import redact_url
+from screener.report import drop_counts
 from screener.report import print_report
 
 _log = logging.getLogger("screener")
@@ -44,17 +46,33 @@ _log = logging.getLogger("screener")
 _INTERVAL_PART = re.compile(r"(\d+(?:\.\d+)?)([smhd])")
 _UNIT_S = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 MIN_INTERVAL_S = 1.0
+MAX_INTERVAL_S = 7 * 86400.0  # a week; longer is a typo (and overflows Event.wait)
 
 
 def parse_interval(text: str) -> float:
-    """'90s', '30m', '1h', '1h30m', '1d' → seconds (≥ 1 s)."""
+    """'90s', '30m', '1h', '1h30m', '1d' → seconds (1 s .. 7 days)."""
     spec = text.strip().lower()
     if not spec or _INTERVAL_PART.sub("", spec) != "":
         raise argparse.ArgumentTypeError(f"interval must look like 30s, 15m, 1h or 1h30m, got {text!r}")
     seconds = sum(float(n) * _UNIT_S[u] for n, u in _INTERVAL_PART.findall(spec))
     if seconds < MIN_INTERVAL_S:
         raise argparse.ArgumentTypeError(f"interval must be at least {MIN_INTERVAL_S:.0f} s, got {text!r}")
+    if seconds > MAX_INTERVAL_S:
+        raise argparse.ArgumentTypeError(f"interval must be at most 7 days, got {text!r}")
     return seconds
+
+
+def redis_url(text: str) -> str:
+    try:
+        return check_redis_url(text)
+    except ValueError as exc:  # ArgumentTypeError: argparse shows our (redacted) message as is
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def redis_name(text: str) -> str:
+    if not text.strip():
+        raise argparse.ArgumentTypeError("expected a non-empty Redis name")
+    return text
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -83,9 +101,9 @@ def build_parser() -> argparse.ArgumentParser:
         default=1,
         help="l2Book snapshots per coin, 5 s apart (median spread)",
     )
-    run.add_argument("--redis-url", default="redis://127.0.0.1:6379/0")
-    run.add_argument("--channel", default=DEFAULT_CHANNEL)
-    run.add_argument("--key", default=DEFAULT_KEY)
+    run.add_argument("--redis-url", type=redis_url, default="redis://127.0.0.1:6379/0")
+    run.add_argument("--channel", type=redis_name, default=DEFAULT_CHANNEL)
+    run.add_argument("--key", type=redis_name, default=DEFAULT_KEY)
     run.add_argument("--no-publish", action="store_true", help="do not publish over Redis")
     run.add_argument("--write-config", type=Path, metavar="PATH", help="write a TradingNode config JSON here")
     run.add_argument(
@@ -123,6 +141,13 @@ def run_once(args: argparse.Namespace, config: ScreenConfig, source: InfoSource,
         return 1
     console.print(f"source: {source.describe()}")
     print_report(result, console)
+    if not result.snapshot.assets:
+        # An empty snapshot means "quote nothing" to running nodes: keep what they hold instead.
+        console.print(
+            f"[red]no asset selected:[/] all {result.table.height} perps were filtered out "
+            f"({drop_counts(result.table)}); nothing published, no config written"
+        )
+        return 1
     status = 0
     if args.write_config is not None:
         base_url = (

@@ -70,6 +70,8 @@ def decode_universe(raw: bytes) -> Universe:
         raise InfoError(f"invalid metaAndAssetCtxs reply: {exc}") from exc
     except msgspec.DecodeError as exc:
         raise InfoError(f"metaAndAssetCtxs reply is not JSON: {exc}") from exc
+    if not meta.universe:
+        raise InfoError("metaAndAssetCtxs: the universe is empty (no perps to screen)")
     if len(meta.universe) != len(ctxs):
         raise InfoError(f"metaAndAssetCtxs: {len(meta.universe)} assets but {len(ctxs)} contexts")
     names = [a.name for a in meta.universe]
@@ -204,6 +206,8 @@ class OfflineInfoClient:
         for path in sorted(self.folder.glob("*.json")):
             try:
                 saved = msgspec.json.decode(path.read_bytes(), type=SavedReply)
+            except OSError as exc:  # a folder named *.json, an unreadable file
+                raise InfoError(f"cannot read saved reply {path}: {exc.strerror or exc}") from exc
             except (msgspec.ValidationError, msgspec.DecodeError) as exc:
                 raise InfoError(f"{path.name} is not a saved /info reply: {exc}") from exc
             self._replies[self._key(saved.request)] = bytes(saved.response)

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 import polars as pl
 
+from screener.filters import REASON
 from screener.filters import set_reason
 from screener.payload import MAX_BASE_SPREAD_BPS
 from screener.payload import MAX_INVENTORY_USD
@@ -63,13 +64,15 @@ def derive_params(
     """Add base_spread_bps, max_inventory_usd, level_spacing_ticks, order_size_usd; drop (with the
     reason) kept assets whose inventory budget cannot hold two minimum orders.
 
-    The per-asset budget is the capital budget × min(max_asset_fraction, 1 / max_assets), so the
-    inventories of all selected assets together never exceed the capital budget.
+    The per-asset budget is the capital budget × min(max_asset_fraction, 1 / n), n the smaller of
+    `max_assets` and the assets still kept, so the inventories of all selected assets together
+    never exceed the capital budget (and a large `max_assets` does not starve the few candidates).
     """
     if max_assets < 1:
         raise ValueError("max_assets must be >= 1")
     cfg = config or ParamsConfig()
-    per_asset_budget = cfg.capital_budget_usd * min(cfg.max_asset_fraction, 1.0 / max_assets)
+    shares = max(1, min(max_assets, scored.filter(pl.col(REASON).is_null()).height))
+    per_asset_budget = cfg.capital_budget_usd * min(cfg.max_asset_fraction, 1.0 / shares)
     horizon = math.sqrt(cfg.vol_horizon_s / 3600.0)
     df = scored.with_columns(
         base_spread_bps=(

@@ -33,6 +33,7 @@ from screener.info_client import InfoUnavailable
 from screener.info_client import Universe
 from screener.params import ParamsConfig
 from screener.params import derive_params
+from screener.payload import MAX_ASSETS
 from screener.payload import AssetParams
 from screener.payload import ScreenerSnapshot
 from screener.payload import make_snapshot
@@ -63,8 +64,8 @@ class ScreenConfig:
     book_sample_interval_s: float = 5.0
 
     def __post_init__(self) -> None:
-        if self.max_assets < 1:
-            raise ValueError("max_assets must be >= 1")
+        if not 1 <= self.max_assets <= MAX_ASSETS:  # a snapshot holds at most MAX_ASSETS
+            raise ValueError(f"max_assets must be within 1..{MAX_ASSETS}, got {self.max_assets}")
         if not 1 <= self.book_samples <= 60 or self.book_sample_interval_s < 0:
             raise ValueError("book_samples must be within 1..60 and book_sample_interval_s >= 0")
         if self.candle_lookback_h < 2 or self.min_overlap < 2:

@@ -9,6 +9,7 @@ from urllib.parse import urlsplit
 from urllib.parse import urlunsplit
 
 import redis
+from redis.connection import parse_url
 
 from screener.payload import ScreenerSnapshot
 from screener.payload import encode
@@ -33,6 +34,28 @@ def redact_url(url: str) -> str:
         return url if parts == urlsplit(url) else urlunsplit(parts)
     except ValueError:
         return "<unparsable url>"
+
+
+def check_redis_url(url: str) -> str:
+    """`url` if redis-py can connect with it: redis://host[:port][/db], rediss://... or
+    unix://path; else ValueError saying why (the password redacted)."""
+    try:
+        parts = urlsplit(url)
+        port = parts.port  # ValueError when not a number or out of 0..65535
+        parse_url(url)  # the scheme and the query options (db, timeouts)
+        if port == 0:
+            raise ValueError("port must be within 1..65535")
+        if parts.scheme != "unix":
+            if not parts.hostname:
+                raise ValueError("no host")
+            # redis-py silently ignores a path that is not a db number (redis://host/x → db 0).
+            if parts.path.strip("/") and not parts.path.strip("/").isdigit():
+                raise ValueError(f"the path must be a database number, got {parts.path!r}")
+        elif not parts.path:
+            raise ValueError("no socket path")
+    except ValueError as exc:
+        raise ValueError(f"bad Redis url {redact_url(url)!r}: {exc}") from None
+    return url
 
 
 class ScreenerPublisher:

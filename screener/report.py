@@ -42,6 +42,13 @@ def summarize_notes(notes: list[str]) -> list[str]:
     return [f"{text} for {len(coins)} coin(s): {', '.join(coins)}" for text, coins in grouped.items()] + other
 
 
+def drop_counts(table: pl.DataFrame) -> str:
+    """'low volume × 170, delisted × 38, ...': dropped assets per filter, most first."""
+    dropped = table.filter(pl.col(REASON).is_not_null())
+    counts = dropped.group_by(STAGE).len().sort("len", STAGE, descending=[True, False])
+    return ", ".join(f"{stage} × {n}" for stage, n in counts.iter_rows())
+
+
 def print_report(result: ScreenResult, console: Console, show_dropped: int = 25) -> None:
     table = result.table
     kept = table.filter(pl.col(REASON).is_null())
@@ -98,7 +105,6 @@ def print_report(result: ScreenResult, console: Console, show_dropped: int = 25)
             row[REASON],
         )
     console.print(drops)
-    counts = dropped.group_by(STAGE).len().sort("len", "drop_stage", descending=[True, False])
-    console.print("Dropped by: " + ", ".join(f"{stage} × {n}" for stage, n in counts.iter_rows()))
+    console.print("Dropped by: " + drop_counts(table))
     for line in summarize_notes(result.notes):
         console.print(f"[yellow]missing:[/] {line}")

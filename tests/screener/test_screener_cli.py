@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import signal
 import subprocess
@@ -17,6 +18,7 @@ from nautilus_trader.config import TradingNodeConfig
 from screener.__main__ import main
 from screener.__main__ import parse_interval
 from screener.payload import decode
+from screener.payload import encode
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -39,6 +41,13 @@ def test_interval_parsing() -> None:
     for bad in ("", "1", "h", "1x", "0s", "-1h", "1h 30m"):
         with pytest.raises(argparse.ArgumentTypeError):
             parse_interval(bad)
+
+
+def test_interval_is_capped_at_seven_days() -> None:
+    assert parse_interval("7d") == 7 * 86400
+    for too_long in ("8d", "169h", "99999999999999999999999d"):  # the last one overflowed Event.wait
+        with pytest.raises(argparse.ArgumentTypeError, match="at most 7 days"):
+            parse_interval(too_long)
 
 
 def test_offline_run_prints_the_table_and_writes_a_loadable_config(info_dir: Path, tmp_path: Path) -> None:
@@ -87,6 +96,53 @@ def test_unreachable_redis_fails_the_run_with_exit_1(info_dir: Path, capsys) -> 
     assert "publish failed" in capsys.readouterr().out
 
 
+@pytest.mark.redis
+@pytest.mark.parametrize("why", [("--min-volume", "1e300"), ("--capital", "0.0001")])
+def test_an_empty_selection_is_neither_published_nor_written_and_fails_the_run(
+    why: tuple[str, ...], info_dir: Path, tmp_path: Path, redis_url: str, redis_names, make_snap, capsys
+) -> None:
+    channel, key = redis_names
+    held = encode(make_snap(("BTC", 4.0)))
+    redis.Redis.from_url(redis_url).set(key, held)
+    config = tmp_path / "live.json"
+    config.write_text("{}")
+    status = _main(
+        "--offline", str(info_dir), *why, "--redis-url", redis_url, "--channel", channel, "--key", key,
+        "--write-config", str(config),
+    )  # fmt: skip
+    assert status == 1
+    assert "no asset selected: all 227 perps were filtered out" in capsys.readouterr().out
+    assert redis.Redis.from_url(redis_url).get(key) == held
+    assert config.read_text() == "{}"
+
+
+def test_an_offline_reply_with_an_empty_universe_fails_the_run_with_exit_1(tmp_path: Path, capsys) -> None:
+    reply = {"request": {"type": "metaAndAssetCtxs"}, "response": [{"universe": []}, []]}
+    (tmp_path / "meta.json").write_text(json.dumps(reply))
+    assert _main("--offline", str(tmp_path), "--no-publish") == 1
+    assert "screen failed: metaAndAssetCtxs: the universe is empty" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("--redis-url", "garbage"), "bad Redis url 'garbage'"),
+        (("--redis-url", "redis://:s3cret@host:99999"), "'redis://:***@host:99999': Port out of range"),
+        (("--redis-url", "redis://127.0.0.1:6379/x"), "must be a database number"),
+        (("--channel", ""), "argument --channel: expected a non-empty Redis name"),
+        (("--key", " "), "argument --key: expected a non-empty Redis name"),
+    ],
+)
+def test_bad_redis_settings_are_refused_before_screening(
+    args: tuple[str, ...], message: str, info_dir: Path, capsys
+) -> None:
+    assert _main("--offline", str(info_dir), *args) == 2
+    out, err = capsys.readouterr()
+    assert message in err
+    assert "s3cret" not in err
+    assert "Maker-edge screen" not in out  # refused before the (slow) run
+
+
 @pytest.mark.parametrize(
     "args",
     [
@@ -100,6 +156,8 @@ def test_unreachable_redis_fails_the_run_with_exit_1(info_dir: Path, capsys) -> 
         ("--capital", "0"),
         ("--capital", "1e12"),  # per-asset budget above the payload's bounds
         ("--book-samples", "61"),
+        ("--max-assets", "201"),  # a snapshot holds at most 200
+        ("--every", "8d"),
     ],
 )
 def test_bad_arguments_exit_2(args: tuple[str, ...]) -> None:
@@ -143,3 +201,38 @@ def test_daemon_mode_runs_repeatedly_and_stops_cleanly_on_sigint(info_dir: Path)
     assert proc.returncode == 0, stderr
     assert "screener stopped" in stdout
     assert "Traceback" not in stderr
+
+
+@pytest.mark.slow
+@pytest.mark.redis
+def test_daemon_keeps_the_previous_publication_when_nothing_is_selected(
+    info_dir: Path, redis_url: str, redis_names, make_snap
+) -> None:
+    channel, key = redis_names
+    held = encode(make_snap(("BTC", 4.0)))
+    redis.Redis.from_url(redis_url).set(key, held)
+    args = ["--offline", str(info_dir), "--min-volume", "1e300", "--every", "1s"]
+    redis_args = ["--redis-url", redis_url, "--channel", channel, "--key", key]
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "screener", "run", *args, *redis_args],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )
+    try:
+        empty_runs = 0
+        deadline = time.monotonic() + 30
+        assert proc.stdout is not None
+        while empty_runs < 2 and time.monotonic() < deadline:
+            empty_runs += "no asset selected" in proc.stdout.readline()
+        assert empty_runs == 2  # still running after an empty selection
+        proc.send_signal(signal.SIGINT)
+        _, stderr = proc.communicate(timeout=10)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert proc.returncode == 0, stderr
+    assert redis.Redis.from_url(redis_url).get(key) == held

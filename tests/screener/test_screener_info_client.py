@@ -58,6 +58,17 @@ def test_offline_folder_with_a_foreign_file_is_refused(tmp_path: Path) -> None:
         OfflineInfoClient(tmp_path / "nope")
 
 
+def test_offline_folder_holding_a_json_subfolder_is_refused_naming_it(tmp_path: Path) -> None:
+    (tmp_path / "replies.json").mkdir()
+    with pytest.raises(InfoError, match=r"cannot read saved reply .*replies\.json: Is a directory"):
+        OfflineInfoClient(tmp_path)
+
+
+def test_an_empty_universe_is_rejected() -> None:
+    with pytest.raises(InfoError, match="universe is empty"):
+        decode_universe(b'[{"universe": []}, []]')
+
+
 def test_universe_with_mismatched_lengths_is_rejected(info_dir: Path) -> None:
     meta, ctxs = json.loads((info_dir / "metaAndAssetCtxs_mainnet.json").read_text())["response"]
     with pytest.raises(InfoError, match="227 assets but 226"):

@@ -66,6 +66,13 @@ def test_inventories_of_all_selected_assets_fit_in_the_capital_budget() -> None:
     assert out["max_inventory_usd"][0] == 1250.0
 
 
+def test_a_max_assets_above_the_candidates_splits_the_budget_among_the_candidates_only() -> None:
+    cfg = ParamsConfig(capital_budget_usd=10_000, max_asset_fraction=1.0)
+    scored = _scored(spread_bps=[10.0] * 3, **{REASON: [None, None, "delisted"]})
+    out = derive_params(scored, cfg, max_assets=200)
+    assert out["max_inventory_usd"].to_list()[:2] == [5000.0, 5000.0]  # 2 candidates, not 200 shares
+
+
 def test_order_size_fits_the_ladder_in_the_inventory_and_respects_the_minimum() -> None:
     out = derive_params(_scored(touch_depth_usd=[100e3, 10.0, 50.0]))
     assert out["order_size_usd"].to_list() == [357.0, 12.0, 14.0]  # 2500 / 7; floor of $12; 100 / 7
