@@ -38,8 +38,10 @@ def eth_messages() -> list[tuple[str, bytes, int]]:
 
 
 def _book_levels(book: OrderBook) -> tuple[dict[float, float], dict[float, float]]:
-    bids = {lvl.price.as_double(): round(lvl.size(), ETH.size_precision) for lvl in book.bids()}
-    asks = {lvl.price.as_double(): round(lvl.size(), ETH.size_precision) for lvl in book.asks()}
+    # Rounded: `as_double` of a fixed-point price can be 51050.700000000004 for 51050.7.
+    px = ETH.price_precision
+    bids = {round(lvl.price.as_double(), px): round(lvl.size(), ETH.size_precision) for lvl in book.bids()}
+    asks = {round(lvl.price.as_double(), px): round(lvl.size(), ETH.size_precision) for lvl in book.asks()}
     return bids, asks
 
 
