@@ -51,6 +51,7 @@ from nautilus_trader.model.enums import AccountType
 from nautilus_trader.model.enums import LiquiditySide
 from nautilus_trader.model.enums import OmsType
 from nautilus_trader.model.enums import OrderSide
+from nautilus_trader.model.enums import OrderStatus
 from nautilus_trader.model.identifiers import AccountId
 from nautilus_trader.model.identifiers import ClientId
 from nautilus_trader.model.identifiers import ClientOrderId
@@ -91,6 +92,7 @@ from adapters.hyperliquid.reports import fill_problem
 from adapters.hyperliquid.reports import fill_report
 from adapters.hyperliquid.reports import order_status_report
 from adapters.hyperliquid.reports import position_reports
+from adapters.hyperliquid.reports import qty_of
 from adapters.hyperliquid.reports import side_of
 from adapters.hyperliquid.schemas.user import CLEARINGHOUSE_DECODER
 from adapters.hyperliquid.schemas.user import FILLS_DECODER
@@ -220,6 +222,7 @@ class HyperliquidExecutionClient(LiveExecutionClient):
         self.audit_fills_recovered = 0
         self._audited_until_ms = 0
         self._fill_audit_task: asyncio.Task | None = None
+        self._audit_soon: asyncio.Task | None = None
         # Fill ids start-up reconciliation reported to Nautilus: never adopted a second time.
         self._reconciled_tids: set[int] = set()
         self._adopt_fills_from_ms = 2**63  # set at connect
@@ -1188,11 +1191,12 @@ class HyperliquidExecutionClient(LiveExecutionClient):
         instrument = self._provider.instrument_for_coin(info.order.coin)
         if instrument is None:
             return None
-        return order_status_report(
+        report = order_status_report(
             info.order, info.status, instrument, self.account_id,
             command.client_order_id or self._client_order_id_for(info.order.oid, info.order.cloid),
             info.statusTimestamp, self._clock.timestamp_ns(),
         )
+        return self._as_applied(report, info.order, instrument)
 
     async def generate_order_status_reports(self, command: GenerateOrderStatusReports) -> list[OrderStatusReport]:
         """Open orders on the exchange (closed ones are settled by the fill reports).
@@ -1206,13 +1210,38 @@ class HyperliquidExecutionClient(LiveExecutionClient):
             instrument = self._provider.instrument_for_coin(o.coin)
             if instrument is None or (command.instrument_id is not None and instrument.id != command.instrument_id):
                 continue
-            reports.append(
-                order_status_report(
-                    o, "open", instrument, self.account_id, self._client_order_id_for(o.oid, o.cloid), o.timestamp, ts
-                )
+            report = order_status_report(
+                o, "open", instrument, self.account_id, self._client_order_id_for(o.oid, o.cloid), o.timestamp, ts
             )
+            reports.append(self._as_applied(report, o, instrument))
         self._log.info(f"generated {len(reports)} order status reports")
         return reports
+
+    def _as_applied(self, report: OrderStatusReport, order: BasicOrder, instrument: Instrument) -> OrderStatusReport:
+        """While running, a report of one of our orders states the quantity and fills this client
+        has applied, not the exchange's: Nautilus's open-order and in-flight checks would otherwise
+        book an inferred fill (with an invented trade id; the real one would then count again) or
+        shrink a modified order to its replacement's size (then refuse its last fill as an
+        overfill). Fills the exchange has and we lack are fetched by a fill audit started here."""
+        if self.reconciliation_active:
+            return report  # start-up: Nautilus builds the order from these reports and the fill reports
+        tracked = self._tracker.resolve(order.oid, order.cloid)
+        if tracked is None:
+            return report
+        exchange_filled = report.filled_qty.as_decimal()
+        report.quantity = qty_of(tracked.quantity, instrument)
+        report.filled_qty = qty_of(tracked.filled, instrument)
+        if exchange_filled > tracked.filled:
+            # Until the audit applies the missing fills, the order is reported as still working.
+            report.order_status = OrderStatus.PARTIALLY_FILLED if tracked.filled > 0 else OrderStatus.ACCEPTED
+            self._start_fill_audit()
+        elif report.order_status in (OrderStatus.ACCEPTED, OrderStatus.PARTIALLY_FILLED):
+            report.order_status = OrderStatus.PARTIALLY_FILLED if tracked.filled > 0 else OrderStatus.ACCEPTED
+        return report
+
+    def _start_fill_audit(self) -> None:
+        if self._audit_soon is None or self._audit_soon.done():
+            self._audit_soon = self.create_task(self.audit_fills(), log_msg="fill audit")
 
     async def generate_fill_reports(self, command: GenerateFillReports) -> list[FillReport]:
         start_ms = (

@@ -150,12 +150,17 @@ def node_config(
     log_level: str = "WARNING",
     reconciliation: bool = True,
     data_overrides: dict[str, Any] | None = None,
+    open_check: bool = False,
     **exec_overrides: Any,
 ) -> TradingNodeConfig:
+    """`open_check`: Nautilus's open-order check on, as run_live has it, every second (from 1 s in)."""
+    engine: dict[str, Any] = {"reconciliation": reconciliation, "reconciliation_lookback_mins": 60}
+    if open_check:
+        engine |= {"open_check_interval_secs": 1.0, "open_check_threshold_ms": 500, "reconciliation_startup_delay_secs": 1.0}
     raw = {
         "trader_id": "TESTER-001",
         "logging": {"log_level": log_level, "bypass_logging": False},
-        "exec_engine": {"reconciliation": reconciliation, "reconciliation_lookback_mins": 60},
+        "exec_engine": engine,
         "timeout_connection": 10.0,
         "timeout_reconciliation": 10.0,
         "timeout_portfolio": 5.0,

@@ -16,6 +16,7 @@ from nautilus_trader.model.enums import OrderSide
 from nautilus_trader.model.enums import OrderStatus
 from nautilus_trader.model.events import OrderFilled
 from nautilus_trader.model.identifiers import VenueOrderId
+from nautilus_trader.model.objects import Price
 
 from adapters.hyperliquid import execution
 from adapters.hyperliquid.schemas.user import Fill
@@ -300,3 +301,44 @@ def test_a_fill_orderstatus_already_counts_but_not_yet_pushed_is_applied_once(si
         assert _cached_qty(rec.cache) == sim.position(ACCOUNT, "ETH")["szi"] == Decimal("-0.02")
 
     run_node(node_config(sim), scenario, strategy_config=RecorderConfig(subscribe=False))
+
+
+def test_the_open_order_check_infers_no_fill_the_audit_then_applies_again(sim) -> None:
+    # A partial fill's pushes are lost. Nautilus's open-order check sees the exchange's filled
+    # size; were it reported, Nautilus would book an inferred fill, and the real one, applied by the
+    # fill audit, would count a second time.
+    async def scenario(node, rec) -> None:
+        await wait_for(lambda: rec.quotes, what="quotes")
+        order = rec.limit(OrderSide.BUY, "2990.0", "0.02")
+        await wait_for(lambda: order.status == OrderStatus.ACCEPTED, what="accepted")
+        await asyncio.sleep(1.0)  # past the open check's threshold for local activity
+        sim.faults.lose_user_messages(ACCOUNT, "userFills")
+        sim.faults.lose_user_messages(ACCOUNT, "orderUpdates")
+        assert sim.fill_order(ACCOUNT, int(order.venue_order_id.value), sz="0.01")
+        await wait_for(lambda: order.filled_qty.as_decimal() == Decimal("0.01"), timeout=10.0, what="fill applied")
+        await asyncio.sleep(2.5)  # more open checks and audits
+        fills = [e for e in order.events if isinstance(e, OrderFilled)]
+        assert [str(f.trade_id) for f in fills] == [str(f["tid"]) for f in sim.fills(ACCOUNT)]
+        assert (order.status, _cached_qty(rec.cache)) == (OrderStatus.PARTIALLY_FILLED, Decimal("0.01"))
+
+    run_node(node_config(sim, open_check=True, fill_audit_interval_secs=4.0), scenario, timeout=40)
+
+
+def test_a_modified_part_filled_order_keeps_its_size_through_the_open_order_check(sim) -> None:
+    # After a modify the exchange's replacement order is only the unfilled rest; the open check
+    # must not shrink the order in the cache, or its last fill would be refused as an overfill.
+    async def scenario(node, rec) -> None:
+        await wait_for(lambda: rec.quotes, what="quotes")
+        order = rec.limit(OrderSide.BUY, "2990.0", "0.04")
+        await wait_for(lambda: order.status == OrderStatus.ACCEPTED, what="accepted")
+        assert sim.fill_order(ACCOUNT, int(order.venue_order_id.value), sz="0.01")
+        await wait_for(lambda: order.filled_qty.as_decimal() == Decimal("0.01"), what="first fill")
+        rec.modify_order(order, price=Price.from_str("2991.00"))
+        await wait_for(lambda: order.price == Price.from_str("2991.00"), what="modified")
+        await asyncio.sleep(3.0)  # open checks run
+        assert order.quantity.as_decimal() == Decimal("0.0400")
+        assert sim.fill_order(ACCOUNT, int(order.venue_order_id.value))
+        await wait_for(lambda: order.status == OrderStatus.FILLED, what="rest filled")
+        assert _cached_qty(rec.cache) == sim.position(ACCOUNT, "ETH")["szi"] == Decimal("0.04")
+
+    run_node(node_config(sim, open_check=True), scenario, timeout=40)
