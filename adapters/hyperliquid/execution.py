@@ -907,13 +907,17 @@ class HyperliquidExecutionClient(LiveExecutionClient):
                     {"type": "userFillsByTime", "user": self._address, "startTime": report.ts_accepted // _NS_PER_MS}
                 )
                 for fill in FILLS_DECODER.decode(raw):
-                    if fill.oid == oid and fill_problem(fill, instrument) is None and self._tracker.first_sight_of_fill(fill.tid, fill.time):
+                    if fill.oid != oid or fill.time < self._adopt_fills_from_ms:
+                        continue  # older ones are the start-up reconciliation's
+                    if fill_problem(fill, instrument) is None and self._tracker.first_sight_of_fill(fill.tid, fill.time):
                         self._external_fills[oid].append(fill)
         except Exception as exc:
             # Unseen again: the next fill audit (or reconnect) brings them back for another try.
             fills = self._external_fills.pop(oid, [])
             for fill in fills:
                 self._tracker.forget_fill(fill.tid)
+            if fills:  # the next audit's window reaches back to them
+                self._audited_until_ms = min(self._audited_until_ms, min(f.time for f in fills))
             self.external_fills_unapplied += len(fills)
             self._log.error(f"external order {oid}: {len(fills)} fill(s) not applied yet ({type(exc).__name__}: {exc})")
             return

@@ -342,3 +342,27 @@ def test_a_modified_part_filled_order_keeps_its_size_through_the_open_order_chec
         assert _cached_qty(rec.cache) == sim.position(ACCOUNT, "ETH")["szi"] == Decimal("0.04")
 
     run_node(node_config(sim, open_check=True), scenario, timeout=40)
+
+
+def test_an_adoption_that_fails_is_retried_by_the_fill_audit(sim) -> None:
+    sdk = Exchange(eth_account.Account.from_key(AGENT_KEY), base_url=sim.rest_url, account_address=ACCOUNT)
+
+    async def scenario(node, rec) -> None:
+        client = exec_client(node)
+        real = client.generate_order_status_report
+        calls = []
+
+        async def fails_once(command):  # e.g. an orderStatus reply of a shape we do not know
+            calls.append(command)
+            if len(calls) == 1:
+                raise ValueError("unknown order status 'somethingNew'")
+            return await real(command)
+
+        client.generate_order_status_report = fails_once
+        reply = await asyncio.to_thread(sdk.order, "ETH", False, 0.04, 3020.0, {"limit": {"tif": "Alo"}})
+        assert sim.fill_order(ACCOUNT, reply["response"]["data"]["statuses"][0]["resting"]["oid"], sz="0.01")
+        await wait_for(lambda: client.external_fills_unapplied == 1, what="first adoption failed")
+        await wait_for(lambda: _cached_qty(rec.cache) == Decimal("-0.01"), timeout=10.0, what="adopted by the audit")
+        assert client.external_fills_adopted == 1 and not client._external_fills
+
+    run_node(node_config(sim, fill_audit_interval_secs=1.0), scenario, strategy_config=RecorderConfig(subscribe=False))
