@@ -220,6 +220,7 @@ class HyperliquidExecutionClient(LiveExecutionClient):
         self.external_fills_adopted = 0
         self.external_fills_unapplied = 0
         self.audit_fills_recovered = 0
+        self.audit_orders_settled = 0
         self._audited_until_ms = 0
         self._fill_audit_task: asyncio.Task | None = None
         self._audit_soon: asyncio.Task | None = None
@@ -964,9 +965,12 @@ class HyperliquidExecutionClient(LiveExecutionClient):
                 self._log.warning(f"fill audit failed ({type(exc).__name__}: {exc})")
 
     async def audit_fills(self) -> int:
-        """Apply the exchange's fills that the stream did not deliver (a push lost on the way, an
-        order placed outside the node); returns how many of the node's own fills were recovered."""
+        """Apply what the stream did not deliver (a push lost on the way, an order placed outside
+        the node): the exchange's fills, then the end of our orders it no longer lists. Returns how
+        many of the node's own fills were recovered."""
         now_ms = time.time_ns() // _NS_PER_MS
+        # Open orders first: an order missing from them ended before the fills are asked for.
+        raw_open = await self._http.info({"type": "openOrders", "user": self._address})
         # Overlapping windows: a fill a little late in the exchange's record is still asked for.
         since_ms = max(self._adopt_fills_from_ms, self._audited_until_ms - _FILL_AUDIT_OVERLAP_MS)
         raw = await self._http.info({"type": "userFillsByTime", "user": self._address, "startTime": since_ms})
@@ -975,6 +979,19 @@ class HyperliquidExecutionClient(LiveExecutionClient):
         if recovered:
             self._log.warning(f"fill audit: {recovered} fill(s) the stream had not delivered applied")
         self.audit_fills_recovered += recovered
+        open_orders = OPEN_ORDERS_DECODER.decode(raw_open)
+        open_oids = {o.oid for o in open_orders}
+        open_cloids = {o.cloid.lower() for o in open_orders if o.cloid}
+        for tracked in self._tracker.open_orders():
+            if not tracked.accepted or tracked.modifying or tracked.fully_filled:
+                continue  # in flight, or mid cancel-replace (its old oid is gone on purpose)
+            if tracked.oid in open_oids or (tracked.cloid is not None and tracked.cloid in open_cloids):
+                continue
+            # Not listed: its own record decides (it may also have been placed after the snapshot).
+            status = await self._settle_from_exchange(tracked)
+            if tracked.closed:
+                self.audit_orders_settled += 1
+                self._log.warning(f"fill audit: {tracked.client_order_id} ended on the exchange ({status}) unseen")
         return recovered
 
     def _emit_fill(self, tracked: TrackedOrder, fill: Fill) -> bool:

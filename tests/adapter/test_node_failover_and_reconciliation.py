@@ -366,3 +366,22 @@ def test_an_adoption_that_fails_is_retried_by_the_fill_audit(sim) -> None:
         assert client.external_fills_adopted == 1 and not client._external_fills
 
     run_node(node_config(sim, fill_audit_interval_secs=1.0), scenario, strategy_config=RecorderConfig(subscribe=False))
+
+
+def test_a_cancel_whose_push_is_lost_is_settled_by_the_fill_audit(sim) -> None:
+    # The exchange cancels our order (e.g. at its open-order limit or an expiry) and the
+    # orderUpdates push is lost: the audit sees the order missing from the open orders and its
+    # record settles it, so the strategy does not wait on an order that no longer rests.
+    async def scenario(node, rec) -> None:
+        client = exec_client(node)
+        await wait_for(lambda: rec.quotes, what="quotes")
+        order = rec.limit(OrderSide.BUY, "2990.0", "0.02")
+        await wait_for(lambda: order.status == OrderStatus.ACCEPTED, what="accepted")
+        sim.faults.lose_user_messages(ACCOUNT, "orderUpdates")
+        assert sim.cancel_order(ACCOUNT, int(order.venue_order_id.value))
+        await asyncio.sleep(0.3)
+        assert order.status == OrderStatus.ACCEPTED  # the node has not heard of it
+        await wait_for(lambda: order.status == OrderStatus.CANCELED, timeout=10.0, what="cancel settled")
+        assert client.audit_orders_settled == 1
+
+    run_node(node_config(sim, fill_audit_interval_secs=1.0), scenario)
