@@ -12,9 +12,7 @@ from pathlib import Path
 
 from nautilus_trader.live.node import TradingNode
 
-from adapters.hyperliquid.http.errors import HyperliquidEndpointsDown
-from adapters.hyperliquid.http.errors import HyperliquidHttpError
-from adapters.hyperliquid.http.errors import HyperliquidRateLimited
+from adapters.hyperliquid.http.errors import REST_ERRORS
 from live.cli import parse_args
 from live.errors import ConfigError
 from live.factories import register_factories
@@ -111,7 +109,7 @@ class StartupError(RuntimeError):
     """The node could not start (the message says why); nothing was sent to the exchange."""
 
 
-_EXCHANGE_ERRORS = (HyperliquidEndpointsDown, HyperliquidHttpError, HyperliquidRateLimited, OSError, asyncio.TimeoutError)
+_EXCHANGE_ERRORS = (*REST_ERRORS, OSError, asyncio.TimeoutError)
 
 
 def check_writable_file(path: Path, what: str) -> None:

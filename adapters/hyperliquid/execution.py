@@ -74,9 +74,7 @@ from adapters.hyperliquid.constants import REJECTED_STATUSES
 from adapters.hyperliquid.constants import SCHEDULE_CANCEL_VOLUME_GATE
 from adapters.hyperliquid.http.client import HyperliquidHttpClient
 from adapters.hyperliquid.http.client import backoff_delay
-from adapters.hyperliquid.http.errors import HyperliquidEndpointsDown
-from adapters.hyperliquid.http.errors import HyperliquidHttpError
-from adapters.hyperliquid.http.errors import HyperliquidRateLimited
+from adapters.hyperliquid.http.errors import REST_ERRORS
 from adapters.hyperliquid.instruments import coin_of
 from adapters.hyperliquid.nonces import NonceSource
 from adapters.hyperliquid.orders import UnsupportedOrder
@@ -133,7 +131,7 @@ _UNKNOWN_ORDER_RECHECKS_SECS = (0.0, 0.5, 1.0, 2.0)
 # Waits before each orderStatus ask when adopting an order placed outside this node.
 _EXTERNAL_ORDER_RETRY_SECS = (0.0, 0.5, 2.0, 5.0)
 _FILL_AUDIT_OVERLAP_MS = 60_000
-_HTTP_ERRORS_KNOWING_DELIVERY = (HyperliquidEndpointsDown, HyperliquidHttpError, HyperliquidRateLimited)
+_HTTP_ERRORS_KNOWING_DELIVERY = REST_ERRORS
 
 
 class ActionFailed(Exception):
@@ -938,18 +936,18 @@ class HyperliquidExecutionClient(LiveExecutionClient):
         self._schedule_account_refresh()
 
     async def _external_order_status(self, oid: int, instrument: Instrument) -> OrderStatusReport | None:
-        """The exchange's record of an order (None: it keeps none), retrying transport errors."""
-        for attempt, delay in enumerate(_EXTERNAL_ORDER_RETRY_SECS):
+        """The exchange's record of an order (None: it keeps none), retrying transport errors; the
+        last attempt's error goes to the caller."""
+        command = GenerateOrderStatusReport(instrument.id, None, VenueOrderId(str(oid)), UUID4(), self._clock.timestamp_ns())
+        *retries, last = _EXTERNAL_ORDER_RETRY_SECS
+        for delay in retries:
             await asyncio.sleep(delay)
             try:
-                return await self.generate_order_status_report(
-                    GenerateOrderStatusReport(instrument.id, None, VenueOrderId(str(oid)), UUID4(), self._clock.timestamp_ns())
-                )
+                return await self.generate_order_status_report(command)
             except _HTTP_ERRORS_KNOWING_DELIVERY as exc:
-                if attempt == len(_EXTERNAL_ORDER_RETRY_SECS) - 1:
-                    raise
                 self._log.warning(f"external order {oid}: orderStatus failed ({exc}); retrying")
-        raise AssertionError("unreachable")
+        await asyncio.sleep(last)
+        return await self.generate_order_status_report(command)
 
     # -- fill audit ----------------------------------------------------------------------------------
 
@@ -979,14 +977,9 @@ class HyperliquidExecutionClient(LiveExecutionClient):
         if recovered:
             self._log.warning(f"fill audit: {recovered} fill(s) the stream had not delivered applied")
         self.audit_fills_recovered += recovered
-        open_orders = OPEN_ORDERS_DECODER.decode(raw_open)
-        open_oids = {o.oid for o in open_orders}
-        open_cloids = {o.cloid.lower() for o in open_orders if o.cloid}
-        for tracked in self._tracker.open_orders():
-            if not tracked.accepted or tracked.modifying or tracked.fully_filled:
-                continue  # in flight, or mid cancel-replace (its old oid is gone on purpose)
-            if tracked.oid in open_oids or (tracked.cloid is not None and tracked.cloid in open_cloids):
-                continue
+        for tracked in self._unlisted_orders(OPEN_ORDERS_DECODER.decode(raw_open)):
+            if tracked.modifying:
+                continue  # mid cancel-replace: its old oid is gone on purpose
             # Not listed: its own record decides (it may also have been placed after the snapshot).
             status = await self._settle_from_exchange(tracked)
             if tracked.closed:
@@ -1105,18 +1098,11 @@ class HyperliquidExecutionClient(LiveExecutionClient):
         fills = FILLS_DECODER.decode(raw_fills)
         open_orders = OPEN_ORDERS_DECODER.decode(raw_open)
         n_fills = self._on_fills(fills)
-        open_oids = {o.oid for o in open_orders}
-        open_cloids = {o.cloid.lower() for o in open_orders if o.cloid}
         ts = self._clock.timestamp_ns()
         n_cancels = 0
-        for tracked in self._tracker.open_orders():
-            if not tracked.accepted:
-                continue  # still in flight: its reply settles it
-            if tracked.oid in open_oids or (tracked.cloid is not None and tracked.cloid in open_cloids):
-                continue
-            if not tracked.fully_filled:
-                self._cancel_once(tracked, ts)
-                n_cancels += 1
+        for tracked in self._unlisted_orders(open_orders):
+            self._cancel_once(tracked, ts)
+            n_cancels += 1
         # Cancels confirmed in the dark after the open-orders snapshot: each from its own record.
         for tracked in list(self._cancels_in_dark.values()):
             if not tracked.closed:
@@ -1132,6 +1118,17 @@ class HyperliquidExecutionClient(LiveExecutionClient):
         self.dark_cancels_recovered += n_cancels
         self._log.info(f"reconciled after reconnect: {n_fills} fills and {n_cancels} cancels happened in the dark")
         return n_fills, n_cancels
+
+    def _unlisted_orders(self, open_orders: list[BasicOrder]) -> list[TrackedOrder]:
+        """Our accepted, not fully filled orders missing from an `openOrders` snapshot (ones still
+        in flight are settled by their reply)."""
+        open_oids = {o.oid for o in open_orders}
+        open_cloids = {o.cloid.lower() for o in open_orders if o.cloid}
+        return [
+            t for t in self._tracker.open_orders()
+            if t.accepted and not t.fully_filled
+            and t.oid not in open_oids and (t.cloid is None or t.cloid not in open_cloids)
+        ]
 
     async def _check_positions_later(self, state: ClearinghouseState, delay_secs: float = 0.5) -> None:
         await asyncio.sleep(delay_secs)
@@ -1249,15 +1246,14 @@ class HyperliquidExecutionClient(LiveExecutionClient):
         tracked = self._tracker.resolve(order.oid, order.cloid)
         if tracked is None:
             return report
-        exchange_filled = report.filled_qty.as_decimal()
+        behind = report.filled_qty.as_decimal() > tracked.filled
         report.quantity = qty_of(tracked.quantity, instrument)
         report.filled_qty = qty_of(tracked.filled, instrument)
-        if exchange_filled > tracked.filled:
-            # Until the audit applies the missing fills, the order is reported as still working.
+        # Until the audit applies the missing fills, the order is reported as still working.
+        if behind or report.order_status in (OrderStatus.ACCEPTED, OrderStatus.PARTIALLY_FILLED):
             report.order_status = OrderStatus.PARTIALLY_FILLED if tracked.filled > 0 else OrderStatus.ACCEPTED
+        if behind:
             self._start_fill_audit()
-        elif report.order_status in (OrderStatus.ACCEPTED, OrderStatus.PARTIALLY_FILLED):
-            report.order_status = OrderStatus.PARTIALLY_FILLED if tracked.filled > 0 else OrderStatus.ACCEPTED
         return report
 
     def _start_fill_audit(self) -> None:

@@ -33,3 +33,7 @@ class HyperliquidRateLimited(Exception):
     def __init__(self, message: str, *, maybe_delivered: bool = False) -> None:
         super().__init__(message)
         self.maybe_delivered = maybe_delivered
+
+
+# Every failure of a REST request the client reports (each says whether it may have been delivered).
+REST_ERRORS = (HyperliquidHttpError, HyperliquidEndpointsDown, HyperliquidRateLimited)
