@@ -61,10 +61,9 @@ def main(argv: list[str] | None = None) -> int:
             overrides["fee_tier"] = args.fee_tier
         if args.latency_ms is not None:
             overrides["latency_ms"] = args.latency_ms
-        settings = msgspec.structs.replace(settings, **overrides)
-        from adapters.hyperliquid.fees import perp_fees
-
-        perp_fees(settings.fee_tier)
+        if overrides:
+            settings = msgspec.structs.replace(settings, **overrides)
+            check_settings(settings)  # load_settings checked the file's values; these replace some
         start_ns = parse_utc(args.start)
         end_ns = parse_utc(args.end)
         if start_ns is not None and end_ns is not None and end_ns <= start_ns:
@@ -72,7 +71,6 @@ def main(argv: list[str] | None = None) -> int:
         runs = settings.runs
         if args.instruments:
             runs = runs_for_instruments(runs, args.instruments, args.config)
-        check_settings(settings)  # the overrides too
         report_dir = Path(settings.report_dir)
         if not report_dir.is_absolute():
             report_dir = ROOT / report_dir

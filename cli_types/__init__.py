@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import argparse
 import math
+from collections.abc import Callable
+from typing import Any
 
 from adapters.hyperliquid.fees import PERP_FEE_TIERS
 from adapters.hyperliquid.fees import perp_fee_tier
@@ -32,43 +34,24 @@ def _integer(text: str) -> int:
         raise argparse.ArgumentTypeError(f"expected an integer, got {text!r}") from None
 
 
-def finite_float(text: str) -> float:
-    return _number(text)
+def _bounded(parse: Callable[[str], float], ok: Callable[[float], bool], expected: str) -> Callable[[str], Any]:
+    """An argument type: `parse`, then refuse what `ok` does not accept, saying what was `expected`."""
+
+    def checked(text: str) -> Any:
+        value = parse(text)
+        if not ok(value):
+            raise argparse.ArgumentTypeError(f"expected {expected}, got {text!r}")
+        return value
+
+    return checked
 
 
-def non_negative_float(text: str) -> float:
-    value = _number(text)
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"expected a finite number >= 0, got {text!r}")
-    return value
-
-
-def positive_float(text: str) -> float:
-    value = _number(text)
-    if value <= 0:
-        raise argparse.ArgumentTypeError(f"expected a number > 0, got {text!r}")
-    return value
-
-
-def non_negative_int(text: str) -> int:
-    value = _integer(text)
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"expected an integer >= 0, got {text!r}")
-    return value
-
-
-def positive_int(text: str) -> int:
-    value = _integer(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected an integer >= 1, got {text!r}")
-    return value
-
-
-def port(text: str) -> int:
-    value = _integer(text)
-    if not 0 <= value <= 65535:
-        raise argparse.ArgumentTypeError(f"expected a port 0..65535, got {text!r}")
-    return value
+finite_float = _number
+non_negative_float = _bounded(_number, lambda v: v >= 0, "a finite number >= 0")
+positive_float = _bounded(_number, lambda v: v > 0, "a number > 0")
+non_negative_int = _bounded(_integer, lambda v: v >= 0, "an integer >= 0")
+positive_int = _bounded(_integer, lambda v: v >= 1, "an integer >= 1")
+port = _bounded(_integer, lambda v: 0 <= v <= 65535, "a port 0..65535")
 
 
 def fee_tier(text: str) -> int:
