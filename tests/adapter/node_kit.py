@@ -117,6 +117,17 @@ class Recorder(Strategy):
         return order
 
 
+def place_outside_order(sim: Any, is_buy: bool, sz: float, px: float) -> int:
+    """An ALO ETH order put on our account by another client (the official SDK, same agent key), as
+    the web UI or a script would; returns its oid. Blocking: use `asyncio.to_thread` in a scenario."""
+    import eth_account
+    from hyperliquid.exchange import Exchange
+
+    sdk = Exchange(eth_account.Account.from_key(AGENT_KEY), base_url=sim.rest_url, account_address=ACCOUNT)
+    reply = sdk.order("ETH", is_buy, sz, px, {"limit": {"tif": "Alo"}})
+    return reply["response"]["data"]["statuses"][0]["resting"]["oid"]
+
+
 def client_configs(sim: Any, data_overrides: dict[str, Any] | None = None, **exec_overrides: Any) -> dict[str, Any]:
     """The node's data/exec client entries, as a JSON node config holds them."""
     common = {"base_url": sim.rest_url, "coins": ["ETH"]}

@@ -7,9 +7,7 @@ import socket
 import time
 from decimal import Decimal
 
-import eth_account
 import msgspec
-from hyperliquid.exchange import Exchange
 from nautilus_trader.core.uuid import UUID4
 from nautilus_trader.execution.messages import GenerateOrderStatusReport
 from nautilus_trader.model.enums import OrderSide
@@ -21,11 +19,11 @@ from nautilus_trader.model.objects import Price
 from adapters.hyperliquid import execution
 from adapters.hyperliquid.schemas.user import Fill
 from tests.adapter.node_kit import ACCOUNT
-from tests.adapter.node_kit import AGENT_KEY
 from tests.adapter.node_kit import ETH_ID
 from tests.adapter.node_kit import RecorderConfig
 from tests.adapter.node_kit import exec_client
 from tests.adapter.node_kit import node_config
+from tests.adapter.node_kit import place_outside_order
 from tests.adapter.node_kit import run_node
 from tests.adapter.node_kit import wait_for
 
@@ -99,10 +97,8 @@ def test_rest_5xx_on_the_primary_fails_over_to_a_backup_port(sim) -> None:
 
 def test_node_started_on_an_account_with_orders_and_a_position_adopts_them(sim) -> None:
     # An earlier run (here the official SDK, signing with the same agent key) left state behind.
-    sdk = Exchange(eth_account.Account.from_key(AGENT_KEY), base_url=sim.rest_url, account_address=ACCOUNT)
-    alo = {"limit": {"tif": "Alo"}}
-    filled = sdk.order("ETH", True, 0.02, 2990.0, alo)["response"]["data"]["statuses"][0]["resting"]["oid"]
-    resting = sdk.order("ETH", True, 0.03, 2985.0, alo)["response"]["data"]["statuses"][0]["resting"]["oid"]
+    filled = place_outside_order(sim, True, 0.02, 2990.0)
+    resting = place_outside_order(sim, True, 0.03, 2985.0)
     assert sim.fill_order(ACCOUNT, filled)
     assert sim.position(ACCOUNT, "ETH")["szi"] == Decimal("0.02")
 
@@ -160,8 +156,7 @@ def test_single_order_status_report_by_client_order_id_and_by_venue_order_id(sim
 
 
 def test_without_reconciliation_a_position_left_on_the_exchange_is_flagged_as_a_mismatch(sim) -> None:
-    sdk = Exchange(eth_account.Account.from_key(AGENT_KEY), base_url=sim.rest_url, account_address=ACCOUNT)
-    oid = sdk.order("ETH", False, 0.04, 3020.0, {"limit": {"tif": "Alo"}})["response"]["data"]["statuses"][0]["resting"]["oid"]
+    oid = place_outside_order(sim, False, 0.04, 3020.0)
     sim.fill_order(ACCOUNT, oid)
 
     async def scenario(node, rec) -> None:
@@ -183,9 +178,7 @@ def test_a_fill_of_an_order_placed_outside_the_node_while_it_runs_reaches_the_ca
     # strategy's inventory and the risk limits are computed from stays the exchange's.
     async def scenario(node, rec) -> None:
         client = exec_client(node)
-        sdk = Exchange(eth_account.Account.from_key(AGENT_KEY), base_url=sim.rest_url, account_address=ACCOUNT)
-        reply = sdk.order("ETH", False, 0.04, 3020.0, {"limit": {"tif": "Alo"}})
-        oid = reply["response"]["data"]["statuses"][0]["resting"]["oid"]
+        oid = await asyncio.to_thread(place_outside_order, sim, False, 0.04, 3020.0)
         assert sim.fill_order(ACCOUNT, oid, sz="0.01")  # partly filled: the rest keeps resting
         await wait_for(lambda: _cached_qty(rec.cache) == Decimal("-0.01"), what="external fill in the position")
         (adopted,) = [o for o in rec.cache.orders(instrument_id=ETH_ID) if o.venue_order_id.value == str(oid)]
@@ -256,13 +249,11 @@ def test_an_outside_fill_during_start_up_is_counted_once_by_reconciliation_and_a
     # after the connect) reports it too; the adoption, held back here until after reconciliation,
     # must leave it to the reconciliation.
     monkeypatch.setattr(execution, "_EXTERNAL_ORDER_RETRY_SECS", (1.5,))
-    sdk = Exchange(eth_account.Account.from_key(AGENT_KEY), base_url=sim.rest_url, account_address=ACCOUNT)
     connect = execution.HyperliquidExecutionClient._connect
 
     async def connect_then_outside_fill(self) -> None:
         await connect(self)
-        reply = await asyncio.to_thread(sdk.order, "ETH", True, 0.02, 2990.0, {"limit": {"tif": "Alo"}})
-        assert sim.fill_order(ACCOUNT, reply["response"]["data"]["statuses"][0]["resting"]["oid"])
+        assert sim.fill_order(ACCOUNT, await asyncio.to_thread(place_outside_order, sim, True, 0.02, 2990.0))
         await asyncio.sleep(0.2)  # the push arrives before reconciliation starts
 
     monkeypatch.setattr(execution.HyperliquidExecutionClient, "_connect", connect_then_outside_fill)
@@ -280,12 +271,10 @@ def test_a_fill_orderstatus_already_counts_but_not_yet_pushed_is_applied_once(si
     # The second fill is in the exchange's record when the adoption asks, but its push comes late:
     # the adopted order is built from real fills only, so the late push adds nothing.
     monkeypatch.setattr(execution, "_EXTERNAL_ORDER_RETRY_SECS", (0.5,))
-    sdk = Exchange(eth_account.Account.from_key(AGENT_KEY), base_url=sim.rest_url, account_address=ACCOUNT)
 
     async def scenario(node, rec) -> None:
         client = exec_client(node)
-        reply = await asyncio.to_thread(sdk.order, "ETH", False, 0.04, 3020.0, {"limit": {"tif": "Alo"}})
-        oid = reply["response"]["data"]["statuses"][0]["resting"]["oid"]
+        oid = await asyncio.to_thread(place_outside_order, sim, False, 0.04, 3020.0)
         assert sim.fill_order(ACCOUNT, oid, sz="0.01")
         await wait_for(lambda: client._external_fills, what="adoption pending")
         sim.faults.lose_user_messages(ACCOUNT, "userFills")
@@ -345,8 +334,6 @@ def test_a_modified_part_filled_order_keeps_its_size_through_the_open_order_chec
 
 
 def test_an_adoption_that_fails_is_retried_by_the_fill_audit(sim) -> None:
-    sdk = Exchange(eth_account.Account.from_key(AGENT_KEY), base_url=sim.rest_url, account_address=ACCOUNT)
-
     async def scenario(node, rec) -> None:
         client = exec_client(node)
         real = client.generate_order_status_report
@@ -359,8 +346,8 @@ def test_an_adoption_that_fails_is_retried_by_the_fill_audit(sim) -> None:
             return await real(command)
 
         client.generate_order_status_report = fails_once
-        reply = await asyncio.to_thread(sdk.order, "ETH", False, 0.04, 3020.0, {"limit": {"tif": "Alo"}})
-        assert sim.fill_order(ACCOUNT, reply["response"]["data"]["statuses"][0]["resting"]["oid"], sz="0.01")
+        oid = await asyncio.to_thread(place_outside_order, sim, False, 0.04, 3020.0)
+        assert sim.fill_order(ACCOUNT, oid, sz="0.01")
         await wait_for(lambda: client.external_fills_unapplied == 1, what="first adoption failed")
         await wait_for(lambda: _cached_qty(rec.cache) == Decimal("-0.01"), timeout=10.0, what="adopted by the audit")
         assert client.external_fills_adopted == 1 and not client._external_fills

@@ -6,19 +6,17 @@ import asyncio
 import time
 from decimal import Decimal
 
-import eth_account
-from hyperliquid.exchange import Exchange
 from nautilus_trader.model.enums import OrderSide
 from nautilus_trader.model.enums import OrderStatus
 
 from adapters.hyperliquid.venue_events import TOPIC_VENUE_HALT
 from adapters.hyperliquid.venue_events import TOPIC_VENUE_RESUME
 from tests.adapter.node_kit import ACCOUNT
-from tests.adapter.node_kit import AGENT_KEY
 from tests.adapter.node_kit import ETH_ID
 from tests.adapter.node_kit import RecorderConfig
 from tests.adapter.node_kit import exec_client
 from tests.adapter.node_kit import node_config
+from tests.adapter.node_kit import place_outside_order
 from tests.adapter.node_kit import record_topic
 from tests.adapter.node_kit import run_node
 from tests.adapter.node_kit import wait_for
@@ -110,14 +108,11 @@ def test_a_dark_window_longer_than_the_backoff_ends_in_one_state_with_every_fill
 
 
 def test_a_fill_of_an_outside_order_in_the_dark_is_adopted_once_after_reconnect(sim) -> None:
-    sdk = Exchange(eth_account.Account.from_key(AGENT_KEY), base_url=sim.rest_url, account_address=ACCOUNT)
-
     async def scenario(node, rec) -> None:
         client = exec_client(node)
         resumes = record_topic(node, TOPIC_VENUE_RESUME)
         assert sim.faults.drop_user_ws(ACCOUNT) >= 1
-        reply = await asyncio.to_thread(sdk.order, "ETH", True, 0.02, 2990.0, {"limit": {"tif": "Alo"}})
-        oid = reply["response"]["data"]["statuses"][0]["resting"]["oid"]
+        oid = await asyncio.to_thread(place_outside_order, sim, True, 0.02, 2990.0)
         assert sim.fill_order(ACCOUNT, oid)
         # Slow replies: the adoption's orderStatus outlasts the 0.5 s before the client's own
         # position check, which must wait for it rather than report a mismatch.

@@ -25,6 +25,15 @@ def args(*extra: str, config: Path = ROOT / "configs" / "live.json"):
     return run_live.parse_args(["--config", str(config), *extra])
 
 
+def edited_live_config(tmp_path: Path, edit) -> Path:
+    """configs/live.json after `edit(raw)`, written to a file of its own."""
+    raw = json.loads((ROOT / "configs" / "live.json").read_text())
+    edit(raw)
+    path = tmp_path / "c.json"
+    path.write_text(json.dumps(raw))
+    return path
+
+
 def clients(config, section: str) -> list:
     return [spec.create() for spec in getattr(config, section).values()]
 
@@ -50,10 +59,10 @@ def test_network_url_points_every_client_at_it() -> None:
 
 
 def test_network_preset_replaces_explicit_urls(tmp_path: Path) -> None:
-    raw = json.loads((ROOT / "configs" / "live.json").read_text())
-    raw["data_clients"]["HYPERLIQUID"]["config"]["base_url"] = "http://127.0.0.1:1"
-    path = tmp_path / "c.json"
-    path.write_text(json.dumps(raw))
+    def edit(raw: dict) -> None:
+        raw["data_clients"]["HYPERLIQUID"]["config"]["base_url"] = "http://127.0.0.1:1"
+
+    path = edited_live_config(tmp_path, edit)
     config, _, _ = run_live.prepare(args("--account", ACCOUNT, "--network", "testnet", config=path))
     (data_cfg,) = clients(config, "data_clients")
     assert isinstance(data_cfg, HyperliquidDataClientConfig)
@@ -148,10 +157,10 @@ def test_a_folder_or_a_binary_file_as_config_gets_a_clear_error(tmp_path: Path) 
 def test_a_bad_strategy_or_actor_setting_is_refused_before_anything_starts(
     tmp_path: Path, section: str, field: str, value: float, where: str,
 ) -> None:
-    raw = json.loads((ROOT / "configs" / "live.json").read_text())
-    raw[section][0 if section == "strategies" else 1]["config"][field] = value
-    path = tmp_path / "c.json"
-    path.write_text(json.dumps(raw))
+    def edit(raw: dict) -> None:
+        raw[section][0 if section == "strategies" else 1]["config"][field] = value
+
+    path = edited_live_config(tmp_path, edit)
     with pytest.raises(run_live.ConfigError, match=re.escape(where)):
         run_live.prepare(args("--account", ACCOUNT, config=path))
 
@@ -198,10 +207,7 @@ def test_a_screener_generated_config_builds(tmp_path: Path) -> None:
 
 
 def test_a_live_run_keeps_checking_orders_even_when_the_config_does_not_say(tmp_path: Path) -> None:
-    raw = json.loads((ROOT / "configs" / "live.json").read_text())
-    del raw["exec_engine"]
-    path = tmp_path / "c.json"
-    path.write_text(json.dumps(raw))
+    path = edited_live_config(tmp_path, lambda raw: raw.pop("exec_engine"))
     config, _, _ = run_live.prepare(args("--account", ACCOUNT, config=path))
     engine = config.exec_engine
     assert engine.reconciliation and engine.open_check_interval_secs == 10.0
@@ -210,20 +216,20 @@ def test_a_live_run_keeps_checking_orders_even_when_the_config_does_not_say(tmp_
 
 
 def test_a_config_s_own_engine_settings_are_kept(tmp_path: Path) -> None:
-    raw = json.loads((ROOT / "configs" / "live.json").read_text())
-    raw["exec_engine"]["open_check_interval_secs"] = 15.0
-    path = tmp_path / "c.json"
-    path.write_text(json.dumps(raw))
+    def edit(raw: dict) -> None:
+        raw["exec_engine"]["open_check_interval_secs"] = 15.0
+
+    path = edited_live_config(tmp_path, edit)
     config, _, _ = run_live.prepare(args("--account", ACCOUNT, config=path))
     assert config.exec_engine.open_check_interval_secs == 15.0
 
 
 def test_shadow_mode_turns_the_position_check_off(tmp_path: Path) -> None:
     # The exchange does not know the shadow's positions: a check would flatten them in the cache.
-    raw = json.loads((ROOT / "configs" / "live.json").read_text())
-    raw["exec_engine"]["position_check_interval_secs"] = 30.0
-    path = tmp_path / "c.json"
-    path.write_text(json.dumps(raw))
+    def edit(raw: dict) -> None:
+        raw["exec_engine"]["position_check_interval_secs"] = 30.0
+
+    path = edited_live_config(tmp_path, edit)
     live, _, _ = run_live.prepare(args("--account", ACCOUNT, config=path))
     shadow, _, _ = run_live.prepare(args("--mode", "shadow", config=path))
     assert live.exec_engine.position_check_interval_secs == 30.0

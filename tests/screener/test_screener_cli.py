@@ -164,20 +164,11 @@ def test_bad_arguments_exit_2(args: tuple[str, ...]) -> None:
     assert _main(*args, "--no-publish") == 2
 
 
-@pytest.mark.slow
-def test_daemon_mode_runs_repeatedly_and_stops_cleanly_on_sigint(info_dir: Path) -> None:
+def _daemon_until(args: list[str], marker: str, count: int = 2) -> tuple[int, str, str]:
+    """Run `python -m screener run ARGS` until `count` output lines contain `marker`, then SIGINT;
+    (returncode, the rest of stdout, stderr)."""
     proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "screener",
-            "run",
-            "--offline",
-            str(info_dir),
-            "--no-publish",
-            "--every",
-            "1s",
-        ],
+        [sys.executable, "-m", "screener", "run", *args],
         cwd=ROOT,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
@@ -185,20 +176,27 @@ def test_daemon_mode_runs_repeatedly_and_stops_cleanly_on_sigint(info_dir: Path)
         env={**os.environ, "PYTHONUNBUFFERED": "1"},
     )
     try:
-        runs = 0
+        seen = 0
         deadline = time.monotonic() + 30
         assert proc.stdout is not None
-        while runs < 2 and time.monotonic() < deadline:
-            line = proc.stdout.readline()
-            runs += "Maker-edge screen" in line
-        assert runs == 2
+        while seen < count and time.monotonic() < deadline:
+            seen += marker in proc.stdout.readline()
+        assert seen == count, f"{marker!r} seen {seen} times"
         proc.send_signal(signal.SIGINT)
         stdout, stderr = proc.communicate(timeout=10)
     finally:
         if proc.poll() is None:
             proc.kill()
             proc.wait()
-    assert proc.returncode == 0, stderr
+    return proc.returncode, stdout, stderr
+
+
+@pytest.mark.slow
+def test_daemon_mode_runs_repeatedly_and_stops_cleanly_on_sigint(info_dir: Path) -> None:
+    returncode, stdout, stderr = _daemon_until(
+        ["--offline", str(info_dir), "--no-publish", "--every", "1s"], "Maker-edge screen"
+    )
+    assert returncode == 0, stderr
     assert "screener stopped" in stdout
     assert "Traceback" not in stderr
 
@@ -213,26 +211,7 @@ def test_daemon_keeps_the_previous_publication_when_nothing_is_selected(
     redis.Redis.from_url(redis_url).set(key, held)
     args = ["--offline", str(info_dir), "--min-volume", "1e300", "--every", "1s"]
     redis_args = ["--redis-url", redis_url, "--channel", channel, "--key", key]
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "screener", "run", *args, *redis_args],
-        cwd=ROOT,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env={**os.environ, "PYTHONUNBUFFERED": "1"},
-    )
-    try:
-        empty_runs = 0
-        deadline = time.monotonic() + 30
-        assert proc.stdout is not None
-        while empty_runs < 2 and time.monotonic() < deadline:
-            empty_runs += "no asset selected" in proc.stdout.readline()
-        assert empty_runs == 2  # still running after an empty selection
-        proc.send_signal(signal.SIGINT)
-        _, stderr = proc.communicate(timeout=10)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
-    assert proc.returncode == 0, stderr
+    # Still running after two empty selections.
+    returncode, _, stderr = _daemon_until([*args, *redis_args], "no asset selected")
+    assert returncode == 0, stderr
     assert redis.Redis.from_url(redis_url).get(key) == held
