@@ -1,0 +1,80 @@
+"""Nautilus's own cost per order, warm (back-to-back in one process, after a backtest run), for
+the hot-path shortfall in issue 5: what a strategy pays in Nautilus 1.231 before any exchange work.
+
+- `order_factory_limit_us`: `Strategy.order_factory.limit(...)` for a post-only GTC limit order
+  (with our own client order id, as the MarketMaker does).
+- `add_order_debug_format_us`: `f"Added {order}"`, which `Cache.add_order` formats for a debug line
+  even with logging off.
+- `add_order_list_debug_format_us`: the same for a 3-order `OrderList` (`Cache.add_order_list`).
+
+Medians of 5 rounds of 2,000 (lists: 300). Writes bench/results/order_path.json.
+
+    .venv/bin/python bench/order_path.py
+"""
+
+from __future__ import annotations
+
+import json
+import statistics
+import sys
+import time
+from datetime import UTC
+from datetime import datetime
+from pathlib import Path
+
+from nautilus_trader.model.enums import OrderSide
+from nautilus_trader.model.enums import TimeInForce
+from nautilus_trader.model.orders import OrderList
+from nautilus_trader.persistence.catalog import ParquetDataCatalog
+
+from catalog.ingest import ensure_shipped_catalog
+from catalog.shipped_data import PROJECT_ROOT
+from mm_strategy.backtest_run import load_settings
+from mm_strategy.backtest_run import run_session
+
+ROUNDS = 5
+
+
+def _per_call_us(fn, items: list) -> float:
+    t0 = time.perf_counter_ns()
+    for item in items:
+        fn(item)
+    return (time.perf_counter_ns() - t0) / len(items) / 1e3
+
+
+def main() -> int:
+    settings = load_settings(PROJECT_ROOT / "configs" / "backtest.json")
+    spec = settings.runs[0]
+    catalog = ParquetDataCatalog(str(ensure_shipped_catalog(PROJECT_ROOT / "data" / "catalog")))
+    session = run_session(settings, spec, catalog, log_level="OFF")
+    mm, inst = session.strategy, session.instrument
+
+    def limit(_: object):
+        return mm.order_factory.limit(
+            instrument_id=mm.instrument_id, order_side=OrderSide.BUY, quantity=inst.make_qty(0.01),
+            price=inst.make_price(2000.0), time_in_force=TimeInForce.GTC, post_only=True, tags=["L1"],
+            client_order_id=mm._ids.next_order(),
+        )
+
+    create, order_fmt, list_fmt = [], [], []
+    for _ in range(ROUNDS):
+        create.append(_per_call_us(limit, range(2000)))
+        orders = [limit(None) for _ in range(2000)]
+        order_fmt.append(_per_call_us(lambda o: f"Added {o}", orders))
+        lists = [OrderList(mm._ids.next_list(), orders[i : i + 3]) for i in range(0, 900, 3)]
+        list_fmt.append(_per_call_us(lambda lst: f"Added {lst}", lists))
+    session.engine.dispose()
+    result = {
+        "order_factory_limit_us": round(statistics.median(create), 1),
+        "add_order_debug_format_us": round(statistics.median(order_fmt), 1),
+        "add_order_list_debug_format_us": round(statistics.median(list_fmt), 1),
+        "command": ".venv/bin/python bench/order_path.py",
+        "date": datetime.now(tz=UTC).isoformat(timespec="seconds"),
+    }
+    print(json.dumps(result, indent=2))
+    (Path(__file__).resolve().parent / "results" / "order_path.json").write_text(json.dumps(result, indent=2) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
