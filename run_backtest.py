@@ -13,9 +13,10 @@ import argparse
 import sys
 from pathlib import Path
 
+from adapters.hyperliquid.common.fees import parse_fee_tier
 from catalog import shipped_data
 from cli_types import LOG_LEVELS
-from cli_types import fee_tier
+from cli_types import checked
 from cli_types import non_negative_float
 
 ROOT = shipped_data.PROJECT_ROOT
@@ -30,7 +31,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--start", help="ISO UTC time quoting starts (overrides the config's runs)")
     p.add_argument("--end", help="ISO UTC time the run ends (overrides the config's runs)")
     p.add_argument("--report-dir", help="where the report goes (default: the config's, reports/)")
-    p.add_argument("--fee-tier", type=fee_tier, help="Hyperliquid fee tier 0-6 (default: the config's)")
+    p.add_argument("--fee-tier", type=checked(parse_fee_tier), help="Hyperliquid fee tier 0-6 (default: the config's)")
     p.add_argument("--latency-ms", type=non_negative_float, help="one-way order latency in ms (default: the config's, 100)")
     p.add_argument("--log-level", default="ERROR", type=str.upper, choices=LOG_LEVELS,
                    help="Nautilus log level (default: %(default)s)")
@@ -43,13 +44,15 @@ def main(argv: list[str] | None = None) -> int:
     from nautilus_trader.persistence.catalog import ParquetDataCatalog
     from rich.console import Console
 
-    from mm_strategy.backtest_run import check_settings
-    from mm_strategy.backtest_run import load_settings
-    from mm_strategy.backtest_run import parse_utc
-    from mm_strategy.backtest_run import run_session
-    from mm_strategy.reporting import report
+    from backtest.reporting import report
+    from backtest.runner import check_settings
+    from backtest.runner import load_settings
+    from backtest.runner import parse_utc
+    from backtest.runner import run_session
 
     console = Console()
+    # Errors go to stderr whole: a message rich wrapped at the terminal width could not be searched for.
+    errors = Console(stderr=True, soft_wrap=True)
     try:
         settings = load_settings(args.config)
         overrides = {}
@@ -78,14 +81,14 @@ def main(argv: list[str] | None = None) -> int:
         if report_dir.exists() and not report_dir.is_dir():
             raise ValueError(f"report dir {report_dir} exists and is not a folder")
     except ValueError as exc:
-        console.print(f"[red]error:[/red] {exc}")
+        errors.print(f"[red]error:[/red] {exc}")
         return 2
 
     catalog_dir = Path(settings.catalog)
     if not catalog_dir.is_absolute():
         catalog_dir = ROOT / catalog_dir
     if catalog_dir.exists() and not catalog_dir.is_dir():
-        console.print(f"[red]error:[/red] catalog {catalog_dir} is not a folder")
+        errors.print(f"[red]error:[/red] catalog {catalog_dir} is not a folder")
         return 2
     if args.catalog is None:
         # The default catalog is built from the shipped recordings on first use.
@@ -94,7 +97,7 @@ def main(argv: list[str] | None = None) -> int:
         with console.status("building the catalog from the shipped data (first run only)"):
             ensure_shipped_catalog(catalog_dir, fee_tier=settings.fee_tier)
     elif not catalog_dir.is_dir():
-        console.print(f"[red]error:[/red] catalog not found: {catalog_dir}")
+        errors.print(f"[red]error:[/red] catalog not found: {catalog_dir}")
         return 2
     catalog = ParquetDataCatalog(str(catalog_dir))
 
@@ -106,7 +109,7 @@ def main(argv: list[str] | None = None) -> int:
                 session = run_session(settings, spec, catalog, start_ns=start_ns, end_ns=end_ns, log_level=args.log_level)
             except ValueError as exc:
                 # The other runs go on: their results are reported, and the exit status says one failed.
-                console.print(f"[red]error in run {spec.name}:[/red] {exc}")
+                errors.print(f"[red]error in run {spec.name}:[/red] {exc}")
                 failed.append(spec.name)
                 continue
         reports.append(report.build(session))
@@ -117,7 +120,7 @@ def main(argv: list[str] | None = None) -> int:
     written = report.write(reports, report_dir)
     console.print(f"report: {written['html']}  ({', '.join(str(p.name) for k, p in written.items() if k != 'html')})")
     if failed:
-        console.print(f"[red]{len(failed)} run(s) failed:[/red] {', '.join(failed)}")
+        errors.print(f"[red]{len(failed)} run(s) failed:[/red] {', '.join(failed)}")
         return 2
     return 0
 

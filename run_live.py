@@ -16,7 +16,7 @@ before Nautilus parses the rest: `"shadow"` (ShadowExecClientConfig fields) and 
 - SIGINT/SIGTERM: strategies stop (each cancels its orders), the node waits until no order is
   open or in flight (the cancels were acknowledged), sweeps the exchange once more, then exits.
 - `--redis-cache [URL]`: Nautilus's cache in Redis, so a restart keeps orders and positions.
-- Shadow mode: the same node with `mm_strategy.shadow` as execution client (nothing is sent);
+- Shadow mode: the same node with `shadow` as execution client (nothing is sent);
   on exit it writes the backtest report for the run.
 - A status table (rich) on a terminal; a periodic status line in the log otherwise.
 

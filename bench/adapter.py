@@ -18,9 +18,9 @@ from pathlib import Path
 import numpy as np
 
 from adapters.hyperliquid.feed import MarketDataFeed
-from adapters.hyperliquid.instruments import perp_instrument
+from adapters.hyperliquid.parsing.instruments import perp_instrument
+from adapters.hyperliquid.parsing.recordings import iter_records
 from catalog import shipped_data
-from catalog.readers import iter_records
 
 ETH_SZ_DECIMALS = 4  # ETH's szDecimals in Hyperliquid's meta
 ROUNDS = 3  # the capture is replayed this many times (fresh feed each time); medians over all

@@ -19,12 +19,12 @@ from pathlib import Path
 
 from nautilus_trader.persistence.catalog import ParquetDataCatalog
 
+from backtest import runner as backtest_run
+from backtest.runner import load_settings
+from backtest.runner import parse_utc
+from backtest.runner import run_session
 from catalog.ingest import ensure_shipped_catalog
 from catalog.shipped_data import PROJECT_ROOT
-from mm_strategy import backtest_run
-from mm_strategy.backtest_run import load_settings
-from mm_strategy.backtest_run import parse_utc
-from mm_strategy.backtest_run import run_session
 
 RUNS = 5
 _cpu: dict[str, list[float]] = {"bare": [], "full": []}

@@ -25,7 +25,7 @@ from datetime import datetime
 
 import aiohttp
 
-from adapters.hyperliquid.instruments import perp_instrument
+from adapters.hyperliquid.parsing.instruments import perp_instrument
 from catalog import shipped_data
 from catalog.harvest import HarvestConfig
 from catalog.harvest import Harvester

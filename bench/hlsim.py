@@ -31,8 +31,8 @@ sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__)
 
 from adapters.hyperliquid.signing import L1Signer  # noqa: E402
 from catalog import shipped_data  # noqa: E402
+from hlsim.api.server import HlSimServer  # noqa: E402
 from hlsim.config import HlSimConfig  # noqa: E402
-from hlsim.server import HlSimServer  # noqa: E402
 
 ACTION_SECONDS = 10.0
 WARMUP_ACTIONS = 200

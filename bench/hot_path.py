@@ -15,7 +15,7 @@ Primary figure (`p50_us`, `p99_us`) — LIVE kernel: an in-process `TradingNode`
 `LiveDataEngine`, `LiveRiskEngine`, `LiveExecutionEngine` (engine settings from configs/live.json;
 the risk engine at its defaults, as live), a data client for HYPERLIQUID that only takes the
 subscriptions (the bench hands the events to the data engine, as a client's `_handle_data` does),
-and the shadow execution client (`mm_strategy/shadow/`, sends nothing). The shipped ETH capture's
+and the shadow execution client (`shadow/`, sends nothing). The shipped ETH capture's
 book deltas (grouped per message up to F_LAST, as the live client publishes them), trades and bbo
 quotes go through `LiveDataEngine.process` on the node's event loop, stamped with the capture's own
 spacing shifted to now, paced at `--speed` (default 60) × market time, each event only after the
@@ -90,16 +90,16 @@ from nautilus_trader.model.identifiers import InstrumentId
 from nautilus_trader.model.identifiers import Venue
 from nautilus_trader.persistence.catalog import ParquetDataCatalog
 
+from backtest import runner as backtest_run
+from backtest.runner import load_settings
+from backtest.runner import parse_utc
 from catalog.ingest import ensure_shipped_catalog
 from catalog.shipped_data import PROJECT_ROOT
-from mm_strategy import backtest_run
-from mm_strategy.backtest_run import load_settings
-from mm_strategy.backtest_run import parse_utc
 from mm_strategy.governor import RegimeGovernor
 from mm_strategy.market_maker import MarketMaker
 from mm_strategy.risk_guard import RiskGuard
-from mm_strategy.shadow.config import ShadowExecClientConfig
-from mm_strategy.shadow.factory import ShadowExecClientFactory
+from shadow.config import ShadowExecClientConfig
+from shadow.factory import ShadowExecClientFactory
 
 F_LAST = int(RecordFlag.F_LAST)
 

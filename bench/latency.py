@@ -34,7 +34,7 @@ import numpy as np
 
 from adapters.hyperliquid.signing import L1Signer
 from catalog import shipped_data
-from hlsim import exchange_api
+from hlsim.api import exchange as exchange_api
 from hlsim.testing import HlSimConfig
 from hlsim.testing import run_hlsim_in_thread
 

@@ -27,10 +27,10 @@ from nautilus_trader.model.enums import TimeInForce
 from nautilus_trader.model.orders import OrderList
 from nautilus_trader.persistence.catalog import ParquetDataCatalog
 
+from backtest.runner import load_settings
+from backtest.runner import run_session
 from catalog.ingest import ensure_shipped_catalog
 from catalog.shipped_data import PROJECT_ROOT
-from mm_strategy.backtest_run import load_settings
-from mm_strategy.backtest_run import run_session
 
 ROUNDS = 5
 

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from rich.console import Console
 
+from adapters.hyperliquid.common.fees import parse_fee_tier
 from catalog.harvest import add_harvest_parser
 from catalog.harvest import run_cli as run_harvest
 from catalog.ingest import IngestError
@@ -22,7 +23,7 @@ from catalog.ingest import ingest_files
 from catalog.ingest import shipped_files
 from catalog.ingest import shipped_meta
 from catalog.summary import render_summary
-from cli_types import fee_tier
+from cli_types import checked
 
 DATA_SUFFIXES = (".lz4", ".gz", ".ws", ".txt", ".jsonl")
 
@@ -60,7 +61,7 @@ def _parser() -> argparse.ArgumentParser:
         "--catalog", required=True, type=Path, help="ParquetDataCatalog folder (created if missing)"
     )
     ingest.add_argument("--meta", type=Path, help="saved `meta` or `metaAndAssetCtxs` reply (szDecimals)")
-    ingest.add_argument("--fee-tier", type=fee_tier, default=0, help="Hyperliquid perp fee tier 0-6 (default 0)")
+    ingest.add_argument("--fee-tier", type=checked(parse_fee_tier), default=0, help="Hyperliquid perp fee tier 0-6 (default 0)")
     ingest.add_argument("--shipped", action="store_true", help="also ingest the shipped recordings")
     ingest.add_argument("--replace", action="store_true", help="re-ingest files already in the catalog")
     ingest.add_argument("--no-progress", action="store_true", help="no progress bar")

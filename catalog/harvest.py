@@ -46,12 +46,13 @@ from nautilus_trader.model.instruments import Instrument
 from nautilus_trader.persistence.catalog import ParquetDataCatalog
 from nautilus_trader.persistence.catalog.parquet import _parse_filename_timestamps
 
-from adapters.hyperliquid.config import ws_url_from_rest
-from adapters.hyperliquid.constants import NETWORK_REST_URLS
+from adapters.hyperliquid.common.constants import NETWORK_REST_URLS
+from adapters.hyperliquid.common.endpoints import ws_url_from_rest
+from adapters.hyperliquid.common.fees import parse_fee_tier
 from adapters.hyperliquid.feed import MarketDataFeed
-from adapters.hyperliquid.instruments import instruments_from_meta
+from adapters.hyperliquid.parsing.instruments import instruments_from_meta
 from adapters.hyperliquid.websocket.client import HyperliquidWebSocketClient
-from cli_types import fee_tier
+from cli_types import checked
 from cli_types import positive_float
 from cli_types import positive_int
 
@@ -448,7 +449,7 @@ def _add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--network", choices=sorted(NETWORK_REST_URLS), default="mainnet")
     parser.add_argument("--ws-url", help="explicit WS url")
     parser.add_argument("--meta", type=Path, help="saved meta reply (else fetched from the exchange)")
-    parser.add_argument("--fee-tier", type=fee_tier, default=0)
+    parser.add_argument("--fee-tier", type=checked(parse_fee_tier), default=0)
     parser.add_argument("--chunk-rows", type=positive_int, default=200_000)
     parser.add_argument("--chunk-secs", type=positive_float, default=60.0)
     parser.add_argument("--no-fast", action="store_true", help="subscribe l2Book without fast (20 levels)")

@@ -44,16 +44,17 @@ from rich.progress import Progress
 from rich.progress import TextColumn
 from rich.progress import TimeElapsedColumn
 
-from adapters.hyperliquid.instruments import MAX_SZ_DECIMALS
-from adapters.hyperliquid.instruments import infer_sz_decimals
-from adapters.hyperliquid.instruments import instrument_id_for
-from adapters.hyperliquid.instruments import load_meta_file
-from adapters.hyperliquid.instruments import perp_instrument
+from adapters.hyperliquid.common.prices import MAX_SZ_DECIMALS
 from adapters.hyperliquid.parsing.book_diff import L2BookDiffer
 from adapters.hyperliquid.parsing.convert import PrecisionError
 from adapters.hyperliquid.parsing.convert import ValueConverter
 from adapters.hyperliquid.parsing.convert import ms_to_ns
 from adapters.hyperliquid.parsing.convert import ts_init_for
+from adapters.hyperliquid.parsing.instruments import infer_sz_decimals
+from adapters.hyperliquid.parsing.instruments import instrument_id_for
+from adapters.hyperliquid.parsing.instruments import load_meta_file
+from adapters.hyperliquid.parsing.instruments import perp_instrument
+from adapters.hyperliquid.parsing.recordings import HyperliquidFileReader
 from adapters.hyperliquid.parsing.ticks import bbo_to_quote
 from adapters.hyperliquid.parsing.ticks import trade_to_tick
 from adapters.hyperliquid.schemas.market_data import BBO_DECODER
@@ -63,7 +64,6 @@ from catalog import shipped_data
 from catalog.manifest import IngestManifest
 from catalog.manifest import catalog_lock
 from catalog.manifest import file_sha256
-from catalog.readers import HyperliquidFileReader
 from catalog.summary import GAP_NS
 from catalog.summary import FileSummary
 from catalog.summary import IngestSummary
@@ -104,7 +104,7 @@ def _load_meta(meta: MetaArg) -> dict[str, dict[str, Any]]:
     if isinstance(meta, str | os.PathLike):
         universe = load_meta_file(meta)
     else:
-        from adapters.hyperliquid.instruments import meta_universe
+        from adapters.hyperliquid.parsing.instruments import meta_universe
 
         universe = meta_universe(meta)
     where = f"{meta}: " if isinstance(meta, str | os.PathLike) else "meta: "
@@ -477,7 +477,7 @@ def ingest_files(
     content) is read and counted once and listed in `summary.duplicates`. Raises `IngestError` on
     overlapping data or a precision mismatch; that file's partial output is removed.
     """
-    from adapters.hyperliquid.fees import perp_fee_tier
+    from adapters.hyperliquid.common.fees import perp_fee_tier
 
     perp_fee_tier(fee_tier)  # validate before any work
     meta_by_coin = _load_meta(meta)
@@ -573,7 +573,7 @@ class _nullcontext:
 
 def set_fee_tier(catalog_dir: str | os.PathLike[str], fee_tier: int) -> list[str]:
     """Rewrite the catalog's Hyperliquid instruments with the fees of `fee_tier`; returns the ids changed."""
-    from adapters.hyperliquid.fees import perp_fee_tier
+    from adapters.hyperliquid.common.fees import perp_fee_tier
 
     perp_fee_tier(fee_tier)
     changed: list[CryptoPerpetual] = []

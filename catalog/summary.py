@@ -14,7 +14,7 @@ from rich.console import Console
 from rich.table import Table
 
 from adapters.hyperliquid.parsing.book_diff import BookDiffStats
-from catalog.readers import SkippedLine
+from adapters.hyperliquid.parsing.recordings import SkippedLine
 
 GAP_NS = 5_000_000_000  # gaps longer than 5 s are listed
 

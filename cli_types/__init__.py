@@ -10,9 +10,6 @@ import math
 from collections.abc import Callable
 from typing import Any
 
-from adapters.hyperliquid.fees import PERP_FEE_TIERS
-from adapters.hyperliquid.fees import perp_fee_tier
-
 # Nautilus's log levels (any other string aborts the process in its Rust logger).
 LOG_LEVELS = ("TRACE", "DEBUG", "INFO", "WARNING", "ERROR", "OFF")
 
@@ -54,10 +51,15 @@ positive_int = _bounded(_integer, lambda v: v >= 1, "an integer >= 1")
 port = _bounded(_integer, lambda v: 0 <= v <= 65535, "a port 0..65535")
 
 
-def fee_tier(text: str) -> int:
-    try:
-        return perp_fee_tier(int(text)).tier
-    except ValueError:
-        raise argparse.ArgumentTypeError(
-            f"fee tier must be an integer 0..{len(PERP_FEE_TIERS) - 1}, got {text!r}"
-        ) from None
+def checked(parse: Callable[[str], Any]) -> Callable[[str], Any]:
+    """An argument type from a parser of our own that raises `ValueError` with a message: argparse
+    would drop that message ("invalid value"), so it is passed on as the usage error."""
+
+    def argument(text: str) -> Any:
+        try:
+            return parse(text)
+        except ValueError as exc:
+            raise argparse.ArgumentTypeError(str(exc)) from None
+
+    argument.__name__ = getattr(parse, "__name__", "value")
+    return argument

@@ -10,20 +10,21 @@ import signal
 import sys
 from pathlib import Path
 
-from cli_types import fee_tier
+from adapters.hyperliquid.common.fees import parse_fee_tier
+from cli_types import checked
 from cli_types import finite_float
 from cli_types import non_negative_float
 from cli_types import non_negative_int
 from cli_types import port
 from cli_types import positive_float
 from cli_types import positive_int
+from hlsim.api.server import HlSimServer
 from hlsim.config import COIN_NAME_RE
 from hlsim.config import FEE_TIERS
 from hlsim.config import HlSimConfig
-from hlsim.replay import check_replay_source
-from hlsim.server import HlSimServer
-from hlsim.validation import is_valid_address
-from mm_strategy.queue_model import QUEUE_RULES
+from hlsim.engine.validation import is_valid_address
+from hlsim.replay.recording import check_replay_source
+from simulation.queue_model import QUEUE_RULES
 
 EPILOG = """\
 fee tiers (--fee-tier, perps, 14-day volume):
@@ -115,7 +116,7 @@ def build_parser() -> argparse.ArgumentParser:
                              "or mainnet ('a'); default testnet")
     parser.add_argument("--coin", type=_coin, action=_CoinAction, default=[], metavar="COIN=SZDECIMALS",
                         help="listed perp (repeatable; default BTC=5 and ETH=4, in that asset order)")
-    parser.add_argument("--fee-tier", type=fee_tier, default=0,
+    parser.add_argument("--fee-tier", type=checked(parse_fee_tier), default=0,
                         help="fee tier 0-6 (see below; default 0)")
     parser.add_argument("--queue-rule", choices=QUEUE_RULES, default="conservative",
                         help="how cancels ahead advance resting orders (default conservative)")

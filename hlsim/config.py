@@ -9,10 +9,10 @@ from typing import Literal
 
 import msgspec
 
-from adapters.hyperliquid.fees import PERP_FEE_TIERS
-from adapters.hyperliquid.fees import FeeTier
-from hlsim.validation import is_valid_address
-from mm_strategy.queue_model import QUEUE_RULES
+from adapters.hyperliquid.common.fees import PERP_FEE_TIERS
+from adapters.hyperliquid.common.fees import FeeTier
+from hlsim.engine.validation import is_valid_address
+from simulation.queue_model import QUEUE_RULES
 
 Network = Literal["testnet", "mainnet"]
 

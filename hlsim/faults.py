@@ -7,7 +7,7 @@ import time
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from hlsim.server import HlSimServer
+    from hlsim.api.server import HlSimServer
 
 
 class Faults:

@@ -69,11 +69,11 @@ from decimal import Decimal
 from typing import Any
 from typing import TypeVar
 
+from hlsim.api.server import HlSimServer
 from hlsim.config import HlSimConfig
-from hlsim.engine import SimExchange
-from hlsim.numbers import ZERO
-from hlsim.numbers import parse_decimal
-from hlsim.server import HlSimServer
+from hlsim.engine.exchange import SimExchange
+from hlsim.engine.numbers import ZERO
+from hlsim.engine.numbers import parse_decimal
 
 __all__ = ["HlSimConfig", "HlSimThread", "run_hlsim_in_thread", "start_hlsim"]
 

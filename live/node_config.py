@@ -18,16 +18,16 @@ from urllib.parse import urlparse
 import msgspec
 from nautilus_trader.config import TradingNodeConfig
 
+from adapters.hyperliquid.common.constants import NETWORK_REST_URLS
 from adapters.hyperliquid.config import HyperliquidExecClientConfig
-from adapters.hyperliquid.constants import NETWORK_REST_URLS
 from live.errors import ConfigError
 from live.factories import take_factories
 
 VENUE = "HYPERLIQUID"
 ACCOUNT_ENV = "HYPERLIQUID_ACCOUNT"
 HL_CONFIG_PREFIX = "adapters.hyperliquid.config:"
-SHADOW_CONFIG_PATH = "mm_strategy.shadow.config:ShadowExecClientConfig"
-SHADOW_FACTORY_PATH = "mm_strategy.shadow.factory:ShadowExecClientFactory"
+SHADOW_CONFIG_PATH = "shadow.config:ShadowExecClientConfig"
+SHADOW_FACTORY_PATH = "shadow.factory:ShadowExecClientFactory"
 STRATEGY_PATH = "mm_strategy.market_maker:MarketMaker"
 
 

@@ -1,4 +1,4 @@
-"""The report written after a shadow run (the backtest report of `mm_strategy.reporting`)."""
+"""The report written after a shadow run (the backtest report of `backtest.reporting`)."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from live.node_config import fee_tier
 
 def write_report(node: TradingNode, config: TradingNodeConfig, report_dir: str, started_ns: int, started: float) -> None:
     """Write the shadow run's report to `report_dir`; `started` is the run's `time.monotonic()` start."""
-    from mm_strategy.shadow.report import write_shadow_report
+    from backtest.reporting.node_run import write_shadow_report
 
     shadow_cfg = next(iter(config.exec_clients.values())).create()
     files = write_shadow_report(

@@ -15,11 +15,11 @@ from typing import Any
 from nautilus_trader.live.node import TradingNode
 from nautilus_trader.model.identifiers import Venue
 
+from adapters.hyperliquid.common.credentials import load_agent_key
 from adapters.hyperliquid.config import HyperliquidExecClientConfig
 from adapters.hyperliquid.config import resolve_endpoints
-from adapters.hyperliquid.credentials import load_agent_key
 from adapters.hyperliquid.http.client import HyperliquidHttpClient
-from adapters.hyperliquid.instruments import meta_universe
+from adapters.hyperliquid.parsing.instruments import meta_universe
 from adapters.hyperliquid.signing import L1Signer
 from adapters.hyperliquid.signing import cancel_action
 from live.logs import log

@@ -29,7 +29,7 @@ from nautilus_trader.model.events import OrderPendingUpdate
 from nautilus_trader.model.events import OrderSubmitted
 from nautilus_trader.model.identifiers import InstrumentId
 
-from adapters.hyperliquid import venue_events as ve
+from adapters.hyperliquid import types as ve
 from mm_strategy import messages as msg
 from mm_strategy.calendar import EventCalendar
 from mm_strategy.risk.activity import ActionBudget
@@ -40,7 +40,7 @@ from mm_strategy.signals.volatility import RegimeTable
 from mm_strategy.signals.volatility import atr_bps
 
 if TYPE_CHECKING:
-    from screener.payload import ScreenerSnapshot
+    from screener_link.payload import ScreenerSnapshot
 
 _F_LAST = int(RecordFlag.F_LAST)
 # Built once: `A | B | C` inside the handler would build a union on every order event.
@@ -50,7 +50,7 @@ _REGIME_ORDER = [Regime.CALM, Regime.NORMAL, Regime.VOLATILE, Regime.EXTREME]
 
 
 class ParamsFeed(Protocol):
-    """What the governor needs from a screener feed (`mm_strategy.screener_feed.ScreenerFeed`)."""
+    """What the governor needs from a screener feed (`screener_link.feed.ScreenerFeed`)."""
 
     def start(self) -> None: ...
     def stop(self) -> None: ...
@@ -143,7 +143,7 @@ class RegimeGovernor(Actor):
         self.msgbus.subscribe("events.order.*", self._on_order_event)
         self.msgbus.subscribe(ve.TOPIC_RATE_LIMIT, self._on_rate_limit)
         if self._feed is None and self.config.redis_url:
-            from mm_strategy.screener_feed import ScreenerFeed  # the screener helper's module
+            from screener_link.feed import ScreenerFeed  # the screener helper's module
 
             self._feed = ScreenerFeed(
                 self.config.redis_url, self.config.screener_channel, self.config.screener_key,

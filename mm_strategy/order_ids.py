@@ -6,7 +6,7 @@ the same information, formatted once: the time the strategy started (to the seco
 trader's and strategy's tags, and a running count. The count starts past the ids the cache
 already holds for the strategy (as Nautilus's own generator does), so a restart within the same
 second cannot repeat one. The venue never sees these strings: the adapter hashes them into
-Hyperliquid cloids (`adapters.hyperliquid.cloids`).
+Hyperliquid cloids (`adapters.hyperliquid.common.cloids`).
 """
 
 from __future__ import annotations

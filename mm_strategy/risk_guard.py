@@ -29,7 +29,7 @@ from nautilus_trader.model.identifiers import InstrumentId
 from nautilus_trader.model.identifiers import Venue
 from nautilus_trader.model.objects import Price
 
-from adapters.hyperliquid import venue_events as ve
+from adapters.hyperliquid import types as ve
 from mm_strategy import messages as msg
 from mm_strategy.risk.capital import CapitalAtRisk
 from mm_strategy.risk.capital import CapitalLimits

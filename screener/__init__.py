@@ -10,5 +10,5 @@ Which Hyperliquid perps are worth quoting as a post-only maker, and with what ba
 - `pipeline`: one screening run; `report`: the ranked table.
 - `payload`: the Redis message (schema 1), validated by publisher and node alike;
   `publish`: Redis pub/sub + stored key; `node_config`: TradingNode config JSON.
-- The node side lives in `mm_strategy.screener_feed`.
+- The node side lives in `screener_link.feed`.
 """

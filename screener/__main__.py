@@ -19,7 +19,8 @@ from pathlib import Path
 import redis
 from rich.console import Console
 
-from cli_types import fee_tier
+from adapters.hyperliquid.common.fees import parse_fee_tier
+from cli_types import checked
 from cli_types import non_negative_float
 from cli_types import positive_float
 from cli_types import positive_int
@@ -33,13 +34,13 @@ from screener.node_config import write_node_config
 from screener.params import ParamsConfig
 from screener.pipeline import ScreenConfig
 from screener.pipeline import screen
-from screener.publish import DEFAULT_CHANNEL
-from screener.publish import DEFAULT_KEY
-from screener.publish import ScreenerPublisher
-from screener.publish import check_redis_url
-from screener.publish import redact_url
 from screener.report import drop_counts
 from screener.report import print_report
+from screener_link.publish import DEFAULT_CHANNEL
+from screener_link.publish import DEFAULT_KEY
+from screener_link.publish import ScreenerPublisher
+from screener_link.publish import check_redis_url
+from screener_link.publish import redact_url
 
 _log = logging.getLogger("screener")
 
@@ -86,7 +87,7 @@ def build_parser() -> argparse.ArgumentParser:
         default="mainnet",
         help="mainnet, testnet or an http(s) url (e.g. hlsim); default mainnet",
     )
-    run.add_argument("--fee-tier", type=fee_tier, default=0, help="perp fee tier 0..6 (default 0)")
+    run.add_argument("--fee-tier", type=checked(parse_fee_tier), default=0, help="perp fee tier 0..6 (default 0)")
     run.add_argument("--max-assets", type=positive_int, default=5, help="assets to select (default 5)")
     run.add_argument(
         "--min-volume", type=non_negative_float, default=10e6, metavar="USD", help="24h notional"

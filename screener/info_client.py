@@ -21,9 +21,9 @@ from urllib.parse import urlparse
 import msgspec
 import requests
 
-from adapters.hyperliquid.constants import INFO_WEIGHT_DEFAULT
-from adapters.hyperliquid.constants import IP_WEIGHT_CAP_PER_MINUTE
-from adapters.hyperliquid.constants import NETWORK_REST_URLS
+from adapters.hyperliquid.common.constants import INFO_WEIGHT_DEFAULT
+from adapters.hyperliquid.common.constants import IP_WEIGHT_CAP_PER_MINUTE
+from adapters.hyperliquid.common.constants import NETWORK_REST_URLS
 from adapters.hyperliquid.http.rate_limit import RateLimitTracker
 from adapters.hyperliquid.http.rate_limit import info_weight
 from screener.schemas import AssetCtx

@@ -16,11 +16,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from adapters.hyperliquid.fees import perp_fee_tier
-from screener.payload import ScreenerSnapshot
-from screener.publish import DEFAULT_CHANNEL
-from screener.publish import DEFAULT_KEY
-from screener.publish import redact_url
+from adapters.hyperliquid.common.fees import perp_fee_tier
+from screener_link.payload import ScreenerSnapshot
+from screener_link.publish import DEFAULT_CHANNEL
+from screener_link.publish import DEFAULT_KEY
+from screener_link.publish import redact_url
 
 VENUE = "HYPERLIQUID"
 STRATEGY_PATH = "mm_strategy.market_maker:MarketMaker"

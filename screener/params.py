@@ -20,10 +20,10 @@ import polars as pl
 
 from screener.filters import REASON
 from screener.filters import set_reason
-from screener.payload import MAX_BASE_SPREAD_BPS
-from screener.payload import MAX_INVENTORY_USD
-from screener.payload import MAX_LEVEL_SPACING_TICKS
-from screener.payload import MIN_ORDER_USD
+from screener_link.payload import MAX_BASE_SPREAD_BPS
+from screener_link.payload import MAX_INVENTORY_USD
+from screener_link.payload import MAX_LEVEL_SPACING_TICKS
+from screener_link.payload import MIN_ORDER_USD
 
 
 @dataclass(frozen=True, slots=True)

@@ -33,15 +33,15 @@ from screener.info_client import InfoUnavailable
 from screener.info_client import Universe
 from screener.params import ParamsConfig
 from screener.params import derive_params
-from screener.payload import MAX_ASSETS
-from screener.payload import AssetParams
-from screener.payload import ScreenerSnapshot
-from screener.payload import make_snapshot
 from screener.schemas import Candle
 from screener.schemas import L2Book
 from screener.scoring import ScoreConfig
 from screener.scoring import maker_fee_bps
 from screener.scoring import score_assets
+from screener_link.payload import MAX_ASSETS
+from screener_link.payload import AssetParams
+from screener_link.payload import ScreenerSnapshot
+from screener_link.payload import make_snapshot
 
 _log = logging.getLogger(__name__)
 

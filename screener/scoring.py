@@ -21,7 +21,7 @@ from decimal import Decimal
 
 import polars as pl
 
-from adapters.hyperliquid.fees import perp_fee_tier
+from adapters.hyperliquid.common.fees import perp_fee_tier
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,33 +8,18 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass
 
 from nautilus_trader.config import LiveDataClientConfig
 from nautilus_trader.config import LiveExecClientConfig
 
-from adapters.hyperliquid.constants import MAINNET_REST_URL
-from adapters.hyperliquid.constants import NETWORK_REST_URLS
+from adapters.hyperliquid.common.constants import MAINNET_REST_URL
+from adapters.hyperliquid.common.constants import NETWORK_REST_URLS
+from adapters.hyperliquid.common.endpoints import Endpoints
+from adapters.hyperliquid.common.endpoints import ws_url_from_rest
 
 DEFAULT_AGENT_KEY_ENV = "HYPERLIQUID_AGENT_KEY"
 _ADDRESS_RE = re.compile(r"0x[0-9a-fA-F]{40}")
 _COIN_RE = re.compile(r"^[A-Za-z0-9:_\-]{1,32}$")
-
-
-@dataclass(frozen=True, slots=True)
-class Endpoints:
-    """REST urls in failover order (primary first), the WS url, and the signing chain."""
-
-    rest_urls: tuple[str, ...]
-    ws_url: str
-    is_mainnet: bool
-
-
-def ws_url_from_rest(base_url: str) -> str:
-    """The SDK's rule: `"ws" + base_url[4:] + "/ws"` (http→ws, https→wss)."""
-    if not base_url.startswith(("http://", "https://")):
-        raise ValueError(f"REST url must start with http:// or https://, got {base_url!r}")
-    return "ws" + base_url.rstrip("/")[4:] + "/ws"
 
 
 def _validate_common(config: HyperliquidDataClientConfig | HyperliquidExecClientConfig) -> None:

@@ -31,18 +31,18 @@ from nautilus_trader.model.data import OrderBookDeltas
 from nautilus_trader.model.identifiers import ClientId
 from nautilus_trader.model.identifiers import InstrumentId
 
+from adapters.hyperliquid.common.constants import HYPERLIQUID_VENUE
 from adapters.hyperliquid.config import HyperliquidDataClientConfig
 from adapters.hyperliquid.config import resolve_endpoints
-from adapters.hyperliquid.constants import HYPERLIQUID_VENUE
 from adapters.hyperliquid.feed import MarketDataFeed
 from adapters.hyperliquid.http.client import HyperliquidHttpClient
-from adapters.hyperliquid.instruments import coin_of
+from adapters.hyperliquid.parsing.instruments import coin_of
 from adapters.hyperliquid.providers import HyperliquidInstrumentProvider
 from adapters.hyperliquid.stall import StallDetector
-from adapters.hyperliquid.venue_events import TOPIC_MARKET_DATA_RESUMED
-from adapters.hyperliquid.venue_events import TOPIC_MARKET_DATA_STALL
-from adapters.hyperliquid.venue_events import MarketDataResumed
-from adapters.hyperliquid.venue_events import MarketDataStall
+from adapters.hyperliquid.types import TOPIC_MARKET_DATA_RESUMED
+from adapters.hyperliquid.types import TOPIC_MARKET_DATA_STALL
+from adapters.hyperliquid.types import MarketDataResumed
+from adapters.hyperliquid.types import MarketDataStall
 from adapters.hyperliquid.websocket.client import HyperliquidWebSocketClient
 
 _RESUME_WAIT_SECS = 2.0  # longest wait for the engine to apply a resuming book before resuming anyway

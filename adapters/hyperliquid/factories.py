@@ -20,12 +20,12 @@ from nautilus_trader.common.component import MessageBus
 from nautilus_trader.live.factories import LiveDataClientFactory
 from nautilus_trader.live.factories import LiveExecClientFactory
 
+from adapters.hyperliquid.common.credentials import load_agent_key
 from adapters.hyperliquid.config import HyperliquidDataClientConfig
 from adapters.hyperliquid.config import HyperliquidExecClientConfig
 from adapters.hyperliquid.config import resolve_endpoints
-from adapters.hyperliquid.credentials import load_agent_key
 from adapters.hyperliquid.data import HyperliquidDataClient
-from adapters.hyperliquid.execution import HyperliquidExecutionClient
+from adapters.hyperliquid.execution.client import HyperliquidExecutionClient
 from adapters.hyperliquid.http.client import HyperliquidHttpClient
 from adapters.hyperliquid.http.rate_limit import RateLimitTracker
 from adapters.hyperliquid.providers import HyperliquidInstrumentProvider

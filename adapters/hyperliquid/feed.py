@@ -24,7 +24,7 @@ from nautilus_trader.model.data import TradeTick
 from nautilus_trader.model.instruments import Instrument
 from nautilus_trader.model.objects import Price
 
-from adapters.hyperliquid.common import LogLike
+from adapters.hyperliquid.common.log import LogLike
 from adapters.hyperliquid.parsing.book_diff import L2BookDiffer
 from adapters.hyperliquid.parsing.convert import ValueConverter
 from adapters.hyperliquid.parsing.ticks import bbo_to_quote

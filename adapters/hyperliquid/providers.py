@@ -11,8 +11,8 @@ from nautilus_trader.model.identifiers import InstrumentId
 from nautilus_trader.model.instruments import Instrument
 
 from adapters.hyperliquid.http.client import HyperliquidHttpClient
-from adapters.hyperliquid.instruments import coin_of
-from adapters.hyperliquid.instruments import instruments_from_meta
+from adapters.hyperliquid.parsing.instruments import coin_of
+from adapters.hyperliquid.parsing.instruments import instruments_from_meta
 
 
 class HyperliquidInstrumentProvider(InstrumentProvider):

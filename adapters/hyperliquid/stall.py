@@ -3,8 +3,8 @@ makes the data untrustworthy until fresh data — for a book, a fresh book — a
 
 from __future__ import annotations
 
-from adapters.hyperliquid.venue_events import MarketDataResumed
-from adapters.hyperliquid.venue_events import MarketDataStall
+from adapters.hyperliquid.types import MarketDataResumed
+from adapters.hyperliquid.types import MarketDataStall
 
 
 class StallDetector:

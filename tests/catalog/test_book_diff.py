@@ -10,11 +10,11 @@ from nautilus_trader.model.enums import BookAction
 from nautilus_trader.model.enums import BookType
 from nautilus_trader.model.enums import OrderSide
 
-from adapters.hyperliquid.instruments import instrument_id_for
 from adapters.hyperliquid.parsing.book_diff import F_LAST
 from adapters.hyperliquid.parsing.book_diff import F_SNAPSHOT
 from adapters.hyperliquid.parsing.book_diff import L2BookDiffer
 from adapters.hyperliquid.parsing.convert import PrecisionError
+from adapters.hyperliquid.parsing.instruments import instrument_id_for
 from adapters.hyperliquid.schemas.market_data import L2BookData
 from adapters.hyperliquid.schemas.market_data import L2Level
 from adapters.hyperliquid.schemas.market_data import decode_l2book

@@ -15,6 +15,8 @@ from nautilus_trader.model.enums import BookType
 from nautilus_trader.model.enums import RecordFlag
 from nautilus_trader.persistence.catalog import ParquetDataCatalog
 
+from adapters.hyperliquid.parsing.recordings import HyperliquidFileReader
+from adapters.hyperliquid.parsing.recordings import WrongFileKindError
 from adapters.hyperliquid.schemas.market_data import decode_l2book
 from catalog import shipped_data
 from catalog.__main__ import main as cli_main
@@ -23,8 +25,6 @@ from catalog.ingest import IngestSummary
 from catalog.ingest import ensure_shipped_catalog
 from catalog.ingest import ingest_files
 from catalog.manifest import file_sha256
-from catalog.readers import HyperliquidFileReader
-from catalog.readers import WrongFileKindError
 
 F_LAST = int(RecordFlag.F_LAST)
 F_SNAPSHOT = int(RecordFlag.F_SNAPSHOT)

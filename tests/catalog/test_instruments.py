@@ -10,13 +10,13 @@ from hypothesis import given
 from hypothesis import strategies as st
 from nautilus_trader.model.currencies import USDC
 
-from adapters.hyperliquid.fees import perp_fees
-from adapters.hyperliquid.instruments import infer_sz_decimals
-from adapters.hyperliquid.instruments import instruments_from_meta
-from adapters.hyperliquid.instruments import is_valid_hl_price
-from adapters.hyperliquid.instruments import load_meta_file
-from adapters.hyperliquid.instruments import perp_instrument
-from adapters.hyperliquid.instruments import round_price_to_hl
+from adapters.hyperliquid.common.fees import perp_fees
+from adapters.hyperliquid.common.prices import is_valid_hl_price
+from adapters.hyperliquid.common.prices import round_price_to_hl
+from adapters.hyperliquid.parsing.instruments import infer_sz_decimals
+from adapters.hyperliquid.parsing.instruments import instruments_from_meta
+from adapters.hyperliquid.parsing.instruments import load_meta_file
+from adapters.hyperliquid.parsing.instruments import perp_instrument
 from catalog import shipped_data
 
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 from nautilus_trader.model.enums import AggressorSide
 
-from adapters.hyperliquid.instruments import instrument_id_for
 from adapters.hyperliquid.parsing.convert import ValueConverter
 from adapters.hyperliquid.parsing.convert import ts_init_for
+from adapters.hyperliquid.parsing.instruments import instrument_id_for
 from adapters.hyperliquid.parsing.ticks import bbo_to_quote
 from adapters.hyperliquid.parsing.ticks import trades_to_ticks
 from adapters.hyperliquid.schemas.market_data import decode_bbo

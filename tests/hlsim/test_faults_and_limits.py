@@ -12,7 +12,7 @@ from websockets.exceptions import ConnectionClosed
 
 from adapters.hyperliquid.http import rate_limit as client
 from adapters.hyperliquid.signing import L1Signer
-from hlsim import limits as exchange
+from hlsim.engine import limits as exchange
 from hlsim.testing import HlSimConfig
 from hlsim.testing import HlSimThread
 from hlsim.testing import run_hlsim_in_thread

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from hlsim.accounts import Account
-from hlsim.accounts import apply_fill
 from hlsim.config import HlSimConfig
-from hlsim.engine import SimExchange
-from hlsim.wire import typed_action
+from hlsim.engine.accounts import Account
+from hlsim.engine.accounts import apply_fill
+from hlsim.engine.actions import typed_action
+from hlsim.engine.exchange import SimExchange
 
 D = Decimal
 MAKER = "0x" + "aa" * 20

@@ -8,12 +8,12 @@ from hypothesis import given
 from hypothesis import settings
 from hypothesis import strategies as st
 
-from adapters.hyperliquid.instruments import is_valid_hl_price
+from adapters.hyperliquid.common.prices import is_valid_hl_price
 from adapters.hyperliquid.signing import L1Signer
+from hlsim.engine.validation import check_price
+from hlsim.engine.validation import is_valid_address
+from hlsim.engine.validation import is_valid_cloid
 from hlsim.testing import HlSimThread
-from hlsim.validation import check_price
-from hlsim.validation import is_valid_address
-from hlsim.validation import is_valid_cloid
 
 from .conftest import MAKER_KEY
 from .conftest import OTHER_KEY

@@ -1,4 +1,4 @@
-"""Replay of the shipped recordings into the engine (catalog.readers underneath)."""
+"""Replay of the shipped recordings into the engine (adapters.hyperliquid.parsing.recordings underneath)."""
 
 from __future__ import annotations
 
@@ -9,15 +9,15 @@ from pathlib import Path
 
 import pytest
 
-from catalog.readers import iter_records
-from hlsim import replay
+from adapters.hyperliquid.parsing.recordings import iter_records
 from hlsim.config import HlSimConfig
-from hlsim.engine import NullListener
-from hlsim.engine import SimExchange
-from hlsim.replay import Replayer
-from hlsim.replay import check_replay_source
-from hlsim.wire import OrderWire
-from hlsim.wire import typed_action
+from hlsim.engine.actions import OrderWire
+from hlsim.engine.actions import typed_action
+from hlsim.engine.exchange import NullListener
+from hlsim.engine.exchange import SimExchange
+from hlsim.replay import recording as replay
+from hlsim.replay.recording import Replayer
+from hlsim.replay.recording import check_replay_source
 
 USER = "0x" + "ab" * 20
 

@@ -9,12 +9,12 @@ import requests
 
 from adapters.hyperliquid.signing import L1Signer
 from catalog import shipped_data
-from hlsim.exchange_api import verify_signer
-from hlsim.nonces import NonceBook
+from hlsim.api.exchange import verify_signer
+from hlsim.engine.actions import exchange_request_from_obj
+from hlsim.engine.nonces import NonceBook
 from hlsim.testing import HlSimConfig
 from hlsim.testing import HlSimThread
 from hlsim.testing import run_hlsim_in_thread
-from hlsim.wire import exchange_request_from_obj
 
 from .conftest import AGENT_KEY
 from .conftest import MAKER_KEY

@@ -14,8 +14,8 @@ from adapters.hyperliquid.config import HyperliquidDataClientConfig
 from adapters.hyperliquid.config import HyperliquidExecClientConfig
 from adapters.hyperliquid.factories import HyperliquidLiveExecClientFactory
 from catalog import shipped_data
-from mm_strategy.shadow.config import ShadowExecClientConfig
-from mm_strategy.shadow.factory import ShadowExecClientFactory
+from shadow.config import ShadowExecClientConfig
+from shadow.factory import ShadowExecClientFactory
 
 ROOT = shipped_data.PROJECT_ROOT
 ACCOUNT = "0x" + "ab" * 20
@@ -191,8 +191,8 @@ def test_a_missing_config_file_exits_with_status_2(tmp_path: Path) -> None:
 def test_a_screener_generated_config_builds(tmp_path: Path) -> None:
     from screener.node_config import NodeConfigOptions
     from screener.node_config import write_node_config
-    from screener.payload import AssetParams
-    from screener.payload import make_snapshot
+    from screener_link.payload import AssetParams
+    from screener_link.payload import make_snapshot
 
     assets = [AssetParams(asset=a, base_spread_bps=9.0, max_inventory_usd=500.0, level_spacing_ticks=2,
                           order_size_usd=20.0, score=1.0) for a in ("kPEPE", "WIF")]

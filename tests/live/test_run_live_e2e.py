@@ -270,7 +270,7 @@ class SnapshotPublisher:
     def __init__(self, url: str) -> None:
         import threading
 
-        from screener.publish import ScreenerPublisher
+        from screener_link.publish import ScreenerPublisher
 
         self.publisher = ScreenerPublisher(url, timeout_s=0.2)
         self.published = 0
@@ -283,8 +283,8 @@ class SnapshotPublisher:
 
         import redis
 
-        from screener.payload import AssetParams
-        from screener.payload import make_snapshot
+        from screener_link.payload import AssetParams
+        from screener_link.payload import make_snapshot
 
         params = AssetParams(asset="ETH", base_spread_bps=8.0, max_inventory_usd=1500.0, level_spacing_ticks=3,
                              order_size_usd=50.0, score=1.0)

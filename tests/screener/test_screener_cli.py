@@ -17,8 +17,8 @@ from nautilus_trader.config import TradingNodeConfig
 
 from screener.__main__ import main
 from screener.__main__ import parse_interval
-from screener.payload import decode
-from screener.payload import encode
+from screener_link.payload import decode
+from screener_link.payload import encode
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -8,21 +8,21 @@ import time
 
 import pytest
 
+from backtest.scripted import ScriptedBook
+from backtest.scripted import ladder_book
+from backtest.scripted import make_engine
+from backtest.scripted import scripted_perp
 from mm_strategy.governor import RegimeGovernor
 from mm_strategy.governor import RegimeGovernorConfig
 from mm_strategy.market_maker import MarketMaker
 from mm_strategy.market_maker import MarketMakerConfig
 from mm_strategy.messages import SpreadAdjust
 from mm_strategy.messages import control_topic
-from mm_strategy.screener_feed import ScreenerFeed
-from mm_strategy.scripted import ScriptedBook
-from mm_strategy.scripted import ladder_book
-from mm_strategy.scripted import make_engine
-from mm_strategy.scripted import scripted_perp
-from screener.payload import AssetParams
-from screener.payload import ScreenerSnapshot
-from screener.payload import make_snapshot
-from screener.publish import ScreenerPublisher
+from screener_link.feed import ScreenerFeed
+from screener_link.payload import AssetParams
+from screener_link.payload import ScreenerSnapshot
+from screener_link.payload import make_snapshot
+from screener_link.publish import ScreenerPublisher
 
 pytestmark = pytest.mark.redis
 

@@ -15,11 +15,11 @@ from screener.filters import DeadCoinConfig
 from screener.info_client import OfflineInfoClient
 from screener.params import ParamsConfig
 from screener.params import derive_params
-from screener.payload import decode
-from screener.payload import encode
 from screener.pipeline import ScreenConfig
 from screener.pipeline import fetch_inputs
 from screener.pipeline import screen
+from screener_link.payload import decode
+from screener_link.payload import encode
 
 
 def _scored(**cols: list) -> pl.DataFrame:

@@ -18,7 +18,7 @@ from typing import Any
 import aiohttp
 import msgspec
 
-from adapters.hyperliquid.common import LogLike
+from adapters.hyperliquid.common.log import LogLike
 from adapters.hyperliquid.http.errors import HyperliquidEndpointsDown
 from adapters.hyperliquid.http.errors import HyperliquidHttpError
 from adapters.hyperliquid.http.errors import HyperliquidRateLimited
@@ -26,7 +26,7 @@ from adapters.hyperliquid.http.rate_limit import RateLimitTracker
 from adapters.hyperliquid.http.rate_limit import action_count
 from adapters.hyperliquid.http.rate_limit import exchange_weight
 from adapters.hyperliquid.http.rate_limit import info_weight
-from adapters.hyperliquid.venue_events import RateLimitStatus
+from adapters.hyperliquid.types import RateLimitStatus
 
 _ENCODER = msgspec.json.Encoder()
 _log = logging.getLogger(__name__)

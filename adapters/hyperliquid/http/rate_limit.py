@@ -8,12 +8,12 @@ from __future__ import annotations
 
 from collections import deque
 
-from adapters.hyperliquid.constants import ADDRESS_INITIAL_REQUEST_CAP
-from adapters.hyperliquid.constants import INFO_WEIGHT_DEFAULT
-from adapters.hyperliquid.constants import INFO_WEIGHT_LIGHT
-from adapters.hyperliquid.constants import INFO_WEIGHT_LIGHT_VALUE
-from adapters.hyperliquid.constants import IP_WEIGHT_CAP_PER_MINUTE
-from adapters.hyperliquid.venue_events import RateLimitStatus
+from adapters.hyperliquid.common.constants import ADDRESS_INITIAL_REQUEST_CAP
+from adapters.hyperliquid.common.constants import INFO_WEIGHT_DEFAULT
+from adapters.hyperliquid.common.constants import INFO_WEIGHT_LIGHT
+from adapters.hyperliquid.common.constants import INFO_WEIGHT_LIGHT_VALUE
+from adapters.hyperliquid.common.constants import IP_WEIGHT_CAP_PER_MINUTE
+from adapters.hyperliquid.types import RateLimitStatus
 
 _MINUTE_NS = 60_000_000_000
 

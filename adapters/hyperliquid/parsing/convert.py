@@ -12,7 +12,7 @@ from typing import Any
 from nautilus_trader.model.objects import Price
 from nautilus_trader.model.objects import Quantity
 
-from adapters.hyperliquid.instruments import decimals_of
+from adapters.hyperliquid.common.prices import decimals_of
 
 _NS_PER_MS = 1_000_000
 _CACHE_LIMIT = 200_000

@@ -5,10 +5,10 @@ hash and the phantom agent's EIP-712 digest with precomputed constants (`digest`
 signing and recovery with coincurve (`signer`).
 """
 
+from adapters.hyperliquid.common.hashing import keccak256
 from adapters.hyperliquid.signing.digest import AGENT_TYPE_HASH
 from adapters.hyperliquid.signing.digest import DOMAIN_SEPARATOR
 from adapters.hyperliquid.signing.digest import action_hash
-from adapters.hyperliquid.signing.digest import keccak256
 from adapters.hyperliquid.signing.digest import l1_digest
 from adapters.hyperliquid.signing.signer import L1Signer
 from adapters.hyperliquid.signing.signer import Signature

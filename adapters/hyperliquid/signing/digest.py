@@ -10,11 +10,8 @@ from __future__ import annotations
 from typing import Any
 
 import msgpack
-from Crypto.Hash import keccak as _keccak
 
-
-def keccak256(data: bytes) -> bytes:
-    return _keccak.new(digest_bits=256, data=data).digest()
+from adapters.hyperliquid.common.hashing import keccak256
 
 
 def _uint256(value: int) -> bytes:

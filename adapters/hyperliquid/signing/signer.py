@@ -13,8 +13,8 @@ from typing import Any
 import coincurve
 from eth_utils import to_checksum_address
 
+from adapters.hyperliquid.common.hashing import keccak256
 from adapters.hyperliquid.signing.digest import action_hash
-from adapters.hyperliquid.signing.digest import keccak256
 from adapters.hyperliquid.signing.digest import l1_digest
 
 Signature = dict[str, Any]

@@ -1,0 +1,1 @@
+"""What every part of the adapter shares: constants, fees, credentials, cloids, nonces, the price/size rule."""

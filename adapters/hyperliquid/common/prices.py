@@ -1,0 +1,100 @@
+"""Hyperliquid's perp price and size rules: the one place they are written (exact, in Decimal).
+
+- Sizes: at most `szDecimals` decimals.
+- Prices: at most 5 significant figures and at most `6 − szDecimals` decimals; integers always valid.
+"""
+
+from __future__ import annotations
+
+from decimal import ROUND_CEILING
+from decimal import ROUND_FLOOR
+from decimal import ROUND_HALF_EVEN
+from decimal import Decimal
+from decimal import InvalidOperation
+from typing import Literal
+
+PERP_MAX_DECIMALS = 6
+MAX_SIGNIFICANT_FIGURES = 5
+MAX_SZ_DECIMALS = PERP_MAX_DECIMALS
+
+RoundMode = Literal["nearest", "down", "up"]
+
+
+def price_precision_for(sz_decimals: int) -> int:
+    """Decimals of a perp's price tick: 6 − szDecimals."""
+    return PERP_MAX_DECIMALS - sz_decimals
+
+
+def decimals_of(text: str) -> int:
+    """Decimals a decimal string really uses (trailing zeros do not count: "1.50" → 1)."""
+    dot = text.find(".")
+    if dot < 0:
+        return 0
+    return len(text[dot + 1 :].rstrip("0"))
+
+
+
+_ROUNDING = {"nearest": ROUND_HALF_EVEN, "down": ROUND_FLOOR, "up": ROUND_CEILING}
+
+
+def _to_decimal(value: Decimal | float | str | int) -> Decimal:
+    try:
+        d = value if isinstance(value, Decimal) else Decimal(str(value))
+    except InvalidOperation:
+        raise ValueError(f"not a number: {value!r}") from None
+    if not d.is_finite():
+        raise ValueError(f"not a finite number: {value!r}")
+    return d
+
+
+def _allowed_decimals(px: Decimal, sz_decimals: int) -> int:
+    """Decimals a price of this magnitude may carry: 5 significant figures, at most 6 − szDecimals."""
+    if px == 0:
+        return PERP_MAX_DECIMALS - sz_decimals
+    # adjusted() is the exponent of the leading digit: 42727 → 4, 0.0123 → -2.
+    sig_decimals = MAX_SIGNIFICANT_FIGURES - 1 - px.adjusted()
+    return max(0, min(PERP_MAX_DECIMALS - sz_decimals, sig_decimals))
+
+
+def is_valid_hl_price(px: Decimal | float | str | int, sz_decimals: int) -> bool:
+    """Whether Hyperliquid accepts `px` for a perp: integer, or ≤ 5 significant figures and
+    ≤ 6 − szDecimals decimals. Non-positive prices are invalid."""
+    d = _to_decimal(px)
+    if d <= 0:
+        return False
+    if d == d.to_integral_value():
+        return True
+    return decimals_of(format(d.normalize(), "f")) <= _allowed_decimals(d, sz_decimals)
+
+
+def round_price_to_hl(
+    px: Decimal | float | str | int,
+    sz_decimals: int,
+    mode: RoundMode = "nearest",
+) -> Decimal:
+    """Round a perp price to one Hyperliquid accepts.
+
+    `mode`: "nearest", "down" (toward zero: use for bids so a post-only bid never moves up) or
+    "up" (use for asks).
+    """
+    if mode not in _ROUNDING:
+        raise ValueError(f"mode must be one of {sorted(_ROUNDING)}, got {mode!r}")
+    d = _to_decimal(px)
+    if d <= 0:
+        raise ValueError(f"price must be positive, got {px!r}")
+    smallest = Decimal(1).scaleb(-(PERP_MAX_DECIMALS - sz_decimals))
+    rounded = d
+    # At most a few rounds: rounding up can add a leading digit (9.99995 → 10.0000), which allows
+    # one decimal less and is rounded again.
+    while not is_valid_hl_price(rounded, sz_decimals):
+        rounded = rounded.quantize(
+            Decimal(1).scaleb(-_allowed_decimals(rounded, sz_decimals)), rounding=_ROUNDING[mode]
+        )
+        if rounded <= 0:  # below the smallest tick, rounded down
+            return smallest
+    return rounded
+
+
+def round_size_to_hl(sz: Decimal | float | str | int, sz_decimals: int) -> Decimal:
+    """Round a size down to `szDecimals` decimals (never trade more than asked)."""
+    return _to_decimal(sz).quantize(Decimal(1).scaleb(-sz_decimals), rounding=ROUND_FLOOR)

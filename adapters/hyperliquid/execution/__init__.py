@@ -1,0 +1,1 @@
+"""The Hyperliquid execution client, split by concern."""

@@ -1,0 +1,113 @@
+"""What the execution client knows of each order it handles, so every event is emitted once.
+
+Events reach the Nautilus cache through the engine's queue, so the cache lags what the client
+has already emitted; this tracker is the client's own, immediate record (accepted, filled
+quantity, closed, replaced oids), and the seen-fill set dedupes fills by `tid`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from dataclasses import field
+from decimal import Decimal
+
+from nautilus_trader.model.enums import OrderSide
+from nautilus_trader.model.enums import OrderType
+from nautilus_trader.model.identifiers import ClientOrderId
+from nautilus_trader.model.identifiers import InstrumentId
+from nautilus_trader.model.identifiers import StrategyId
+
+from adapters.hyperliquid.common.cloids import CloidRegistry
+
+
+@dataclass(slots=True)
+class TrackedOrder:
+    client_order_id: ClientOrderId
+    strategy_id: StrategyId
+    instrument_id: InstrumentId
+    side: OrderSide
+    order_type: OrderType
+    quantity: Decimal
+    cloid: str | None
+    oid: int | None = None
+    accepted: bool = False
+    closed: bool = False
+    filled: Decimal = Decimal(0)
+    replaced_oids: set[int] = field(default_factory=set)
+    # A cancel-replace is in flight: the old oid's "canceled" update may arrive before the reply.
+    modifying: bool = False
+    deferred_cancel: tuple[int, int] | None = None  # (oid, ts) of a cancel seen during a modify
+
+    @property
+    def fully_filled(self) -> bool:
+        return self.filled >= self.quantity
+
+
+# Fill ids remembered for dedupe. A repeat comes from a WS snapshot or a REST diff after a
+# reconnect, i.e. among the most recent fills; the oldest ids are forgotten past this many so a
+# node that runs for months keeps bounded memory (~20 MB at the cap). Nautilus's own check of the
+# order's trade ids still catches a repeat for an order it holds.
+MAX_SEEN_FILLS = 200_000
+
+
+class OrderTracker:
+    def __init__(self, max_seen_fills: int = MAX_SEEN_FILLS) -> None:
+        if max_seen_fills < 1:
+            raise ValueError("max_seen_fills must be ≥ 1")
+        self.cloids = CloidRegistry()
+        self._orders: dict[ClientOrderId, TrackedOrder] = {}
+        self._seen_tids: dict[int, None] = {}  # insertion-ordered: the oldest go first
+        self._max_seen = max_seen_fills
+        self.last_fill_ms: int | None = None
+        self.duplicate_fills = 0
+
+    def add(self, order: TrackedOrder) -> TrackedOrder:
+        self._orders[order.client_order_id] = order
+        if order.cloid is not None:
+            self.cloids.register(order.client_order_id)
+        if order.oid is not None:
+            self.cloids.bind_oid(order.oid, order.client_order_id)
+        return order
+
+    def get(self, client_order_id: ClientOrderId) -> TrackedOrder | None:
+        return self._orders.get(client_order_id)
+
+    def resolve(self, oid: int, cloid: str | None) -> TrackedOrder | None:
+        coid = self.cloids.resolve(oid, cloid)
+        return None if coid is None else self._orders.get(coid)
+
+    def bind_oid(self, order: TrackedOrder, oid: int) -> None:
+        order.oid = oid
+        self.cloids.bind_oid(oid, order.client_order_id)
+
+    def replace_oid(self, order: TrackedOrder, new_oid: int) -> None:
+        """A modify (cancel-replace) gave the order a new oid; the old one's cancel is not a cancel."""
+        if order.oid is not None:
+            order.replaced_oids.add(order.oid)
+        self.bind_oid(order, new_oid)
+
+    def open_orders(self) -> list[TrackedOrder]:
+        return [o for o in self._orders.values() if not o.closed]
+
+    # -- fills -------------------------------------------------------------------------------------
+
+    def first_sight_of_fill(self, tid: int, time_ms: int) -> bool:
+        """True the first time a fill id is seen (then remembered); False for a repeat."""
+        if tid in self._seen_tids:
+            self.duplicate_fills += 1
+            return False
+        self.mark_fill_seen(tid)
+        if self.last_fill_ms is None or time_ms > self.last_fill_ms:
+            self.last_fill_ms = time_ms
+        return True
+
+    def forget_fill(self, tid: int) -> None:
+        """Unsee a fill that could not be applied, so that a later sight of it (the fill audit,
+        a reconnect's catch-up) applies it."""
+        self._seen_tids.pop(tid, None)
+
+    def mark_fill_seen(self, tid: int) -> None:
+        seen = self._seen_tids
+        seen[tid] = None
+        if len(seen) > self._max_seen:
+            del seen[next(iter(seen))]

@@ -1,0 +1,1 @@
+"""Backtests over the catalog: runner, reports, shadow-vs-backtest comparison."""

@@ -1,0 +1,280 @@
+"""Backtest report: metrics per run from a finished `Session`, a terminal summary (rich), one PNG
+of charts per run (matplotlib) and an HTML page with all of it."""
+
+from __future__ import annotations
+
+import base64
+import html
+import json
+import statistics
+from dataclasses import asdict
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from nautilus_trader.model.enums import OrderSide
+from nautilus_trader.model.events import OrderFilled
+from rich.console import Console
+from rich.table import Table
+
+from backtest.reporting.metrics import MARKOUT_HORIZONS_S
+from backtest.reporting.metrics import Fill
+from backtest.reporting.metrics import RunMetrics
+from backtest.reporting.metrics import compute
+from backtest.reporting.metrics import equity_curve
+from backtest.runner import Session
+from mm_strategy.quoting.ladder import min_edge_bps
+
+
+@dataclass
+class RunReport:
+    name: str
+    instrument: str
+    metrics: RunMetrics
+    fee_check: dict[str, Any]
+    engine_pnl: float
+    market: dict[str, Any]
+    run: dict[str, Any]
+    fills: list[Fill]
+    times: list[int]
+    mids: list[float]
+    inventory: list[tuple[int, float]]
+
+
+def build(session: Session) -> RunReport:
+    mm = session.strategy
+    fills = [Fill(*f) for f in mm.fills if f[0] >= session.quote_from_ns]
+    times = [m[0] for m in mm.mids]
+    mids = [m[1] for m in mm.mids]
+    spreads = [m[2] for m in mm.mids]
+    # Only this run's ladder orders: one engine (or a live node) may hold several instruments.
+    cache = session.engine.cache
+    orders = [
+        o for o in cache.orders(instrument_id=mm.instrument_id, strategy_id=mm.id)
+        if o.tags and o.tags[0].startswith("L")
+    ]
+    firings: dict[str, int] = {}
+    for e in mm.guard_events:
+        if e.ts_ns < session.quote_from_ns:
+            continue  # actors warming up before quoting starts
+        key = f"{e.source}.{e.guard}"
+        firings[key] = firings.get(key, 0) + 1
+    metrics = compute(
+        fills, times, mids,
+        orders_submitted=len(orders),
+        orders_filled=sum(1 for o in orders if float(o.filled_qty) > 0),
+        actions=sum(mm.actions.values()),
+        guard_firings=firings,
+    )
+    spec = mm.spec
+    need = min_edge_bps(spec, mm.ladder) if spec is not None else 0.0
+    step_bps = statistics.median(
+        [(10.0 ** -spec.price_precision) / m * 1e4 for m in mids[:: max(1, len(mids) // 200)]]
+    ) if mids and spec else 0.0
+    fee_check = {
+        "maker_fee_bps": spec.maker_fee * 1e4 if spec else None,
+        "adverse_selection_allowance_bps": mm.ladder.adverse_selection_bps,
+        "required_edge_bps": need,
+        "l1_half_spread_bps": mm.ladder.base_spread_bps / 2,
+        "edge_check_enforced": mm.config.enforce_fee_edge,
+        "median_market_spread_bps": statistics.median(spreads) if spreads else None,
+        "quoting_at_the_touch_would_pay_fee": (statistics.median(spreads) / 2 < need) if spreads else None,
+    }
+    # Cross-check against the engine's own records: the cash flow of every fill the engine holds
+    # for this instrument (fees included) plus the net position marked at the last mid. With one
+    # instrument per account this equals the balance change; with several (a shadow node) the
+    # shared account's balance would mix them, so it is not used.
+    engine_pnl = engine_fill_pnl(cache, session.instrument.id, mids[-1] if mids else None)
+    market = {
+        "start_mid": mids[0] if mids else None,
+        "end_mid": mids[-1] if mids else None,
+        "move_bps": (mids[-1] / mids[0] - 1) * 1e4 if mids else None,
+        "price_step_bps": step_bps,
+    }
+    run = {
+        "data_events": session.data_events,
+        "wall_s": round(session.wall_s, 3),
+        "events_per_s": round(session.data_events / session.wall_s) if session.wall_s else None,
+        "actions": dict(mm.actions),
+        "post_only_rejects": mm.post_only_rejects,
+        "latency_ms": session.settings.latency_ms,
+        "fee_tier": session.settings.fee_tier,
+        "quote_from": _iso(session.quote_from_ns),
+        "end": _iso(times[-1]) if times else None,
+    }
+    return RunReport(session.spec.name, session.spec.instrument, metrics, fee_check, engine_pnl, market, run,
+                     fills, times, mids, list(mm.inventory))
+
+
+def engine_fill_pnl(cache, instrument_id, mark: float | None) -> float:
+    """Cash flow of the engine's fills of `instrument_id` (commissions deducted) + position × `mark`."""
+    cash = 0.0
+    position = 0.0
+    for order in cache.orders(instrument_id=instrument_id):
+        for ev in order.events:
+            if not isinstance(ev, OrderFilled):
+                continue
+            qty = float(ev.last_qty)
+            signed = qty if ev.order_side == OrderSide.BUY else -qty
+            cash -= signed * float(ev.last_px) + float(ev.commission)
+            position += signed
+    if position and mark is not None:
+        cash += position * mark
+    return cash
+
+
+def _iso(ns: int) -> str:
+    import datetime as dt
+
+    return dt.datetime.fromtimestamp(ns / 1e9, tz=dt.UTC).isoformat(timespec="seconds")
+
+
+def _fmt(x: float | None, spec: str = ",.2f") -> str:
+    return "–" if x is None else format(x, spec)
+
+
+def print_summary(reports: list[RunReport], console: Console | None = None) -> None:
+    console = console or Console()
+    for r in reports:
+        m = r.metrics
+        t = Table(title=f"{r.name}  ({r.instrument}, from {r.run['quote_from']} to {r.run['end']})", show_header=False)
+        t.add_column(style="bold")
+        t.add_column(justify="right")
+        fc = r.fee_check
+        t.add_row("edge check", f"L1 half-spread {fc['l1_half_spread_bps']:.2f} bps vs required "
+                  f"{fc['required_edge_bps']:.2f} (fee {fc['maker_fee_bps']:.2f} + AS {fc['adverse_selection_allowance_bps']:.2f}); "
+                  f"median market spread {_fmt(fc['median_market_spread_bps'])} bps")
+        t.add_row("market move", f"{_fmt(r.market['move_bps'], '+.1f')} bps")
+        t.add_row("PnL total (USDC)", _fmt(m.total_pnl, "+,.4f") + f"   (engine fills: {r.engine_pnl:+,.4f})")
+        t.add_row("  spread capture", _fmt(m.spread_capture, "+,.4f"))
+        t.add_row("  inventory (mark-to-market)", _fmt(m.inventory_pnl, "+,.4f"))
+        t.add_row("  fees", _fmt(-m.fees, "+,.4f"))
+        t.add_row("fills / volume", f"{m.fills} / ${m.volume_usd:,.0f}")
+        t.add_row("maker share", "–" if m.maker_share is None else f"{m.maker_share:.1%}")
+        t.add_row("fills per level", ", ".join(f"L{k}: {v}" for k, v in sorted(m.fills_per_level.items())) or "–")
+        t.add_row("fill rate (orders with a fill)", "–" if m.fill_rate is None else f"{m.fill_rate:.1%} of {m.orders_submitted}")
+        for side in ("BUY", "SELL"):
+            t.add_row(f"markout {side} (bps)", "  ".join(f"{h}s: {_fmt(m.markouts_bps[side][h], '+.2f')}" for h in MARKOUT_HORIZONS_S))
+        t.add_row("actions (submit/modify/cancel)", "/".join(str(v) for v in r.run["actions"].values()))
+        t.add_row("cancel-to-fill", _fmt(m.cancel_to_fill, ".1f") + " actions per fill")
+        t.add_row("actions per USDC", _fmt(m.actions_per_usdc, ".3f") + "  (address budget: 1 per USDC + 10,000)")
+        t.add_row("max drawdown (USDC)", _fmt(m.max_drawdown, ",.4f"))
+        t.add_row("final position", _fmt(m.final_position, "+.5f"))
+        t.add_row("guard firings", ", ".join(f"{k}: {v}" for k, v in sorted(m.guard_firings.items())) or "none")
+        t.add_row("replay", f"{r.run['data_events']:,} events in {r.run['wall_s']:.2f} s")
+        console.print(t)
+
+
+def chart_png(r: RunReport, path: Path) -> Path:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    t0 = r.times[0] if r.times else 0
+    mins = lambda ts: (np.asarray(ts, dtype=np.int64) - t0) / 60e9  # noqa: E731
+    fig, axes = plt.subplots(3, 2, figsize=(14, 11))
+    fig.suptitle(f"{r.name}: {r.instrument}")
+
+    ax = axes[0][0]
+    ax.plot(mins(r.times), r.mids, lw=0.7, color="black", label="mid")
+    for side, color, marker in (("BUY", "tab:green", "^"), ("SELL", "tab:red", "v")):
+        fs = [f for f in r.fills if f.side == side]
+        ax.scatter(mins([f.ts_ns for f in fs]), [f.px for f in fs], s=10, color=color, marker=marker, label=f"{side} fills")
+    ax.set_title("mid and fills")
+    ax.set_xlabel("minutes")
+    ax.legend(fontsize=8)
+
+    ax = axes[0][1]
+    inv = r.inventory
+    ax.step(mins([i[0] for i in inv]), [i[1] for i in inv], where="post", color="tab:blue")
+    ax.axhline(0, color="grey", lw=0.5)
+    ax.set_title("inventory (base units)")
+    ax.set_xlabel("minutes")
+
+    ax = axes[1][0]
+    curve = equity_curve(r.fills, r.times, r.mids)
+    # Cumulative split at each mid sample.
+    f_ts = np.array([f.ts_ns for f in r.fills], dtype=np.int64)
+    idx = np.searchsorted(f_ts, np.array(r.times, dtype=np.int64), side="right") - 1
+    if r.fills:
+        cap = np.cumsum([(1 if f.side == "BUY" else -1) * (f.mid - f.px) * f.qty for f in r.fills])
+        fees = np.cumsum([f.fee for f in r.fills])
+        cap_t = np.where(idx >= 0, cap[idx], 0.0)
+        fee_t = np.where(idx >= 0, fees[idx], 0.0)
+    else:
+        cap_t = fee_t = np.zeros(len(r.times))
+    ax.plot(mins(r.times), curve, label="total", color="black")
+    ax.plot(mins(r.times), cap_t, label="spread capture", color="tab:green")
+    ax.plot(mins(r.times), curve - cap_t + fee_t, label="inventory", color="tab:blue")
+    ax.plot(mins(r.times), -fee_t, label="fees", color="tab:red")
+    ax.axhline(0, color="grey", lw=0.5)
+    ax.set_title("PnL split (USDC)")
+    ax.set_xlabel("minutes")
+    ax.legend(fontsize=8)
+
+    ax = axes[1][1]
+    m = r.metrics
+    width = 0.35
+    xs = np.arange(len(MARKOUT_HORIZONS_S))
+    for k, (side, color) in enumerate((("BUY", "tab:green"), ("SELL", "tab:red"))):
+        vals = [m.markouts_bps[side][h] or 0.0 for h in MARKOUT_HORIZONS_S]
+        ax.bar(xs + (k - 0.5) * width, vals, width, label=side, color=color)
+    ax.axhline(-(r.fee_check["maker_fee_bps"] or 0), color="grey", ls="--", lw=0.8, label="−maker fee")
+    ax.set_xticks(xs, [f"{h}s" for h in MARKOUT_HORIZONS_S])
+    ax.set_title("markouts (bps, + = good for us)")
+    ax.legend(fontsize=8)
+
+    ax = axes[2][0]
+    levels = sorted(m.fills_per_level)
+    ax.bar([f"L{k}" if k else "exit" for k in levels], [m.fills_per_level[k] for k in levels], color="tab:purple")
+    ax.set_title("fills per ladder level")
+
+    ax = axes[2][1]
+    names = sorted(m.guard_firings)
+    ax.barh(names or ["none"], [m.guard_firings[n] for n in names] or [0], color="tab:orange")
+    ax.set_title("guard firings")
+    fig.tight_layout()
+    fig.savefig(path, dpi=90)
+    plt.close(fig)
+    return path
+
+
+def write(reports: list[RunReport], report_dir: Path) -> dict[str, Path]:
+    report_dir.mkdir(parents=True, exist_ok=True)
+    out: dict[str, Path] = {}
+    sections = []
+    summary = []
+    for r in reports:
+        png = chart_png(r, report_dir / f"backtest_{r.name}.png")
+        out[r.name] = png
+        data = base64.b64encode(png.read_bytes()).decode()
+        row = {"name": r.name, "instrument": r.instrument, "metrics": asdict(r.metrics), "fee_check": r.fee_check,
+               "engine_pnl": r.engine_pnl, "market": r.market, "run": r.run}
+        summary.append(row)
+        m = r.metrics
+        items = [
+            ("PnL total", f"{m.total_pnl:+,.4f} USDC (engine fills {r.engine_pnl:+,.4f})"),
+            ("spread capture", f"{m.spread_capture:+,.4f}"), ("inventory", f"{m.inventory_pnl:+,.4f}"),
+            ("fees", f"{-m.fees:+,.4f}"), ("maker share", "–" if m.maker_share is None else f"{m.maker_share:.1%}"),
+            ("fills", f"{m.fills} (${m.volume_usd:,.0f})"),
+            ("fills per level", ", ".join(f"L{k}: {v}" for k, v in sorted(m.fills_per_level.items()))),
+            ("fill rate", "–" if m.fill_rate is None else f"{m.fill_rate:.1%} of {m.orders_submitted} orders"),
+            ("cancel-to-fill", _fmt(m.cancel_to_fill, ".1f")), ("actions per USDC", _fmt(m.actions_per_usdc, ".3f")),
+            ("max drawdown", f"{m.max_drawdown:,.4f} USDC"),
+            ("guard firings", ", ".join(f"{k}: {v}" for k, v in sorted(m.guard_firings.items())) or "none"),
+            ("edge check", json.dumps(r.fee_check)),
+        ]
+        rows = "".join(f"<tr><th>{html.escape(k)}</th><td>{html.escape(v)}</td></tr>" for k, v in items)
+        sections.append(f"<h2>{html.escape(r.name)} — {html.escape(r.instrument)}</h2><table>{rows}</table>"
+                        f'<img src="data:image/png;base64,{data}" width="100%">')
+    page = ("<!doctype html><html><head><meta charset='utf-8'><title>Backtest report</title><style>"
+            "body{font-family:sans-serif;max-width:1300px;margin:auto}th{text-align:left;padding-right:1em}"
+            "td,th{border-bottom:1px solid #ddd;font-size:14px}</style></head><body><h1>Backtest report</h1>"
+            + "".join(sections) + "</body></html>")
+    (report_dir / "backtest.html").write_text(page)
+    (report_dir / "backtest_summary.json").write_text(json.dumps(summary, indent=2, default=str))
+    out["html"] = report_dir / "backtest.html"
+    out["json"] = report_dir / "backtest_summary.json"
+    return out

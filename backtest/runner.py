@@ -1,0 +1,307 @@
+"""One backtest session over the catalog: settings, the simulated Hyperliquid venue, and the
+strategy with its actors. Used by `run_backtest.py` and `bench/backtest.py`.
+
+Why a `BacktestEngine` per run rather than `BacktestNode`: the fee tier is configuration, and the
+catalog's instruments carry the tier they were ingested with, so each run rebuilds its instrument
+for the configured tier before adding it; and the report reads the strategy's and actors' own
+journals, which the engine hands back directly. The venue options are exactly the node's
+(`BacktestVenueConfig`): L2_MBP book, queue position, liquidity consumption, trade execution,
+a latency model and maker/taker fees from the instrument.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+from dataclasses import field
+from datetime import UTC
+from datetime import datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import msgspec
+from nautilus_trader.backtest.engine import BacktestEngine
+from nautilus_trader.backtest.engine import BacktestEngineConfig
+from nautilus_trader.backtest.models import LatencyModel
+from nautilus_trader.config import DataEngineConfig
+from nautilus_trader.config import LoggingConfig
+from nautilus_trader.config import RiskEngineConfig
+from nautilus_trader.model.currencies import USDC
+from nautilus_trader.model.enums import AccountType
+from nautilus_trader.model.enums import BookType
+from nautilus_trader.model.enums import OmsType
+from nautilus_trader.model.identifiers import InstrumentId
+from nautilus_trader.model.identifiers import Venue
+from nautilus_trader.model.instruments import CryptoPerpetual
+from nautilus_trader.model.objects import Money
+from nautilus_trader.persistence.catalog import ParquetDataCatalog
+
+from adapters.hyperliquid.common.fees import perp_fees
+from adapters.hyperliquid.parsing.instruments import coin_of
+from adapters.hyperliquid.parsing.instruments import perp_instrument
+from mm_strategy.governor import RegimeGovernor
+from mm_strategy.governor import RegimeGovernorConfig
+from mm_strategy.market_maker import MarketMaker
+from mm_strategy.market_maker import MarketMakerConfig
+from mm_strategy.risk_guard import RiskGuard
+from mm_strategy.risk_guard import RiskGuardConfig
+
+HYPERLIQUID = Venue("HYPERLIQUID")
+
+
+class RunSpec(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    name: str
+    instrument: str
+    start: str | None = None  # ISO UTC; quoting starts here (the book is replayed from the data start)
+    end: str | None = None
+
+
+class BacktestSettings(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    runs: list[RunSpec]
+    catalog: str = "data/catalog"
+    report_dir: str = "reports"
+    fee_tier: int = 0
+    latency_ms: float = 100.0
+    starting_usdc: float = 10_000.0
+    strategy: dict[str, Any] = {}
+    strategy_overrides: dict[str, dict[str, Any]] = {}  # per coin, e.g. {"BTC": {"base_spread_bps": 5}}
+    governor: dict[str, Any] | None = {}  # None: no RegimeGovernor
+    risk_guard: dict[str, Any] | None = {}  # None: no RiskGuard
+    calendar_path: str | None = None
+
+
+MAX_LATENCY_MS = 60_000.0  # a one-way latency past a minute is a broken setting, not a venue
+_RUN_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]*")  # names files of the report
+
+
+def load_settings(path: str | Path) -> BacktestSettings:
+    try:
+        settings = msgspec.json.decode(Path(path).read_bytes(), type=BacktestSettings)
+    except FileNotFoundError:
+        raise ValueError(f"backtest config not found: {path}") from None
+    except IsADirectoryError:
+        raise ValueError(f"backtest config {path} is a folder, not a file") from None
+    except (msgspec.ValidationError, msgspec.DecodeError) as exc:
+        raise ValueError(f"bad backtest config {path}: {exc}") from exc
+    try:
+        check_settings(settings)
+    except ValueError as exc:
+        raise ValueError(f"bad backtest config {path}: {exc}") from None
+    return settings
+
+
+def check_settings(settings: BacktestSettings) -> None:
+    """What can be checked without the catalog (raises ValueError saying what is wrong)."""
+    if not settings.runs:
+        raise ValueError("no runs")
+    if not 0 <= settings.latency_ms <= MAX_LATENCY_MS:
+        raise ValueError(f"latency_ms must be in 0..{MAX_LATENCY_MS:.0f}, got {settings.latency_ms}")
+    if not (math.isfinite(settings.starting_usdc) and settings.starting_usdc > 0):
+        raise ValueError(f"starting_usdc must be a finite number > 0, got {settings.starting_usdc}")
+    perp_fees(settings.fee_tier)  # raises on an unknown tier
+    names = [r.name for r in settings.runs]
+    for spec in settings.runs:
+        if not _RUN_NAME.fullmatch(spec.name):
+            raise ValueError(f"run name {spec.name!r}: letters, digits, '_', '-', '.' only (it names report files)")
+        try:
+            InstrumentId.from_str(spec.instrument)
+        except ValueError:
+            raise ValueError(f"run {spec.name}: not an instrument id: {spec.instrument!r}") from None
+        start, end = parse_utc(spec.start), parse_utc(spec.end)
+        if start is not None and end is not None and end <= start:
+            raise ValueError(f"run {spec.name}: the end is not after the start")
+    if len(set(names)) != len(names):
+        raise ValueError(f"run names must be unique, got {names}")
+    if settings.calendar_path is not None and not Path(settings.calendar_path).is_file():
+        raise ValueError(f"calendar_path {settings.calendar_path}: no such file")
+    for spec in settings.runs:  # each run's components, built once: a bad setting fails before any run
+        MarketMaker(strategy_config(settings, spec.instrument, 0))
+        if (gov_cfg := governor_config(settings, spec.instrument)) is not None:
+            RegimeGovernor(gov_cfg)
+        if (guard_cfg := risk_guard_config(settings, spec.instrument)) is not None:
+            RiskGuard(guard_cfg)
+
+
+def governor_config(settings: BacktestSettings, instrument_id: str) -> RegimeGovernorConfig | None:
+    if settings.governor is None:
+        return None
+    fields = {"instrument_ids": [instrument_id], **settings.governor}
+    if settings.calendar_path:
+        fields.setdefault("calendar_path", settings.calendar_path)
+    return _convert(fields, RegimeGovernorConfig, "governor")
+
+
+def risk_guard_config(settings: BacktestSettings, instrument_id: str) -> RiskGuardConfig | None:
+    if settings.risk_guard is None:
+        return None
+    return _convert({"instrument_ids": [instrument_id], **settings.risk_guard}, RiskGuardConfig, "risk_guard")
+
+
+def _convert(fields: dict[str, Any], cls: type, section: str) -> Any:
+    try:
+        return msgspec.convert(fields, cls)
+    except msgspec.ValidationError as exc:
+        raise ValueError(f"bad {section} settings: {exc}") from None
+
+
+def parse_utc(text: str | None) -> int | None:
+    """ISO time → ns since epoch; a time without a zone is taken as UTC."""
+    if text is None:
+        return None
+    try:
+        dt = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        raise ValueError(f"not an ISO time: {text!r}") from None
+    if dt.tzinfo is None:
+        dt = dt.replace(tzinfo=UTC)
+    return int(dt.timestamp() * 1_000_000_000)
+
+
+def _iso(ns: int) -> str:
+    return datetime.fromtimestamp(ns / 1e9, tz=UTC).isoformat(timespec="seconds")
+
+
+def make_engine(
+    instruments: list[CryptoPerpetual],
+    latency_ms: float = 100.0,
+    starting_usdc: float = 10_000.0,
+    log_level: str = "ERROR",
+    bypass_risk: bool = False,
+    max_order_submit_rate: str | None = None,
+) -> BacktestEngine:
+    """A BacktestEngine with the Hyperliquid venue: L2 book, queue position, liquidity
+    consumption, trade execution, one-way latency `latency_ms`, netting margin account in USDC.
+    `max_order_submit_rate` ("N/HH:MM:SS") overrides the risk engine's submit throttle."""
+    engine = BacktestEngine(
+        BacktestEngineConfig(
+            logging=LoggingConfig(log_level=log_level, bypass_logging=log_level == "OFF"),
+            # One batch per exchange event (deltas up to F_LAST) instead of one handler call per delta.
+            data_engine=DataEngineConfig(buffer_deltas=True),
+            risk_engine=RiskEngineConfig(bypass=bypass_risk)
+            if max_order_submit_rate is None
+            else RiskEngineConfig(bypass=bypass_risk, max_order_submit_rate=max_order_submit_rate),
+        ),
+    )
+    engine.add_venue(
+        venue=HYPERLIQUID,
+        oms_type=OmsType.NETTING,
+        account_type=AccountType.MARGIN,
+        base_currency=USDC,
+        starting_balances=[Money(starting_usdc, USDC)],
+        default_leverage=Decimal(5),
+        book_type=BookType.L2_MBP,
+        latency_model=LatencyModel(base_latency_nanos=int(latency_ms * 1_000_000)),
+        trade_execution=True,
+        liquidity_consumption=True,
+        queue_position=True,
+    )
+    for inst in instruments:
+        engine.add_instrument(inst)
+    return engine
+
+
+def instrument_for_tier(catalog: ParquetDataCatalog, instrument_id: str, fee_tier: int) -> CryptoPerpetual:
+    found = catalog.instruments(instrument_ids=[instrument_id])
+    if not found:
+        raise ValueError(f"instrument {instrument_id} is not in the catalog at {catalog.path}")
+    inst = found[0]
+    maker, _ = perp_fees(fee_tier)
+    if inst.maker_fee == maker:
+        return inst
+    info = inst.info or {}
+    return perp_instrument(coin_of(inst.id), inst.size_precision, fee_tier=fee_tier, max_leverage=info.get("maxLeverage"))
+
+
+@dataclass
+class Session:
+    """A finished run: the engine (for its cache/portfolio) and the components."""
+
+    spec: RunSpec
+    instrument: CryptoPerpetual
+    engine: BacktestEngine
+    strategy: MarketMaker
+    governor: RegimeGovernor | None
+    risk_guard: RiskGuard | None
+    data_events: int
+    wall_s: float
+    quote_from_ns: int
+    settings: BacktestSettings
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def load_data(catalog: ParquetDataCatalog, instrument_id: str, end_ns: int | None) -> list:
+    """Book deltas from the data's start (so the book is whole when quoting starts), trades and bbo
+    quotes, up to `end_ns`."""
+    deltas = catalog.order_book_deltas(instrument_ids=[instrument_id], end=end_ns)
+    if not deltas:
+        raise ValueError(f"no order book deltas for {instrument_id} in the catalog (before {end_ns})")
+    trades = catalog.trade_ticks(instrument_ids=[instrument_id], end=end_ns)
+    # bbo quotes (where recorded) feed the RiskGuard's OFI; an L2 venue does not match on them.
+    quotes = catalog.quote_ticks(instrument_ids=[instrument_id], end=end_ns)
+    return [*deltas, *trades, *quotes]
+
+
+def strategy_config(settings: BacktestSettings, instrument_id: str, quote_from_ns: int) -> MarketMakerConfig:
+    fields = dict(settings.strategy)
+    fields.update(settings.strategy_overrides.get(coin_of(instrument_id), {}))
+    fields["instrument_id"] = instrument_id
+    fields["quote_from_ns"] = quote_from_ns
+    try:
+        return msgspec.convert(fields, MarketMakerConfig)
+    except msgspec.ValidationError as exc:
+        raise ValueError(f"bad strategy settings for {instrument_id}: {exc}") from exc
+
+
+def run_session(
+    settings: BacktestSettings,
+    spec: RunSpec,
+    catalog: ParquetDataCatalog,
+    start_ns: int | None = None,
+    end_ns: int | None = None,
+    log_level: str = "ERROR",
+    with_actors: bool = True,
+    data: list | None = None,
+) -> Session:
+    """One run. `data` (book deltas, trades, quotes of the run's instrument) replaces what would be
+    loaded from the catalog, e.g. the stream a shadow node saw (`backtest.replay_data`)."""
+    import time
+
+    InstrumentId.from_str(spec.instrument)  # validates the id
+    start_ns = start_ns if start_ns is not None else parse_utc(spec.start)
+    end_ns = end_ns if end_ns is not None else parse_utc(spec.end)
+    if start_ns is not None and end_ns is not None and end_ns <= start_ns:
+        raise ValueError(f"run {spec.name}: the end ({_iso(end_ns)}) is not after the start ({_iso(start_ns)})")
+    inst = instrument_for_tier(catalog, spec.instrument, settings.fee_tier)
+    if data is None:
+        data = load_data(catalog, spec.instrument, end_ns)
+    elif end_ns is not None:
+        data = [d for d in data if d.ts_init <= end_ns]
+    if not data:
+        raise ValueError(f"run {spec.name}: no data")
+    if start_ns is None:
+        start_ns = min(d.ts_init for d in data)
+    last_ns = max(d.ts_init for d in data)
+    if start_ns > last_ns:
+        raise ValueError(f"run {spec.name}: quoting would start at {_iso(start_ns)}, after its data ends ({_iso(last_ns)})")
+    engine = make_engine([inst], settings.latency_ms, settings.starting_usdc, log_level=log_level)
+    engine.add_data(data)
+    strategy = MarketMaker(strategy_config(settings, spec.instrument, start_ns))
+    engine.add_strategy(strategy)
+    governor = risk_guard = None
+    gov_cfg = governor_config(settings, spec.instrument)
+    if with_actors and gov_cfg is not None:
+        governor = RegimeGovernor(gov_cfg)
+        engine.add_actor(governor)
+    guard_cfg = risk_guard_config(settings, spec.instrument)
+    if with_actors and guard_cfg is not None:
+        risk_guard = RiskGuard(guard_cfg)
+        engine.add_actor(risk_guard)
+    t0 = time.perf_counter()
+    c0 = time.process_time()
+    engine.run()
+    wall = time.perf_counter() - t0
+    session = Session(spec, inst, engine, strategy, governor, risk_guard, len(data), wall, start_ns, settings)
+    session.extra["cpu_s"] = time.process_time() - c0
+    return session

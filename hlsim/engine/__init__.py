@@ -1,0 +1,1 @@
+"""hlsim's exchange state and rules: accounts, books, matching, validation, limits, nonces."""

@@ -1,0 +1,1 @@
+"""Market data replay into hlsim: recorded files and Nautilus catalogs."""

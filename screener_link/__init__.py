@@ -1,0 +1,1 @@
+"""The Redis contract between the screener and the trading node: payload schema, publisher, feed."""

@@ -1,0 +1,149 @@
+"""Actions that get no usable reply never leave an order hanging.
+
+Not received by the exchange (429 through every retry, connection refused) → the order is
+rejected / the cancel is rejected with the reason; outcome unknown (timeout after sending) →
+the exchange's `orderStatus` (by cloid) settles it. Over hlsim with a real TradingNode.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+
+import pytest
+from nautilus_trader.model.enums import OrderSide
+from nautilus_trader.model.enums import OrderStatus
+
+from adapters.hyperliquid.http.client import HyperliquidHttpClient
+from adapters.hyperliquid.http.errors import HyperliquidEndpointsDown
+from adapters.hyperliquid.types import TOPIC_VENUE_HALT
+from tests.adapters.node_kit import ACCOUNT
+from tests.adapters.node_kit import exec_client
+from tests.adapters.node_kit import node_config
+from tests.adapters.node_kit import record_topic
+from tests.adapters.node_kit import run_node
+from tests.adapters.node_kit import wait_for
+
+
+def test_a_submit_that_meets_a_few_429s_is_retried_and_placed(sim) -> None:
+    async def scenario(node, rec) -> None:
+        await wait_for(lambda: rec.quotes, what="quotes")
+        sim.faults.http_status(429, count=2)
+        a = rec.limit(OrderSide.BUY, "2990.0", "0.01")
+        await wait_for(lambda: a.status == OrderStatus.ACCEPTED, timeout=8.0, what="accepted after the retries")
+        assert [o["oid"] for o in sim.open_orders(ACCOUNT)] == [int(a.venue_order_id.value)]
+        assert not rec.events_of("OrderRejected")
+
+    run_node(node_config(sim, use_ws_post=False), scenario)
+
+
+@pytest.mark.slow
+def test_a_submit_429_through_every_retry_is_rejected_as_not_placed(sim) -> None:
+    async def scenario(node, rec) -> None:
+        await wait_for(lambda: rec.quotes, what="quotes")
+        sim.faults.http_status(429)
+        try:
+            a = rec.limit(OrderSide.BUY, "2990.0", "0.01")
+            await wait_for(lambda: a.status == OrderStatus.REJECTED, timeout=8.0, what="rejected")
+        finally:
+            sim.faults.http_status(None)
+        (rejected,) = rec.events_of("OrderRejected")
+        assert "not placed" in rejected.reason and "429" in rejected.reason
+        assert not sim.open_orders(ACCOUNT)
+
+    run_node(node_config(sim, use_ws_post=False), scenario)
+
+
+@pytest.mark.slow
+def test_a_cancel_429_through_every_retry_is_rejected_and_the_order_stays_open(sim) -> None:
+    async def scenario(node, rec) -> None:
+        await wait_for(lambda: rec.quotes, what="quotes")
+        a = rec.limit(OrderSide.BUY, "2990.0", "0.01")
+        await wait_for(lambda: a.status == OrderStatus.ACCEPTED, what="accepted")
+        sim.faults.http_status(429)
+        try:
+            rec.cancel_order(a)
+            await wait_for(lambda: rec.events_of("OrderCancelRejected"), timeout=8.0, what="cancel rejected")
+        finally:
+            sim.faults.http_status(None)
+        assert "cancel not sent" in rec.events_of("OrderCancelRejected")[0].reason
+        await wait_for(lambda: a.status == OrderStatus.ACCEPTED, what="back to accepted")
+        assert [o["oid"] for o in sim.open_orders(ACCOUNT)] == [int(a.venue_order_id.value)]
+
+    run_node(node_config(sim, use_ws_post=False), scenario)
+
+
+def test_a_submit_timing_out_after_sending_is_accepted_from_order_status_while_the_stream_is_dark(sim) -> None:
+    async def scenario(node, rec) -> None:
+        halts = record_topic(node, TOPIC_VENUE_HALT)
+        client = exec_client(node)
+        await wait_for(lambda: rec.quotes, what="quotes")
+        # No user stream (so no orderUpdates) and actions over REST, whose replies come too late.
+        assert sim.faults.drop_user_ws(ACCOUNT, refuse_for_s=4.0) >= 1
+        await wait_for(lambda: halts, what="VenueHalt")
+        sim.faults.delay_replies(1500)
+        a = rec.limit(OrderSide.BUY, "2990.0", "0.01")
+        await wait_for(lambda: sim.open_orders(ACCOUNT), what="order on the exchange")
+        await asyncio.sleep(0.1)
+        sim.faults.delay_replies(0)
+        await wait_for(lambda: a.status == OrderStatus.ACCEPTED, what="accepted from orderStatus")
+        assert client.halted and client.settled_by_order_status >= 1
+        assert a.venue_order_id.value == str(sim.open_orders(ACCOUNT)[0]["oid"])
+
+    run_node(node_config(sim, http_timeout_secs=0.5), scenario)
+
+
+@pytest.mark.slow
+def test_a_post_only_cross_whose_reply_times_out_is_rejected_once_the_exchange_does_not_know_it(sim) -> None:
+    async def scenario(node, rec) -> None:
+        await wait_for(lambda: rec.quotes, what="quotes")
+        sim.faults.delay_replies(1000)
+        a = rec.limit(OrderSide.BUY, "3001.0", "0.01")  # crosses the 3001 ask: the exchange rejects it
+        await asyncio.sleep(0.4)  # the WS post has timed out (0.3 s)
+        sim.faults.delay_replies(0)
+        await wait_for(lambda: a.status == OrderStatus.REJECTED, timeout=8.0, what="rejected")
+        (rejected,) = rec.events_of("OrderRejected")
+        assert "outcome unknown" in rejected.reason and "does not know" in rejected.reason
+        assert not sim.open_orders(ACCOUNT)
+
+    run_node(node_config(sim, post_timeout_secs=0.3), scenario)
+
+
+def _closed_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_a_refused_connection_is_reported_as_not_delivered() -> None:
+    async def main() -> None:
+        http = HyperliquidHttpClient([f"http://127.0.0.1:{_closed_port()}"], timeout_secs=2.0)
+        try:
+            with pytest.raises(HyperliquidEndpointsDown) as err:
+                await http.exchange({"action": {"type": "noop"}, "nonce": 1})
+            assert err.value.maybe_delivered is False
+        finally:
+            await http.close()
+
+    asyncio.run(main())
+
+
+def test_a_modify_whose_reply_times_out_is_applied_from_the_replacement_the_exchange_holds(sim) -> None:
+    async def scenario(node, rec) -> None:
+        await wait_for(lambda: rec.quotes, what="quotes")
+        a = rec.limit(OrderSide.BUY, "2990.0", "0.01")
+        await wait_for(lambda: a.status == OrderStatus.ACCEPTED, what="accepted")
+        old_oid = a.venue_order_id.value
+        sim.faults.delay_replies(1000)
+        instrument = rec.cache.instrument(a.instrument_id)
+        rec.modify_order(a, price=instrument.make_price(2985.0))
+        await asyncio.sleep(0.4)  # the WS post has timed out (0.3 s)
+        sim.faults.delay_replies(0)
+        await wait_for(lambda: rec.events_of("OrderUpdated"), what="OrderUpdated")
+        (resting,) = sim.open_orders(ACCOUNT)
+        await wait_for(lambda: a.status == OrderStatus.ACCEPTED, what="accepted again")
+        assert a.venue_order_id.value == str(resting["oid"]) != old_oid
+        assert a.price.as_double() == 2985.0 == float(resting["limitPx"])
+        assert not rec.events_of("OrderModifyRejected")
+
+    run_node(node_config(sim, post_timeout_secs=0.3), scenario)

@@ -1,0 +1,136 @@
+"""The full backtest over the shipped data, and run_backtest's handling of bad input."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from nautilus_trader.persistence.catalog import ParquetDataCatalog
+
+import run_backtest
+from backtest.reporting import report
+from backtest.runner import load_settings
+from backtest.runner import run_session
+from catalog.ingest import ensure_shipped_catalog
+
+DEFAULT_CONFIG = run_backtest.DEFAULT_CONFIG
+
+
+@pytest.fixture(scope="module")
+def shipped_catalog(tmp_path_factory, hl_data) -> ParquetDataCatalog:
+    return ParquetDataCatalog(str(ensure_shipped_catalog(tmp_path_factory.mktemp("catalog"))))
+
+
+def _run(shipped_catalog, name: str):
+    settings = load_settings(DEFAULT_CONFIG)
+    spec = next(r for r in settings.runs if r.name == name)
+    return report.build(run_session(settings, spec, shipped_catalog))
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", ["eth_capture", "btc_archive_hour"])
+def test_the_default_backtest_fills_on_several_levels_as_a_maker_only(shipped_catalog, name: str) -> None:
+    r = _run(shipped_catalog, name)
+    m = r.metrics
+    assert len([lvl for lvl, n in m.fills_per_level.items() if lvl >= 1 and n > 0]) >= 2
+    assert all(f.maker for f in r.fills) and m.maker_share == pytest.approx(1.0)
+    # Fees are charged at the tier-0 maker rate on every fill, and the split adds up to the account.
+    assert m.fees == pytest.approx(m.volume_usd * 0.00015, rel=1e-3)
+    assert m.total_pnl == pytest.approx(r.engine_pnl, abs=1e-6)
+    assert r.fee_check["required_edge_bps"] == pytest.approx(2.0)
+    assert r.fee_check["quoting_at_the_touch_would_pay_fee"] is True
+
+
+def test_unknown_config_fields_are_rejected_with_the_file_named(tmp_path: Path) -> None:
+    bad = tmp_path / "bt.json"
+    bad.write_text(json.dumps({"runs": [{"name": "x", "instrument": "ETH-USD-PERP.HYPERLIQUID"}], "fee_teir": 1}))
+    with pytest.raises(ValueError, match=r"bt\.json"):
+        load_settings(bad)
+
+
+def test_cli_rejects_a_bad_fee_tier_and_an_unknown_instrument(capsys) -> None:
+    with pytest.raises(SystemExit) as exc:
+        run_backtest.main(["--fee-tier", "9", "--catalog", "/nonexistent"])
+    assert exc.value.code == 2 and "fee tier" in capsys.readouterr().err
+    assert run_backtest.main(["--instruments", "DOGE", "--catalog", "/nonexistent"]) == 2
+    assert "DOGE" in capsys.readouterr().err
+    # Every name given must match a run: ETH does, DOGE does not.
+    assert run_backtest.main(["--instruments", "ETH,DOGE", "--catalog", "/nonexistent"]) == 2
+    assert "DOGE" in capsys.readouterr().err
+
+
+def _config(tmp_path: Path, **changes) -> Path:
+    cfg = json.loads(DEFAULT_CONFIG.read_text())
+    cfg.update(changes)
+    path = tmp_path / "bt.json"
+    path.write_text(json.dumps(cfg))
+    return path
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"latency_ms": 1e300}, "latency_ms"),
+        ({"starting_usdc": 0}, "starting_usdc"),
+        ({"runs": [{"name": "a", "instrument": "ETH-USD-PERP.HYPERLIQUID"}] * 2}, "unique"),
+        ({"runs": [{"name": "../x", "instrument": "ETH-USD-PERP.HYPERLIQUID"}]}, "run name"),
+        ({"runs": [{"name": "a", "instrument": "ETH"}]}, "not an instrument id"),
+        ({"calendar_path": "/nonexistent/calendar.json"}, "calendar_path"),
+        ({"risk_guard": {"daily_drawdown_cap": 5}}, "cap"),
+        ({"strategy": {"base_spread_bps": -1}}, "base_spread_bps"),
+    ],
+)
+def test_bad_settings_are_refused_when_the_config_is_read(tmp_path: Path, changes: dict, message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        load_settings(_config(tmp_path, **changes))
+
+
+def test_a_folder_as_config_or_as_report_dir_is_refused_before_any_run(tmp_path: Path, capsys) -> None:
+    assert run_backtest.main(["--config", str(tmp_path), "--catalog", "/nonexistent"]) == 2
+    assert "is a folder" in capsys.readouterr().err
+    a_file = tmp_path / "file"
+    a_file.write_text("")
+    assert run_backtest.main(["--report-dir", str(a_file), "--catalog", "/nonexistent"]) == 2
+    assert "not a folder" in capsys.readouterr().err
+
+
+def test_a_failing_run_does_not_lose_the_others_report(shipped_catalog, tmp_path: Path, capsys) -> None:
+    runs = [
+        {"name": "eth_short", "instrument": "ETH-USD-PERP.HYPERLIQUID", "start": "2025-12-10T21:11:00Z",
+         "end": "2025-12-10T21:12:00Z"},
+        {"name": "after_the_data", "instrument": "BTC-USD-PERP.HYPERLIQUID", "start": "2030-01-01T00:00:00Z"},
+    ]
+    path = _config(tmp_path, runs=runs, report_dir=str(tmp_path / "reports"))
+    assert run_backtest.main(["--config", str(path), "--catalog", shipped_catalog.path]) == 2
+    out = capsys.readouterr().err
+    assert "after its data ends" in out and "1 run(s) failed" in out
+    summary = json.loads((tmp_path / "reports" / "backtest_summary.json").read_text())
+    assert [r["name"] for r in summary] == ["eth_short"]
+
+
+def test_cli_rejects_a_missing_catalog(capsys, tmp_path: Path) -> None:
+    assert run_backtest.main(["--catalog", str(tmp_path / "nope")]) == 2
+    assert "catalog not found" in capsys.readouterr().err
+
+
+def test_strategy_settings_are_type_checked_when_the_config_is_read(tmp_path: Path) -> None:
+    cfg = json.loads(DEFAULT_CONFIG.read_text())
+    cfg["strategy"]["base_spread_bps"] = "wide"
+    path = tmp_path / "bt.json"
+    path.write_text(json.dumps(cfg))
+    with pytest.raises(ValueError, match="bad strategy settings"):
+        load_settings(path)
+
+
+def test_a_window_that_ends_before_it_starts_is_refused(shipped_catalog) -> None:
+    settings = load_settings(DEFAULT_CONFIG)
+    btc = next(r for r in settings.runs if r.instrument.startswith("BTC"))
+    with pytest.raises(ValueError, match="is not after the start"):
+        run_session(settings, btc, shipped_catalog, start_ns=btc_end_ns(btc) + 1)
+
+
+def btc_end_ns(spec) -> int:
+    from backtest.runner import parse_utc
+
+    return parse_utc(spec.end)

@@ -1,0 +1,69 @@
+"""The command lines' argument types: a bad value is refused with a message saying what was expected."""
+
+from __future__ import annotations
+
+import argparse
+
+import pytest
+
+import cli_types
+from adapters.hyperliquid.common.fees import parse_fee_tier
+
+FEE_TIER = cli_types.checked(parse_fee_tier)
+
+
+@pytest.mark.parametrize(
+    ("parse", "text", "value"),
+    [
+        (cli_types.finite_float, "-0.5", -0.5),
+        (cli_types.non_negative_float, "0", 0.0),
+        (cli_types.positive_float, "1e-3", 0.001),
+        (cli_types.non_negative_int, "0", 0),
+        (cli_types.positive_int, "3", 3),
+        (cli_types.port, "65535", 65535),
+        (FEE_TIER, "6", 6),
+    ],
+)
+def test_a_good_value_is_parsed(parse, text: str, value: float) -> None:
+    assert parse(text) == value
+
+
+@pytest.mark.parametrize(
+    ("parse", "text", "message"),
+    [
+        (cli_types.finite_float, "nan", "finite"),
+        (cli_types.finite_float, "abc", "expected a number"),
+        (cli_types.non_negative_float, "inf", "finite"),
+        (cli_types.non_negative_float, "-1", ">= 0"),
+        (cli_types.positive_float, "0", "> 0"),
+        (cli_types.non_negative_int, "-1", ">= 0"),
+        (cli_types.positive_int, "0", ">= 1"),
+        (cli_types.positive_int, "1.5", "expected an integer"),
+        (cli_types.port, "70000", "0..65535"),
+        (FEE_TIER, "7", "0..6"),
+        (FEE_TIER, "x", "0..6"),
+    ],
+)
+def test_a_bad_value_is_refused_saying_what_was_expected(parse, text: str, message: str) -> None:
+    with pytest.raises(argparse.ArgumentTypeError, match=message):
+        parse(text)
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["run_backtest.py", "--latency-ms", "nan"],
+        ["run_backtest.py", "--fee-tier", "9"],
+        ["run_live.py", "--config", "configs/live.json", "--run-secs", "-1"],
+        ["run_live.py", "--config", "configs/live.json", "--shadow-latency-ms", "nan"],
+    ],
+)
+def test_the_entry_points_refuse_bad_numbers_before_doing_anything(argv: list[str], capsys) -> None:
+    import run_backtest
+    import run_live
+
+    parse = {"run_backtest.py": run_backtest.parse_args, "run_live.py": run_live.parse_args}[argv[0]]
+    with pytest.raises(SystemExit) as exc:
+        parse(argv[1:])
+    assert exc.value.code == 2
+    assert "error: argument" in capsys.readouterr().err

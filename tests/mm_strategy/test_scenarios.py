@@ -1,0 +1,349 @@
+"""Scenario tests: the strategy and its actors in a BacktestEngine on scripted books.
+
+Each scenario builds true book deltas and trades for a Hyperliquid-like ETH perp (price step
+0.1 at ~3000 by the 5-significant-figure rule), runs the engine with the venue modelled as in
+`run_backtest` (L2 book, queue position, liquidity consumption, 100 ms latency, tier-0 fees),
+and asserts on what the strategy did.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from nautilus_trader.core.uuid import UUID4
+from nautilus_trader.model.enums import LiquiditySide
+from nautilus_trader.model.enums import OrderSide
+from nautilus_trader.model.enums import OrderType
+from nautilus_trader.model.enums import TimeInForce
+from nautilus_trader.model.events import OrderPendingCancel
+from nautilus_trader.model.events import OrderPendingUpdate
+from nautilus_trader.model.events import OrderRejected
+from nautilus_trader.model.events import OrderSubmitted
+from nautilus_trader.model.identifiers import AccountId
+from nautilus_trader.model.identifiers import ClientOrderId
+from nautilus_trader.model.identifiers import StrategyId
+from nautilus_trader.model.identifiers import TraderId
+
+from adapters.hyperliquid.parsing.order_wires import tif_for
+from backtest.scripted import ScriptedBook
+from backtest.scripted import ladder_book
+from backtest.scripted import make_engine
+from backtest.scripted import scripted_perp
+from mm_strategy import messages as msg
+from mm_strategy.governor import RegimeGovernor
+from mm_strategy.governor import RegimeGovernorConfig
+from mm_strategy.market_maker import MarketMaker
+from mm_strategy.market_maker import MarketMakerConfig
+from mm_strategy.quoting.skew import ExitMode
+from mm_strategy.risk_guard import RiskGuard
+from mm_strategy.risk_guard import RiskGuardConfig
+
+S = 1_000_000_000
+MS = 1_000_000
+STEP = 0.1  # ETH price step at ~3000
+
+
+def _mm(inst, **kw) -> MarketMaker:
+    cfg = {"instrument_id": str(inst.id), "base_spread_bps": 4.0, "level_spacing_ticks": 2,
+           "order_size_usd": 20.0, "max_inventory_usd": 150.0}
+    cfg.update(kw)
+    return MarketMaker(MarketMakerConfig(**cfg))
+
+
+def _quiet_guard(inst, **kw) -> RiskGuard:
+    """A RiskGuard with the flow/micro-vol guards set out of reach unless a test turns one on."""
+    cfg = {"instrument_ids": (str(inst.id),), "micro_move_bps": 1_000.0, "ofi_threshold": 1.01,
+           "tfi_threshold": 1.01, "daily_drawdown_cap": 0.5, "max_total_inventory_usd": 1e9}
+    cfg.update(kw)
+    return RiskGuard(RiskGuardConfig(**cfg))
+
+
+def _run(inst, data, *components, starting_usdc: float = 10_000.0):
+    engine = make_engine([inst], latency_ms=100.0, starting_usdc=starting_usdc)
+    engine.add_data(data)
+    for c in components:
+        if isinstance(c, MarketMaker):
+            engine.add_strategy(c)
+        else:
+            engine.add_actor(c)
+    engine.run()
+    return engine
+
+
+def _fills(engine, side: OrderSide | None = None) -> list:
+    out = []
+    for order in engine.cache.orders():
+        for ev in order.events:
+            if type(ev).__name__ == "OrderFilled" and (side is None or ev.order_side == side):
+                out.append(ev)
+    return out
+
+
+def _actions_between(engine, start_ns: int, end_ns: int) -> int:
+    n = 0
+    for order in engine.cache.orders():
+        for ev in order.events:
+            if isinstance(ev, OrderSubmitted | OrderPendingUpdate | OrderPendingCancel) and start_ns <= ev.ts_init < end_ns:
+                n += 1
+    return n
+
+
+def _steady(book: ScriptedBook, t0: int, t1: int, bid: float, ask: float, every_ns: int = S // 2) -> list:
+    """A book that stays put (sizes breathe so there are events), with small trades both ways."""
+    data = []
+    t = t0
+    i = 0
+    while t < t1:
+        b, a = ladder_book(bid, ask, STEP, 5.0 + (i % 2))
+        data += book.update(t, b, a)
+        i += 1
+        t += every_ns
+    return data
+
+
+def test_a_steady_uptrend_leaves_it_short_with_the_soft_exit_engaged_and_no_taker_fills() -> None:
+    # +0.1 every 0.5 s (+8 USD, ~27 bps in 40 s) with buyers lifting the offer.
+    inst = scripted_perp()
+    data = _uptrend(inst)
+    mm = _mm(inst)
+    engine = _run(inst, data, mm)
+
+    position = float(engine.portfolio.net_position(inst.id))
+    assert position < 0
+    assert mm.exit_mode is ExitMode.SOFT
+    assert all(side == "BUY" for side, *_ in mm.resting_orders())  # the ask ladder is gone
+    fills = _fills(engine)
+    assert fills and all(f.liquidity_side == LiquiditySide.MAKER for f in fills)
+    assert {f.order_side for f in fills} == {OrderSide.SELL}
+
+
+def _ofi_flip_market(inst) -> tuple[list, int]:
+    """A steady book, then bids drain and asks build at unchanged prices, then sellers hit the bids."""
+    book = ScriptedBook(inst)
+    data = book.snapshot(S, *ladder_book(3000.0, 3000.1, STEP, 10.0))
+    data += _steady(book, 2 * S, 10 * S, 3000.0, 3000.1)
+    t = 10 * S
+    for i in range(1, 7):  # 1.2 s of imbalance building before the drop
+        b, a = ladder_book(3000.0, 3000.1, STEP, 10.0)
+        b[3000.0] = max(0.5, 10.0 - 1.6 * i)
+        a[3000.1] = 10.0 + 4.0 * i
+        data += book.update(t, b, a)
+        t += 200 * MS
+    drop_ns = t + 300 * MS
+    for k in range(12):  # sellers sweep the bid side down 1.2
+        data.append(book.trade(drop_ns + k * MS, round(3000.0 - k * STEP, 1), 50.0, False))
+    data += book.update(drop_ns + 20 * MS, *ladder_book(2998.8, 2998.9, STEP, 10.0))
+    data += _steady(book, drop_ns + S, drop_ns + 5 * S, 2998.8, 2998.9)
+    return data, drop_ns
+
+
+def test_an_ofi_flip_cancels_the_bids_before_the_price_drops() -> None:
+    inst = scripted_perp()
+    data, drop_ns = _ofi_flip_market(inst)
+    mm = _mm(inst, max_inventory_usd=1_000.0)
+    guard = _quiet_guard(inst, ofi_threshold=0.8, ofi_min_events=3, pull_ms=3_000)
+    engine = _run(inst, data, mm, guard)
+
+    assert guard.firings.get("ofi", 0) >= 1
+    assert [e.guard for e in mm.guard_events if e.guard == "ofi"]
+    first_pull = min(e.ts_ns for e in mm.guard_events if e.guard == "ofi")
+    assert first_pull < drop_ns
+    assert _fills(engine, OrderSide.BUY) == []
+
+
+def test_without_the_guard_the_same_drop_fills_the_bids() -> None:
+    # The control case that makes the OFI test meaningful: the drop does reach the bid ladder.
+    inst = scripted_perp()
+    data, _ = _ofi_flip_market(inst)
+    engine = _run(inst, data, _mm(inst, max_inventory_usd=1_000.0))
+    assert _fills(engine, OrderSide.BUY)
+
+
+def test_a_drawdown_breach_halts_quoting_for_the_day() -> None:
+    inst = scripted_perp()
+    book = ScriptedBook(inst)
+    data = book.snapshot(S, *ladder_book(3000.0, 3000.1, STEP, 5.0))
+    data += _steady(book, 2 * S, 5 * S, 3000.0, 3000.1)
+    t = 5 * S
+    bid = 3000.0
+    for _ in range(60):  # a steady slide: sellers hit the bids, we get long and lose
+        for k in range(0, 10):
+            data.append(book.trade(t, round(bid - k * STEP, 1), 20.0, False))
+        bid = round(bid - 3 * STEP, 1)
+        t += 100 * MS
+        data += book.update(t, *ladder_book(bid, round(bid + STEP, 1), STEP, 5.0))
+        t += 400 * MS
+    data += _steady(book, t, t + 10 * S, bid, round(bid + STEP, 1))
+    mm = _mm(inst, max_inventory_usd=1_000.0, soft_limit=0.95)
+    guard = _quiet_guard(inst, daily_drawdown_cap=0.0002, check_interval_ms=200)  # $2 of $10,000
+    engine = _run(inst, data, mm, guard)
+
+    halts = [e for e in mm.guard_events if e.guard == "drawdown"]
+    assert len(halts) == 1
+    assert mm.is_quoting_blocked()
+    assert mm.resting_orders() == []
+    assert not [o for o in engine.cache.orders() if o.ts_init > halts[0].ts_ns]  # nothing new after the halt
+    assert engine.cache.orders_open() == []
+
+
+def test_a_calendar_window_pauses_quoting(tmp_path) -> None:
+    inst = scripted_perp()
+    book = ScriptedBook(inst)
+    data = book.snapshot(S, *ladder_book(3000.0, 3000.1, STEP, 5.0))
+    t = 2 * S
+    for i in range(60):  # 30 s, the mid hopping by 5 steps so the ladder keeps re-quoting
+        shift = STEP * 5 * (i % 2)
+        data += book.update(t, *ladder_book(round(3000.0 + shift, 1), round(3000.1 + shift, 1), STEP, 5.0))
+        t += S // 2
+    cal = tmp_path / "calendar.json"
+    cal.write_text(json.dumps({"events": [{"name": "FOMC", "start": "1970-01-01T00:00:12Z",
+                                           "end": "1970-01-01T00:00:20Z", "pad_before_s": 0, "pad_after_s": 0}]}))
+    mm = _mm(inst)
+    gov = RegimeGovernor(RegimeGovernorConfig(instrument_ids=(str(inst.id),), calendar_path=str(cal), eval_interval_ms=200))
+    engine = _run(inst, data, mm, gov)
+
+    assert gov.firings.get("calendar") == 1
+    created = sorted(o.ts_init for o in engine.cache.orders())
+    assert any(ts < 12 * S for ts in created)
+    assert not [ts for ts in created if 12 * S + 300 * MS <= ts <= 20 * S]
+    assert any(ts > 20 * S for ts in created)  # resumed after the window
+    for order in engine.cache.orders():  # everything open at the start was cancelled
+        if order.ts_init < 12 * S:
+            assert order.is_closed and order.ts_closed <= 12 * S + 500 * MS
+
+
+def test_a_cancel_to_fill_spike_widens_and_holds_quotes() -> None:
+    inst = scripted_perp()
+    book = ScriptedBook(inst)
+    data = book.snapshot(S, *ladder_book(3000.0, 3000.1, STEP, 5.0))
+    t = 2 * S
+    for i in range(200):  # 40 s of a flickering mid and no trades: churn without fills
+        shift = STEP * 4 * (i % 2)
+        data += book.update(t, *ladder_book(round(3000.0 + shift, 1), round(3000.1 + shift, 1), STEP, 5.0))
+        t += 200 * MS
+    mm = _mm(inst)
+    gov = RegimeGovernor(RegimeGovernorConfig(
+        instrument_ids=(str(inst.id),), eval_interval_ms=500, c2f_window_ms=10_000, c2f_threshold=20.0,
+        c2f_min_actions=40, hold_ms=5_000, c2f_spread_mult=1.5,
+    ))
+    engine = _run(inst, data, mm, gov)
+
+    fired = [e for e in mm.guard_events if e.guard == "cancel_to_fill"]
+    assert len(fired) == 1
+    assert mm.spread_mult == 1.5  # still widened: no fills, so the ratio never recovers
+    t_fire = fired[0].ts_ns
+    before = _actions_between(engine, t_fire - 10 * S, t_fire)
+    after = _actions_between(engine, t_fire + S, t_fire + 11 * S)
+    assert after * 3 <= before
+
+
+def _uptrend(inst) -> list:
+    book = ScriptedBook(inst)
+    data = book.snapshot(S, *ladder_book(3000.0, 3000.1, STEP, 5.0))
+    t = 2 * S
+    bid = 3000.0
+    for _ in range(80):
+        for k in range(1, 12):
+            data.append(book.trade(t, round(bid + k * STEP, 1), 20.0, True))
+        bid = round(bid + STEP, 1)
+        t += 100 * MS
+        data += book.update(t, *ladder_book(bid, round(bid + STEP, 1), STEP, 5.0))
+        t += 400 * MS
+    return data
+
+
+def test_past_the_hard_limit_an_enabled_taker_exit_reduces_the_position() -> None:
+    inst = scripted_perp()
+    mm = _mm(inst, soft_limit=0.3, hard_limit=0.5, hard_exit_enabled=True)
+    engine = _run(inst, _uptrend(inst), mm)
+
+    takers = [f for f in _fills(engine) if f.liquidity_side == LiquiditySide.TAKER]
+    assert takers and all(f.order_side == OrderSide.BUY for f in takers)
+    exit_orders = [o for o in engine.cache.orders() if o.tags == ["EXIT"]]
+    assert exit_orders and all(o.is_reduce_only for o in exit_orders)
+    # Hyperliquid has no market orders: the exit must be an IOC limit the adapter can put on the wire.
+    assert all(o.order_type == OrderType.LIMIT and o.time_in_force == TimeInForce.IOC for o in exit_orders)
+    assert all(tif_for(o) == "Ioc" for o in exit_orders)
+
+
+def test_inventory_above_the_global_capital_budget_halts_every_instrument() -> None:
+    inst = scripted_perp()
+    mm = _mm(inst, max_inventory_usd=1_000.0, soft_limit=0.95)
+    guard = _quiet_guard(inst, max_total_inventory_usd=60.0, check_interval_ms=200)
+    engine = _run(inst, _uptrend(inst), mm, guard)
+
+    halts = [e for e in mm.guard_events if e.guard == "capital"]
+    assert len(halts) == 1 and "total inventory" in halts[0].reason
+    assert mm.is_quoting_blocked()
+    assert engine.cache.orders_open() == []
+    assert not [o for o in engine.cache.orders() if o.ts_init > halts[0].ts_ns]
+
+
+def test_a_post_only_reject_is_counted_by_its_flag_even_when_the_text_does_not_say_post() -> None:
+    inst = scripted_perp()
+    mm = _mm(inst)
+
+    def rejected(reason: str, due_post_only: bool) -> OrderRejected:
+        return OrderRejected(
+            TraderId("T-001"), StrategyId("S-001"), inst.id, ClientOrderId("O-1"), AccountId("SIM-001"),
+            reason, UUID4(), 0, 0, due_post_only=due_post_only,
+        )
+
+    mm.on_order_rejected(rejected("badAloPxRejected", True))  # the exchange's order status
+    mm.on_order_rejected(rejected("Insufficient margin to place order.", False))
+    assert mm.post_only_rejects == 1
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [("fair_price", "vwap"), ("requote_tolerance_ticks", -1), ("size_tolerance", -0.1),
+     ("journal_max_entries", 0), ("order_size_usd", 5.0), ("max_inventory_usd", 0.0)],
+)
+def test_a_market_maker_config_out_of_range_is_refused_naming_the_field(field: str, value: object) -> None:
+    with pytest.raises(ValueError, match=field):
+        _mm(scripted_perp(), **{field: value})
+
+
+def test_a_params_update_applies_its_valid_fields_and_keeps_the_rest_on_nan_or_inf() -> None:
+    mm = _mm(scripted_perp())
+    mm._apply_params(msg.ParamsUpdate("screener", base_spread_bps=6.0, max_inventory_usd=float("inf")))
+    assert mm.ladder.base_spread_bps == 6.0
+    assert mm.max_inventory_usd == 150.0  # an infinite limit would switch the inventory exits off
+    mm._apply_params(msg.ParamsUpdate("screener", base_spread_bps=float("nan"), order_size_usd=30.0))
+    assert (mm.ladder.base_spread_bps, mm.ladder.order_size_usd) == (6.0, 30.0)
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [("eval_interval_ms", 0), ("volatile_mults", (2.0, -0.5)), ("extreme_mults", (float("nan"), 0.25)),
+     ("c2f_spread_mult", 0.0), ("budget_reserve_fraction", 1.0)],
+)
+def test_a_governor_config_out_of_range_is_refused_naming_the_field(field: str, value: object) -> None:
+    with pytest.raises(ValueError, match=field):
+        RegimeGovernor(RegimeGovernorConfig(instrument_ids=(str(scripted_perp().id),), **{field: value}))
+
+
+def test_orders_denied_by_the_risk_engine_free_their_levels_and_are_quoted_again() -> None:
+    # A submit throttle of 1 command a second: the first ladder goes out (one order list for both
+    # sides), then the book jumps 10 steps 0.3 s later and the re-placed ladder (cancel + place)
+    # is denied. Once the throttle allows, the same levels are quoted again.
+    inst = scripted_perp()
+    book = ScriptedBook(inst)
+    b, a = ladder_book(3000.0, 3000.1, STEP, 5.0)
+    data = book.snapshot(0, b, a) + _steady(book, 3 * S // 10, 20 * S, 3001.0, 3001.1)
+    mm = _mm(inst, use_modify=False)
+    engine = make_engine([inst], latency_ms=100.0, max_order_submit_rate="1/00:00:01")
+    engine.add_data(data)
+    engine.add_strategy(mm)
+    engine.run()
+
+    orders = engine.cache.orders()
+    denied = [o for o in orders if type(o.events[-1]).__name__ == "OrderDenied"]
+    assert denied, "the throttle should have denied the re-placed ladder"
+    last_denied = max(o.ts_last for o in denied)
+    later = [o for o in orders if o.ts_init > last_denied]
+    assert later, "quoting stopped after the denials"
+    first_denied = {(o.side_string(), float(o.price)) for o in denied if o.ts_init == denied[0].ts_init}
+    resting = {(side, px) for side, _level, px, _sz in mm.resting_orders()}
+    assert resting == first_denied  # the denied levels rest on the book after all
