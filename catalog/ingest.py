@@ -82,13 +82,17 @@ class IngestError(Exception):
 
 
 def shipped_files() -> list[Path]:
-    """The shipped recordings `--shipped` ingests: ETH capture, BTC capture, BTC archive hour."""
-    return [shipped_data.eth_capture(), shipped_data.btc_capture(), shipped_data.btc_archive_hour()]
+    """The shipped recordings `--shipped` ingests: the ETH capture, the BTC capture, the BTC archive
+    hour and the four-coin recording of 2025-09-04."""
+    return [
+        shipped_data.eth_capture(), shipped_data.btc_capture(), shipped_data.btc_archive_hour(),
+        *(shipped_data.four_coin_capture(coin) for coin in shipped_data.FOUR_COINS),
+    ]
 
 
 def shipped_meta() -> Path:
     """A real mainnet meta reply (BTC szDecimals 5, ETH 4), used for the shipped files."""
-    return shipped_data.info_dir() / "metaAndAssetCtxs_mainnet.json"
+    return shipped_data.mainnet_meta()
 
 
 MetaArg = str | os.PathLike[str] | dict[str, Any] | list[Any] | None

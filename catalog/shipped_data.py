@@ -1,21 +1,18 @@
-"""Where the shipped Hyperliquid recordings live (read in place, never copied into the project)."""
+"""Where the recordings shipped with the project live: `data/samples/` (see its README)."""
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+SAMPLES_DIR = PROJECT_ROOT / "data" / "samples"
 
-
-def shared_data_dir() -> Path:
-    """The shared data folder: `$HL_SHARED_DATA` if set, else `../shared/data` beside the project."""
-    env = os.environ.get("HL_SHARED_DATA")
-    return Path(env) if env else PROJECT_ROOT.parent / "shared" / "data"
+# The four coins recorded together on 2025-09-04 19:46–20:21 UTC.
+FOUR_COINS = ("BTC", "ETH", "SOL", "WLFI")
 
 
 def hyperliquid_dir() -> Path:
-    return shared_data_dir() / "hyperliquid"
+    return SAMPLES_DIR / "hyperliquid"
 
 
 def eth_capture() -> Path:
@@ -30,8 +27,20 @@ def btc_archive_hour() -> Path:
     return hyperliquid_dir() / "archive" / "market_data" / "20240101" / "12" / "l2Book" / "BTC.lz4"
 
 
+def four_coin_capture(coin: str) -> Path:
+    """The 2025-09-04 capture of one of `FOUR_COINS`."""
+    if coin not in FOUR_COINS:
+        raise ValueError(f"the four-coin recording holds {', '.join(FOUR_COINS)}, not {coin!r}")
+    return hyperliquid_dir() / f"{coin}_20250904_1946.ws.gz"
+
+
 def info_dir() -> Path:
     return hyperliquid_dir() / "info"
+
+
+def mainnet_meta() -> Path:
+    """The saved mainnet `metaAndAssetCtxs` reply: every coin's szDecimals."""
+    return info_dir() / "metaAndAssetCtxs_mainnet.json"
 
 
 def signing_vectors() -> Path:

@@ -2,7 +2,7 @@
 
 Test API: `hlsim.testing` (run_hlsim_in_thread, start_hlsim). CLI: `python -m hlsim --help`.
 
-Fidelity: shapes and the error texts listed in `shared/docs/hyperliquid.md` are the exchange's.
+Fidelity: shapes and the error texts listed in `docs/hyperliquid.md` are the exchange's.
 Texts the doc does not give are best guesses and may differ from the live exchange: the nonce
 texts other than `Invalid nonce: duplicate nonce N`, `Order has invalid size.`, `Order has zero
 size.`, `Too many open orders.`, `Duplicate cloid.`, `Invalid leverage value`, the scheduleCancel

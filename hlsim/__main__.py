@@ -51,7 +51,7 @@ other admin ops: /admin/fund {"address","usdc"}, /admin/register_agent {"account
   /admin/fill_order {"address","oid","sz"?}, /admin/cancel_order {"address","oid"}, /admin/state {}.
 
 example:
-  python -m hlsim --replay ../shared/data/hyperliquid/ETH_20251210_2110.ws.gz --speed 10 --port 8080 \\
+  python -m hlsim --replay data/samples/hyperliquid/ETH_20251210_2110.ws.gz --speed 10 --port 8080 \\
       --wallet 0xYOURADDRESS=100000
 """
 

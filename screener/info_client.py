@@ -4,7 +4,7 @@ Two sources with one interface (`InfoSource`):
 - `HttpInfoClient(base_url)`: POSTs to `{base_url}/info` (mainnet, testnet or a local hlsim url),
   with timeouts; every reply is decoded into the schemas of `screener.schemas` and checked.
 - `OfflineInfoClient(folder)`: answers from saved replies, files holding
-  `{"request": <the /info body>, "response": <the reply>}` (as in `../shared/data/hyperliquid/info/`),
+  `{"request": <the /info body>, "response": <the reply>}` (as in `data/samples/hyperliquid/info/`),
   matched by request type and coin. A request with no saved reply raises `InfoUnavailable`, so
   the caller can score from what is there and say what is missing.
 """

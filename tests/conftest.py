@@ -17,10 +17,10 @@ from tests.redis_kit import wait_until
 
 @pytest.fixture(scope="session")
 def hl_data() -> Path:
-    """The shipped Hyperliquid recordings (`../shared/data/hyperliquid`)."""
+    """The shipped Hyperliquid recordings (`data/samples/hyperliquid`)."""
     path = shipped_data.hyperliquid_dir()
     if not path.is_dir():
-        pytest.fail(f"shipped data not found at {path} (set HL_SHARED_DATA to the shared/data folder)")
+        pytest.fail(f"shipped data not found at {path} (it ships in the repository: is the clone complete?)")
     return path
 
 

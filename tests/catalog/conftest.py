@@ -8,13 +8,14 @@ import pytest
 
 from catalog.ingest import IngestSummary
 from catalog.ingest import ingest_files
-from catalog.ingest import shipped_files
+from catalog import shipped_data
 from catalog.ingest import shipped_meta
 
 
 @pytest.fixture(scope="session")
 def shipped_catalog(tmp_path_factory: pytest.TempPathFactory, hl_data: Path) -> tuple[Path, IngestSummary]:
-    """A catalog holding the three shipped files (ETH capture, BTC capture, BTC archive hour)."""
+    """A catalog holding three shipped files (ETH capture, BTC capture, BTC archive hour)."""
     directory = tmp_path_factory.mktemp("shipped_catalog")
-    summary = ingest_files(shipped_files(), directory, meta=shipped_meta())
+    files = [shipped_data.eth_capture(), shipped_data.btc_capture(), shipped_data.btc_archive_hour()]
+    summary = ingest_files(files, directory, meta=shipped_meta())
     return directory, summary

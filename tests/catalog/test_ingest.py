@@ -306,7 +306,9 @@ def test_meta_with_too_few_decimals_stops_with_a_clear_error(tmp_path: Path, hl_
 def test_ensure_shipped_catalog_builds_once(tmp_path: Path, hl_data: Path) -> None:
     directory = ensure_shipped_catalog(tmp_path / "cat")
     names = sorted(directory.rglob("*.parquet"))
-    assert len(names) == 8  # 2 instruments; ETH deltas/quotes/trades; BTC 2 x deltas, 1 x trades
+    # 4 instruments; per file its deltas (+ quotes and trades where recorded): 7 files, the BTC
+    # archive hour without quotes or trades, the small BTC capture without quotes.
+    assert len(names) == 4 + 3 * 5 + 1 + 2
     assert ensure_shipped_catalog(tmp_path / "cat") == directory
     assert sorted(directory.rglob("*.parquet")) == names
 

@@ -52,7 +52,7 @@ def test_fee_tier_sets_the_instruments_maker_and_taker_fees() -> None:
 
 def test_instruments_from_meta_use_its_sz_decimals_and_leverage(hl_data: Path) -> None:
     instruments = instruments_from_meta(
-        load_meta_file(shipped_data.info_dir() / "metaAndAssetCtxs_mainnet.json")
+        load_meta_file(shipped_data.mainnet_meta())
     )
     eth = instruments["ETH"]
     assert eth.size_precision == 4 and eth.price_precision == 2
