@@ -33,7 +33,7 @@ ALLOWED: dict[str, tuple[str, ...]] = {
     f"{ADAPTER}.parsing": (f"{ADAPTER}.common", f"{ADAPTER}.schemas", f"{ADAPTER}.signing"),
     "simulation": (),
     "cli_types": (),
-    "screener_link": (),
+    "screener_link": (f"{ADAPTER}.common",),
     "hlsim": (*LEAVES,),
     "catalog": (*LEAVES, *ADAPTER_TRANSPORT),
     "screener": (*LEAVES, *ADAPTER_TRANSPORT, "screener_link"),

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
+from catalog import shipped_data
 from catalog.ingest import IngestSummary
 from catalog.ingest import ingest_files
-from catalog import shipped_data
 from catalog.ingest import shipped_meta
 
 

@@ -63,6 +63,7 @@ from nautilus_trader.model.objects import Price
 from nautilus_trader.model.objects import Quantity
 from nautilus_trader.model.orders import Order
 
+from adapters.hyperliquid.common.backoff import backoff_delay
 from adapters.hyperliquid.common.cloids import cloid_for
 from adapters.hyperliquid.common.constants import CANCELED_STATUSES
 from adapters.hyperliquid.common.constants import HYPERLIQUID
@@ -76,7 +77,6 @@ from adapters.hyperliquid.config import resolve_endpoints
 from adapters.hyperliquid.execution.tracking import OrderTracker
 from adapters.hyperliquid.execution.tracking import TrackedOrder
 from adapters.hyperliquid.http.client import HyperliquidHttpClient
-from adapters.hyperliquid.http.client import backoff_delay
 from adapters.hyperliquid.http.errors import REST_ERRORS
 from adapters.hyperliquid.parsing.instruments import coin_of
 from adapters.hyperliquid.parsing.order_wires import UnsupportedOrder

@@ -18,6 +18,7 @@ from typing import Any
 import aiohttp
 import msgspec
 
+from adapters.hyperliquid.common.backoff import backoff_delay
 from adapters.hyperliquid.common.log import LogLike
 from adapters.hyperliquid.http.errors import HyperliquidEndpointsDown
 from adapters.hyperliquid.http.errors import HyperliquidHttpError
@@ -30,12 +31,6 @@ from adapters.hyperliquid.types import RateLimitStatus
 
 _ENCODER = msgspec.json.Encoder()
 _log = logging.getLogger(__name__)
-
-
-def backoff_delay(attempt: int, initial: float, maximum: float, rng: random.Random) -> float:
-    """Exponential backoff with full-range jitter in [0.5, 1.0] of the step (attempt 0 = first retry)."""
-    step = min(maximum, initial * (2**attempt))
-    return step * rng.uniform(0.5, 1.0)
 
 
 class HyperliquidHttpClient:

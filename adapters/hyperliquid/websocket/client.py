@@ -18,9 +18,9 @@ from typing import Any
 import aiohttp
 import msgspec
 
+from adapters.hyperliquid.common.backoff import backoff_delay
 from adapters.hyperliquid.common.constants import WS_GREETING
 from adapters.hyperliquid.common.log import LogLike
-from adapters.hyperliquid.http.client import backoff_delay
 from adapters.hyperliquid.schemas.market_data import WS_MESSAGE_DECODER
 from adapters.hyperliquid.schemas.ws import WS_POST_DECODER
 from adapters.hyperliquid.schemas.ws import WsPostResponse
