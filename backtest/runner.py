@@ -313,8 +313,7 @@ def run_session(
 
     InstrumentId.from_str(spec.instrument)  # validates the id
     run = window_of(settings, spec, start_ns, end_ns)
-    start_ns = start_ns if start_ns is not None else parse_utc(spec.start)
-    end_ns = run.end_ns
+    start_ns, end_ns = run.start_ns, run.end_ns
     if start_ns is not None and end_ns is not None and end_ns <= start_ns:
         raise ValueError(f"run {spec.name}: the end ({_iso(end_ns)}) is not after the start ({_iso(start_ns)})")
     inst = instrument_for_tier(catalog, spec.instrument, settings.fee_tier)

@@ -58,11 +58,12 @@ _ts_init = attrgetter("ts_init")
 @dataclass(frozen=True, slots=True)
 class RunWindow:
     """The catalog data of one run: `instrument_id`'s data with read_from_ns <= ts_init <= end_ns
-    (None: from the instrument's first data / to its last)."""
+    (None: from the instrument's first data / to its last); quoting starts at `start_ns`."""
 
     instrument_id: str
     read_from_ns: int | None
     end_ns: int | None
+    start_ns: int | None = None
 
     def describe(self) -> str:
         start = "its first data" if self.read_from_ns is None else _iso(self.read_from_ns)
@@ -73,7 +74,7 @@ class RunWindow:
 def run_window(instrument_id: str, start_ns: int | None, end_ns: int | None, warmup_s: float) -> RunWindow:
     """The window of a run quoting from `start_ns` (None: from the data's start) to `end_ns`."""
     read_from = None if start_ns is None else max(0, start_ns - round(warmup_s * 1e9))
-    return RunWindow(instrument_id, read_from, end_ns)
+    return RunWindow(instrument_id, read_from, end_ns, start_ns)
 
 
 def stream(catalog: ParquetDataCatalog, window: RunWindow, chunk_rows: int = CHUNK_ROWS) -> Iterator[list[Any]]:
