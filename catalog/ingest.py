@@ -71,7 +71,7 @@ from catalog.summary import InstrumentSummary
 
 log = logging.getLogger(__name__)
 
-DEFAULT_CATALOG_DIR = shipped_data.PROJECT_ROOT / "data" / "catalog"
+DEFAULT_CATALOG_DIR = shipped_data.DEFAULT_CATALOG_DIR
 # Rows buffered per data type before a parquet file is written (bounds memory on long files).
 CHUNK_ROWS = 1_000_000
 _PROGRESS_EVERY = 4096

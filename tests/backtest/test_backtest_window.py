@@ -35,29 +35,6 @@ BTC = "BTC-USD-PERP.HYPERLIQUID"
 ETH = "ETH-USD-PERP.HYPERLIQUID"
 
 
-@pytest.fixture(scope="module")
-def eth_two_months(tmp_path_factory, hl_data) -> ParquetDataCatalog:
-    """ETH of 2025-09-04 and of 2025-12-10 in one catalog."""
-    directory = tmp_path_factory.mktemp("eth_two_months")
-    ingest_files([shipped_data.four_coin_capture("ETH"), shipped_data.eth_capture()], directory, meta=shipped_meta())
-    return ParquetDataCatalog(str(directory))
-
-
-@pytest.fixture(scope="module")
-def btc_hour_alone(tmp_path_factory, hl_data) -> ParquetDataCatalog:
-    directory = tmp_path_factory.mktemp("btc_hour_alone")
-    ingest_files([shipped_data.btc_archive_hour()], directory, meta=shipped_meta())
-    return ParquetDataCatalog(str(directory))
-
-
-@pytest.fixture(scope="module")
-def btc_hour_among_others(tmp_path_factory, hl_data) -> ParquetDataCatalog:
-    directory = tmp_path_factory.mktemp("btc_hour_among_others")
-    files = [shipped_data.btc_archive_hour(), shipped_data.btc_capture(), shipped_data.four_coin_capture("BTC")]
-    ingest_files(files, directory, meta=shipped_meta())
-    return ParquetDataCatalog(str(directory))
-
-
 def _settings(**changes):
     return msgspec.structs.replace(load_settings(run_backtest.DEFAULT_CONFIG), **changes)
 
