@@ -200,27 +200,6 @@ def last_ts_init(
     return last
 
 
-def first_ts_init(
-    catalog: ParquetDataCatalog, instrument_id: str, start_ns: int | None = None, classes: tuple[type, ...] = MARKET_DATA
-) -> int | None:
-    """The first ts_init at or after `start_ns` over the instrument's series (None: no data)."""
-    first = None
-    for cls in classes:
-        for f in series_files(catalog, cls, instrument_id):
-            if start_ns is not None and f.end_ns < start_ns:
-                continue
-            if start_ns is None or f.start_ns >= start_ns:
-                found = f.start_ns
-            else:
-                found = next(
-                    (int(pc.min(t.column("ts_init")).as_py()) for t in _tables([f], start_ns, None, ["ts_init"])), None
-                )
-            if found is not None:
-                first = found if first is None else min(first, found)
-                break
-    return first
-
-
 def recorded_spans(catalog: ParquetDataCatalog, instrument_id: str, max_gap_ns: int) -> list[tuple[int, int]]:
     """The instrument's recorded stretches: (first, last ts_init) of its data, split wherever no
     book delta, trade or quote arrived for longer than `max_gap_ns`. Reads the ts_init columns only."""
