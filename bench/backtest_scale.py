@@ -7,7 +7,7 @@ opens with its own snapshot, so the price jumps back to the hour's opening price
 
 Measured, each backtest in its own process (wall time around `run_session`, peak RSS from the
 process's own ru_maxrss), with the default config's settings (configs/backtest.json); the short
-runs (the hour, the windows) are medians of 5 processes:
+runs are medians (the hour of 5 processes, each window of 9, the two catalogs' windows interleaved):
 
 - `day_wall_s`: the whole day as one run (quoting from the day's start plus the warm-up);
 - `hour_wall_s`: the first hour of the same catalog as one run; `linearity` = day / (24 x hour),
@@ -54,7 +54,8 @@ HOUR_NS = 3600 * 10**9
 DAY_START = "2024-01-01T12:00:00Z"
 WINDOW_HOUR = 12  # the copy shifted by 12 hours: 2024-01-02 00:00-01:00
 WINDOW = ("2024-01-02T00:20:00Z", "2024-01-02T00:30:00Z")
-SHORT_REPEATS = 5  # the hour and the windows take about a second: medians of 5 processes
+SHORT_REPEATS = 5  # the hour takes about a second: the median of 5 processes
+WINDOW_REPEATS = 9  # a window takes a quarter of a second, as much as the machine's noise: medians of 9
 
 
 def shifted_hour(source: Path, hours: int, target: Path) -> Path:
@@ -82,15 +83,16 @@ def build_catalogs(work: Path) -> tuple[Path, Path]:
     return day, hour
 
 
-def measure(catalog: Path, start: str, end: str, repeats: int = 1) -> dict:
-    """A backtest in a fresh process per repeat: the median wall time, the largest peak RSS."""
-    runs = []
-    for _ in range(repeats):
-        out = subprocess.run(
-            [sys.executable, __file__, "--child", str(catalog), start, end],
-            check=True, capture_output=True, text=True,
-        )
-        runs.append(json.loads(out.stdout.strip().splitlines()[-1]))
+def run_once(catalog: Path, start: str, end: str) -> dict:
+    """One backtest in a fresh process: its wall time, peak RSS and size."""
+    out = subprocess.run(
+        [sys.executable, __file__, "--child", str(catalog), start, end], check=True, capture_output=True, text=True
+    )
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def summarise(runs: list[dict]) -> dict:
+    """The median wall time and the largest peak RSS of repeated runs."""
     return {**runs[0], "wall_s": statistics.median(r["wall_s"] for r in runs),
             "peak_rss_mb": max(r["peak_rss_mb"] for r in runs)}
 
@@ -142,13 +144,14 @@ def main() -> int:
         print(f"catalogs built in {time.perf_counter() - t0:.0f} s")
         start_ns = iso_to_ns(DAY_START)
         quote_from = _iso(start_ns + round(_settings().warmup_s * 1e9))  # quoting starts after the warm-up
-        day = measure(day_catalog, quote_from, _iso(start_ns + 24 * HOUR_NS))
+        day = run_once(day_catalog, quote_from, _iso(start_ns + 24 * HOUR_NS))
         print(f"day: {day}")
-        hour = measure(day_catalog, quote_from, _iso(start_ns + HOUR_NS), repeats=SHORT_REPEATS)
+        hour = summarise([run_once(day_catalog, quote_from, _iso(start_ns + HOUR_NS)) for _ in range(SHORT_REPEATS)])
         print(f"hour: {hour}")
-        big = measure(day_catalog, *WINDOW, repeats=SHORT_REPEATS)
+        # Interleaved, so that a busy spell of the machine weighs on both catalogs alike.
+        pairs = [(run_once(day_catalog, *WINDOW), run_once(hour_catalog, *WINDOW)) for _ in range(WINDOW_REPEATS)]
+        big, small = summarise([b for b, _ in pairs]), summarise([s for _, s in pairs])
         print(f"10-minute window in the 24-hour catalog: {big}")
-        small = measure(hour_catalog, *WINDOW, repeats=SHORT_REPEATS)
         print(f"the same window in a catalog of that hour only: {small}")
     result = {
         "day_wall_s": day["wall_s"],
