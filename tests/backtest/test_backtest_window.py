@@ -99,8 +99,9 @@ def test_rows_sharing_a_timestamp_are_replayed_in_the_order_they_were_written(bt
 
 
 def test_a_runs_results_do_not_depend_on_what_else_the_catalog_holds(btc_hour_alone, btc_hour_among_others) -> None:
+    # The whole hour: read with Nautilus's query, it made 19 fills alone and 11 beside the other files.
     settings = _settings()
-    spec = RunSpec("btc", BTC, start="2024-01-01T12:01:00Z", end="2024-01-01T12:20:00Z")
+    spec = RunSpec("btc", BTC, start="2024-01-01T12:01:00Z", end="2024-01-01T13:00:00Z")
     alone = run_session(settings, spec, btc_hour_alone)
     among = run_session(settings, spec, btc_hour_among_others)
     assert _fingerprint(alone) == _fingerprint(among)
