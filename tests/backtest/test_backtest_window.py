@@ -77,6 +77,7 @@ def test_the_warm_up_book_is_the_book_a_replay_from_the_last_snapshot_reaches(bt
         rebuilt.apply_delta(delta)
     assert seed[0].action == BookAction.CLEAR and seed[-1].flags & RecordFlag.F_LAST
     assert all(d.ts_init == at and d.flags & RecordFlag.F_SNAPSHOT for d in seed)
+    assert {(d.order.price.precision, d.order.size.precision) for d in seed[1:]} == {(1, 5)}  # BTC's
     assert len(_levels(rebuilt)) == 40 and _levels(rebuilt) == _levels(replayed)
 
 
