@@ -2,9 +2,14 @@
 
     python run_backtest.py                       # default config over the shipped data
     python run_backtest.py --config configs/backtest.json --instruments ETH --start 2025-12-10T21:15 --end 2025-12-10T21:25
+    python run_backtest.py --catalog DIR --all   # every instrument DIR holds, one run per recorded segment
 
-With the default catalog path the shipped recordings are ingested first if the catalog lacks them.
-Prints a summary per run and writes reports/backtest.html, one PNG per run and backtest_summary.json.
+The default catalog (data/catalog) gets the shipped recordings ingested on first use; any other
+catalog (named by the config or by --catalog) is only read, unless --ingest-shipped asks for them.
+--all needs no config: the default config's settings over every instrument and recorded segment
+of the catalog (a segment ends at a stretch without data longer than --max-gap-s; see
+backtest/segments.py). Prints a summary per run and writes reports/backtest.html, one PNG per run
+and backtest_summary.json.
 """
 
 from __future__ import annotations
@@ -18,6 +23,7 @@ from catalog import shipped_data
 from cli_types import LOG_LEVELS
 from cli_types import checked
 from cli_types import non_negative_float
+from cli_types import positive_float
 
 ROOT = shipped_data.PROJECT_ROOT
 DEFAULT_CONFIG = ROOT / "configs" / "backtest.json"
@@ -33,6 +39,15 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--report-dir", help="where the report goes (default: the config's, reports/)")
     p.add_argument("--fee-tier", type=checked(parse_fee_tier), help="Hyperliquid fee tier 0-6 (default: the config's)")
     p.add_argument("--latency-ms", type=non_negative_float, help="one-way order latency in ms (default: the config's, 100)")
+    p.add_argument("--warmup-s", type=non_negative_float,
+                   help="seconds of data read before each run's start (default: the config's, 300)")
+    p.add_argument("--all", action="store_true",
+                   help="backtest every instrument the catalog holds, one run per recorded segment, instead of "
+                   "the config's runs (--start/--end clip the segments)")
+    p.add_argument("--max-gap-s", type=positive_float,
+                   help="with --all: a stretch without data longer than this ends a segment (default: 10 minutes)")
+    p.add_argument("--ingest-shipped", action="store_true",
+                   help="ingest the shipped recordings into --catalog first (the default catalog always gets them)")
     p.add_argument("--log-level", default="ERROR", type=str.upper, choices=LOG_LEVELS,
                    help="Nautilus log level (default: %(default)s)")
     return p.parse_args(argv)
@@ -64,6 +79,8 @@ def main(argv: list[str] | None = None) -> int:
             overrides["fee_tier"] = args.fee_tier
         if args.latency_ms is not None:
             overrides["latency_ms"] = args.latency_ms
+        if args.warmup_s is not None:
+            overrides["warmup_s"] = args.warmup_s
         if overrides:
             settings = msgspec.structs.replace(settings, **overrides)
             check_settings(settings)  # load_settings checked the file's values; these replace some
@@ -72,7 +89,7 @@ def main(argv: list[str] | None = None) -> int:
         if start_ns is not None and end_ns is not None and end_ns <= start_ns:
             raise ValueError("--end must be after --start")
         runs = settings.runs
-        if args.instruments:
+        if args.instruments and not args.all:
             runs = runs_for_instruments(runs, args.instruments, args.config)
         report_dir = Path(settings.report_dir)
         if not report_dir.is_absolute():
@@ -90,16 +107,25 @@ def main(argv: list[str] | None = None) -> int:
     if catalog_dir.exists() and not catalog_dir.is_dir():
         errors.print(f"[red]error:[/red] catalog {catalog_dir} is not a folder")
         return 2
-    if args.catalog is None:
-        # The default catalog is built from the shipped recordings on first use.
+    if catalog_dir.resolve() == shipped_data.DEFAULT_CATALOG_DIR.resolve() or args.ingest_shipped:
+        # The default catalog is built from the shipped recordings on first use; another catalog
+        # is the user's own data and is only written to when they ask for it.
         from catalog.ingest import ensure_shipped_catalog
 
-        with console.status("building the catalog from the shipped data (first run only)"):
+        with console.status(f"ingesting the shipped recordings into {catalog_dir} (once)"):
             ensure_shipped_catalog(catalog_dir, fee_tier=settings.fee_tier)
     elif not catalog_dir.is_dir():
         errors.print(f"[red]error:[/red] catalog not found: {catalog_dir}")
         return 2
     catalog = ParquetDataCatalog(str(catalog_dir))
+    if args.all:
+        try:
+            runs = catalog_runs(catalog, settings, args, start_ns, end_ns, console)
+        except ValueError as exc:
+            errors.print(f"[red]error:[/red] {exc}")
+            return 2
+        settings = msgspec.structs.replace(settings, runs=runs)
+        start_ns = end_ns = None  # the runs carry them
 
     reports = []
     failed = []
@@ -114,15 +140,31 @@ def main(argv: list[str] | None = None) -> int:
                 continue
         reports.append(report.build(session))
         session.engine.dispose()
-    if not reports:
-        return 2
-    report.print_summary(reports, console)
-    written = report.write(reports, report_dir)
-    console.print(f"report: {written['html']}  ({', '.join(str(p.name) for k, p in written.items() if k != 'html')})")
+    if reports:
+        report.print_summary(reports, console)
+        written = report.write(reports, report_dir)
+        console.print(f"report: {written['html']}  ({', '.join(str(p.name) for k, p in written.items() if k != 'html')})")
     if failed:
         errors.print(f"[red]{len(failed)} run(s) failed:[/red] {', '.join(failed)}")
-        return 2
-    return 0
+        if not args.all:
+            errors.print(f"to backtest what {catalog_dir} holds without a config: run_backtest.py --catalog {catalog_dir} --all")
+    return 2 if failed else 0
+
+
+def catalog_runs(catalog, settings, args: argparse.Namespace, start_ns: int | None, end_ns: int | None, console) -> list:
+    """--all: one run per instrument and recorded segment of the catalog (`backtest.segments`)."""
+    from backtest.segments import DEFAULT_MAX_GAP_S
+    from backtest.segments import segment_runs
+
+    max_gap_s = DEFAULT_MAX_GAP_S if args.max_gap_s is None else args.max_gap_s
+    runs, skipped = segment_runs(catalog, settings.warmup_s, max_gap_s, start_ns, end_ns)
+    for line in skipped:
+        console.print(f"skipped {line}", highlight=False, soft_wrap=True)
+    if args.instruments:
+        runs = runs_for_instruments(runs, args.instruments, f"the segments of {catalog.path}")
+    if not runs:
+        raise ValueError(f"nothing to backtest in {catalog.path}: no instrument has a segment longer than the warm-up")
+    return runs
 
 
 def runs_for_instruments(runs: list, instruments: str, config: str) -> list:

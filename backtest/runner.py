@@ -7,12 +7,20 @@ for the configured tier before adding it; and the report reads the strategy's an
 journals, which the engine hands back directly. The venue options are exactly the node's
 (`BacktestVenueConfig`): L2_MBP book, queue position, liquidity consumption, trade execution,
 a latency model and maker/taker fees from the instrument.
+
+What a run reads: its window only (`backtest.window`): from `start` less `warmup_s` to `end`, the
+book rebuilt from the last snapshot before that, streamed into the engine in chunks (the engine's
+own streaming mode, `run(streaming=True)` per chunk, then `end()`), so memory is bounded by the
+chunk whatever the window or the catalog holds.
 """
 
 from __future__ import annotations
 
+import itertools
 import math
 import re
+from collections.abc import Iterable
+from collections.abc import Iterator
 from dataclasses import dataclass
 from dataclasses import field
 from datetime import UTC
@@ -22,9 +30,11 @@ from pathlib import Path
 from typing import Any
 
 import msgspec
+from nautilus_trader.accounting.error import AccountError
 from nautilus_trader.backtest.engine import BacktestEngine
 from nautilus_trader.backtest.engine import BacktestEngineConfig
 from nautilus_trader.backtest.models import LatencyModel
+from nautilus_trader.common.component import is_backtest_force_stop
 from nautilus_trader.config import DataEngineConfig
 from nautilus_trader.config import LoggingConfig
 from nautilus_trader.config import RiskEngineConfig
@@ -41,6 +51,10 @@ from nautilus_trader.persistence.catalog import ParquetDataCatalog
 from adapters.hyperliquid.common.fees import perp_fees
 from adapters.hyperliquid.parsing.instruments import coin_of
 from adapters.hyperliquid.parsing.instruments import perp_instrument
+from backtest import window
+from backtest.window import RunWindow
+from backtest.window import run_window
+from catalog.reader import last_ts_init
 from mm_strategy.governor import RegimeGovernor
 from mm_strategy.governor import RegimeGovernorConfig
 from mm_strategy.market_maker import MarketMaker
@@ -54,7 +68,7 @@ HYPERLIQUID = Venue("HYPERLIQUID")
 class RunSpec(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     name: str
     instrument: str
-    start: str | None = None  # ISO UTC; quoting starts here (the book is replayed from the data start)
+    start: str | None = None  # ISO UTC; quoting starts here (data is read from `warmup_s` before it)
     end: str | None = None
 
 
@@ -70,9 +84,11 @@ class BacktestSettings(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     governor: dict[str, Any] | None = {}  # None: no RegimeGovernor
     risk_guard: dict[str, Any] | None = {}  # None: no RiskGuard
     calendar_path: str | None = None
+    warmup_s: float = 300.0  # data read before each run's start, for the actors' windows and the book
 
 
 MAX_LATENCY_MS = 60_000.0  # a one-way latency past a minute is a broken setting, not a venue
+MAX_WARMUP_S = 86_400.0  # a warm-up past a day is a broken setting: the engine would replay it all
 _RUN_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]*")  # names files of the report
 
 
@@ -98,6 +114,8 @@ def check_settings(settings: BacktestSettings) -> None:
         raise ValueError("no runs")
     if not 0 <= settings.latency_ms <= MAX_LATENCY_MS:
         raise ValueError(f"latency_ms must be in 0..{MAX_LATENCY_MS:.0f}, got {settings.latency_ms}")
+    if not 0 <= settings.warmup_s <= MAX_WARMUP_S:
+        raise ValueError(f"warmup_s must be in 0..{MAX_WARMUP_S:.0f} seconds, got {settings.warmup_s}")
     if not (math.isfinite(settings.starting_usdc) and settings.starting_usdc > 0):
         raise ValueError(f"starting_usdc must be a finite number > 0, got {settings.starting_usdc}")
     perp_fees(settings.fee_tier)  # raises on an unknown tier
@@ -231,16 +249,39 @@ class Session:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
-def load_data(catalog: ParquetDataCatalog, instrument_id: str, end_ns: int | None) -> list:
-    """Book deltas from the data's start (so the book is whole when quoting starts), trades and bbo
-    quotes, up to `end_ns`."""
-    deltas = catalog.order_book_deltas(instrument_ids=[instrument_id], end=end_ns)
-    if not deltas:
-        raise ValueError(f"no order book deltas for {instrument_id} in the catalog (before {end_ns})")
-    trades = catalog.trade_ticks(instrument_ids=[instrument_id], end=end_ns)
-    # bbo quotes (where recorded) feed the RiskGuard's OFI; an L2 venue does not match on them.
-    quotes = catalog.quote_ticks(instrument_ids=[instrument_id], end=end_ns)
-    return [*deltas, *trades, *quotes]
+def window_of(settings: BacktestSettings, spec: RunSpec, start_ns: int | None = None, end_ns: int | None = None) -> RunWindow:
+    """The catalog window a run of `spec` reads (start/end override the spec's)."""
+    start_ns = start_ns if start_ns is not None else parse_utc(spec.start)
+    end_ns = end_ns if end_ns is not None else parse_utc(spec.end)
+    return run_window(spec.instrument, start_ns, end_ns, settings.warmup_s)
+
+
+def load_data(catalog: ParquetDataCatalog, settings: BacktestSettings, spec: RunSpec) -> list:
+    """Everything a run of `spec` replays, as one list (for benchmarks that time the engine alone)."""
+    return window.load(catalog, window_of(settings, spec))
+
+
+def replay(engine: BacktestEngine, chunks: Iterable[list]) -> int:
+    """Feed the chunks through the engine's streaming mode and end the run; returns the events fed.
+
+    The same sequence as `BacktestNode`'s chunked run: per chunk add_data, run(streaming=True),
+    clear_data; then end(). A chunk never splits one ts_init (`backtest.window`), so timers and
+    venue settlement see what a one-shot run over the same data sees."""
+    events = 0
+    try:
+        for chunk in chunks:
+            # Validation looks at the first item only and would forget the book data at clear_data:
+            # the venue's data client exists already (add_instrument registered it).
+            engine.add_data(chunk, validate=False, sort=True)
+            engine.run(streaming=True)
+            engine.clear_data()
+            events += len(chunk)
+            if is_backtest_force_stop():  # run() has ended the backtest already
+                return events
+    except AccountError:
+        pass  # the engine logged it and stopped, as a one-shot run does; the run is reported as it stands
+    engine.end()
+    return events
 
 
 def strategy_config(settings: BacktestSettings, instrument_id: str, quote_from_ns: int) -> MarketMakerConfig:
@@ -263,30 +304,38 @@ def run_session(
     log_level: str = "ERROR",
     with_actors: bool = True,
     data: list | None = None,
+    chunk_rows: int = window.CHUNK_ROWS,
 ) -> Session:
-    """One run. `data` (book deltas, trades, quotes of the run's instrument) replaces what would be
-    loaded from the catalog, e.g. the stream a shadow node saw (`backtest.replay_data`)."""
+    """One run over its catalog window (`window_of`). `data` (book deltas, trades, quotes of the
+    run's instrument) replaces what would be read from the catalog, e.g. the stream a shadow node
+    saw (`backtest.replay_data`)."""
     import time
 
     InstrumentId.from_str(spec.instrument)  # validates the id
-    start_ns = start_ns if start_ns is not None else parse_utc(spec.start)
-    end_ns = end_ns if end_ns is not None else parse_utc(spec.end)
+    run = window_of(settings, spec, start_ns, end_ns)
+    start_ns, end_ns = run.start_ns, run.end_ns
     if start_ns is not None and end_ns is not None and end_ns <= start_ns:
         raise ValueError(f"run {spec.name}: the end ({_iso(end_ns)}) is not after the start ({_iso(start_ns)})")
     inst = instrument_for_tier(catalog, spec.instrument, settings.fee_tier)
     if data is None:
-        data = load_data(catalog, spec.instrument, end_ns)
-    elif end_ns is not None:
-        data = [d for d in data if d.ts_init <= end_ns]
-    if not data:
-        raise ValueError(f"run {spec.name}: no data")
-    if start_ns is None:
-        start_ns = min(d.ts_init for d in data)
-    last_ns = max(d.ts_init for d in data)
-    if start_ns > last_ns:
+        last_ns = last_ts_init(catalog, spec.instrument, end_ns)
+        chunks: Iterator[list] = iter(())
+        if last_ns is not None and (start_ns is None or start_ns <= last_ns):
+            chunks = window.stream(catalog, run, chunk_rows)
+    else:
+        data = [d for d in data if end_ns is None or d.ts_init <= end_ns]
+        last_ns = max((d.ts_init for d in data), default=None)
+        chunks = iter([data] if data else [])
+    if last_ns is None:
+        raise ValueError(f"run {spec.name}: no data for {run.describe()}")
+    if start_ns is not None and start_ns > last_ns:
         raise ValueError(f"run {spec.name}: quoting would start at {_iso(start_ns)}, after its data ends ({_iso(last_ns)})")
+    first = next(chunks, None)
+    if not first:
+        raise ValueError(f"run {spec.name}: no data for {run.describe()}")
+    if start_ns is None:
+        start_ns = first[0].ts_init
     engine = make_engine([inst], settings.latency_ms, settings.starting_usdc, log_level=log_level)
-    engine.add_data(data)
     strategy = MarketMaker(strategy_config(settings, spec.instrument, start_ns))
     engine.add_strategy(strategy)
     governor = risk_guard = None
@@ -300,8 +349,8 @@ def run_session(
         engine.add_actor(risk_guard)
     t0 = time.perf_counter()
     c0 = time.process_time()
-    engine.run()
+    events = replay(engine, itertools.chain([first], chunks))
     wall = time.perf_counter() - t0
-    session = Session(spec, inst, engine, strategy, governor, risk_guard, len(data), wall, start_ns, settings)
+    session = Session(spec, inst, engine, strategy, governor, risk_guard, events, wall, start_ns, settings)
     session.extra["cpu_s"] = time.process_time() - c0
     return session

@@ -185,7 +185,7 @@ def _setup():
     spec = settings.runs[0]
     catalog = ParquetDataCatalog(str(ensure_shipped_catalog(PROJECT_ROOT / "data" / "catalog")))
     inst = backtest_run.instrument_for_tier(catalog, spec.instrument, settings.fee_tier)
-    data = backtest_run.load_data(catalog, spec.instrument, parse_utc(spec.end))
+    data = backtest_run.load_data(catalog, settings, spec)
     return settings, spec, inst, data
 
 
@@ -230,10 +230,9 @@ def run_backtest() -> dict:
     """The same components in a BacktestEngine: every command runs synchronously to the simulated venue."""
     settings, spec, inst, data = _setup()
     engine = backtest_run.make_engine([inst], settings.latency_ms, settings.starting_usdc, log_level="OFF")
-    engine.add_data(data)
     strategy = _add_components(engine.add_actor, engine.add_strategy, settings, spec,
                                quote_from_ns=parse_utc(spec.start), record_journal=False)
-    engine.run()
+    backtest_run.replay(engine, [data])
     engine.dispose()
     return {**_figures(), "actions": dict(strategy.actions)}
 

@@ -1,9 +1,11 @@
 """CLI: `python -m catalog ingest PATH... --catalog DIR [--meta META_JSON] [--fee-tier N]`
 and `python -m catalog harvest --coins BTC,ETH --catalog DIR` (live recorder, see catalog/harvest.py).
 
-`--shipped` adds the shipped recordings (ETH capture, BTC capture, BTC archive hour) with the
-shipped mainnet meta reply. Prints a progress bar and a summary per file and per instrument.
-Exit status: 0 done, 2 bad input (wrong file kind, missing file, overlapping data, bad meta).
+`--shipped` adds the shipped recordings (catalog.ingest.shipped_files) with the shipped mainnet
+meta reply. Lines with times the catalog cannot hold are skipped and listed by line
+(`--max-time-skew-s`, see catalog/line_times.py). Prints a progress bar and a summary per file and
+per instrument. Exit status: 0 done, 2 bad input (wrong file kind, missing file, overlapping data,
+bad meta, a file out of time order).
 """
 
 from __future__ import annotations
@@ -22,8 +24,10 @@ from catalog.ingest import IngestError
 from catalog.ingest import ingest_files
 from catalog.ingest import shipped_files
 from catalog.ingest import shipped_meta
+from catalog.line_times import DEFAULT_MAX_SKEW_S
 from catalog.summary import render_summary
 from cli_types import checked
+from cli_types import positive_float
 
 DATA_SUFFIXES = (".lz4", ".gz", ".ws", ".txt", ".jsonl")
 
@@ -65,6 +69,10 @@ def _parser() -> argparse.ArgumentParser:
     ingest.add_argument("--shipped", action="store_true", help="also ingest the shipped recordings")
     ingest.add_argument("--replace", action="store_true", help="re-ingest files already in the catalog")
     ingest.add_argument("--no-progress", action="store_true", help="no progress bar")
+    ingest.add_argument(
+        "--max-time-skew-s", type=positive_float, default=DEFAULT_MAX_SKEW_S,
+        help="skip lines whose receive time is further than this from their exchange time (default: %(default)s)",
+    )
     add_harvest_parser(sub)
     return parser
 
@@ -92,6 +100,7 @@ def main(argv: list[str] | None = None) -> int:
             replace=args.replace,
             progress=not args.no_progress,
             console=console,
+            max_skew_s=args.max_time_skew_s,
         )
     except (IngestError, ValueError, OSError) as exc:
         console.print(f"[red]error:[/red] {exc}", highlight=False, soft_wrap=True)

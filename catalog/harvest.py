@@ -44,7 +44,6 @@ from nautilus_trader.model.data import QuoteTick
 from nautilus_trader.model.data import TradeTick
 from nautilus_trader.model.instruments import Instrument
 from nautilus_trader.persistence.catalog import ParquetDataCatalog
-from nautilus_trader.persistence.catalog.parquet import _parse_filename_timestamps
 
 from adapters.hyperliquid.common.constants import NETWORK_REST_URLS
 from adapters.hyperliquid.common.endpoints import ws_url_from_rest
@@ -52,6 +51,7 @@ from adapters.hyperliquid.common.fees import parse_fee_tier
 from adapters.hyperliquid.feed import MarketDataFeed
 from adapters.hyperliquid.parsing.instruments import instruments_from_meta
 from adapters.hyperliquid.websocket.client import HyperliquidWebSocketClient
+from catalog.writer import ChunkedCatalogWriter
 from cli_types import checked
 from cli_types import positive_float
 from cli_types import positive_int
@@ -124,28 +124,17 @@ class HarvestStats:
         return out
 
 
-class _Series:
-    """Buffered rows of one (type, instrument) series; `last` is the lowest ts_init its next row may have."""
-
-    __slots__ = ("buf", "last", "opened_at")
-
-    def __init__(self, floor: int) -> None:
-        self.buf: list[Any] = []
-        self.last = floor
-        self.opened_at = 0.0
-
-
 class ChunkWriter:
-    """Appends Nautilus objects per series and writes rotating parquet chunks (writer thread only)."""
+    """The harvester's side of the catalog writer (`catalog.writer`, writer thread only): feed
+    objects become rows of their series, a row arriving before its series' floor is rebuilt at
+    the floor (and counted), and the stats follow what was written. Series continue after what
+    the catalog already holds."""
 
     def __init__(
         self, catalog: ParquetDataCatalog, stats: HarvestStats, chunk_rows: int, chunk_secs: float
     ) -> None:
-        self.catalog = catalog
         self.stats = stats
-        self.chunk_rows = chunk_rows
-        self.chunk_secs = chunk_secs
-        self._series: dict[tuple[type, str], _Series] = {}
+        self._writer = ChunkedCatalogWriter(catalog, chunk_rows, chunk_secs, after_existing=True)
 
     def add(self, item: OrderBookDeltas | QuoteTick | TradeTick) -> None:
         if isinstance(item, OrderBookDeltas):
@@ -154,56 +143,27 @@ class ChunkWriter:
         else:
             cls = type(item)
             rows = [item]
-        series = self._series_for(cls, item.instrument_id.value)
+        identifier = item.instrument_id.value
         ts_init = rows[0].ts_init
-        if ts_init < series.last:
+        floor = self._writer.floor(cls, identifier)
+        if ts_init < floor:
             self.stats.ts_init_clamped += 1
-            rows = [_with_ts_init(row, series.last) for row in rows]
-            ts_init = series.last
-        # A chunk only ends between distinct ts_init values, so files of one series never overlap.
-        if len(series.buf) >= self.chunk_rows and ts_init > series.last:
-            self._flush(cls, series)
-        if not series.buf:
-            series.opened_at = time.monotonic()
-        series.buf.extend(rows)
-        series.last = ts_init
+            rows = [_with_ts_init(row, floor) for row in rows]
+            ts_init = floor
+        self._writer.add(cls, identifier, rows, ts_init)
+        self._sync()
 
     def flush_old(self) -> None:
-        now = time.monotonic()
-        for (cls, _), series in self._series.items():
-            if series.buf and now - series.opened_at >= self.chunk_secs:
-                self._flush(cls, series)
+        self._writer.flush_old()
+        self._sync()
 
     def flush_all(self) -> None:
-        for (cls, _), series in self._series.items():
-            self._flush(cls, series)
+        self._writer.flush_all()
+        self._sync()
 
-    def _series_for(self, cls: type, identifier: str) -> _Series:
-        key = (cls, identifier)
-        series = self._series.get(key)
-        if series is None:
-            series = self._series[key] = _Series(self._existing_end(cls, identifier) + 1)
-        return series
-
-    def _existing_end(self, cls: type, identifier: str) -> int:
-        directory = Path(self.catalog._make_path(data_cls=cls, identifier=identifier))
-        end = -1
-        if directory.exists():
-            for path in directory.glob("*.parquet"):
-                interval = _parse_filename_timestamps(path.name)
-                if interval is not None:
-                    end = max(end, interval[1])
-        return end
-
-    def _flush(self, cls: type, series: _Series) -> None:
-        if not series.buf:
-            return
-        rows, series.buf = series.buf, []
-        self.catalog.write_data(rows)
-        self.stats.rows_written += len(rows)
-        self.stats.chunks_written += 1
-        # The next file must start strictly after this one ends.
-        series.last = rows[-1].ts_init + 1
+    def _sync(self) -> None:
+        self.stats.rows_written = self._writer.rows_written
+        self.stats.chunks_written = len(self._writer.written)
 
 
 def _with_ts_init(row: Any, ts_init: int) -> Any:

@@ -14,8 +14,11 @@ Instrument precisions: from the `meta` reply given, else from the instrument the
 holds, else inferred from the file's sizes and prices (a warning; see `infer_sz_decimals`).
 
 `ts_init` is the local receive time (never before the exchange time) and is kept non-decreasing
-per data type in file order (Nautilus needs that; a step back is held at the previous value and
-counted), so a diff is never replayed before the snapshot it was taken against.
+per data type in file order (Nautilus needs that; a step back of clock jitter is held at the
+previous value and counted), so a diff is never replayed before the snapshot it was taken against.
+What a line's times must be to get in at all (in Nautilus's range, receive time near the exchange
+time, lines in time order) is `catalog.line_times`: whatever a file holds, the catalog stays
+readable. Rows are written through the one chunked writer, `catalog.writer`.
 """
 
 from __future__ import annotations
@@ -36,7 +39,6 @@ from nautilus_trader.model.data import QuoteTick
 from nautilus_trader.model.data import TradeTick
 from nautilus_trader.model.instruments import CryptoPerpetual
 from nautilus_trader.persistence.catalog import ParquetDataCatalog
-from nautilus_trader.persistence.catalog.parquet import _parse_filename_timestamps
 from rich.console import Console
 from rich.progress import BarColumn
 from rich.progress import DownloadColumn
@@ -55,12 +57,17 @@ from adapters.hyperliquid.parsing.instruments import instrument_id_for
 from adapters.hyperliquid.parsing.instruments import load_meta_file
 from adapters.hyperliquid.parsing.instruments import perp_instrument
 from adapters.hyperliquid.parsing.recordings import HyperliquidFileReader
+from adapters.hyperliquid.parsing.recordings import RawRecord
 from adapters.hyperliquid.parsing.ticks import bbo_to_quote
 from adapters.hyperliquid.parsing.ticks import trade_to_tick
 from adapters.hyperliquid.schemas.market_data import BBO_DECODER
 from adapters.hyperliquid.schemas.market_data import L2BOOK_DECODER
 from adapters.hyperliquid.schemas.market_data import TRADES_DECODER
 from catalog import shipped_data
+from catalog.line_times import DEFAULT_MAX_SKEW_S
+from catalog.line_times import BadLineTime
+from catalog.line_times import LineTimes
+from catalog.line_times import OutOfOrder
 from catalog.manifest import IngestManifest
 from catalog.manifest import catalog_lock
 from catalog.manifest import file_sha256
@@ -68,10 +75,12 @@ from catalog.summary import GAP_NS
 from catalog.summary import FileSummary
 from catalog.summary import IngestSummary
 from catalog.summary import InstrumentSummary
+from catalog.writer import ChunkedCatalogWriter
+from catalog.writer import OverlapError
 
 log = logging.getLogger(__name__)
 
-DEFAULT_CATALOG_DIR = shipped_data.PROJECT_ROOT / "data" / "catalog"
+DEFAULT_CATALOG_DIR = shipped_data.DEFAULT_CATALOG_DIR
 # Rows buffered per data type before a parquet file is written (bounds memory on long files).
 CHUNK_ROWS = 1_000_000
 _PROGRESS_EVERY = 4096
@@ -123,17 +132,6 @@ def _load_meta(meta: MetaArg) -> dict[str, dict[str, Any]]:
     return {asset["name"]: {**asset, "asset": i} for i, asset in enumerate(universe)}
 
 
-class _Series:
-    """Buffered objects of one data type for one instrument, written in ts_init order."""
-
-    __slots__ = ("buf", "cls", "last_ts_init")
-
-    def __init__(self, cls: type) -> None:
-        self.cls = cls
-        self.buf: list[Any] = []
-        self.last_ts_init = 0
-
-
 class _CoinState:
     def __init__(self, instrument: CryptoPerpetual, summary: InstrumentSummary) -> None:
         self.instrument = instrument
@@ -143,9 +141,6 @@ class _CoinState:
             iid, instrument.price_precision, instrument.size_precision, converter=self.values
         )
         self.summary = summary
-        self.deltas = _Series(OrderBookDelta)
-        self.quotes = _Series(QuoteTick)
-        self.trades = _Series(TradeTick)
         self.seen_tids: set[int] = set()
         self.last_msg_ns: int | None = None
 
@@ -170,6 +165,7 @@ class _FileIngest:
         fee_tier: int,
         known: dict[str, CryptoPerpetual],
         progress: Progress | None,
+        max_skew_s: float = DEFAULT_MAX_SKEW_S,
     ) -> None:
         self.reader = reader
         self.catalog = catalog
@@ -180,7 +176,8 @@ class _FileIngest:
         self.progress = progress
         self.coins: dict[str, _CoinState] = {}
         self.inferred: dict[str, int] | None = None
-        self.outputs: list[str] = []
+        self.writer = ChunkedCatalogWriter(catalog, CHUNK_ROWS)
+        self.times = LineTimes(max_skew_s)
         self.summary = FileSummary(
             path=str(reader.path),
             sha256=sha256,
@@ -266,22 +263,24 @@ class _FileIngest:
                 channel = rec.channel
                 try:
                     if channel == "l2Book":
-                        self._on_l2book(rec.raw, rec.recv_ns)
+                        self._on_l2book(rec)
                     elif channel == "bbo":
-                        self._on_bbo(rec.raw, rec.recv_ns)
+                        self._on_bbo(rec)
                     else:
-                        self._on_trades(rec.raw, rec.recv_ns)
+                        self._on_trades(rec)
                 except (msgspec.ValidationError, msgspec.DecodeError) as exc:
                     skip(rec.line_no, f"invalid {channel}: {exc}", bytes(rec.raw))
+                except BadLineTime as exc:
+                    skip(rec.line_no, str(exc), bytes(rec.raw))
+                except OutOfOrder as exc:
+                    raise IngestError(f"{reader.path}, {exc}") from None
                 except PrecisionError as exc:
                     raise IngestError(f"{reader.path}, line {rec.line_no}: {exc}") from None
                 except ValueError as exc:
                     skip(rec.line_no, f"invalid {channel} values: {exc}", bytes(rec.raw))
                 if task is not None and n % _PROGRESS_EVERY == 0:
                     self.progress.update(task, completed=reader.bytes_read)
-            for st in self.coins.values():
-                for series in (st.deltas, st.quotes, st.trades):
-                    self._flush(st, series)
+            self._write(self.writer.flush_all)
         except BaseException:
             self._remove_outputs()
             raise
@@ -303,27 +302,29 @@ class _FileIngest:
             )
         for st in self.coins.values():
             st.summary.book = st.differ.stats
-        s.outputs = list(self.outputs)
+        s.outputs = list(self.writer.written)
         s.seconds = time.perf_counter() - started
         return s
 
-    def _on_l2book(self, raw: msgspec.Raw, recv_ns: int | None) -> None:
-        book = L2BOOK_DECODER.decode(raw)
-        st = self._state(book.coin)
+    def _on_l2book(self, rec: RawRecord) -> None:
+        book = L2BOOK_DECODER.decode(rec.raw)
         ts_event = ms_to_ns(book.time)
-        ts_init = self._ts_init(st, st.deltas, ts_init_for(ts_event, recv_ns))
+        self.times.check(rec.line_no, rec.recv_ns, [ts_event], (book.coin, "l2Book"))
+        st = self._state(book.coin)
+        ts_init = self._ts_init(st, OrderBookDelta, ts_init_for(ts_event, rec.recv_ns))
         st.summary.messages["l2Book"] += 1
         deltas = st.differ.apply_levels(book.levels[0], book.levels[1], ts_event, ts_init, book.time)
         st.see_message(ts_init)
         st.summary.see_time(ts_event)
         if deltas:
-            self._append(st, st.deltas, deltas, ts_init)
+            self._append(st, OrderBookDelta, deltas, ts_init)
 
-    def _on_bbo(self, raw: msgspec.Raw, recv_ns: int | None) -> None:
-        bbo = BBO_DECODER.decode(raw)
-        st = self._state(bbo.coin)
+    def _on_bbo(self, rec: RawRecord) -> None:
+        bbo = BBO_DECODER.decode(rec.raw)
         ts_event = ms_to_ns(bbo.time)
-        ts_init = self._ts_init(st, st.quotes, ts_init_for(ts_event, recv_ns))
+        self.times.check(rec.line_no, rec.recv_ns, [ts_event], (bbo.coin, "bbo"))
+        st = self._state(bbo.coin)
+        ts_init = self._ts_init(st, QuoteTick, ts_init_for(ts_event, rec.recv_ns))
         quote = bbo_to_quote(bbo, st.instrument.id, st.values, ts_init)
         st.summary.messages["bbo"] += 1
         st.see_message(ts_init)
@@ -332,10 +333,12 @@ class _FileIngest:
             st.summary.one_sided_bbo += 1
             return
         st.summary.quotes += 1
-        self._append(st, st.quotes, [quote], ts_init)
+        self._append(st, QuoteTick, [quote], ts_init)
 
-    def _on_trades(self, raw: msgspec.Raw, recv_ns: int | None) -> None:
-        trades = TRADES_DECODER.decode(raw)
+    def _on_trades(self, rec: RawRecord) -> None:
+        trades = TRADES_DECODER.decode(rec.raw)
+        coins = {trade.coin for trade in trades}
+        self.times.check(rec.line_no, rec.recv_ns, [ms_to_ns(t.time) for t in trades], (tuple(sorted(coins)), "trades"))
         counted: set[str] = set()
         for trade in trades:
             st = self._state(trade.coin)
@@ -346,65 +349,47 @@ class _FileIngest:
                 st.summary.duplicate_trades += 1
                 continue
             ts_event = ms_to_ns(trade.time)
-            ts_init = self._ts_init(st, st.trades, ts_init_for(ts_event, recv_ns))
+            ts_init = self._ts_init(st, TradeTick, ts_init_for(ts_event, rec.recv_ns))
             tick = trade_to_tick(trade, st.instrument.id, st.values, ts_init)
             st.seen_tids.add(trade.tid)
             st.summary.trades += 1
             st.summary.see_time(ts_event)
             st.see_message(ts_init)
-            self._append(st, st.trades, [tick], ts_init)
+            self._append(st, TradeTick, [tick], ts_init)
 
-    @staticmethod
-    def _ts_init(st: _CoinState, series: _Series, ts_init: int) -> int:
-        if ts_init < series.last_ts_init:
+    def _ts_init(self, st: _CoinState, cls: type, ts_init: int) -> int:
+        """Held at its series' floor when it steps back (clock jitter within `LineTimes`'s tolerance,
+        or an exchange time ahead of the receive time): counted in the summary."""
+        floor = self.writer.floor(cls, st.instrument.id.value)
+        if ts_init < floor:
             st.summary.ts_init_clamped += 1
-            return series.last_ts_init
+            return floor
         return ts_init
 
-    def _append(self, st: _CoinState, series: _Series, items: list[Any], ts_init: int) -> None:
-        # A chunk may only end between distinct ts_init values: parquet files of one type must not overlap.
-        if len(series.buf) >= CHUNK_ROWS and ts_init > series.last_ts_init:
-            self._flush(st, series)
-        series.buf.extend(items)
-        series.last_ts_init = ts_init
+    def _append(self, st: _CoinState, cls: type, items: list[Any], ts_init: int) -> None:
+        self._write(self.writer.add, cls, st.instrument.id.value, items, ts_init)
 
-    def _flush(self, st: _CoinState, series: _Series) -> None:
-        if not series.buf:
-            return
-        data, series.buf = series.buf, []
-        iid = st.instrument.id.value
-        directory = Path(self.catalog._make_path(data_cls=series.cls, identifier=iid))
-        start, end = data[0].ts_init, data[-1].ts_init
-        before = set(directory.glob("*.parquet")) if directory.exists() else set()
-        overlap = self._overlapping(before, start, end)
-        if overlap is not None:
-            rel = str(overlap.relative_to(self.catalog.path))
-            source = self.manifest.source_of_output(rel) or "an earlier write"
+    def _write(self, write: Any, *args: Any) -> None:
+        """A write through the catalog writer; data overlapping the catalog's is an IngestError
+        naming the file it came from."""
+        try:
+            write(*args)
+        except OverlapError as exc:
+            source = self.manifest.source_of_output(exc.existing) or "an earlier write"
             raise IngestError(
-                f"{self.reader.path}: its {series.cls.__name__} data for {iid} "
-                f"({_iso(start)} .. {_iso(end)}) overlaps data already in the catalog ({rel}, from {source}). "
-                "A catalog holds one source per instrument and time range; use another catalog or remove that file."
-            )
-        self.catalog.write_data(data)
-        after = set(directory.glob("*.parquet"))
-        for new in sorted(after - before):
-            self.outputs.append(str(new.relative_to(self.catalog.path)))
-
-    @staticmethod
-    def _overlapping(files: Iterable[Path], start: int, end: int) -> Path | None:
-        for f in files:
-            interval = _parse_filename_timestamps(f.name)
-            if interval is not None and interval[0] <= end and start <= interval[1]:
-                return f
-        return None
+                f"{self.reader.path}: its {exc.cls.__name__} data for {exc.identifier} "
+                f"({_iso(exc.start_ns)} .. {_iso(exc.end_ns)}) overlaps data already in the catalog "
+                f"({exc.existing}, from {source}). A catalog holds one source per instrument and time range; "
+                "use another catalog or remove that file."
+            ) from None
 
     def _remove_outputs(self) -> None:
-        for rel in self.outputs:
+        for rel in self.writer.written:
             try:
                 (Path(self.catalog.path) / rel).unlink()
             except FileNotFoundError:
                 pass
-        self.outputs.clear()
+        self.writer.written.clear()
 
 
 def _iso(ns: int) -> str:
@@ -472,18 +457,23 @@ def ingest_files(
     replace: bool = False,
     progress: bool = False,
     console: Console | None = None,
+    max_skew_s: float = DEFAULT_MAX_SKEW_S,
 ) -> IngestSummary:
     """Ingest capture/archive files into the catalog at `catalog_dir` (created if missing).
 
     Every file is opened and its format checked before anything is written, so a wrong file
     (`WrongFileKindError`) or a missing one stops the run with nothing changed. A file already
     ingested (same bytes) is skipped unless `replace`. A file given more than once (by path or by
-    content) is read and counted once and listed in `summary.duplicates`. Raises `IngestError` on
-    overlapping data or a precision mismatch; that file's partial output is removed.
+    content) is read and counted once and listed in `summary.duplicates`. Lines whose times the
+    catalog cannot hold (past Nautilus's range, or a receive time more than `max_skew_s` from the
+    exchange time) are skipped and listed (`catalog.line_times`). Raises `IngestError` on
+    overlapping data, a precision mismatch or a file out of time order; that file's partial output
+    is removed.
     """
     from adapters.hyperliquid.common.fees import perp_fee_tier
 
     perp_fee_tier(fee_tier)  # validate before any work
+    LineTimes(max_skew_s)  # a bad bound is refused before any work too
     meta_by_coin = _load_meta(meta)
     unique: dict[Path, Path] = {}
     duplicates: list[str] = []
@@ -527,7 +517,7 @@ def ingest_files(
                     fs.warnings.append("empty file: nothing to ingest")
                     summary.files.append(fs)
                     continue
-                job = _FileIngest(reader, sha, catalog, manifest, meta_by_coin, fee_tier, known, bar)
+                job = _FileIngest(reader, sha, catalog, manifest, meta_by_coin, fee_tier, known, bar, max_skew_s)
                 fs = job.run()
                 for st in job.coins.values():
                     touched[st.instrument.id.value] = st.instrument

@@ -6,6 +6,8 @@ from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 SAMPLES_DIR = PROJECT_ROOT / "data" / "samples"
+# The catalog the main job and run_backtest.py build from the recordings (not tracked by git).
+DEFAULT_CATALOG_DIR = PROJECT_ROOT / "data" / "catalog"
 
 # The four coins recorded together on 2025-09-04 19:46–20:21 UTC.
 FOUR_COINS = ("BTC", "ETH", "SOL", "WLFI")

@@ -73,6 +73,8 @@ def _config(tmp_path: Path, **changes) -> Path:
     [
         ({"latency_ms": 1e300}, "latency_ms"),
         ({"starting_usdc": 0}, "starting_usdc"),
+        ({"warmup_s": -1}, "warmup_s"),
+        ({"warmup_s": 10 * 86_400}, "warmup_s"),
         ({"runs": [{"name": "a", "instrument": "ETH-USD-PERP.HYPERLIQUID"}] * 2}, "unique"),
         ({"runs": [{"name": "../x", "instrument": "ETH-USD-PERP.HYPERLIQUID"}]}, "run name"),
         ({"runs": [{"name": "a", "instrument": "ETH"}]}, "not an instrument id"),

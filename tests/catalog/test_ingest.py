@@ -198,15 +198,15 @@ def test_truncated_capture_ingests_what_it_holds_and_reports_the_cut(tmp_path: P
 
 def test_invalid_messages_are_skipped_with_line_numbers(tmp_path: Path) -> None:
     good = (
-        '1000000000000 {"channel":"l2Book","data":{"coin":"ETH","time":1000,'
+        '1000000000 {"channel":"l2Book","data":{"coin":"ETH","time":1000,'
         '"levels":[[{"px":"100.0","sz":"1.5"}],[{"px":"100.5","sz":"2"}]]}}'
     )
     lines = [
         good,
-        '1000000000001 {"channel":"l2Book","data":{"coin":"ETH","levels":[[],[]]}}',  # no time
-        '1000000000002 {"channel":"trades","data":[{"coin":"ETH","side":"X","px":"1","sz":"1","time":1,"tid":1}]}',
-        '1000000000003 {"channel":"bbo","data":{"coin":"ETH","time":1001,"bbo":[null,null]}}',
-        '1000000000004 {"channel":"l2Book","data":{"coin":"ETH","time":-1,'  # before 1970
+        '1000000001 {"channel":"l2Book","data":{"coin":"ETH","levels":[[],[]]}}',  # no time
+        '1000000002 {"channel":"trades","data":[{"coin":"ETH","side":"X","px":"1","sz":"1","time":1,"tid":1}]}',
+        '1001000003 {"channel":"bbo","data":{"coin":"ETH","time":1001,"bbo":[null,null]}}',
+        '1001000004 {"channel":"l2Book","data":{"coin":"ETH","time":-1,'  # before 1970
         '"levels":[[{"px":"100.0","sz":"1"}],[]]}}',
     ]
     path = tmp_path / "bad.ws"
@@ -229,10 +229,10 @@ def test_absurd_receive_times_are_skipped_with_line_numbers_and_the_catalog_stay
     ingest_files([shipped_data.btc_capture()], catalog_dir)
     before = {p: p.read_bytes() for p in catalog_dir.rglob("*.parquet")}
     good = (
-        '1000000000000 {"channel":"trades","data":[{"coin":"ETH","side":"B","px":"100.0","sz":"1",'
+        '1000000000 {"channel":"trades","data":[{"coin":"ETH","side":"B","px":"100.0","sz":"1",'
         '"time":1000,"tid":1}]}'
     )
-    absurd = good.replace("1000000000000 ", "1000000000000000000000000 ").replace('"tid":1', '"tid":2')
+    absurd = good.replace("1000000000 ", "1000000000000000000000000 ").replace('"tid":1', '"tid":2')
     path = tmp_path / "x1000.ws"
     path.write_text(good + "\n" + absurd + "\n")
     summary = ingest_files([path], catalog_dir, meta={"universe": [{"name": "ETH", "szDecimals": 4}]})
