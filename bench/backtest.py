@@ -17,6 +17,7 @@ from datetime import UTC
 from datetime import datetime
 from pathlib import Path
 
+import bench_paths  # noqa: F401  (first: takes bench/ off sys.path)
 from nautilus_trader.persistence.catalog import ParquetDataCatalog
 
 from backtest import runner as backtest_run

@@ -24,7 +24,6 @@ Writes bench/results/backtest_scale.json (those figures plus "command" and "date
 
 from __future__ import annotations
 
-# ruff: noqa: E402
 import argparse
 import json
 import resource
@@ -37,11 +36,9 @@ from datetime import UTC
 from datetime import datetime
 from pathlib import Path
 
+import bench_paths  # noqa: F401  (first: takes bench/ off sys.path)
 import lz4.frame
 import msgspec
-
-# Run as a script, bench/ comes first on sys.path and bench/backtest.py would shadow the package.
-sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).resolve().parent]
 
 from adapters.hyperliquid.parsing.recordings import iso_to_ns
 from catalog import shipped_data

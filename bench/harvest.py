@@ -8,22 +8,19 @@ peak means hlsim's replay, not the harvester, set the pace).
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
-# ruff: noqa: E402
 # bench/ holds scripts named like packages (bench/hlsim.py): keep them from shadowing the real ones.
-sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).resolve().parent]
-
 import asyncio
 import contextlib
 import json
+import sys
 import tempfile
 import time
 from datetime import UTC
 from datetime import datetime
+from pathlib import Path
 
 import aiohttp
+import bench_paths  # noqa: F401  (first: takes bench/ off sys.path)
 
 from adapters.hyperliquid.parsing.instruments import perp_instrument
 from catalog import shipped_data

@@ -24,15 +24,14 @@ import time
 from pathlib import Path
 
 import aiohttp
+import bench_paths  # noqa: F401  (first: takes bench/ off sys.path)
 import numpy as np
 
 # This file is named like the package it measures: drop bench/ from the path so `hlsim` is the package.
-sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).resolve().parent]
-
-from adapters.hyperliquid.signing import L1Signer  # noqa: E402
-from catalog import shipped_data  # noqa: E402
-from hlsim.api.server import HlSimServer  # noqa: E402
-from hlsim.config import HlSimConfig  # noqa: E402
+from adapters.hyperliquid.signing import L1Signer
+from catalog import shipped_data
+from hlsim.api.server import HlSimServer
+from hlsim.config import HlSimConfig
 
 ACTION_SECONDS = 10.0
 WARMUP_ACTIONS = 200

@@ -67,6 +67,7 @@ from datetime import UTC
 from datetime import datetime
 from pathlib import Path
 
+import bench_paths  # noqa: F401  (first: takes bench/ off sys.path)
 import msgspec
 from nautilus_trader.common.actor import Actor
 from nautilus_trader.common.providers import InstrumentProvider

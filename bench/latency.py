@@ -14,22 +14,19 @@ Writes bench/results/latency.json with p50_ms, p99_ms, max_ms (target p99 <= 5 m
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
-# ruff: noqa: E402
 # bench/ holds scripts named like packages (bench/hlsim.py): keep them from shadowing the real ones.
-sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).resolve().parent]
-
 import json
 import secrets
+import sys
 import tempfile
 import threading
 import time
 from datetime import UTC
 from datetime import datetime
 from decimal import Decimal
+from pathlib import Path
 
+import bench_paths  # noqa: F401  (first: takes bench/ off sys.path)
 import numpy as np
 
 from adapters.hyperliquid.signing import L1Signer

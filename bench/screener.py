@@ -18,18 +18,16 @@ import sys
 import time
 from pathlib import Path
 
+import bench_paths  # noqa: F401  (first: takes bench/ off sys.path)
 import msgspec
 
 # This file is named like the `screener` package: drop its folder from the path before importing it.
-_HERE = Path(__file__).resolve().parent
-sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != _HERE]
-
-from catalog import shipped_data  # noqa: E402
-from screener.filters import DeadCoinConfig  # noqa: E402
-from screener.pipeline import ScreenConfig  # noqa: E402
-from screener.pipeline import screen  # noqa: E402
-from screener.schemas import SavedReply  # noqa: E402
-from screener.synthetic import SyntheticInfoSource  # noqa: E402
+from catalog import shipped_data
+from screener.filters import DeadCoinConfig
+from screener.pipeline import ScreenConfig
+from screener.pipeline import screen
+from screener.schemas import SavedReply
+from screener.synthetic import SyntheticInfoSource
 
 ROUNDS = 7
 TARGET_S = 2.0

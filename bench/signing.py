@@ -15,6 +15,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+import bench_paths  # noqa: F401  (first: takes bench/ off sys.path)
 import eth_account
 from hyperliquid.utils import signing as sdk
 
