@@ -21,6 +21,7 @@ from pathlib import Path
 from adapters.hyperliquid.common.fees import parse_fee_tier
 from catalog import shipped_data
 from cli_types import LOG_LEVELS
+from cli_types import check_writable_dir
 from cli_types import checked
 from cli_types import non_negative_float
 from cli_types import positive_float
@@ -95,8 +96,7 @@ def main(argv: list[str] | None = None) -> int:
         if not report_dir.is_absolute():
             report_dir = ROOT / report_dir
         # Checked now: a bad report folder must not surface after every run is done.
-        if report_dir.exists() and not report_dir.is_dir():
-            raise ValueError(f"report dir {report_dir} exists and is not a folder")
+        check_writable_dir(report_dir, "report dir")
     except ValueError as exc:
         errors.print(f"[red]error:[/red] {exc}")
         return 2

@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import argparse
 import math
+import tempfile
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 # Nautilus's log levels (any other string aborts the process in its Rust logger).
@@ -63,3 +65,24 @@ def checked(parse: Callable[[str], Any]) -> Callable[[str], Any]:
 
     argument.__name__ = getattr(parse, "__name__", "value")
     return argument
+
+
+def check_writable_dir(path: Path, what: str) -> Path:
+    """`path` as a folder this process can write into, created if missing; a `ValueError` naming `what`
+    otherwise. Checked before any work, so a long run never ends with its output lost."""
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except FileExistsError:
+        raise ValueError(f"{what} {path} exists and is not a folder") from None
+    except NotADirectoryError:
+        raise ValueError(f"{what} {path}: a part of that path is a file") from None
+    except OSError as exc:
+        raise ValueError(f"{what} {path} cannot be created ({exc.strerror})") from None
+    if not path.is_dir():
+        raise ValueError(f"{what} {path} exists and is not a folder")
+    try:
+        with tempfile.NamedTemporaryFile(dir=path, prefix=".write-check-"):
+            pass
+    except OSError as exc:
+        raise ValueError(f"{what} {path} is not writable ({exc.strerror})") from None
+    return path

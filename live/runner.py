@@ -13,6 +13,7 @@ from pathlib import Path
 from nautilus_trader.live.node import TradingNode
 
 from adapters.hyperliquid.http.errors import REST_ERRORS
+from cli_types import check_writable_dir as writable_dir
 from live.cli import parse_args
 from live.errors import ConfigError
 from live.errors import StartupError
@@ -119,8 +120,10 @@ def check_writable_file(path: Path, what: str) -> None:
 
 
 def check_writable_dir(path: Path, what: str) -> None:
-    if path.exists() and not path.is_dir():
-        raise ConfigError(f"{what} {path} exists and is not a folder")
+    try:
+        writable_dir(path, what)
+    except ValueError as exc:
+        raise ConfigError(str(exc)) from None
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -95,6 +95,8 @@ def test_a_folder_as_config_or_as_report_dir_is_refused_before_any_run(tmp_path:
     a_file.write_text("")
     assert run_backtest.main(["--report-dir", str(a_file), "--catalog", "/nonexistent"]) == 2
     assert "not a folder" in capsys.readouterr().err
+    assert run_backtest.main(["--report-dir", str(a_file / "below"), "--catalog", "/nonexistent"]) == 2
+    assert "a part of that path is a file" in capsys.readouterr().err
 
 
 def test_a_failing_run_does_not_lose_the_others_report(shipped_catalog, tmp_path: Path, capsys) -> None:

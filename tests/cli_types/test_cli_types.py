@@ -67,3 +67,15 @@ def test_the_entry_points_refuse_bad_numbers_before_doing_anything(argv: list[st
         parse(argv[1:])
     assert exc.value.code == 2
     assert "error: argument" in capsys.readouterr().err
+
+
+def test_a_writable_folder_is_created_when_missing(tmp_path) -> None:
+    target = tmp_path / "a" / "b"
+    assert cli_types.check_writable_dir(target, "report dir") == target and target.is_dir()
+
+
+@pytest.mark.parametrize(("where", "message"), [("file", "is not a folder"), ("file/below", "a part of that path is a file")])
+def test_a_file_or_a_path_under_a_file_is_refused_as_an_output_folder(tmp_path, where: str, message: str) -> None:
+    (tmp_path / "file").write_text("")
+    with pytest.raises(ValueError, match=message):
+        cli_types.check_writable_dir(tmp_path / where, "report dir")

@@ -173,6 +173,8 @@ def test_output_paths_are_checked_before_the_node_starts(tmp_path: Path, capsys)
     not_a_dir.write_text("")
     assert run_live.main([*shadow, "--report-dir", str(not_a_dir)]) == 2
     assert "not a folder" in capsys.readouterr().err
+    assert run_live.main([*shadow, "--report-dir", str(not_a_dir / "below")]) == 2
+    assert "a part of that path is a file" in capsys.readouterr().err
 
 
 def test_an_unreachable_exchange_at_start_up_is_a_clear_error_and_nothing_runs(capsys, monkeypatch) -> None:
