@@ -26,8 +26,10 @@ from catalog.ingest import shipped_files
 from catalog.ingest import shipped_meta
 from catalog.line_times import DEFAULT_MAX_SKEW_S
 from catalog.summary import render_summary
+from cli_types import check_writable_dir
 from cli_types import checked
 from cli_types import positive_float
+from cli_types import readable_file
 
 DATA_SUFFIXES = (".lz4", ".gz", ".ws", ".txt", ".jsonl")
 
@@ -64,7 +66,7 @@ def _parser() -> argparse.ArgumentParser:
     ingest.add_argument(
         "--catalog", required=True, type=Path, help="ParquetDataCatalog folder (created if missing)"
     )
-    ingest.add_argument("--meta", type=Path, help="saved `meta` or `metaAndAssetCtxs` reply (szDecimals)")
+    ingest.add_argument("--meta", type=readable_file, help="saved `meta` or `metaAndAssetCtxs` reply (szDecimals)")
     ingest.add_argument("--fee-tier", type=checked(parse_fee_tier), default=0, help="Hyperliquid perp fee tier 0-6 (default 0)")
     ingest.add_argument("--shipped", action="store_true", help="also ingest the shipped recordings")
     ingest.add_argument("--replace", action="store_true", help="re-ingest files already in the catalog")
@@ -92,6 +94,7 @@ def main(argv: list[str] | None = None) -> int:
         console.print("[red]error:[/red] no input files (give PATH... or --shipped)")
         return 2
     try:
+        check_writable_dir(args.catalog, "catalog")
         summary = ingest_files(
             paths,
             args.catalog,

@@ -37,6 +37,7 @@ from dataclasses import field
 from pathlib import Path
 from typing import Any
 
+import aiohttp
 import msgspec
 from nautilus_trader.model.data import OrderBookDelta
 from nautilus_trader.model.data import OrderBookDeltas
@@ -49,12 +50,15 @@ from adapters.hyperliquid.common.constants import NETWORK_REST_URLS
 from adapters.hyperliquid.common.endpoints import ws_url_from_rest
 from adapters.hyperliquid.common.fees import parse_fee_tier
 from adapters.hyperliquid.feed import MarketDataFeed
+from adapters.hyperliquid.http.errors import REST_ERRORS
 from adapters.hyperliquid.parsing.instruments import instruments_from_meta
 from adapters.hyperliquid.websocket.client import HyperliquidWebSocketClient
 from catalog.writer import ChunkedCatalogWriter
+from cli_types import check_writable_dir
 from cli_types import checked
 from cli_types import positive_float
 from cli_types import positive_int
+from cli_types import readable_file
 
 log = logging.getLogger("catalog.harvest")
 
@@ -408,7 +412,7 @@ def _add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--base-url", help="REST base url (default mainnet); the WS url is derived from it")
     parser.add_argument("--network", choices=sorted(NETWORK_REST_URLS), default="mainnet")
     parser.add_argument("--ws-url", help="explicit WS url")
-    parser.add_argument("--meta", type=Path, help="saved meta reply (else fetched from the exchange)")
+    parser.add_argument("--meta", type=readable_file, help="saved meta reply (else fetched from the exchange)")
     parser.add_argument("--fee-tier", type=checked(parse_fee_tier), default=0)
     parser.add_argument("--chunk-rows", type=positive_int, default=200_000)
     parser.add_argument("--chunk-secs", type=positive_float, default=60.0)
@@ -421,6 +425,10 @@ def coins_from_node_config(path: Path) -> tuple[str, ...]:
         raw = json.loads(Path(path).read_text())
     except FileNotFoundError:
         raise ValueError(f"no --coins given and no screener config at {path}") from None
+    except IsADirectoryError:
+        raise ValueError(f"--from-config {path} is a folder, not a node config") from None
+    except UnicodeDecodeError:
+        raise ValueError(f"--from-config {path}: not a text (JSON) file") from None
     except json.JSONDecodeError as exc:
         raise ValueError(f"{path}: not valid JSON ({exc})") from None
     coins = []
@@ -479,10 +487,20 @@ def run_cli(args: argparse.Namespace) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     try:
         config = config_from_args(args)
+        check_writable_dir(Path(config.catalog_dir), "catalog")
+    except (ValueError, FileNotFoundError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    try:
         stats = asyncio.run(harvest_until_signal(config))
     except (ValueError, FileNotFoundError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    except (TimeoutError, *REST_ERRORS, aiohttp.ClientError, OSError) as exc:
+        # At start an exchange that does not answer is a setting to fix, not an outage to sit out.
+        print(f"error: the exchange at {config.base_url} could not be reached ({exc}); nothing was recorded",
+              file=sys.stderr)
+        return 1
     print(json.dumps(stats.as_dict()))
     return 0
 

@@ -86,3 +86,13 @@ def check_writable_dir(path: Path, what: str) -> Path:
     except OSError as exc:
         raise ValueError(f"{what} {path} is not writable ({exc.strerror})") from None
     return path
+
+
+def readable_file(text: str) -> Path:
+    """An argument type: a path to an existing regular file (not a folder)."""
+    path = Path(text).expanduser()
+    if path.is_dir():
+        raise argparse.ArgumentTypeError(f"{text} is a folder, not a file")
+    if not path.is_file():
+        raise argparse.ArgumentTypeError(f"{text}: no such file")
+    return path
