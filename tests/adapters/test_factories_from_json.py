@@ -15,7 +15,7 @@ from nautilus_trader.model.enums import OrderSide
 from nautilus_trader.model.enums import OrderStatus
 
 from adapters.hyperliquid.data import HyperliquidDataClient
-from adapters.hyperliquid.execution.client import HyperliquidExecutionClient
+from adapters.hyperliquid.execution import HyperliquidExecutionClient
 from screener.node_config import NodeConfigOptions
 from screener.node_config import build_node_config
 from screener_link.payload import AssetParams

@@ -120,7 +120,7 @@ def test_a_fill_of_an_outside_order_in_the_dark_is_adopted_once_after_reconnect(
 
         await wait_for(lambda: resumes, timeout=10.0, what="VenueResume")
         await wait_for(lambda: rec.cache.positions_open(instrument_id=ETH_ID), timeout=10.0, what="position")
-        await wait_for(lambda: not client._external_fills, what="adoption done")
+        await wait_for(lambda: not client.adoption.orders_pending, what="adoption done")
         await asyncio.sleep(1.0)  # the stream's snapshot repeats the fill: it must not count twice
         sim.faults.delay_replies(0)
         (position,) = rec.cache.positions_open(instrument_id=ETH_ID)
