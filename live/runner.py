@@ -12,6 +12,7 @@ from pathlib import Path
 
 from nautilus_trader.live.node import TradingNode
 
+from adapters.hyperliquid.execution.actions import ActionFailed
 from adapters.hyperliquid.http.errors import REST_ERRORS
 from live.cli import parse_args
 from live.errors import ConfigError
@@ -25,6 +26,7 @@ from live.shutdown import install_stop_signals
 from live.shutdown import wind_down
 from live.status import StatusBoard
 from live.status import show_status
+from live.sweep import SweepRefused
 from live.sweep import settle_swept_orders
 from live.sweep import sweep_leftover_orders
 
@@ -57,6 +59,8 @@ async def run(args: argparse.Namespace, holder: list[TradingNode]) -> int:
             swept = await sweep_leftover_orders(exec_configs)
         except _EXCHANGE_ERRORS as exc:
             raise StartupError(f"the exchange could not be reached for the start-up sweep ({exc}); nothing was sent") from None
+        except SweepRefused as exc:
+            raise StartupError(f"{exc}; the node was not started") from None
 
     loop = asyncio.get_running_loop()
     node = TradingNode(config=config, loop=loop)
@@ -109,7 +113,7 @@ class StartupError(RuntimeError):
     """The node could not start (the message says why); nothing was sent to the exchange."""
 
 
-_EXCHANGE_ERRORS = (*REST_ERRORS, OSError, asyncio.TimeoutError)
+_EXCHANGE_ERRORS = (*REST_ERRORS, ActionFailed, OSError, asyncio.TimeoutError)
 
 
 def check_writable_file(path: Path, what: str) -> None:

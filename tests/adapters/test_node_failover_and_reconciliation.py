@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import socket
 import time
 from decimal import Decimal
 
@@ -18,26 +17,19 @@ from nautilus_trader.model.objects import Price
 
 from adapters.hyperliquid.execution import HyperliquidExecutionClient
 from adapters.hyperliquid.schemas.user import Fill
-from tests.adapters.node_kit import ACCOUNT
-from tests.adapters.node_kit import ETH_ID
-from tests.adapters.node_kit import RecorderConfig
-from tests.adapters.node_kit import exec_client
-from tests.adapters.node_kit import node_config
-from tests.adapters.node_kit import place_outside_order
-from tests.adapters.node_kit import run_node
-from tests.adapters.node_kit import wait_for
-
-
-def _refused_url() -> str:
-    """A local port nothing listens on: connections to it are refused."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    return f"http://127.0.0.1:{port}"
+from tests.node_kit import ACCOUNT
+from tests.node_kit import ETH_ID
+from tests.node_kit import RecorderConfig
+from tests.node_kit import exec_client
+from tests.node_kit import node_config
+from tests.node_kit import place_outside_order
+from tests.node_kit import refused_url
+from tests.node_kit import run_node
+from tests.node_kit import wait_for
 
 
 def test_cancel_all_goes_through_the_backup_when_the_primary_is_down_from_the_start(sim) -> None:
-    config = node_config(sim, base_url=_refused_url(), backup_base_urls=[sim.rest_url], ws_url=sim.ws_url)
+    config = node_config(sim, base_url=refused_url(), backup_base_urls=[sim.rest_url], ws_url=sim.ws_url)
     # The data client keeps the working url: this test is about the exec client's REST.
 
     async def scenario(node, rec) -> None:

@@ -11,15 +11,15 @@ from nautilus_trader.model.enums import OrderStatus
 
 from adapters.hyperliquid.types import TOPIC_VENUE_HALT
 from adapters.hyperliquid.types import TOPIC_VENUE_RESUME
-from tests.adapters.node_kit import ACCOUNT
-from tests.adapters.node_kit import ETH_ID
-from tests.adapters.node_kit import RecorderConfig
-from tests.adapters.node_kit import exec_client
-from tests.adapters.node_kit import node_config
-from tests.adapters.node_kit import place_outside_order
-from tests.adapters.node_kit import record_topic
-from tests.adapters.node_kit import run_node
-from tests.adapters.node_kit import wait_for
+from tests.node_kit import ACCOUNT
+from tests.node_kit import ETH_ID
+from tests.node_kit import RecorderConfig
+from tests.node_kit import exec_client
+from tests.node_kit import node_config
+from tests.node_kit import place_outside_order
+from tests.node_kit import record_topic
+from tests.node_kit import run_node
+from tests.node_kit import wait_for
 
 
 def test_dark_fills_and_cancels_are_emitted_once_after_reconnect(sim) -> None:

@@ -9,11 +9,10 @@ exchange certainly did not act on it (`ActionFailed.not_placed`).
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Sequence
 from typing import Any
 
 from adapters.hyperliquid.common.nonces import NonceSource
-from adapters.hyperliquid.execution.queries import AccountQueries
 from adapters.hyperliquid.http.client import HyperliquidHttpClient
 from adapters.hyperliquid.http.errors import REST_ERRORS
 from adapters.hyperliquid.parsing.replies import Outcome
@@ -112,40 +111,17 @@ class ExchangeActions:
             raise ActionFailed(f"undecodable exchange reply ({exc}): {raw[:300]!r}") from exc
 
 
-@dataclass(frozen=True, slots=True)
-class CancelAll:
-    """What a cancel-all did: each listed order with its cancel's outcome, and those left alone."""
+async def cancel_listed_orders(
+    actions: ExchangeActions, entries: Sequence[tuple[BasicOrder, int]]
+) -> list[tuple[BasicOrder, Outcome]]:
+    """Cancel orders the exchange listed as open (each with its asset id) in one action, each with
+    its outcome.
 
-    results: list[tuple[BasicOrder, Outcome]]
-    skipped: list[BasicOrder]
-
-    @property
-    def canceled_oids(self) -> list[int]:
-        return [order.oid for order, outcome in self.results if outcome.ok]
-
-
-async def cancel_open_orders(
-    actions: ExchangeActions,
-    queries: AccountQueries,
-    asset_of_coin: Callable[[str], int | None],
-    keep: Callable[[BasicOrder], bool] = lambda order: True,
-) -> CancelAll:
-    """Cancel every open order the exchange lists (those `keep` accepts) in one action over REST.
-
-    REST so that the backup endpoints serve it when the primary is down, and the cancels go out
-    before anything else is asked. Orders on a coin without an asset id are left alone (`skipped`).
+    Over REST, so the backup endpoints serve it when the primary is down: the path of the
+    client's cancel-all (the risk actor's panic path) and of run_live's start-up sweep.
     """
-    listed = [o for o in await queries.open_orders() if keep(o)]
-    entries: list[tuple[BasicOrder, int]] = []
-    skipped: list[BasicOrder] = []
-    for order in listed:
-        asset = asset_of_coin(order.coin)
-        if asset is None:
-            skipped.append(order)
-        else:
-            entries.append((order, asset))
     if not entries:
-        return CancelAll([], skipped)
+        return []
     action = cancel_action([(asset, order.oid) for order, asset in entries])
     outcomes = await actions.send(action, len(entries), rest_only=True)
-    return CancelAll([(order, outcome) for (order, _), outcome in zip(entries, outcomes, strict=True)], skipped)
+    return [(order, outcome) for (order, _), outcome in zip(entries, outcomes, strict=True)]

@@ -22,7 +22,7 @@ from adapters.hyperliquid.common.constants import ORDER_NEVER_PLACED
 from adapters.hyperliquid.common.log import LogLike
 from adapters.hyperliquid.execution.actions import ActionFailed
 from adapters.hyperliquid.execution.actions import ExchangeActions
-from adapters.hyperliquid.execution.actions import cancel_open_orders
+from adapters.hyperliquid.execution.actions import cancel_listed_orders
 from adapters.hyperliquid.execution.order_events import OrderEvents
 from adapters.hyperliquid.execution.queries import AccountQueries
 from adapters.hyperliquid.execution.recovery import ReconnectRecovery
@@ -35,6 +35,7 @@ from adapters.hyperliquid.parsing.order_wires import wire_for_order
 from adapters.hyperliquid.parsing.replies import Outcome
 from adapters.hyperliquid.parsing.reports import side_of
 from adapters.hyperliquid.providers import HyperliquidInstrumentProvider
+from adapters.hyperliquid.schemas.user import BasicOrder
 from adapters.hyperliquid.signing import batch_modify_action
 from adapters.hyperliquid.signing import cancel_action
 from adapters.hyperliquid.signing import cancel_by_cloid_action
@@ -211,32 +212,32 @@ class Commands:
         What the exchange has open, not only what the cache knows, over REST with failover (the
         risk actor's panic path).
         """
-        done = await cancel_open_orders(
-            self._actions,
-            self._queries,
-            self._asset_of_coin,
-            keep=lambda o: (coin is None or o.coin == coin) and (side == OrderSide.NO_ORDER_SIDE or side_of(o.side) == side),
-        )
-        for o in done.skipped:
-            self._log.warning(f"open order {o.oid} on unlisted coin {o.coin} left alone")
-        ts = self._clock.timestamp_ns()
-        for o, outcome in done.results:
-            tracked = self._events.resolve(o.oid, o.cloid)
-            if outcome.ok:
-                if tracked is not None:
-                    self._reconnect.confirm_cancel(tracked, ts)
+        entries: list[tuple[BasicOrder, int]] = []
+        for o in await self._queries.open_orders():
+            if (coin is not None and o.coin != coin) or (side != OrderSide.NO_ORDER_SIDE and side_of(o.side) != side):
                 continue
-            self._log.warning(f"cancel-all: oid {o.oid} not canceled: {outcome.text}")
-            if tracked is not None and (outcome.text or "").startswith(ORDER_NEVER_PLACED):
-                try:
-                    await self._settlement.settle_from_exchange(tracked)  # filled or canceled just before
-                except Exception as exc:
-                    self._log.warning(f"orderStatus for oid {o.oid} failed: {type(exc).__name__}: {exc}")
-        canceled = len(done.canceled_oids)
-        if done.results:
-            self._log.info(f"cancel-all canceled {canceled}/{len(done.results)} open orders")
+            instrument = self._provider.instrument_for_coin(o.coin)
+            if instrument is None:
+                self._log.warning(f"open order {o.oid} on unlisted coin {o.coin} left alone")
+                continue
+            entries.append((o, asset_of(instrument)))
+        if not entries:
+            return 0
+        results = await cancel_listed_orders(self._actions, entries)
+        ts = self._clock.timestamp_ns()
+        canceled = 0
+        for o, outcome in results:
+            tracked = self._events.resolve(o.oid, o.cloid)
+            if not outcome.ok:
+                self._log.warning(f"cancel-all: oid {o.oid} not canceled: {outcome.text}")
+                if tracked is not None and (outcome.text or "").startswith(ORDER_NEVER_PLACED):
+                    try:
+                        await self._settlement.settle_from_exchange(tracked)  # filled or canceled just before
+                    except Exception as exc:
+                        self._log.warning(f"orderStatus for oid {o.oid} failed: {type(exc).__name__}: {exc}")
+                continue
+            canceled += 1
+            if tracked is not None:
+                self._reconnect.confirm_cancel(tracked, ts)
+        self._log.info(f"cancel-all canceled {canceled}/{len(entries)} open orders")
         return canceled
-
-    def _asset_of_coin(self, coin: str) -> int | None:
-        instrument = self._provider.instrument_for_coin(coin)
-        return asset_of(instrument) if instrument is not None else None
