@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import random
 import time
 from collections.abc import Callable
 from collections.abc import Sequence
@@ -65,8 +66,10 @@ class HyperliquidHttpClient:
         self.rate_limits = rate_limits or RateLimitTracker()
         self._timeout = aiohttp.ClientTimeout(total=timeout_secs)
         self._on_rate_limit = on_rate_limit
-        # The 429 pace, checked here; each request counts its own retries from it.
-        self._pace_429 = Backoff(backoff_initial_secs, backoff_max_secs)
+        # The 429 pace, checked here; each request counts its own retries from it (one shared
+        # generator: seeding one per request would cost ~20 µs each).
+        self._rng = random.Random()
+        self._pace_429 = Backoff(backoff_initial_secs, backoff_max_secs, self._rng)
         self._max_429_retries = max_429_retries
         self._primary_retry_ns = int(primary_retry_secs * 1e9)
         self._primary_failed_at_ns: int | None = None
@@ -105,7 +108,7 @@ class HyperliquidHttpClient:
 
     async def _post(self, path: str, payload: dict[str, Any], *, weight: int, actions: int) -> bytes:
         data = _ENCODER.encode(payload)
-        backoff = Backoff(self._pace_429.initial, self._pace_429.maximum)
+        backoff = Backoff(self._pace_429.initial, self._pace_429.maximum, self._rng)
         # Whether any attempt so far may have reached the exchange (see `errors`).
         maybe_delivered = False
         while True:
