@@ -145,19 +145,25 @@ class HyperliquidExecutionClient(LiveExecutionClient):
         self._tracker = tracker = OrderTracker()
         self._window = window = AuditWindow()
         self.account = Account(
-            queries, http.rate_limits, provider, cache, msgbus, clock, self.generate_account_state, self._start_task, log,
+            queries, http.rate_limits, provider, cache, msgbus, clock,
+            emit_account_state=self.generate_account_state, start_task=self._start_task, log=log,
         )
         events = OrderEvents(self, tracker, cache, provider, clock, log)
         self.adoption = Adoption(
-            queries, provider, tracker, window, self.account_id, clock, self._is_reconciling,
-            self._send_adoption_reports, self.account.refresh_soon, self._start_task, log,
+            queries, provider, tracker, window, self.account_id, clock,
+            is_reconciling=self._is_reconciling, send_reports=self._send_adoption_reports,
+            on_adopted=self.account.refresh_soon, start_task=self._start_task, log=log,
         )
-        self.fills = FillIntake(provider, tracker, events, self.adoption.on_outside_fill, self.account.refresh_soon, log)
+        self.fills = FillIntake(
+            provider, tracker, events,
+            on_outside_fill=self.adoption.on_outside_fill, on_applied=self.account.refresh_soon, log=log,
+        )
         self.settlement = Settlement(queries, tracker, events, self.fills, log)
         self.reconnect = ReconnectRecovery(
-            queries, tracker, events, self.fills, self.settlement, self.account, lambda: self.adoption.orders_pending,
-            Backoff(config.reconnect_backoff_initial_secs, config.reconnect_backoff_max_secs),
-            msgbus, clock, self._start_task, log,
+            queries, tracker, events, self.fills, self.settlement, self.account,
+            outside_orders_pending=lambda: self.adoption.orders_pending,
+            backoff=Backoff(config.reconnect_backoff_initial_secs, config.reconnect_backoff_max_secs),
+            msgbus=msgbus, clock=clock, start_task=self._start_task, log=log,
         )
         self.actions = ExchangeActions(
             http, signer, is_mainnet=endpoints.is_mainnet, ws=self._ws,
@@ -171,12 +177,14 @@ class HyperliquidExecutionClient(LiveExecutionClient):
         self.stream = UserStream(tracker, events, self.fills, self.actions, provider, self._start_task, log)
         self.audit = FillAudit(
             queries, tracker, self.fills, self.settlement, window,
-            lambda: self.reconnect.halted or self._is_reconciling(), self._start_task, log,
+            # The reconnect's own catch-up (or start-up reconciliation) covers these times.
+            paused=lambda: self.reconnect.halted or self._is_reconciling(), start_task=self._start_task, log=log,
         )
         self.switch = DeadMansSwitch(self.actions, config.schedule_cancel_horizon_secs, log)
         self.reports = Reports(
-            queries, provider, tracker, events, self.adoption, self.account_id, clock, self._is_reconciling,
-            self.audit.audit_soon, config.fills_lookback_mins, log,
+            queries, provider, tracker, events, self.adoption, self.account_id, clock,
+            is_reconciling=self._is_reconciling, audit_soon=self.audit.audit_soon,
+            fills_lookback_mins=config.fills_lookback_mins, log=log,
         )
         self._loop_tasks: list[asyncio.Task] = []
         self._log.info(
