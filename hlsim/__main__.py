@@ -134,7 +134,8 @@ def build_parser() -> argparse.ArgumentParser:
                         help="funding rate paid per interval on positions at the mark (0 = off; positive: longs pay)")
     parser.add_argument("--funding-interval", type=positive_float, default=3600.0, help="seconds between funding payments")
     parser.add_argument("--ws-idle-timeout", type=positive_float, default=60.0, help="seconds before an idle WS is closed")
-    parser.add_argument("--log-level", default="INFO")
+    parser.add_argument("--log-level", default="INFO", type=str.upper, choices=("DEBUG", "INFO", "WARNING", "ERROR"),
+                        help="(default: %(default)s)")
     return parser
 
 

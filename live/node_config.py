@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 from collections.abc import Iterator
 from pathlib import Path
@@ -79,6 +80,7 @@ def load_raw_config(path: str | Path) -> dict[str, Any]:
         raise ConfigError(f"{path}: not valid JSON ({exc})") from None
     if not isinstance(raw, dict):
         raise ConfigError(f"{path}: a TradingNode config must be a JSON object")
+    check_finite_numbers(raw)
     for key in ("data_clients", "strategies"):
         if not raw.get(key):
             raise ConfigError(f"{path}: '{key}' is missing or empty")
@@ -94,6 +96,19 @@ def load_raw_config(path: str | Path) -> dict[str, Any]:
         if not isinstance(config, dict) or not isinstance(config.get("instrument_id"), str):
             raise ConfigError(f"{path}: every strategy needs a config with an instrument_id")
     return raw
+
+
+def check_finite_numbers(value: Any, where: str = "config") -> None:
+    """NaN and ±Infinity (which Python's JSON reader accepts) are refused with the field's path: a NaN
+    limit would disable every comparison made with it."""
+    if isinstance(value, float) and not math.isfinite(value):
+        raise ConfigError(f"{where}: {value} is not a finite number")
+    if isinstance(value, dict):
+        for key, item in value.items():
+            check_finite_numbers(item, f"{where}.{key}" if where != "config" else str(key))
+    elif isinstance(value, list):
+        for i, item in enumerate(value):
+            check_finite_numbers(item, f"{where}[{i}]")
 
 
 def strategy_instrument_ids(raw: dict[str, Any]) -> list[str]:
@@ -207,12 +222,31 @@ def check_components(config: TradingNodeConfig) -> None:
             for i, s in enumerate(config.strategies)
         ),
     ]
+    built: dict[str, Any] = {}
     for where, build in parts:
         try:
-            build()
+            built[where] = build()
         except Exception as exc:  # whatever the component's own validation raises
             message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
             raise ConfigError(f"{where}: {message}") from None
+    check_strategy_ids_and_instruments({w: c for w, c in built.items() if w.startswith("strategies[")})
+
+
+def check_strategy_ids_and_instruments(strategies: dict[str, Any]) -> None:
+    """One strategy per id (Nautilus would stop with a traceback at `build()`), and one market maker per
+    instrument: two would quote the same book twice over, each blind to the other's inventory."""
+    ids: dict[str, str] = {}
+    quoted: dict[str, str] = {}
+    for where, strategy in strategies.items():
+        sid = str(strategy.id)
+        if sid in ids:
+            raise ConfigError(f"{where}: strategy id {sid} is also {ids[sid]}'s; give each strategy its own order_id_tag")
+        ids[sid] = where
+        if type(strategy).__name__ == STRATEGY_PATH.rsplit(":", 1)[1]:
+            instrument = str(strategy.instrument_id)
+            if instrument in quoted:
+                raise ConfigError(f"{where}: {instrument} is already quoted by {quoted[instrument]}; one market maker per instrument")
+            quoted[instrument] = where
 
 
 def prepare(args: argparse.Namespace) -> tuple[TradingNodeConfig, RunOptions, dict[str, dict[str, type]]]:

@@ -16,17 +16,18 @@ from adapters.hyperliquid.execution.actions import ActionFailed
 from adapters.hyperliquid.http.errors import REST_ERRORS
 from live.cli import parse_args
 from live.errors import ConfigError
+from live.errors import StartupError
 from live.factories import register_factories
 from live.logs import log
 from live.node_config import hl_exec_configs
 from live.node_config import prepare
+from live.preflight import preflight
 from live.shadow_report import write_report
 from live.shutdown import final_exchange_check
 from live.shutdown import install_stop_signals
 from live.shutdown import wind_down
 from live.status import StatusBoard
 from live.status import show_status
-from live.sweep import SweepRefused
 from live.sweep import settle_swept_orders
 from live.sweep import sweep_leftover_orders
 
@@ -53,14 +54,13 @@ async def run(args: argparse.Namespace, holder: list[TradingNode]) -> int:
     if args.mode == "shadow":
         check_writable_dir(Path(args.report_dir or options.report_dir), "report dir")
     exec_configs = hl_exec_configs(config) if args.mode == "live" else []
+    await preflight(config, exec_configs)
     swept: set[str] = set()
     if exec_configs and options.sweep_on_start and not args.keep_orders:
         try:
             swept = await sweep_leftover_orders(exec_configs)
         except _EXCHANGE_ERRORS as exc:
             raise StartupError(f"the exchange could not be reached for the start-up sweep ({exc}); nothing was sent") from None
-        except SweepRefused as exc:
-            raise StartupError(f"{exc}; the node was not started") from None
 
     loop = asyncio.get_running_loop()
     node = TradingNode(config=config, loop=loop)
@@ -107,10 +107,6 @@ async def run(args: argparse.Namespace, holder: list[TradingNode]) -> int:
     if args.mode == "shadow":
         write_report(node, config, args.report_dir or options.report_dir, started_ns, started)
     return 0 if not left else 1
-
-
-class StartupError(RuntimeError):
-    """The node could not start (the message says why); nothing was sent to the exchange."""
 
 
 _EXCHANGE_ERRORS = (*REST_ERRORS, ActionFailed, OSError, asyncio.TimeoutError)

@@ -22,11 +22,12 @@ from adapters.hyperliquid.factories import agent_signer
 from adapters.hyperliquid.factories import http_client_for
 from adapters.hyperliquid.parsing.instruments import meta_universe
 from adapters.hyperliquid.schemas.user import BasicOrder
+from live.errors import StartupError
 from live.logs import log
 from live.node_config import VENUE
 
 
-class SweepRefused(RuntimeError):
+class SweepRefused(StartupError):
     """The exchange refused the cancel action as a whole (e.g. the agent key is not registered)."""
 
 

@@ -12,17 +12,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 from nautilus_trader.model.enums import OrderSide
 from nautilus_trader.model.events import OrderFilled
 from rich.console import Console
 from rich.table import Table
 
+from backtest.reporting.charts import chart_png
 from backtest.reporting.metrics import MARKOUT_HORIZONS_S
 from backtest.reporting.metrics import Fill
 from backtest.reporting.metrics import RunMetrics
 from backtest.reporting.metrics import compute
-from backtest.reporting.metrics import equity_curve
 from backtest.runner import Session
 from mm_strategy.quoting.ladder import min_edge_bps
 
@@ -134,8 +133,61 @@ def _fmt(x: float | None, spec: str = ",.2f") -> str:
     return "–" if x is None else format(x, spec)
 
 
+OVERVIEW_COLUMNS = (
+    ("run", "run"), ("instrument", "instrument"), ("net PnL", "net_pnl"), ("spread capture", "spread_capture"),
+    ("inventory", "inventory"), ("fees", "fees"), ("fills", "fills"), ("traded $", "volume_usd"),
+    ("actions/USDC", "actions_per_usdc"), ("1s markout buy", "markout_1s_buy_bps"),
+    ("1s markout sell", "markout_1s_sell_bps"), ("spread pays fee", "spread_pays_fee"),
+)
+
+
+def overview(reports: list[RunReport]) -> list[dict[str, Any]]:
+    """One line per run, the figures a trader reads first: where the spread pays the fee and where not.
+    Money in USDC (fees as a cost, negative), markouts in bps (+ = good for us)."""
+    rows = []
+    for r in reports:
+        m = r.metrics
+        rows.append({
+            "run": r.name,
+            "instrument": r.instrument.split("-")[0],
+            "net_pnl": m.total_pnl,
+            "spread_capture": m.spread_capture,
+            "inventory": m.inventory_pnl,
+            "fees": -m.fees,
+            "fills": m.fills,
+            "volume_usd": m.volume_usd,
+            "actions_per_usdc": m.actions_per_usdc,
+            "markout_1s_buy_bps": m.markouts_bps.get("BUY", {}).get(1),
+            "markout_1s_sell_bps": m.markouts_bps.get("SELL", {}).get(1),
+            "spread_pays_fee": None if not m.fills else m.spread_capture > m.fees,
+        })
+    return rows
+
+
+def overview_cell(key: str, value: Any) -> str:
+    if value is None:
+        return "–"
+    if key == "spread_pays_fee":
+        return "yes" if value else "no"
+    if key in ("net_pnl", "spread_capture", "inventory", "fees"):
+        return f"{value:+,.2f}"
+    if key == "volume_usd":
+        return f"{value:,.0f}"
+    if key == "actions_per_usdc":
+        return f"{value:.2f}"
+    if key.startswith("markout"):
+        return f"{value:+.2f}"
+    return str(value)
+
+
 def print_summary(reports: list[RunReport], console: Console | None = None) -> None:
     console = console or Console()
+    table = Table(title="All runs (USDC; markouts in bps, + = good for us)")
+    for title, key in OVERVIEW_COLUMNS:
+        table.add_column(title, justify="left" if key in ("run", "instrument") else "right")
+    for row in overview(reports):
+        table.add_row(*(overview_cell(key, row[key]) for _, key in OVERVIEW_COLUMNS))
+    console.print(table)
     for r in reports:
         m = r.metrics
         t = Table(title=f"{r.name}  ({r.instrument}, from {r.run['quote_from']} to {r.run['end']})", show_header=False)
@@ -166,81 +218,6 @@ def print_summary(reports: list[RunReport], console: Console | None = None) -> N
         console.print(t)
 
 
-def chart_png(r: RunReport, path: Path) -> Path:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    t0 = r.times[0] if r.times else 0
-    mins = lambda ts: (np.asarray(ts, dtype=np.int64) - t0) / 60e9  # noqa: E731
-    fig, axes = plt.subplots(3, 2, figsize=(14, 11))
-    fig.suptitle(f"{r.name}: {r.instrument}")
-
-    ax = axes[0][0]
-    ax.plot(mins(r.times), r.mids, lw=0.7, color="black", label="mid")
-    for side, color, marker in (("BUY", "tab:green", "^"), ("SELL", "tab:red", "v")):
-        fs = [f for f in r.fills if f.side == side]
-        ax.scatter(mins([f.ts_ns for f in fs]), [f.px for f in fs], s=10, color=color, marker=marker, label=f"{side} fills")
-    ax.set_title("mid and fills")
-    ax.set_xlabel("minutes")
-    ax.legend(fontsize=8)
-
-    ax = axes[0][1]
-    inv = r.inventory
-    ax.step(mins([i[0] for i in inv]), [i[1] for i in inv], where="post", color="tab:blue")
-    ax.axhline(0, color="grey", lw=0.5)
-    ax.set_title("inventory (base units)")
-    ax.set_xlabel("minutes")
-
-    ax = axes[1][0]
-    curve = equity_curve(r.fills, r.times, r.mids)
-    # Cumulative split at each mid sample.
-    f_ts = np.array([f.ts_ns for f in r.fills], dtype=np.int64)
-    idx = np.searchsorted(f_ts, np.array(r.times, dtype=np.int64), side="right") - 1
-    if r.fills:
-        cap = np.cumsum([(1 if f.side == "BUY" else -1) * (f.mid - f.px) * f.qty for f in r.fills])
-        fees = np.cumsum([f.fee for f in r.fills])
-        cap_t = np.where(idx >= 0, cap[idx], 0.0)
-        fee_t = np.where(idx >= 0, fees[idx], 0.0)
-    else:
-        cap_t = fee_t = np.zeros(len(r.times))
-    ax.plot(mins(r.times), curve, label="total", color="black")
-    ax.plot(mins(r.times), cap_t, label="spread capture", color="tab:green")
-    ax.plot(mins(r.times), curve - cap_t + fee_t, label="inventory", color="tab:blue")
-    ax.plot(mins(r.times), -fee_t, label="fees", color="tab:red")
-    ax.axhline(0, color="grey", lw=0.5)
-    ax.set_title("PnL split (USDC)")
-    ax.set_xlabel("minutes")
-    ax.legend(fontsize=8)
-
-    ax = axes[1][1]
-    m = r.metrics
-    width = 0.35
-    xs = np.arange(len(MARKOUT_HORIZONS_S))
-    for k, (side, color) in enumerate((("BUY", "tab:green"), ("SELL", "tab:red"))):
-        vals = [m.markouts_bps[side][h] or 0.0 for h in MARKOUT_HORIZONS_S]
-        ax.bar(xs + (k - 0.5) * width, vals, width, label=side, color=color)
-    ax.axhline(-(r.fee_check["maker_fee_bps"] or 0), color="grey", ls="--", lw=0.8, label="−maker fee")
-    ax.set_xticks(xs, [f"{h}s" for h in MARKOUT_HORIZONS_S])
-    ax.set_title("markouts (bps, + = good for us)")
-    ax.legend(fontsize=8)
-
-    ax = axes[2][0]
-    levels = sorted(m.fills_per_level)
-    ax.bar([f"L{k}" if k else "exit" for k in levels], [m.fills_per_level[k] for k in levels], color="tab:purple")
-    ax.set_title("fills per ladder level")
-
-    ax = axes[2][1]
-    names = sorted(m.guard_firings)
-    ax.barh(names or ["none"], [m.guard_firings[n] for n in names] or [0], color="tab:orange")
-    ax.set_title("guard firings")
-    fig.tight_layout()
-    fig.savefig(path, dpi=90)
-    plt.close(fig)
-    return path
-
-
 def write(reports: list[RunReport], report_dir: Path) -> dict[str, Path]:
     report_dir.mkdir(parents=True, exist_ok=True)
     out: dict[str, Path] = {}
@@ -269,12 +246,21 @@ def write(reports: list[RunReport], report_dir: Path) -> dict[str, Path]:
         rows = "".join(f"<tr><th>{html.escape(k)}</th><td>{html.escape(v)}</td></tr>" for k, v in items)
         sections.append(f"<h2>{html.escape(r.name)} — {html.escape(r.instrument)}</h2><table>{rows}</table>"
                         f'<img src="data:image/png;base64,{data}" width="100%">')
+    head = "".join(f"<th>{html.escape(title)}</th>" for title, _ in OVERVIEW_COLUMNS)
+    body = "".join(
+        "<tr>" + "".join(f"<td>{html.escape(overview_cell(key, row[key]))}</td>" for _, key in OVERVIEW_COLUMNS) + "</tr>"
+        for row in overview(reports)
+    )
+    first = f"<h2>All runs</h2><table class='overview'><tr>{head}</tr>{body}</table>"
     page = ("<!doctype html><html><head><meta charset='utf-8'><title>Backtest report</title><style>"
             "body{font-family:sans-serif;max-width:1300px;margin:auto}th{text-align:left;padding-right:1em}"
-            "td,th{border-bottom:1px solid #ddd;font-size:14px}</style></head><body><h1>Backtest report</h1>"
+            "td,th{border-bottom:1px solid #ddd;font-size:14px}.overview td{text-align:right;padding:0 .6em}"
+            "</style></head><body><h1>Backtest report</h1>" + first
             + "".join(sections) + "</body></html>")
     (report_dir / "backtest.html").write_text(page)
     (report_dir / "backtest_summary.json").write_text(json.dumps(summary, indent=2, default=str))
+    (report_dir / "backtest_overview.json").write_text(json.dumps(overview(reports), indent=2))
     out["html"] = report_dir / "backtest.html"
     out["json"] = report_dir / "backtest_summary.json"
+    out["overview"] = report_dir / "backtest_overview.json"
     return out

@@ -241,6 +241,16 @@ def user_fees(engine: SimExchange, req: dict[str, Any]) -> Any:
     }
 
 
+def user_role(engine: SimExchange, req: dict[str, Any]) -> Any:
+    """`{"role": "agent", "data": {"user": master}}` for an approved agent, `user` for a known account,
+    else `missing` (vaults and sub-accounts are not simulated)."""
+    user = _user(req)
+    master = engine.agents.get(user)
+    if master is not None:
+        return {"role": "agent", "data": {"user": master}}
+    return {"role": "user" if user in engine.accounts else "missing"}
+
+
 HANDLERS: dict[str, Callable[[SimExchange, dict[str, Any]], Any]] = {
     "meta": meta,
     "spotMeta": spot_meta,
@@ -257,6 +267,7 @@ HANDLERS: dict[str, Callable[[SimExchange, dict[str, Any]], Any]] = {
     "candleSnapshot": candle_snapshot,
     "perpDexs": perp_dexs,
     "userFees": user_fees,
+    "userRole": user_role,
 }
 
 

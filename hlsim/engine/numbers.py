@@ -37,6 +37,12 @@ def fmt_usd(value: Decimal, places: int = 6) -> str:
     return fmt(q)
 
 
+def to_decimals(value: Decimal, places: int) -> Decimal:
+    """`value` with at most `places` decimals (half-even): what a replayed number becomes on the wire,
+    so float noise in a source ("123641.99999999999" for a 0-decimal coin) never reaches a client."""
+    return value.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_EVEN)
+
+
 def decimals_of(value: Decimal) -> int:
     exp = value.normalize().as_tuple().exponent
     return max(0, -exp) if isinstance(exp, int) else 0

@@ -9,6 +9,7 @@ from hlsim.engine.numbers import fmt
 from hlsim.engine.numbers import sig_figs
 
 MIN_NOTIONAL = Decimal(10)
+PERP_MAX_DECIMALS = 6  # a perp price has at most 6 − szDecimals decimals
 
 TICK_ERROR = "Price must be divisible by tick size."
 SIZE_ERROR = "Order has invalid size."
@@ -29,7 +30,7 @@ def check_price(px: Decimal, sz_decimals: int, *, is_spot: bool = False) -> str 
         return PRICE_ERROR
     if px == px.to_integral_value():
         return None
-    max_decimals = (8 if is_spot else 6) - sz_decimals
+    max_decimals = (8 if is_spot else PERP_MAX_DECIMALS) - sz_decimals
     if sig_figs(px) > 5 or decimals_of(px) > max_decimals:
         return TICK_ERROR
     return None

@@ -30,12 +30,17 @@ DEPTH = 20
 _F_LAST = int(RecordFlag.F_LAST)
 
 
-def _book_message(coin: str, book: OrderBook, ts_ms: int) -> dict[str, Any]:
+def _book_message(coin: str, book: OrderBook, ts_ms: int, size_precision: int) -> dict[str, Any]:
+    # A level's size is a float sum of its orders: written at the instrument's size precision, so
+    # 123641.99999999999 of a 0-decimal coin goes out as "123642".
     return {
         "coin": coin,
         "time": ts_ms,
         "levels": [
-            [{"px": str(lvl.price), "sz": str(lvl.size()), "n": max(len(lvl.orders()), 1)} for lvl in side]
+            [
+                {"px": str(lvl.price), "sz": f"{lvl.size():.{size_precision}f}", "n": max(len(lvl.orders()), 1)}
+                for lvl in side
+            ]
             for side in (book.bids()[:DEPTH], book.asks()[:DEPTH])
         ],
     }
@@ -63,6 +68,7 @@ def catalog_records(catalog_dir: str | os.PathLike[str], coins: list[str]) -> It
     """(ts_init ns, channel, data) for the coins' book events and trades, in time order."""
     catalog = ParquetDataCatalog(str(catalog_dir))
     ids = [instrument_id_for(coin).value for coin in coins]
+    size_precision = {coin_of(inst.id): inst.size_precision for inst in catalog.instruments(instrument_ids=ids)}
     deltas = catalog.query(OrderBookDelta, identifiers=ids)
     trades = catalog.query(TradeTick, identifiers=ids)
     books: dict[str, OrderBook] = {}
@@ -79,7 +85,8 @@ def catalog_records(catalog_dir: str | os.PathLike[str], coins: list[str]) -> It
                 book = books[coin] = OrderBook(item.instrument_id, BookType.L2_MBP)
             book.apply_delta(item)
             if item.flags & _F_LAST:
-                yield ts_init, "l2Book", _book_message(coin, book, item.ts_event // 1_000_000)
+                precision = size_precision.get(coin, item.order.size.precision)
+                yield ts_init, "l2Book", _book_message(coin, book, item.ts_event // 1_000_000, precision)
         else:
             side = "B" if item.aggressor_side == AggressorSide.BUYER else "A"
             yield ts_init, "trades", [

@@ -28,6 +28,8 @@ from adapters.hyperliquid.parsing.recordings import iter_records
 from hlsim.engine.book import Level
 from hlsim.engine.exchange import SimExchange
 from hlsim.engine.numbers import parse_decimal
+from hlsim.engine.numbers import to_decimals
+from hlsim.engine.validation import PERP_MAX_DECIMALS
 
 YIELD_EVERY = 200
 PEEK_LINES = 10_000  # how far into a file `check_replay_source` looks for a listed coin
@@ -119,9 +121,25 @@ def check_replay_source(path: Path, coins: list[str]) -> None:
     raise ValueError(f"{path}: no market data for {', '.join(coins)} in {where}{found_text}")
 
 
-def _level(raw: Any) -> Level:
-    n = raw.get("n", 1)
-    return parse_decimal(raw["px"]), parse_decimal(raw["sz"]), n if isinstance(n, int) else 1
+class _CoinDecimals:
+    """Prices and sizes of one coin as the exchange writes them: sizes to szDecimals, prices to at
+    most 6 − szDecimals decimals, whatever precision the replayed source carried."""
+
+    __slots__ = ("px_places", "sz_places")
+
+    def __init__(self, sz_decimals: int) -> None:
+        self.sz_places = sz_decimals
+        self.px_places = PERP_MAX_DECIMALS - sz_decimals
+
+    def px(self, text: Any) -> Decimal:
+        return to_decimals(parse_decimal(text), self.px_places)
+
+    def sz(self, text: Any) -> Decimal:
+        return to_decimals(parse_decimal(text), self.sz_places)
+
+    def level(self, raw: Any) -> Level:
+        n = raw.get("n", 1)
+        return self.px(raw["px"]), self.sz(raw["sz"]), n if isinstance(n, int) else 1
 
 
 class Replayer:
@@ -134,6 +152,7 @@ class Replayer:
         # so a stale snapshot cannot move the top of book back (and cross resting orders).
         self._last_bbo: dict[str, tuple[int, Level | None, Level | None]] = {}
         self._held: list[tuple[int | None, int, str, Any]] = []  # recv ns, exchange ms, channel, data
+        self._decimals = {coin: _CoinDecimals(szd) for coin, szd in engine.sz_decimals.items()}
 
     def feed(self, recv_ns: int | None, channel: str, data: Any) -> None:
         """Takes the next recorded message, applying it in block order (see the module docstring)."""
@@ -171,7 +190,8 @@ class Replayer:
                 coin = data["coin"]
                 if coin in engine.books:
                     bids, asks = data["levels"]
-                    engine.set_book(coin, [_level(x) for x in bids], [_level(x) for x in asks])
+                    level = self._decimals[coin].level
+                    engine.set_book(coin, [level(x) for x in bids], [level(x) for x in asks])
                     last = self._last_bbo.get(coin)
                     if last is not None and int(data.get("time", 0)) < last[0]:
                         engine.apply_bbo(coin, last[1], last[2])
@@ -181,8 +201,9 @@ class Replayer:
                 coin = data["coin"]
                 if coin in engine.books:
                     bid, ask = data["bbo"]
-                    bid_level = _level(bid) if bid else None
-                    ask_level = _level(ask) if ask else None
+                    level = self._decimals[coin].level
+                    bid_level = level(bid) if bid else None
+                    ask_level = level(ask) if ask else None
                     self._last_bbo[coin] = (int(data.get("time", 0)), bid_level, ask_level)
                     engine.apply_bbo(coin, bid_level, ask_level)
                     self.stats.bbos += 1
@@ -204,8 +225,11 @@ class Replayer:
                 coin = t["coin"]
                 if coin not in engine.books or t["side"] not in ("A", "B"):
                     continue
-                px: Decimal = parse_decimal(t["px"])
-                sz: Decimal = parse_decimal(t["sz"])
+                decimals = self._decimals[coin]
+                px: Decimal = decimals.px(t["px"])
+                sz: Decimal = decimals.sz(t["sz"])
+                if px <= 0 or sz <= 0:
+                    continue
                 engine.market_trade(coin, t["side"], px, sz, flush=False)
                 n += 1
         finally:

@@ -157,3 +157,11 @@ def test_cli_with_an_unreplayable_source_exits_1_with_one_line_and_never_listens
     )
     assert proc.returncode == 1 and proc.stdout == ""
     assert proc.stderr == f"hlsim: cannot replay: {empty}: empty file, no market data\n"
+
+
+def test_an_unknown_log_level_is_a_usage_error_naming_the_choices(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as info:
+        build_parser().parse_args(["--log-level", "CHATTY"])
+    assert info.value.code == 2
+    assert "--log-level" in capsys.readouterr().err
+    assert build_parser().parse_args(["--log-level", "debug"]).log_level == "DEBUG"

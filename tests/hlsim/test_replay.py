@@ -93,7 +93,7 @@ def test_catalog_replay_rebuilds_the_book_and_trades(hl_data: Path, tmp_path: Pa
     last = [r for r in iter_records(capture) if r.channel == "l2Book"][-1].data
     bids, asks = replayer.engine.l2_levels("BTC", 20)
     assert [str(px) for px, _, _ in bids[:5]] == [lvl["px"] for lvl in last["levels"][0][:5]]
-    assert [str(sz) for _, sz, _ in asks[:5]] == [str(Decimal(lvl["sz"])) for lvl in last["levels"][1][:5]]
+    assert [sz for _, sz, _ in asks[:5]] == [Decimal(lvl["sz"]) for lvl in last["levels"][1][:5]]
 
 
 def _bbo(time_ms: int, bid: tuple[str, str], ask: tuple[str, str]) -> dict:

@@ -175,12 +175,13 @@ def test_output_paths_are_checked_before_the_node_starts(tmp_path: Path, capsys)
     assert "not a folder" in capsys.readouterr().err
 
 
-def test_an_unreachable_exchange_at_start_up_is_a_clear_error_and_nothing_runs(capsys) -> None:
+def test_an_unreachable_exchange_at_start_up_is_a_clear_error_and_nothing_runs(capsys, monkeypatch) -> None:
+    monkeypatch.setenv("HYPERLIQUID_AGENT_KEY", "0x" + "44" * 32)
     rc = run_live.main(
         ["--config", str(ROOT / "configs" / "live.json"), "--account", ACCOUNT, "--network", refused_url()]
     )
     assert rc == 1
-    assert "could not be reached for the start-up sweep" in capsys.readouterr().err
+    assert "the exchange could not be reached" in capsys.readouterr().err
 
 
 def test_a_missing_config_file_exits_with_status_2(tmp_path: Path) -> None:

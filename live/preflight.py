@@ -1,0 +1,151 @@
+"""Start-up checks, before anything is sent: every outside service the run needs answers, the agent key
+may act for the account, and every configured coin is listed.
+
+Each failure is one clear line: a `ConfigError` (exit 2) for what the config or the command line got
+wrong, a `StartupError` (exit 1) for what the outside world refused. Every wait has a timeout.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from typing import Any
+
+from nautilus_trader.config import TradingNodeConfig
+
+from adapters.hyperliquid.common.credentials import load_agent_key
+from adapters.hyperliquid.config import HyperliquidDataClientConfig
+from adapters.hyperliquid.config import HyperliquidExecClientConfig
+from adapters.hyperliquid.config import resolve_endpoints
+from adapters.hyperliquid.http.client import HyperliquidHttpClient
+from adapters.hyperliquid.http.errors import REST_ERRORS
+from adapters.hyperliquid.parsing.instruments import coin_of
+from adapters.hyperliquid.parsing.instruments import meta_universe
+from adapters.hyperliquid.signing import L1Signer
+from live.errors import ConfigError
+from live.errors import StartupError
+
+REDIS_TIMEOUT_S = 3.0
+EXCHANGE_TIMEOUT_S = 15.0
+_EXCHANGE_ERRORS = (*REST_ERRORS, OSError, asyncio.TimeoutError)
+
+
+def agent_address(config: HyperliquidExecClientConfig) -> str:
+    """The address of the exec client's agent key; a missing or malformed key is a ConfigError
+    (the key itself is never shown)."""
+    source = f"--key-file {config.key_file}" if config.key_file else f"${config.agent_key_env}"
+    try:
+        key = load_agent_key(config.agent_key_env, config.key_file)
+    except (KeyError, FileNotFoundError) as exc:
+        raise ConfigError(str(exc).strip("'\"")) from None
+    except ValueError as exc:
+        raise ConfigError(f"agent key from {source}: {exc}") from None
+    return L1Signer(key.reveal()).address.lower()
+
+
+def check_redis_reachable(url: str, what: str) -> None:
+    """A Redis the run depends on answers a PING within `REDIS_TIMEOUT_S` (Nautilus's own connection
+    retries for minutes without a word)."""
+    import redis
+
+    try:
+        client = redis.Redis.from_url(url, socket_connect_timeout=REDIS_TIMEOUT_S, socket_timeout=REDIS_TIMEOUT_S)
+        try:
+            client.ping()
+        finally:
+            client.close()
+    except (redis.RedisError, OSError, ValueError) as exc:
+        raise StartupError(f"{what} {_redacted(url)} is not reachable ({exc}); start it or leave it out") from None
+
+
+def _redacted(url: str) -> str:
+    from screener_link.publish import redact_url
+
+    return redact_url(url)
+
+
+async def _info(http: HyperliquidHttpClient, request: dict[str, Any]) -> Any:
+    try:
+        return json.loads(await asyncio.wait_for(http.info(request), EXCHANGE_TIMEOUT_S))
+    except _EXCHANGE_ERRORS as exc:
+        raise StartupError(
+            f"the exchange could not be reached ({request['type']}: {exc or type(exc).__name__}); nothing was sent"
+        ) from None
+    except ValueError as exc:
+        raise StartupError(f"the exchange's {request['type']} reply is not JSON ({exc}); nothing was sent") from None
+
+
+async def check_key_acts_for_account(http: HyperliquidHttpClient, agent: str, account: str) -> None:
+    """The key is the account's own, or an agent (API wallet) the account approved. Otherwise every
+    order would be refused with "User or API Wallet ... does not exist", forever."""
+    account = account.lower()
+    role = await _info(http, {"type": "userRole", "user": agent})
+    kind = role.get("role") if isinstance(role, dict) else None
+    if agent == account and kind in ("user", "vault", "subAccount"):
+        return
+    if kind == "agent" and isinstance(role.get("data"), dict) and str(role["data"].get("user", "")).lower() == account:
+        return
+    found = f"an agent of {role['data'].get('user')}" if kind == "agent" and isinstance(role.get("data"), dict) else kind
+    raise StartupError(
+        f"the agent key (address {agent}) may not act for account {account}: the exchange knows it as {found!r}. "
+        "Approve it as an API wallet of that account, or use that account's key; nothing was sent"
+    )
+
+
+async def check_coins_listed(http: HyperliquidHttpClient, coins: set[str]) -> None:
+    universe = meta_universe(await _info(http, {"type": "meta"}))
+    listed = {asset["name"] for asset in universe if not asset.get("isDelisted")}
+    delisted = {asset["name"] for asset in universe if asset.get("isDelisted")}
+    missing = sorted(coins - listed)
+    if missing:
+        why = ", ".join(f"{c} (delisted)" if c in delisted else c for c in missing)
+        raise StartupError(f"not listed on the exchange: {why}; remove them from the config; nothing was sent")
+
+
+def configured_coins(config: TradingNodeConfig) -> set[str]:
+    """Every coin a strategy quotes or a Hyperliquid client is told to take."""
+    coins = {coin_of(s.config["instrument_id"]) for s in config.strategies if "instrument_id" in s.config}
+    for section in (config.data_clients, config.exec_clients):
+        for spec in section.values():
+            cfg = spec.create() if hasattr(spec, "create") else spec
+            if isinstance(cfg, HyperliquidDataClientConfig | HyperliquidExecClientConfig) and cfg.coins:
+                coins.update(cfg.coins)
+    return coins
+
+
+def _hl_configs(config: TradingNodeConfig) -> list[HyperliquidDataClientConfig | HyperliquidExecClientConfig]:
+    out = []
+    for section in (config.exec_clients, config.data_clients):
+        for spec in section.values():
+            cfg = spec.create() if hasattr(spec, "create") else spec
+            if isinstance(cfg, HyperliquidDataClientConfig | HyperliquidExecClientConfig):
+                out.append(cfg)
+    return out
+
+
+def redis_urls(config: TradingNodeConfig) -> list[tuple[str, str]]:
+    """(url, what needs it) of every Redis the node cannot run without: the cache database. (The
+    governor's screener feed is not one: while its Redis is away the last parameters stay in force.)"""
+    database = config.cache.database if config.cache is not None else None
+    if database is not None and database.type == "redis":
+        return [(f"redis://{database.host}:{database.port}", "the Redis cache")]
+    return []
+
+
+async def preflight(config: TradingNodeConfig, exec_configs: list[HyperliquidExecClientConfig]) -> None:
+    """All start-up checks; `exec_configs` are the live Hyperliquid exec clients (none in shadow mode)."""
+    agents = [(cfg, agent_address(cfg)) for cfg in exec_configs]  # key problems first: they need no network
+    for url, what in redis_urls(config):
+        await asyncio.to_thread(check_redis_reachable, url, what)
+    hl = _hl_configs(config)
+    if not hl:
+        return
+    first = hl[0]
+    http = HyperliquidHttpClient(resolve_endpoints(first).rest_urls, timeout_secs=first.http_timeout_secs)
+    try:
+        await check_coins_listed(http, configured_coins(config))
+        for cfg, agent in agents:
+            assert cfg.account_address is not None  # apply_credentials made sure
+            await check_key_acts_for_account(http, agent, cfg.account_address)
+    finally:
+        await http.close()

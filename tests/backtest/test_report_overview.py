@@ -1,0 +1,66 @@
+"""The report opens with one line per run: where the spread pays the fee and where it does not."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from backtest.reporting import report
+from backtest.reporting.metrics import Fill
+from backtest.reporting.metrics import compute
+
+T0 = 1_757_015_280_000_000_000  # 2025-09-04 19:48 UTC
+SECOND = 1_000_000_000
+
+
+def _run(name: str, fills: list[Fill]) -> report.RunReport:
+    times = [T0 + i * SECOND for i in range(120)]
+    mids = [100.0] * len(times)
+    metrics = compute(fills, times, mids, orders_submitted=10, orders_filled=len(fills), actions=20)
+    return report.RunReport(
+        name=name, instrument="WLFI-USD-PERP.HYPERLIQUID", metrics=metrics,
+        fee_check={"maker_fee_bps": 1.5, "adverse_selection_allowance_bps": 0.5, "required_edge_bps": 2.0,
+                   "l1_half_spread_bps": 2.5, "edge_check_enforced": True, "median_market_spread_bps": 4.0,
+                   "quoting_at_the_touch_would_pay_fee": True},
+        engine_pnl=metrics.total_pnl, market={"start_mid": 100.0, "end_mid": 100.0, "move_bps": 0.0,
+                                              "price_step_bps": 1.0},
+        run={"data_events": 1, "wall_s": 1.0, "events_per_s": 1, "actions": {"submit": 10, "modify": 0, "cancel": 10},
+             "post_only_rejects": 0, "latency_ms": 100.0, "fee_tier": 0, "quote_from": "x", "end": "y"},
+        fills=fills, times=times, mids=mids, inventory=[],
+    )
+
+
+def _fill(ts_s: int, side: str, px: float, fee: float) -> Fill:
+    return Fill(T0 + ts_s * SECOND, side, 1, px, 1.0, fee, True, 100.0)
+
+
+def test_a_run_whose_capture_beats_its_fees_is_marked_as_paying() -> None:
+    earning = _run("earning", [_fill(1, "BUY", 99.9, 0.015), _fill(5, "SELL", 100.1, 0.015)])
+    losing = _run("losing", [_fill(1, "BUY", 99.999, 0.015), _fill(5, "SELL", 100.001, 0.015)])
+    idle = _run("idle", [])
+    rows = {row["run"]: row for row in report.overview([earning, losing, idle])}
+    assert rows["earning"]["spread_pays_fee"] is True
+    assert rows["earning"]["spread_capture"] > -rows["earning"]["fees"] > 0
+    assert rows["losing"]["spread_pays_fee"] is False
+    assert rows["idle"]["spread_pays_fee"] is None and rows["idle"]["fills"] == 0
+
+
+def test_the_overview_line_adds_up_and_carries_the_one_second_markouts() -> None:
+    row = report.overview([_run("r", [_fill(1, "BUY", 99.9, 0.015), _fill(5, "SELL", 100.1, 0.015)])])[0]
+    assert abs(row["net_pnl"] - (row["spread_capture"] + row["inventory"] + row["fees"])) < 1e-9
+    assert row["markout_1s_buy_bps"] is not None and row["markout_1s_sell_bps"] is not None
+    assert row["fills"] == 2 and row["volume_usd"] > 0
+
+
+def test_the_html_and_the_console_open_with_the_overview_table(tmp_path: Path) -> None:
+    from rich.console import Console
+
+    runs = [_run("first_run", [_fill(1, "BUY", 99.9, 0.015)]), _run("second_run", [])]
+    written = report.write(runs, tmp_path)
+    page = written["html"].read_text()
+    assert page.index("All runs") < page.index("first_run —") < page.index("second_run —")
+    assert [r["run"] for r in json.loads(written["overview"].read_text())] == ["first_run", "second_run"]
+    console = Console(record=True, width=250)
+    report.print_summary(runs, console)
+    text = console.export_text()
+    assert text.index("All runs") < text.index("first_run  (")
