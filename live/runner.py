@@ -12,6 +12,7 @@ from pathlib import Path
 
 from nautilus_trader.live.node import TradingNode
 
+from adapters.hyperliquid.execution.actions import ActionFailed
 from adapters.hyperliquid.http.errors import REST_ERRORS
 from cli_types import check_writable_dir as writable_dir
 from live.cli import parse_args
@@ -109,7 +110,7 @@ async def run(args: argparse.Namespace, holder: list[TradingNode]) -> int:
     return 0 if not left else 1
 
 
-_EXCHANGE_ERRORS = (*REST_ERRORS, OSError, asyncio.TimeoutError)
+_EXCHANGE_ERRORS = (*REST_ERRORS, ActionFailed, OSError, asyncio.TimeoutError)
 
 
 def check_writable_file(path: Path, what: str) -> None:

@@ -1,78 +1,73 @@
 """The start-up sweep: cancel orders an earlier run (a crash, a kill -9) left on the exchange.
 
-Goes over REST with the exec client's endpoints (backups included), signed with the agent key,
-before the node is built; orders a restored (Redis) cache still holds as open are then reported
-cancelled through the execution client.
+Goes through the adapter's own signed-action path (its signer, nonce source, HTTP client with the
+exec client's endpoints and backups, typed replies), before the node is built; orders a restored
+(Redis) cache still holds as open are then reported cancelled through the execution client.
 """
 
 from __future__ import annotations
 
 import asyncio
-import json
 import time
-from typing import Any
 
 from nautilus_trader.live.node import TradingNode
 from nautilus_trader.model.identifiers import Venue
 
-from adapters.hyperliquid.common.credentials import load_agent_key
 from adapters.hyperliquid.config import HyperliquidExecClientConfig
 from adapters.hyperliquid.config import resolve_endpoints
-from adapters.hyperliquid.http.client import HyperliquidHttpClient
+from adapters.hyperliquid.execution.actions import ExchangeActions
+from adapters.hyperliquid.execution.actions import cancel_listed_orders
+from adapters.hyperliquid.execution.queries import AccountQueries
+from adapters.hyperliquid.factories import agent_signer
+from adapters.hyperliquid.factories import http_client_for
 from adapters.hyperliquid.parsing.instruments import meta_universe
-from adapters.hyperliquid.signing import L1Signer
-from adapters.hyperliquid.signing import cancel_action
+from adapters.hyperliquid.schemas.user import BasicOrder
+from live.errors import StartupError
 from live.logs import log
 from live.node_config import VENUE
 
 
-async def exchange_open_orders(config: HyperliquidExecClientConfig) -> list[dict[str, Any]]:
+class SweepRefused(StartupError):
+    """The exchange refused the cancel action as a whole (e.g. the agent key is not registered)."""
+
+
+async def exchange_open_orders(config: HyperliquidExecClientConfig) -> list[BasicOrder]:
     """The account's open orders as the exchange lists them (REST, with the backups)."""
-    assert config.account_address is not None
-    http = HyperliquidHttpClient(resolve_endpoints(config).rest_urls, timeout_secs=config.http_timeout_secs)
+    http = http_client_for(config)
     try:
-        orders = json.loads(await http.info({"type": "openOrders", "user": config.account_address.lower()}))
+        return await AccountQueries(http, _address(config)).open_orders()
     finally:
         await http.close()
-    if not isinstance(orders, list):
-        raise ValueError(f"unexpected openOrders reply: {str(orders)[:200]}")
-    return orders
 
 
 async def sweep_open_orders(config: HyperliquidExecClientConfig) -> list[str]:
     """Cancel every order the exchange lists for the account (left by an earlier run); returns their oids.
 
-    Goes over REST with the exec client's endpoints (backups included), signed with the agent key.
+    The agent key is read only when there is something to cancel.
     """
-    assert config.account_address is not None
-    endpoints = resolve_endpoints(config)
-    http = HyperliquidHttpClient(endpoints.rest_urls, timeout_secs=config.http_timeout_secs)
+    http = http_client_for(config)
     try:
-        address = config.account_address.lower()
-        open_orders = json.loads(await http.info({"type": "openOrders", "user": address}))
+        open_orders = await AccountQueries(http, _address(config)).open_orders()
         if not open_orders:
             return []
         assets = {asset["name"]: i for i, asset in enumerate(meta_universe(await http.info({"type": "meta"})))}
-        cancels = [(assets[o["coin"]], int(o["oid"])) for o in open_orders if o.get("coin") in assets]
-        if not cancels:
+        entries = [(o, assets[o.coin]) for o in open_orders if o.coin in assets]
+        if not entries:
             return []
-        signer = L1Signer(load_agent_key(config.agent_key_env, config.key_file).reveal())
-        action = cancel_action(cancels)
-        nonce = time.time_ns() // 1_000_000
-        body = {
-            "action": action,
-            "nonce": nonce,
-            "signature": signer.sign_action(action, nonce, is_mainnet=endpoints.is_mainnet),
-            "vaultAddress": None,
-            "expiresAfter": None,
-        }
-        reply = json.loads(await http.exchange(body))
-        if reply.get("status") != "ok":
-            raise RuntimeError(f"start-up cancel refused: {reply}")
-        statuses = reply["response"]["data"]["statuses"]
-        return [str(oid) for (_, oid), status in zip(cancels, statuses, strict=True) if status == "success"]
+        actions = ExchangeActions(http, agent_signer(config), is_mainnet=resolve_endpoints(config).is_mainnet)
+        results = await cancel_listed_orders(actions, entries)
+        refused = [outcome.text for _, outcome in results if outcome.action_refused]
+        if refused:
+            raise SweepRefused(f"the exchange refused the cancel of the open orders: {refused[0]}")
+        return [str(order.oid) for order, outcome in results if outcome.ok]
     finally:
         await http.close()
+
+
+def _address(config: HyperliquidExecClientConfig) -> str:
+    if config.account_address is None:
+        raise ValueError("the exec client config has no account_address")
+    return config.account_address.lower()
 
 
 async def sweep_leftover_orders(exec_configs: list[HyperliquidExecClientConfig]) -> set[str]:

@@ -44,6 +44,7 @@ from adapters.hyperliquid.types import TOPIC_MARKET_DATA_STALL
 from adapters.hyperliquid.types import MarketDataResumed
 from adapters.hyperliquid.types import MarketDataStall
 from adapters.hyperliquid.websocket.client import HyperliquidWebSocketClient
+from adapters.hyperliquid.websocket.factory import ws_client_for
 
 _RESUME_WAIT_SECS = 2.0  # longest wait for the engine to apply a resuming book before resuming anyway
 
@@ -81,15 +82,12 @@ class HyperliquidDataClient(LiveMarketDataClient):
         self._config = config
         self._http = http
         self._provider = instrument_provider
-        endpoints = resolve_endpoints(config)
-        self._ws = HyperliquidWebSocketClient(
-            endpoints.ws_url,
+        self._ws = ws_client_for(
+            config,
+            resolve_endpoints(config),
             self._on_ws_message,
             on_disconnect=self._on_ws_disconnect,
             on_reconnect=self._on_ws_reconnect,
-            ping_interval_secs=config.ping_interval_secs,
-            backoff_initial_secs=config.reconnect_backoff_initial_secs,
-            backoff_max_secs=config.reconnect_backoff_max_secs,
             logger=self._log,
             name="market-ws",
         )

@@ -35,10 +35,16 @@ from adapters.hyperliquid.signing import L1Signer
 _TRACKERS: dict[str, RateLimitTracker] = {}
 
 
-def _http_client(config: HyperliquidDataClientConfig | HyperliquidExecClientConfig) -> HyperliquidHttpClient:
+def http_client_for(config: HyperliquidDataClientConfig | HyperliquidExecClientConfig) -> HyperliquidHttpClient:
+    """The REST client of a config's endpoints, counting its IP weight with the process's others."""
     endpoints = resolve_endpoints(config)
     tracker = _TRACKERS.setdefault(endpoints.rest_urls[0], RateLimitTracker())
     return HyperliquidHttpClient(endpoints.rest_urls, timeout_secs=config.http_timeout_secs, rate_limits=tracker)
+
+
+def agent_signer(config: HyperliquidExecClientConfig) -> L1Signer:
+    """The signer of a config's agent key (from its env var or key file): the one place it is read."""
+    return L1Signer(load_agent_key(config.agent_key_env, config.key_file).reveal())
 
 
 def _provider(
@@ -63,7 +69,7 @@ class HyperliquidLiveDataClientFactory(LiveDataClientFactory):
         cache: Cache,
         clock: LiveClock,
     ) -> HyperliquidDataClient:
-        http = _http_client(config)
+        http = http_client_for(config)
         provider = _provider(http, config)
         return HyperliquidDataClient(
             loop=loop,
@@ -91,8 +97,8 @@ class HyperliquidLiveExecClientFactory(LiveExecClientFactory):
         cache: Cache,
         clock: LiveClock,
     ) -> HyperliquidExecutionClient:
-        signer = L1Signer(load_agent_key(config.agent_key_env, config.key_file).reveal())
-        http = _http_client(config)
+        signer = agent_signer(config)
+        http = http_client_for(config)
         provider = _provider(http, config)
         return HyperliquidExecutionClient(
             loop=loop,

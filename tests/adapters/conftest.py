@@ -7,8 +7,8 @@ from collections.abc import Iterator
 import pytest
 
 from hlsim.testing import HlSimThread
-from tests.adapters.node_kit import AGENT_KEY
-from tests.adapters.node_kit import prepared_sim
+from tests.node_kit import AGENT_KEY
+from tests.node_kit import prepared_sim
 
 
 @pytest.fixture

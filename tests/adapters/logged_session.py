@@ -12,12 +12,12 @@ import sys
 from nautilus_trader.model.enums import OrderSide
 from nautilus_trader.model.enums import OrderStatus
 
-from tests.adapters.node_kit import ACCOUNT
-from tests.adapters.node_kit import exec_client
-from tests.adapters.node_kit import node_config
-from tests.adapters.node_kit import prepared_sim
-from tests.adapters.node_kit import run_node
-from tests.adapters.node_kit import wait_for
+from tests.node_kit import ACCOUNT
+from tests.node_kit import exec_client
+from tests.node_kit import node_config
+from tests.node_kit import prepared_sim
+from tests.node_kit import run_node
+from tests.node_kit import wait_for
 
 
 def main() -> None:

@@ -14,13 +14,13 @@ from nautilus_trader.model.enums import OrderStatus
 
 from adapters.hyperliquid.types import TOPIC_VENUE_HALT
 from adapters.hyperliquid.types import TOPIC_VENUE_RESUME
-from tests.adapters.node_kit import ACCOUNT
-from tests.adapters.node_kit import ETH_ID
-from tests.adapters.node_kit import exec_client
-from tests.adapters.node_kit import node_config
-from tests.adapters.node_kit import record_topic
-from tests.adapters.node_kit import run_node
-from tests.adapters.node_kit import wait_for
+from tests.node_kit import ACCOUNT
+from tests.node_kit import ETH_ID
+from tests.node_kit import exec_client
+from tests.node_kit import node_config
+from tests.node_kit import record_topic
+from tests.node_kit import run_node
+from tests.node_kit import wait_for
 
 DARK_SECS = 2.0
 

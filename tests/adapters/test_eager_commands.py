@@ -15,11 +15,11 @@ from nautilus_trader.model.enums import OrderSide
 from nautilus_trader.model.enums import OrderStatus
 from nautilus_trader.model.enums import TimeInForce
 
-from tests.adapters.node_kit import ACCOUNT
-from tests.adapters.node_kit import exec_client
-from tests.adapters.node_kit import node_config
-from tests.adapters.node_kit import run_node
-from tests.adapters.node_kit import wait_for
+from tests.node_kit import ACCOUNT
+from tests.node_kit import exec_client
+from tests.node_kit import node_config
+from tests.node_kit import run_node
+from tests.node_kit import wait_for
 
 
 def test_a_submit_is_signed_and_sent_before_the_client_returns_the_command(sim) -> None:

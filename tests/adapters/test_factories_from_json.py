@@ -15,17 +15,17 @@ from nautilus_trader.model.enums import OrderSide
 from nautilus_trader.model.enums import OrderStatus
 
 from adapters.hyperliquid.data import HyperliquidDataClient
-from adapters.hyperliquid.execution.client import HyperliquidExecutionClient
+from adapters.hyperliquid.execution import HyperliquidExecutionClient
 from screener.node_config import NodeConfigOptions
 from screener.node_config import build_node_config
 from screener_link.payload import AssetParams
 from screener_link.payload import make_snapshot
-from tests.adapters.node_kit import ACCOUNT
-from tests.adapters.node_kit import data_client
-from tests.adapters.node_kit import exec_client
-from tests.adapters.node_kit import node_config
-from tests.adapters.node_kit import run_node
-from tests.adapters.node_kit import wait_for
+from tests.node_kit import ACCOUNT
+from tests.node_kit import data_client
+from tests.node_kit import exec_client
+from tests.node_kit import node_config
+from tests.node_kit import run_node
+from tests.node_kit import wait_for
 
 
 def _screener_config(rest_url: str) -> TradingNodeConfig:

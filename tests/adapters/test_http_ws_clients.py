@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import socket
 import time
 
 import msgspec
@@ -15,13 +14,7 @@ from adapters.hyperliquid.http.errors import HyperliquidRateLimited
 from adapters.hyperliquid.http.rate_limit import RateLimitTracker
 from adapters.hyperliquid.websocket.client import HyperliquidWebSocketClient
 from adapters.hyperliquid.websocket.client import WsNotConnected
-
-
-def _refused_url() -> str:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    return f"http://127.0.0.1:{port}"
+from tests.node_kit import refused_url
 
 
 def test_429_is_retried_after_a_growing_jittered_backoff_then_succeeds(sim) -> None:
@@ -59,7 +52,7 @@ def test_persistent_429_raises_after_a_bounded_number_of_requests(sim) -> None:
 def test_refused_primary_fails_over_in_order_and_all_down_is_a_clear_error(sim) -> None:
     async def run() -> None:
         tracker = RateLimitTracker()
-        http = HyperliquidHttpClient([_refused_url(), sim.rest_url], rate_limits=tracker)
+        http = HyperliquidHttpClient([refused_url(), sim.rest_url], rate_limits=tracker)
         try:
             raw = await http.info({"type": "clearinghouseState", "user": "0x" + "0" * 40})
             assert b"marginSummary" in raw and http.failovers == 1
@@ -68,7 +61,7 @@ def test_refused_primary_fails_over_in_order_and_all_down_is_a_clear_error(sim) 
             assert http.failovers == 1
         finally:
             await http.close()
-        dead = HyperliquidHttpClient([_refused_url(), _refused_url()])
+        dead = HyperliquidHttpClient([refused_url(), refused_url()])
         try:
             with pytest.raises(HyperliquidEndpointsDown, match="every endpoint failed"):
                 await dead.info({"type": "meta"})

@@ -9,8 +9,8 @@ import sys
 import pytest
 
 from catalog.shipped_data import PROJECT_ROOT
-from tests.adapters.node_kit import AGENT
-from tests.adapters.node_kit import AGENT_KEY
+from tests.node_kit import AGENT
+from tests.node_kit import AGENT_KEY
 
 
 @pytest.mark.slow

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import socket
 import time
 from decimal import Decimal
 
@@ -16,28 +15,21 @@ from nautilus_trader.model.events import OrderFilled
 from nautilus_trader.model.identifiers import VenueOrderId
 from nautilus_trader.model.objects import Price
 
-from adapters.hyperliquid.execution import client as execution
+from adapters.hyperliquid.execution import HyperliquidExecutionClient
 from adapters.hyperliquid.schemas.user import Fill
-from tests.adapters.node_kit import ACCOUNT
-from tests.adapters.node_kit import ETH_ID
-from tests.adapters.node_kit import RecorderConfig
-from tests.adapters.node_kit import exec_client
-from tests.adapters.node_kit import node_config
-from tests.adapters.node_kit import place_outside_order
-from tests.adapters.node_kit import run_node
-from tests.adapters.node_kit import wait_for
-
-
-def _refused_url() -> str:
-    """A local port nothing listens on: connections to it are refused."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    return f"http://127.0.0.1:{port}"
+from tests.node_kit import ACCOUNT
+from tests.node_kit import ETH_ID
+from tests.node_kit import RecorderConfig
+from tests.node_kit import exec_client
+from tests.node_kit import node_config
+from tests.node_kit import place_outside_order
+from tests.node_kit import refused_url
+from tests.node_kit import run_node
+from tests.node_kit import wait_for
 
 
 def test_cancel_all_goes_through_the_backup_when_the_primary_is_down_from_the_start(sim) -> None:
-    config = node_config(sim, base_url=_refused_url(), backup_base_urls=[sim.rest_url], ws_url=sim.ws_url)
+    config = node_config(sim, base_url=refused_url(), backup_base_urls=[sim.rest_url], ws_url=sim.ws_url)
     # The data client keeps the working url: this test is about the exec client's REST.
 
     async def scenario(node, rec) -> None:
@@ -210,9 +202,9 @@ def test_fills_the_exchange_keeps_no_order_for_are_adopted_each_as_an_order_of_i
             return Fill(coin="ETH", px="2990.5", sz=sz, side="B", time=now_ms + tid, oid=987654321, tid=tid,
                         fee="0.1", crossed=True, dir="Open Long")
 
-        client._on_fills([liquidation_fill(555, "0.03")])
+        client.fills.apply([liquidation_fill(555, "0.03")])
         await wait_for(lambda: _cached_qty(rec.cache) == Decimal("0.03"), what="liquidation fill in the position")
-        client._on_fills([liquidation_fill(556, "0.02")])  # the same oid fills again: no overfill
+        client.fills.apply([liquidation_fill(556, "0.02")])  # the same oid fills again: no overfill
         await wait_for(lambda: _cached_qty(rec.cache) == Decimal("0.05"), what="second liquidation fill")
         orders = rec.cache.orders(instrument_id=ETH_ID)
         assert sorted(o.venue_order_id.value for o in orders) == ["987654321-555", "987654321-556"]
@@ -248,42 +240,41 @@ def test_an_outside_fill_during_start_up_is_counted_once_by_reconciliation_and_a
     # The fill is pushed right after the stream subscribes, and start-up reconciliation (which runs
     # after the connect) reports it too; the adoption, held back here until after reconciliation,
     # must leave it to the reconciliation.
-    monkeypatch.setattr(execution, "_EXTERNAL_ORDER_RETRY_SECS", (1.5,))
-    connect = execution.HyperliquidExecutionClient._connect
+    connect = HyperliquidExecutionClient._connect
 
     async def connect_then_outside_fill(self) -> None:
+        self.adoption.record_retry_secs = (1.5,)
         await connect(self)
         assert sim.fill_order(ACCOUNT, await asyncio.to_thread(place_outside_order, sim, True, 0.02, 2990.0))
         await asyncio.sleep(0.2)  # the push arrives before reconciliation starts
 
-    monkeypatch.setattr(execution.HyperliquidExecutionClient, "_connect", connect_then_outside_fill)
+    monkeypatch.setattr(HyperliquidExecutionClient, "_connect", connect_then_outside_fill)
 
     async def scenario(node, rec) -> None:
         client = exec_client(node)
-        await wait_for(lambda: not client._external_fills, timeout=5.0, what="adoption settled")
+        await wait_for(lambda: not client.adoption.orders_pending, timeout=5.0, what="adoption settled")
         await asyncio.sleep(0.3)
         assert _cached_qty(rec.cache) == sim.position(ACCOUNT, "ETH")["szi"] == Decimal("0.02")
 
     run_node(node_config(sim), scenario, strategy_config=RecorderConfig(subscribe=False))
 
 
-def test_a_fill_orderstatus_already_counts_but_not_yet_pushed_is_applied_once(sim, monkeypatch) -> None:
+def test_a_fill_orderstatus_already_counts_but_not_yet_pushed_is_applied_once(sim) -> None:
     # The second fill is in the exchange's record when the adoption asks, but its push comes late:
     # the adopted order is built from real fills only, so the late push adds nothing.
-    monkeypatch.setattr(execution, "_EXTERNAL_ORDER_RETRY_SECS", (0.5,))
-
     async def scenario(node, rec) -> None:
         client = exec_client(node)
+        client.adoption.record_retry_secs = (0.5,)
         oid = await asyncio.to_thread(place_outside_order, sim, False, 0.04, 3020.0)
         assert sim.fill_order(ACCOUNT, oid, sz="0.01")
-        await wait_for(lambda: client._external_fills, what="adoption pending")
+        await wait_for(lambda: client.adoption.orders_pending, what="adoption pending")
         sim.faults.lose_user_messages(ACCOUNT, "userFills")
         assert sim.fill_order(ACCOUNT, oid, sz="0.01")
         await wait_for(lambda: client.external_fills_adopted, what="adopted")
         late = msgspec.convert(
             {k: v for k, v in sim.fills(ACCOUNT)[-1].items() if k in Fill.__struct_fields__}, Fill
         )
-        client._on_fills([late])  # the late push
+        client.fills.apply([late])  # the late push
         await asyncio.sleep(0.3)
         (adopted,) = rec.cache.orders(instrument_id=ETH_ID)
         assert sorted(str(t) for t in adopted.trade_ids) == sorted(str(f["tid"]) for f in sim.fills(ACCOUNT))
@@ -336,21 +327,21 @@ def test_a_modified_part_filled_order_keeps_its_size_through_the_open_order_chec
 def test_an_adoption_that_fails_is_retried_by_the_fill_audit(sim) -> None:
     async def scenario(node, rec) -> None:
         client = exec_client(node)
-        real = client.generate_order_status_report
+        real = client.adoption.order_record
         calls = []
 
-        async def fails_once(command):  # e.g. an orderStatus reply of a shape we do not know
-            calls.append(command)
+        async def fails_once(oid, instrument):  # e.g. an orderStatus reply of a shape we do not know
+            calls.append(oid)
             if len(calls) == 1:
                 raise ValueError("unknown order status 'somethingNew'")
-            return await real(command)
+            return await real(oid, instrument)
 
-        client.generate_order_status_report = fails_once
+        client.adoption.order_record = fails_once
         oid = await asyncio.to_thread(place_outside_order, sim, False, 0.04, 3020.0)
         assert sim.fill_order(ACCOUNT, oid, sz="0.01")
         await wait_for(lambda: client.external_fills_unapplied == 1, what="first adoption failed")
         await wait_for(lambda: _cached_qty(rec.cache) == Decimal("-0.01"), timeout=10.0, what="adopted by the audit")
-        assert client.external_fills_adopted == 1 and not client._external_fills
+        assert client.external_fills_adopted == 1 and not client.adoption.orders_pending
 
     run_node(node_config(sim, fill_audit_interval_secs=1.0), scenario, strategy_config=RecorderConfig(subscribe=False))
 

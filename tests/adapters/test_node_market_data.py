@@ -15,13 +15,13 @@ from adapters.hyperliquid.types import TOPIC_MARKET_DATA_STALL
 from mm_strategy import messages as msg
 from mm_strategy.risk_guard import RiskGuard
 from mm_strategy.risk_guard import RiskGuardConfig
-from tests.adapters.node_kit import ETH_ID
-from tests.adapters.node_kit import RecorderConfig
-from tests.adapters.node_kit import data_client
-from tests.adapters.node_kit import node_config
-from tests.adapters.node_kit import record_topic
-from tests.adapters.node_kit import run_node
-from tests.adapters.node_kit import wait_for
+from tests.node_kit import ETH_ID
+from tests.node_kit import RecorderConfig
+from tests.node_kit import data_client
+from tests.node_kit import node_config
+from tests.node_kit import record_topic
+from tests.node_kit import run_node
+from tests.node_kit import wait_for
 
 F_SNAPSHOT = int(RecordFlag.F_SNAPSHOT)
 

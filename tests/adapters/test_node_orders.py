@@ -11,14 +11,14 @@ from nautilus_trader.model.enums import OrderStatus
 from nautilus_trader.model.enums import TimeInForce
 
 from adapters.hyperliquid.types import TOPIC_RATE_LIMIT
-from tests.adapters.node_kit import ACCOUNT
-from tests.adapters.node_kit import ETH_ID
-from tests.adapters.node_kit import exec_client
-from tests.adapters.node_kit import node_config
-from tests.adapters.node_kit import prepared_sim
-from tests.adapters.node_kit import record_topic
-from tests.adapters.node_kit import run_node
-from tests.adapters.node_kit import wait_for
+from tests.node_kit import ACCOUNT
+from tests.node_kit import ETH_ID
+from tests.node_kit import exec_client
+from tests.node_kit import node_config
+from tests.node_kit import prepared_sim
+from tests.node_kit import record_topic
+from tests.node_kit import run_node
+from tests.node_kit import wait_for
 
 
 def test_node_subscribes_places_modifies_and_cancels_alo_orders(sim) -> None:

@@ -11,15 +11,15 @@ from nautilus_trader.model.enums import OrderStatus
 
 from adapters.hyperliquid.types import TOPIC_VENUE_HALT
 from adapters.hyperliquid.types import TOPIC_VENUE_RESUME
-from tests.adapters.node_kit import ACCOUNT
-from tests.adapters.node_kit import ETH_ID
-from tests.adapters.node_kit import RecorderConfig
-from tests.adapters.node_kit import exec_client
-from tests.adapters.node_kit import node_config
-from tests.adapters.node_kit import place_outside_order
-from tests.adapters.node_kit import record_topic
-from tests.adapters.node_kit import run_node
-from tests.adapters.node_kit import wait_for
+from tests.node_kit import ACCOUNT
+from tests.node_kit import ETH_ID
+from tests.node_kit import RecorderConfig
+from tests.node_kit import exec_client
+from tests.node_kit import node_config
+from tests.node_kit import place_outside_order
+from tests.node_kit import record_topic
+from tests.node_kit import run_node
+from tests.node_kit import wait_for
 
 
 def test_dark_fills_and_cancels_are_emitted_once_after_reconnect(sim) -> None:
@@ -120,7 +120,7 @@ def test_a_fill_of_an_outside_order_in_the_dark_is_adopted_once_after_reconnect(
 
         await wait_for(lambda: resumes, timeout=10.0, what="VenueResume")
         await wait_for(lambda: rec.cache.positions_open(instrument_id=ETH_ID), timeout=10.0, what="position")
-        await wait_for(lambda: not client._external_fills, what="adoption done")
+        await wait_for(lambda: not client.adoption.orders_pending, what="adoption done")
         await asyncio.sleep(1.0)  # the stream's snapshot repeats the fill: it must not count twice
         sim.faults.delay_replies(0)
         (position,) = rec.cache.positions_open(instrument_id=ETH_ID)

@@ -123,6 +123,7 @@ def test_whole_request_error_fails_every_entry_with_the_exchange_text() -> None:
     outcomes = parse_action_reply(b'{"status":"err","response":"User or API Wallet 0xabc does not exist."}', 2)
     assert [o.text for o in outcomes] == ["User or API Wallet 0xabc does not exist."] * 2
     assert not any(o.ok for o in outcomes)
+    assert all(o.action_refused for o in outcomes)
 
 
 def test_cancel_and_default_replies_are_successes() -> None:
@@ -132,5 +133,6 @@ def test_cancel_and_default_replies_are_successes() -> None:
         2,
     )
     assert a.ok and not b.ok
+    assert not b.action_refused  # one entry failed, not the action
     (d,) = parse_action_reply(b'{"status":"ok","response":{"type":"default"}}', 1)
     assert d.ok

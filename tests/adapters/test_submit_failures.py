@@ -8,7 +8,6 @@ the exchange's `orderStatus` (by cloid) settles it. Over hlsim with a real Tradi
 from __future__ import annotations
 
 import asyncio
-import socket
 
 import pytest
 from nautilus_trader.model.enums import OrderSide
@@ -17,12 +16,13 @@ from nautilus_trader.model.enums import OrderStatus
 from adapters.hyperliquid.http.client import HyperliquidHttpClient
 from adapters.hyperliquid.http.errors import HyperliquidEndpointsDown
 from adapters.hyperliquid.types import TOPIC_VENUE_HALT
-from tests.adapters.node_kit import ACCOUNT
-from tests.adapters.node_kit import exec_client
-from tests.adapters.node_kit import node_config
-from tests.adapters.node_kit import record_topic
-from tests.adapters.node_kit import run_node
-from tests.adapters.node_kit import wait_for
+from tests.node_kit import ACCOUNT
+from tests.node_kit import exec_client
+from tests.node_kit import node_config
+from tests.node_kit import record_topic
+from tests.node_kit import refused_url
+from tests.node_kit import run_node
+from tests.node_kit import wait_for
 
 
 def test_a_submit_that_meets_a_few_429s_is_retried_and_placed(sim) -> None:
@@ -109,15 +109,9 @@ def test_a_post_only_cross_whose_reply_times_out_is_rejected_once_the_exchange_d
     run_node(node_config(sim, post_timeout_secs=0.3), scenario)
 
 
-def _closed_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def test_a_refused_connection_is_reported_as_not_delivered() -> None:
     async def main() -> None:
-        http = HyperliquidHttpClient([f"http://127.0.0.1:{_closed_port()}"], timeout_secs=2.0)
+        http = HyperliquidHttpClient([refused_url()], timeout_secs=2.0)
         try:
             with pytest.raises(HyperliquidEndpointsDown) as err:
                 await http.exchange({"action": {"type": "noop"}, "nonce": 1})

@@ -6,7 +6,7 @@ import asyncio
 import time
 
 from adapters.hyperliquid.websocket.client import HyperliquidWebSocketClient
-from tests.adapters.node_kit import ACCOUNT
+from tests.node_kit import ACCOUNT
 
 
 def test_a_reconnect_cut_at_its_subscribe_is_not_reported_as_back_until_the_server_acknowledges(sim) -> None:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import re
-import socket
 from pathlib import Path
 
 import pytest
@@ -16,6 +15,7 @@ from adapters.hyperliquid.factories import HyperliquidLiveExecClientFactory
 from catalog import shipped_data
 from shadow.config import ShadowExecClientConfig
 from shadow.factory import ShadowExecClientFactory
+from tests.node_kit import refused_url
 
 ROOT = shipped_data.PROJECT_ROOT
 ACCOUNT = "0x" + "ab" * 20
@@ -179,10 +179,9 @@ def test_output_paths_are_checked_before_the_node_starts(tmp_path: Path, capsys)
 
 def test_an_unreachable_exchange_at_start_up_is_a_clear_error_and_nothing_runs(capsys, monkeypatch) -> None:
     monkeypatch.setenv("HYPERLIQUID_AGENT_KEY", "0x" + "44" * 32)
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        refused = f"http://127.0.0.1:{s.getsockname()[1]}"
-    rc = run_live.main(["--config", str(ROOT / "configs" / "live.json"), "--account", ACCOUNT, "--network", refused])
+    rc = run_live.main(
+        ["--config", str(ROOT / "configs" / "live.json"), "--account", ACCOUNT, "--network", refused_url()]
+    )
     assert rc == 1
     assert "the exchange could not be reached" in capsys.readouterr().err
 

@@ -10,11 +10,14 @@ import pytest
 
 from hlsim.testing import HlSimConfig
 from hlsim.testing import run_hlsim_in_thread
-from tests.live.node_kit import ETH_ASKS
-from tests.live.node_kit import ETH_BIDS
-from tests.live.node_kit import BookTicker
-from tests.live.node_kit import NodeProcess
-from tests.live.node_kit import eth_config
+from tests.node_kit import ETH_ASKS
+from tests.node_kit import ETH_BIDS
+from tests.node_kit import ROOT
+from tests.node_kit import BookTicker
+from tests.node_kit import NodeProcess
+from tests.node_kit import TcpProxy
+from tests.node_kit import eth_config
+from tests.redis_kit import RedisServer
 
 pytestmark = pytest.mark.slow
 
@@ -104,8 +107,6 @@ def test_fills_during_a_user_ws_drop_are_recovered_and_equal_the_ledger(tmp_path
 def test_market_data_stall_cancels_everything_through_the_backup_when_the_primary_refuses(
     tmp_path: Path, sim, book: BookTicker
 ) -> None:
-    from tests.live.node_kit import TcpProxy
-
     primary = TcpProxy(sim.ports[0])
     backup = sim.url_for(sim.add_port())
     endpoints = {"base_url": primary.url, "ws_url": sim.ws_url, "backup_base_urls": [backup]}
@@ -217,53 +218,6 @@ def test_drawdown_breach_cancels_everything_and_halts(tmp_path: Path, sim, book:
         node.ensure_dead()
 
 
-class OwnRedis:
-    """A private redis-server on a free port, killable and restartable (no persistence)."""
-
-    def __init__(self, tmp: Path) -> None:
-        import socket
-
-        with socket.socket() as s:
-            s.bind(("127.0.0.1", 0))
-            self.port = s.getsockname()[1]
-        self.tmp = tmp
-        self.url = f"redis://127.0.0.1:{self.port}/0"
-        self.proc = None
-        self.start()
-
-    def start(self) -> None:
-        import subprocess
-        import time
-
-        import redis
-
-        self.proc = subprocess.Popen(
-            ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-             "--dir", str(self.tmp)],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-        )
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline:
-            try:
-                redis.Redis.from_url(self.url, socket_connect_timeout=0.2).ping()
-                return
-            except redis.RedisError:
-                time.sleep(0.05)
-        raise AssertionError("redis-server did not start")
-
-    def kill(self) -> None:
-        import signal
-
-        assert self.proc is not None
-        self.proc.send_signal(signal.SIGKILL)
-        self.proc.wait(10)
-
-    def close(self) -> None:
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.kill()
-            self.proc.wait(10)
-
-
 class SnapshotPublisher:
     """Publishes the screener's ETH parameters every 0.3 s, as the screener would; errors while Redis is down."""
 
@@ -302,30 +256,28 @@ class SnapshotPublisher:
 
 
 def test_redis_killed_mid_run_keeps_quoting_on_the_last_config_then_recovers(
-    tmp_path: Path, sim, book: BookTicker
+    tmp_path: Path, sim, book: BookTicker, private_redis: RedisServer
 ) -> None:
-    own = OwnRedis(tmp_path)
-    publisher = SnapshotPublisher(own.url)
-    config = eth_config(redis_url=own.url, governor={"screener_stale_after_s": 2.0})
+    publisher = SnapshotPublisher(private_redis.url)
+    config = eth_config(redis_url=private_redis.url, governor={"screener_stale_after_s": 2.0})
     node = NodeProcess(tmp_path, config, sim.rest_url)
     sim.fund(node.address, 100_000)
     try:
         node.start()
         node.wait_for("the screener's parameters", lambda s: "RegimeGovernor.screener_params" in s["guard_counts"])
         node.wait_for("quotes", quoting)
-        own.kill()
+        private_redis.stop()  # killed (SIGKILL)
         state = node.wait_for("the stale flag", lambda s: s["screener_stale"], timeout=15)
         assert state["running"] and quoting(state)
         assert len(sim.open_orders(node.address)) >= 2  # still quoting while Redis is gone
         assert state["guard_counts"]["RegimeGovernor.screener_params"] == 1  # the last config is kept
-        own.start()
+        private_redis.start()
         state = node.wait_for("recovery", lambda s: not s["screener_stale"], timeout=20)
         assert quoting(node.wait_for("quotes", quoting))
         assert node.stop() == 0
     finally:
         node.ensure_dead()
         publisher.close()
-        own.close()
     assert sim.open_orders(node.address) == []
 
 
@@ -355,10 +307,9 @@ def test_shadow_mode_on_the_eth_replay_produces_the_backtest_report(tmp_path: Pa
 
 
 def test_with_the_redis_cache_a_restart_after_kill_9_keeps_fills_and_position(
-    tmp_path: Path, sim, book: BookTicker
+    tmp_path: Path, sim, book: BookTicker, private_redis: RedisServer
 ) -> None:
-    own = OwnRedis(tmp_path)
-    node = NodeProcess(tmp_path, eth_config(), sim.rest_url, args=["--redis-cache", f"redis://127.0.0.1:{own.port}"])
+    node = NodeProcess(tmp_path, eth_config(), sim.rest_url, args=["--redis-cache", f"redis://127.0.0.1:{private_redis.port}"])
     sim.fund(node.address, 100_000)
     try:
         node.start()
@@ -376,7 +327,6 @@ def test_with_the_redis_cache_a_restart_after_kill_9_keeps_fills_and_position(
         assert node.stop() == 0
     finally:
         node.ensure_dead()
-        own.close()
     assert sim.open_orders(node.address) == []
 
 
@@ -386,7 +336,6 @@ def test_service_script_runs_the_node_and_sigterm_cancels_everything(tmp_path: P
     import signal
     import subprocess
 
-    from tests.live.node_kit import ROOT
 
     node = NodeProcess(tmp_path, eth_config(), sim.rest_url)  # for its key, config file and state reader
     sim.fund(node.address, 100_000)
@@ -413,7 +362,6 @@ def test_on_a_terminal_the_status_table_shows_quotes_and_guards(tmp_path: Path, 
     import subprocess
     import time
 
-    from tests.live.node_kit import ROOT
 
     config = eth_config(source="configs/shadow.json")
     path = tmp_path / "shadow.json"

@@ -45,6 +45,8 @@ CANCELED_STATUSES: Final[frozenset[str]] = frozenset(
         "vaultWithdrawalCanceled",
     },
 )
+# The status of an ALO order that would have crossed (the post-only reject, as a status).
+POST_ONLY_REJECTED_STATUS: Final[str] = "badAloPxRejected"
 REJECTED_STATUSES: Final[frozenset[str]] = frozenset(
-    {"rejected", "badAloPxRejected", "minTradeNtlRejected", "tickRejected", "perpMarginRejected"},
+    {"rejected", POST_ONLY_REJECTED_STATUS, "minTradeNtlRejected", "tickRejected", "perpMarginRejected"},
 )

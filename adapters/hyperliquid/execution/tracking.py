@@ -2,7 +2,8 @@
 
 Events reach the Nautilus cache through the engine's queue, so the cache lags what the client
 has already emitted; this tracker is the client's own, immediate record (accepted, filled
-quantity, closed, replaced oids), and the seen-fill set dedupes fills by `tid`.
+quantity, closed, replaced oids), and the seen-fill set dedupes fills by `tid`. The audit
+window records how far the exchange's fills have been checked.
 """
 
 from __future__ import annotations
@@ -111,3 +112,21 @@ class OrderTracker:
         seen[tid] = None
         if len(seen) > self._max_seen:
             del seen[next(iter(seen))]
+
+
+class AuditWindow:
+    """Where the next fill audit starts reading the exchange's fills, and where this session began.
+
+    Shared by the audit, which advances it, and the adoption, which moves it back to fills it
+    could not apply so that the next audit brings them again.
+    """
+
+    def __init__(self) -> None:
+        self.session_start_ms = 2**63  # set at connect
+        self.audited_until_ms = 0
+
+    def start_session(self, now_ms: int) -> None:
+        self.session_start_ms = self.audited_until_ms = now_ms
+
+    def reach_back_to(self, time_ms: int) -> None:
+        self.audited_until_ms = min(self.audited_until_ms, time_ms)

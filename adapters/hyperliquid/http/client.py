@@ -18,7 +18,7 @@ from typing import Any
 import aiohttp
 import msgspec
 
-from adapters.hyperliquid.common.backoff import backoff_delay
+from adapters.hyperliquid.common.backoff import Backoff
 from adapters.hyperliquid.common.log import LogLike
 from adapters.hyperliquid.http.errors import HyperliquidEndpointsDown
 from adapters.hyperliquid.http.errors import HyperliquidHttpError
@@ -66,12 +66,13 @@ class HyperliquidHttpClient:
         self.rate_limits = rate_limits or RateLimitTracker()
         self._timeout = aiohttp.ClientTimeout(total=timeout_secs)
         self._on_rate_limit = on_rate_limit
-        self._backoff_initial = backoff_initial_secs
-        self._backoff_max = backoff_max_secs
+        # The 429 pace, checked here; each request counts its own retries from it (one shared
+        # generator: seeding one per request would cost ~20 µs each).
+        self._rng = random.Random()
+        self._pace_429 = Backoff(backoff_initial_secs, backoff_max_secs, self._rng)
         self._max_429_retries = max_429_retries
         self._primary_retry_ns = int(primary_retry_secs * 1e9)
         self._primary_failed_at_ns: int | None = None
-        self._rng = random.Random()
         self._session: aiohttp.ClientSession | None = None
         self._log = logger or _log
         self.failovers = 0
@@ -107,7 +108,7 @@ class HyperliquidHttpClient:
 
     async def _post(self, path: str, payload: dict[str, Any], *, weight: int, actions: int) -> bytes:
         data = _ENCODER.encode(payload)
-        attempt_429 = 0
+        backoff = Backoff(self._pace_429.initial, self._pace_429.maximum, self._rng)
         # Whether any attempt so far may have reached the exchange (see `errors`).
         maybe_delivered = False
         while True:
@@ -115,13 +116,12 @@ class HyperliquidHttpClient:
                 return await self._post_with_failover(path, data, weight=weight, actions=actions)
             except _TooManyRequests as exc:
                 maybe_delivered = maybe_delivered or exc.maybe_delivered
-                if attempt_429 >= self._max_429_retries:
+                if backoff.attempt >= self._max_429_retries:
                     raise HyperliquidRateLimited(
-                        f"HTTP 429 from {exc.url} after {attempt_429} retries", maybe_delivered=maybe_delivered
+                        f"HTTP 429 from {exc.url} after {backoff.attempt} retries", maybe_delivered=maybe_delivered
                     ) from None
-                delay = backoff_delay(attempt_429, self._backoff_initial, self._backoff_max, self._rng)
+                delay = backoff.next_delay()
                 self._log.warning(f"HTTP 429 from {exc.url}: backing off {delay:.2f} s")
-                attempt_429 += 1
                 await asyncio.sleep(delay)
             except (HyperliquidEndpointsDown, HyperliquidHttpError) as exc:
                 exc.maybe_delivered = maybe_delivered or exc.maybe_delivered

@@ -15,13 +15,18 @@ from adapters.hyperliquid.schemas.exchange import ActionStatus
 
 @dataclass(frozen=True, slots=True)
 class Outcome:
-    """What happened to one entry of an action: "resting", "filled", "success" or "error"."""
+    """What happened to one entry of an action: "resting", "filled", "success" or "error".
+
+    `action_refused`: the error is the exchange's answer to the action as a whole (`status:"err"`,
+    e.g. an unknown agent), so nothing in it was applied.
+    """
 
     kind: str
     oid: int | None = None
     text: str | None = None
     total_sz: str | None = None
     avg_px: str | None = None
+    action_refused: bool = False
 
     @property
     def ok(self) -> bool:
@@ -43,7 +48,7 @@ def parse_action_reply(raw: bytes, n_entries: int) -> list[Outcome]:
             text = ERR_TEXT_DECODER.decode(reply.response)
         except msgspec.DecodeError:
             text = bytes(reply.response).decode(errors="replace")
-        return [Outcome("error", text=text)] * n_entries
+        return [Outcome("error", text=text, action_refused=True)] * n_entries
     response = OK_RESPONSE_DECODER.decode(reply.response)
     if response.data is None:  # {type:"default"}: the action as a whole succeeded
         return [Outcome("success")] * n_entries

@@ -9,7 +9,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import random
 import time
 from collections.abc import Awaitable
 from collections.abc import Callable
@@ -18,7 +17,7 @@ from typing import Any
 import aiohttp
 import msgspec
 
-from adapters.hyperliquid.common.backoff import backoff_delay
+from adapters.hyperliquid.common.backoff import Backoff
 from adapters.hyperliquid.common.constants import WS_GREETING
 from adapters.hyperliquid.common.log import LogLike
 from adapters.hyperliquid.schemas.market_data import WS_MESSAGE_DECODER
@@ -79,8 +78,7 @@ class HyperliquidWebSocketClient:
         self._on_disconnect = on_disconnect
         self._on_reconnect = on_reconnect
         self._ping_interval = ping_interval_secs
-        self._backoff_initial = backoff_initial_secs
-        self._backoff_max = backoff_max_secs
+        self._backoff = Backoff(backoff_initial_secs, backoff_max_secs)
         self._connect_timeout = connect_timeout_secs
         # When set, a (re)connection counts only once the server acknowledged every subscription
         # (a server that cuts the subscribe is not "back"); messages read meanwhile are held and
@@ -89,7 +87,6 @@ class HyperliquidWebSocketClient:
         self._held: list[bytes] = []
         self._log = logger or _log
         self._name = name
-        self._rng = random.Random()
         self._session: aiohttp.ClientSession | None = None
         self._ws: aiohttp.ClientWebSocketResponse | None = None
         self._subscriptions: dict[str, dict[str, Any]] = {}
@@ -262,16 +259,16 @@ class HyperliquidWebSocketClient:
             self._record_error(f"{what} handler failed: {type(exc).__name__}: {exc}")
 
     async def _reconnect_with_backoff(self) -> None:
-        attempt = 0
+        self._backoff.reset()  # each outage starts from the shortest wait
         while not self._closing:
-            delay = backoff_delay(attempt, self._backoff_initial, self._backoff_max, self._rng)
-            await asyncio.sleep(delay)
+            await asyncio.sleep(self._backoff.next_delay())
             try:
                 await asyncio.wait_for(self._open(), self._connect_timeout)
                 return
             except (aiohttp.ClientError, OSError, TimeoutError) as exc:
-                self._log.warning(f"{self._name}: reconnect attempt {attempt + 1} failed: {type(exc).__name__}: {exc}")
-                attempt += 1
+                self._log.warning(
+                    f"{self._name}: reconnect attempt {self._backoff.attempt} failed: {type(exc).__name__}: {exc}"
+                )
 
     async def _read_until_closed(self, ws: aiohttp.ClientWebSocketResponse) -> None:
         try:

@@ -1,0 +1,243 @@
+"""Order commands as exchange actions: submit (one `order` batch), modify (`batchModify`,
+cancel-replace), cancel (by oid, or by cloid before the oid is known) and cancel-all.
+
+Each reply settles the order at once (accepted, rejected, canceled); an action the exchange
+certainly did not receive is rejected with the reason, and one whose outcome is unknown is
+left to the settlement (the exchange's record of the order).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from nautilus_trader.cache.cache import Cache
+from nautilus_trader.common.component import LiveClock
+from nautilus_trader.execution.messages import BatchCancelOrders
+from nautilus_trader.execution.messages import CancelOrder
+from nautilus_trader.execution.messages import ModifyOrder
+from nautilus_trader.model.enums import OrderSide
+from nautilus_trader.model.orders import Order
+
+from adapters.hyperliquid.common.constants import ORDER_NEVER_PLACED
+from adapters.hyperliquid.common.log import LogLike
+from adapters.hyperliquid.execution.actions import ActionFailed
+from adapters.hyperliquid.execution.actions import ExchangeActions
+from adapters.hyperliquid.execution.actions import cancel_listed_orders
+from adapters.hyperliquid.execution.order_events import OrderEvents
+from adapters.hyperliquid.execution.queries import AccountQueries
+from adapters.hyperliquid.execution.recovery import ReconnectRecovery
+from adapters.hyperliquid.execution.settlement import Settlement
+from adapters.hyperliquid.execution.tracking import OrderTracker
+from adapters.hyperliquid.execution.tracking import TrackedOrder
+from adapters.hyperliquid.parsing.order_wires import UnsupportedOrder
+from adapters.hyperliquid.parsing.order_wires import asset_of
+from adapters.hyperliquid.parsing.order_wires import wire_for_order
+from adapters.hyperliquid.parsing.replies import Outcome
+from adapters.hyperliquid.parsing.reports import side_of
+from adapters.hyperliquid.providers import HyperliquidInstrumentProvider
+from adapters.hyperliquid.schemas.user import BasicOrder
+from adapters.hyperliquid.signing import batch_modify_action
+from adapters.hyperliquid.signing import cancel_action
+from adapters.hyperliquid.signing import cancel_by_cloid_action
+from adapters.hyperliquid.signing import modify_wire
+from adapters.hyperliquid.signing import order_action
+
+# (order, its record, its asset id)
+_CancelEntry = tuple[Order, TrackedOrder, int]
+
+
+class Commands:
+    def __init__(
+        self,
+        actions: ExchangeActions,
+        queries: AccountQueries,
+        tracker: OrderTracker,
+        events: OrderEvents,
+        settlement: Settlement,
+        reconnect: ReconnectRecovery,
+        provider: HyperliquidInstrumentProvider,
+        cache: Cache,
+        clock: LiveClock,
+        log: LogLike,
+    ) -> None:
+        self._actions = actions
+        self._queries = queries
+        self._tracker = tracker
+        self._events = events
+        self._settlement = settlement
+        self._reconnect = reconnect
+        self._provider = provider
+        self._cache = cache
+        self._clock = clock
+        self._log = log
+
+    # -- submit --------------------------------------------------------------------------------------
+
+    async def submit(self, orders: list[Order]) -> None:
+        """All orders as one `order` action (a batch), each with its cloid."""
+        ts = self._clock.timestamp_ns()
+        wires: list[dict[str, Any]] = []
+        sent: list[TrackedOrder] = []
+        for order in orders:
+            self._events.submitted(order, ts)
+            tracked = self._events.track(order)
+            try:
+                wires.append(wire_for_order(order, self._events.instrument(order), tracked.cloid))
+            except (UnsupportedOrder, ValueError) as exc:
+                self._events.reject_once(tracked, str(exc), ts=ts)
+                continue
+            sent.append(tracked)
+        if not wires:
+            return
+        try:
+            outcomes = await self._actions.send(order_action(wires), len(wires))
+        except ActionFailed as exc:
+            if exc.not_placed:
+                for tracked in sent:
+                    self._events.reject_once(tracked, f"order not placed (the exchange did not receive it): {exc}")
+                return
+            # Outcome unknown: the exchange's record of each order (by cloid) settles it.
+            self._log.warning(f"order action outcome unknown ({exc}): asking orderStatus")
+            for tracked in sent:
+                await self._settlement.settle_unknown_submit(tracked, str(exc))
+            return
+        for tracked, outcome in zip(sent, outcomes, strict=True):
+            self._apply_order_outcome(tracked, outcome)
+
+    def _apply_order_outcome(self, tracked: TrackedOrder, outcome: Outcome) -> None:
+        ts = self._clock.timestamp_ns()
+        if outcome.kind in ("resting", "filled") and outcome.oid is not None:
+            self._tracker.bind_oid(tracked, outcome.oid)
+            self._events.accept_once(tracked, ts)
+            # A "filled" reply's fills arrive on userFills (with their tid), never from here.
+        elif outcome.kind == "error":
+            self._events.reject_once(tracked, outcome.text or "rejected", due_post_only=outcome.due_post_only, ts=ts)
+
+    # -- modify --------------------------------------------------------------------------------------
+
+    async def modify(self, command: ModifyOrder) -> None:
+        """Cancel-replace via `batchModify`: the order gets a new oid (reported as `OrderUpdated`)."""
+        order = self._cache.order(command.client_order_id)
+        ts = self._clock.timestamp_ns()
+        if order is None:
+            self._log.error(f"cannot modify {command.client_order_id}: not in cache")
+            return
+        tracked = self._events.resolve_cached(order)
+        if tracked.closed:
+            self._events.modify_rejected(order, "order is closed", ts)
+            return
+        price = command.price.as_decimal() if command.price is not None else order.price.as_decimal()
+        quantity = command.quantity.as_decimal() if command.quantity is not None else order.quantity.as_decimal()
+        # The replacement is a new exchange order: it rests only what is still unfilled.
+        remaining = quantity - tracked.filled
+        try:
+            if remaining <= 0:
+                raise UnsupportedOrder(f"new quantity {quantity} is not above the filled {tracked.filled}")
+            wire = wire_for_order(order, self._events.instrument(order), tracked.cloid, price=price, quantity=remaining)
+        except (UnsupportedOrder, ValueError) as exc:
+            self._events.modify_rejected(order, str(exc), ts)
+            return
+        target: int | str = tracked.oid if tracked.oid is not None else tracked.cloid  # type: ignore[assignment]
+        tracked.modifying = True
+        old_oid = tracked.oid
+        try:
+            (outcome,) = await self._actions.send(batch_modify_action([modify_wire(target, wire)]), 1)
+        except ActionFailed as exc:
+            if exc.not_placed:
+                self._events.end_modify(tracked, replaced=False)
+                if not tracked.closed:
+                    self._events.modify_rejected(order, f"modify not sent (the exchange did not receive it): {exc}")
+            else:
+                self._log.warning(f"modify of {order.client_order_id}: outcome unknown ({exc}); asking orderStatus")
+                await self._settlement.settle_unknown_modify(order, tracked, old_oid, quantity, str(exc))
+            return
+        if outcome.kind == "error":
+            self._events.end_modify(tracked, replaced=False)
+            if not tracked.closed:
+                self._events.modify_rejected(order, outcome.text or "", ts)
+            return
+        self._events.modified(order, tracked, outcome.oid, quantity, wire["p"])
+
+    # -- cancel --------------------------------------------------------------------------------------
+
+    async def cancel_order(self, command: CancelOrder) -> None:
+        order = self._cache.order(command.client_order_id)
+        if order is None:
+            self._log.error(f"cannot cancel {command.client_order_id}: not in cache")
+            return
+        await self.cancel([order])
+
+    async def batch_cancel(self, command: BatchCancelOrders) -> None:
+        orders = [self._cache.order(c.client_order_id) for c in command.cancels]
+        await self.cancel([o for o in orders if o is not None])
+
+    async def cancel(self, orders: list[Order]) -> None:
+        """Cancel by oid (by cloid those whose oid is not known yet): at most one action of each."""
+        by_oid: list[_CancelEntry] = []
+        by_cloid: list[_CancelEntry] = []
+        for order in orders:
+            tracked = self._events.resolve_cached(order)
+            asset = asset_of(self._events.instrument(order))
+            (by_oid if tracked.oid is not None else by_cloid).append((order, tracked, asset))
+        if by_oid:
+            await self._send_cancels(cancel_action([(a, t.oid) for _, t, a in by_oid]), by_oid)  # type: ignore[misc]
+        if by_cloid:
+            await self._send_cancels(cancel_by_cloid_action([(a, t.cloid) for _, t, a in by_cloid]), by_cloid)  # type: ignore[misc]
+
+    async def _send_cancels(self, action: dict[str, Any], entries: list[_CancelEntry]) -> None:
+        try:
+            outcomes = await self._actions.send(action, len(entries))
+        except ActionFailed as exc:
+            for order, tracked, _ in entries:
+                if exc.not_placed:
+                    self._events.cancel_rejected(order, tracked, f"cancel not sent (the exchange did not receive it): {exc}")
+                else:
+                    await self._settlement.settle_after_cancel(order, tracked, f"cancel outcome unknown: {exc}")
+            return
+        ts = self._clock.timestamp_ns()
+        for (order, tracked, _), outcome in zip(entries, outcomes, strict=True):
+            if outcome.ok:
+                self._reconnect.confirm_cancel(tracked, ts)
+            elif (outcome.text or "").startswith(ORDER_NEVER_PLACED):
+                # Gone already (filled or canceled, maybe in the dark): the exchange's record decides.
+                await self._settlement.settle_after_cancel(order, tracked, outcome.text or "")
+            else:
+                self._events.cancel_rejected(order, tracked, outcome.text or "cancel rejected")
+
+    # -- cancel-all ----------------------------------------------------------------------------------
+
+    async def cancel_all_on_exchange(self, coin: str | None = None, side: OrderSide = OrderSide.NO_ORDER_SIDE) -> int:
+        """Cancel every open order (of `coin`, of `side`) the exchange lists; returns how many were canceled.
+
+        What the exchange has open, not only what the cache knows, over REST with failover (the
+        risk actor's panic path).
+        """
+        entries: list[tuple[BasicOrder, int]] = []
+        for o in await self._queries.open_orders():
+            if (coin is not None and o.coin != coin) or (side != OrderSide.NO_ORDER_SIDE and side_of(o.side) != side):
+                continue
+            instrument = self._provider.instrument_for_coin(o.coin)
+            if instrument is None:
+                self._log.warning(f"open order {o.oid} on unlisted coin {o.coin} left alone")
+                continue
+            entries.append((o, asset_of(instrument)))
+        if not entries:
+            return 0
+        results = await cancel_listed_orders(self._actions, entries)
+        ts = self._clock.timestamp_ns()
+        canceled = 0
+        for o, outcome in results:
+            tracked = self._events.resolve(o.oid, o.cloid)
+            if not outcome.ok:
+                self._log.warning(f"cancel-all: oid {o.oid} not canceled: {outcome.text}")
+                if tracked is not None and (outcome.text or "").startswith(ORDER_NEVER_PLACED):
+                    try:
+                        await self._settlement.settle_from_exchange(tracked)  # filled or canceled just before
+                    except Exception as exc:
+                        self._log.warning(f"orderStatus for oid {o.oid} failed: {type(exc).__name__}: {exc}")
+                continue
+            canceled += 1
+            if tracked is not None:
+                self._reconnect.confirm_cancel(tracked, ts)
+        self._log.info(f"cancel-all canceled {canceled}/{len(entries)} open orders")
+        return canceled

@@ -1,0 +1,169 @@
+"""Reports for Nautilus's reconciliation (start-up, and the open-order and in-flight checks while
+running): order status, fills and positions, from the exchange's records.
+
+At start-up Nautilus builds the orders from these reports, and the fills it is given are
+remembered so the stream and the adoption never apply them again. While running, a report of one
+of the node's orders states what this client has applied (see `as_applied`).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+from nautilus_trader.common.component import LiveClock
+from nautilus_trader.execution.messages import GenerateFillReports
+from nautilus_trader.execution.messages import GenerateOrderStatusReport
+from nautilus_trader.execution.messages import GenerateOrderStatusReports
+from nautilus_trader.execution.messages import GeneratePositionStatusReports
+from nautilus_trader.execution.reports import FillReport
+from nautilus_trader.execution.reports import OrderStatusReport
+from nautilus_trader.execution.reports import PositionStatusReport
+from nautilus_trader.model.enums import OrderStatus
+from nautilus_trader.model.identifiers import AccountId
+from nautilus_trader.model.instruments import Instrument
+
+from adapters.hyperliquid.common.cloids import cloid_for
+from adapters.hyperliquid.common.log import LogLike
+from adapters.hyperliquid.execution.adoption import Adoption
+from adapters.hyperliquid.execution.order_events import NS_PER_MS
+from adapters.hyperliquid.execution.order_events import OrderEvents
+from adapters.hyperliquid.execution.queries import AccountQueries
+from adapters.hyperliquid.execution.tracking import OrderTracker
+from adapters.hyperliquid.parsing.reports import fill_problem
+from adapters.hyperliquid.parsing.reports import fill_report
+from adapters.hyperliquid.parsing.reports import order_status_report
+from adapters.hyperliquid.parsing.reports import position_reports
+from adapters.hyperliquid.parsing.reports import qty_of
+from adapters.hyperliquid.providers import HyperliquidInstrumentProvider
+from adapters.hyperliquid.schemas.user import BasicOrder
+
+
+class Reports:
+    def __init__(
+        self,
+        queries: AccountQueries,
+        provider: HyperliquidInstrumentProvider,
+        tracker: OrderTracker,
+        events: OrderEvents,
+        adoption: Adoption,
+        account_id: AccountId,
+        clock: LiveClock,
+        is_reconciling: Callable[[], bool],
+        audit_soon: Callable[[], None],
+        fills_lookback_mins: int,
+        log: LogLike,
+    ) -> None:
+        self._queries = queries
+        self._provider = provider
+        self._tracker = tracker
+        self._events = events
+        self._adoption = adoption
+        self._account_id = account_id
+        self._clock = clock
+        self._is_reconciling = is_reconciling
+        self._audit_soon = audit_soon
+        self._fills_lookback_mins = fills_lookback_mins
+        self._log = log
+
+    async def order_status_report(self, command: GenerateOrderStatusReport) -> OrderStatusReport | None:
+        if command.venue_order_id is not None and command.venue_order_id.value.isdigit():
+            key: int | str = int(command.venue_order_id.value)
+        elif command.client_order_id is not None:
+            key = cloid_for(command.client_order_id)
+        else:
+            return None
+        info = await self._queries.order_status(key)
+        if info is None:
+            return None
+        instrument = self._provider.instrument_for_coin(info.order.coin)
+        if instrument is None:
+            return None
+        report = order_status_report(
+            info.order, info.status, instrument, self._account_id,
+            command.client_order_id or self._events.client_order_id_for(info.order.oid, info.order.cloid),
+            info.statusTimestamp, self._clock.timestamp_ns(),
+        )
+        return self.as_applied(report, info.order, instrument)
+
+    async def order_status_reports(self, command: GenerateOrderStatusReports) -> list[OrderStatusReport]:
+        """Open orders on the exchange (closed ones are settled by the fill reports).
+
+        `frontendOpenOrders` adds tif and reduce-only, so adopted orders keep their post-only flag.
+        """
+        orders = await self._queries.frontend_open_orders()
+        ts = self._clock.timestamp_ns()
+        reports = []
+        for o in orders:
+            instrument = self._provider.instrument_for_coin(o.coin)
+            if instrument is None or (command.instrument_id is not None and instrument.id != command.instrument_id):
+                continue
+            report = order_status_report(
+                o, "open", instrument, self._account_id, self._events.client_order_id_for(o.oid, o.cloid),
+                o.timestamp, ts,
+            )
+            reports.append(self.as_applied(report, o, instrument))
+        self._log.info(f"generated {len(reports)} order status reports")
+        return reports
+
+    def as_applied(self, report: OrderStatusReport, order: BasicOrder, instrument: Instrument) -> OrderStatusReport:
+        """While running, a report of one of our orders states the quantity and fills this client
+        has applied, not the exchange's: Nautilus's open-order and in-flight checks would otherwise
+        book an inferred fill (with an invented trade id; the real one would then count again) or
+        shrink a modified order to its replacement's size (then refuse its last fill as an
+        overfill). Fills the exchange has and we lack are fetched by a fill audit started here."""
+        if self._is_reconciling():
+            return report  # start-up: Nautilus builds the order from these reports and the fill reports
+        tracked = self._tracker.resolve(order.oid, order.cloid)
+        if tracked is None:
+            return report
+        behind = report.filled_qty.as_decimal() > tracked.filled
+        report.quantity = qty_of(tracked.quantity, instrument)
+        report.filled_qty = qty_of(tracked.filled, instrument)
+        # Until the audit applies the missing fills, the order is reported as still working.
+        if behind or report.order_status in (OrderStatus.ACCEPTED, OrderStatus.PARTIALLY_FILLED):
+            report.order_status = OrderStatus.PARTIALLY_FILLED if tracked.filled > 0 else OrderStatus.ACCEPTED
+        if behind:
+            self._audit_soon()
+        return report
+
+    async def fill_reports(self, command: GenerateFillReports) -> list[FillReport]:
+        start_ms = (
+            int(command.start.timestamp() * 1000)
+            if command.start is not None
+            else time.time_ns() // NS_PER_MS - self._fills_lookback_mins * 60_000
+        )
+        end_ms = int(command.end.timestamp() * 1000) if command.end is not None else None
+        fills = await self._queries.fills_since(start_ms, end_ms)
+        ts = self._clock.timestamp_ns()
+        reports = []
+        for fill in fills:
+            instrument = self._provider.instrument_for_coin(fill.coin)
+            if instrument is None or (command.instrument_id is not None and instrument.id != command.instrument_id):
+                continue
+            if command.venue_order_id is not None and command.venue_order_id.value != str(fill.oid):
+                continue
+            problem = fill_problem(fill, instrument)
+            if problem is not None:
+                self._log.error(f"fill {fill.tid} left out of the reports: {problem}")
+                continue
+            if self._is_reconciling():
+                # Start-up reconciliation applies these itself: the stream must not emit them again.
+                self._tracker.mark_fill_seen(fill.tid)
+                self._adoption.note_reconciled_fill(fill.tid)
+            reports.append(
+                fill_report(
+                    fill, instrument, self._account_id, self._events.client_order_id_for(fill.oid, fill.cloid), ts
+                )
+            )
+        self._log.info(f"generated {len(reports)} fill reports")
+        return reports
+
+    async def position_status_reports(self, command: GeneratePositionStatusReports) -> list[PositionStatusReport]:
+        state = await self._queries.clearinghouse_state()
+        by_coin = {coin: inst for coin in self._provider.coins if (inst := self._provider.instrument_for_coin(coin))}
+        reports = position_reports(state, by_coin, self._account_id, self._clock.timestamp_ns())
+        if command.instrument_id is not None:
+            reports = [r for r in reports if r.instrument_id == command.instrument_id]
+        self._log.info(f"generated {len(reports)} position status reports")
+        return reports
