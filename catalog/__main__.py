@@ -94,7 +94,7 @@ def main(argv: list[str] | None = None) -> int:
         console.print("[red]error:[/red] no input files (give PATH... or --shipped)")
         return 2
     try:
-        check_writable_dir(args.catalog, "catalog")
+        check_writable_dir(args.catalog, "catalog", create=False)
         summary = ingest_files(
             paths,
             args.catalog,

@@ -67,21 +67,28 @@ def checked(parse: Callable[[str], Any]) -> Callable[[str], Any]:
     return argument
 
 
-def check_writable_dir(path: Path, what: str) -> Path:
-    """`path` as a folder this process can write into, created if missing; a `ValueError` naming `what`
-    otherwise. Checked before any work, so a long run never ends with its output lost."""
-    try:
-        path.mkdir(parents=True, exist_ok=True)
-    except FileExistsError:
-        raise ValueError(f"{what} {path} exists and is not a folder") from None
-    except NotADirectoryError:
-        raise ValueError(f"{what} {path}: a part of that path is a file") from None
-    except OSError as exc:
-        raise ValueError(f"{what} {path} cannot be created ({exc.strerror})") from None
-    if not path.is_dir():
+def check_writable_dir(path: Path, what: str, *, create: bool = True) -> Path:
+    """`path` as a folder this process can write into; a `ValueError` naming `what` otherwise. Checked
+    before any work, so a long run never ends with its output lost. A missing folder is created, or,
+    with `create=False`, left for the caller to create once its other checks passed (its nearest
+    existing parent must then be a writable folder)."""
+    if path.exists() and not path.is_dir():
         raise ValueError(f"{what} {path} exists and is not a folder")
+    target = path
+    if not create:
+        while not target.exists():
+            target = target.parent
+        if not target.is_dir():
+            raise ValueError(f"{what} {path}: a part of that path is a file")
+    else:
+        try:
+            path.mkdir(parents=True, exist_ok=True)
+        except (FileExistsError, NotADirectoryError):
+            raise ValueError(f"{what} {path}: a part of that path is a file") from None
+        except OSError as exc:
+            raise ValueError(f"{what} {path} cannot be created ({exc.strerror})") from None
     try:
-        with tempfile.NamedTemporaryFile(dir=path, prefix=".write-check-"):
+        with tempfile.NamedTemporaryFile(dir=target, prefix=".write-check-"):
             pass
     except OSError as exc:
         raise ValueError(f"{what} {path} is not writable ({exc.strerror})") from None

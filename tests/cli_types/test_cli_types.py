@@ -79,3 +79,12 @@ def test_a_file_or_a_path_under_a_file_is_refused_as_an_output_folder(tmp_path, 
     (tmp_path / "file").write_text("")
     with pytest.raises(ValueError, match=message):
         cli_types.check_writable_dir(tmp_path / where, "report dir")
+
+
+def test_an_output_folder_checked_without_creating_is_left_missing(tmp_path) -> None:
+    target = tmp_path / "later" / "catalog"
+    assert cli_types.check_writable_dir(target, "catalog", create=False) == target
+    assert not (tmp_path / "later").exists()
+    (tmp_path / "file").write_text("")
+    with pytest.raises(ValueError, match="a part of that path is a file"):
+        cli_types.check_writable_dir(tmp_path / "file" / "catalog", "catalog", create=False)
