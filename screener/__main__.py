@@ -191,9 +191,16 @@ def main(argv: list[str] | None = None) -> int:
     except (ValueError, InfoError) as exc:
         console.print(f"[red]error:[/] {exc}")
         return 2
-    if args.every is None:
-        return run_once(args, config, source, console)
+    try:
+        if args.every is None:
+            return run_once(args, config, source, console)
+        return run_daemon(args, config, source, console)
+    finally:
+        source.close()
 
+
+def run_daemon(args: argparse.Namespace, config: ScreenConfig, source: InfoSource, console: Console) -> int:
+    """A run every `args.every` until SIGINT/SIGTERM; a failed or crashed run waits for the next."""
     stop = threading.Event()
 
     def _on_signal(signum: int, _frame: object) -> None:

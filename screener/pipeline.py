@@ -16,6 +16,8 @@ from dataclasses import field
 
 import polars as pl
 
+from adapters.hyperliquid.schemas.info import Candle
+from adapters.hyperliquid.schemas.info import L2BookReply
 from screener.features import book_frame
 from screener.features import market_features
 from screener.features import returns_frame
@@ -33,8 +35,6 @@ from screener.info_client import InfoUnavailable
 from screener.info_client import Universe
 from screener.params import ParamsConfig
 from screener.params import derive_params
-from screener.schemas import Candle
-from screener.schemas import L2Book
 from screener.scoring import ScoreConfig
 from screener.scoring import maker_fee_bps
 from screener.scoring import score_assets
@@ -88,7 +88,7 @@ class ScreenResult:
 @dataclass(slots=True)
 class Inputs:
     universe: Universe
-    books: list[L2Book] = field(default_factory=list)
+    books: list[L2BookReply] = field(default_factory=list)
     candles: dict[str, list[Candle]] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
 
@@ -98,7 +98,7 @@ PARAM_COLUMNS = ("base_spread_bps", "max_inventory_usd", "level_spacing_ticks", 
 
 def screen_inputs(
     universe: Universe,
-    books: list[L2Book],
+    books: list[L2BookReply],
     candles: Mapping[str, list[Candle]],
     config: ScreenConfig,
     now_ms: int,
