@@ -36,11 +36,12 @@ from screener.pipeline import ScreenConfig
 from screener.pipeline import screen
 from screener.report import drop_counts
 from screener.report import print_report
-from screener_link.publish import DEFAULT_CHANNEL
-from screener_link.publish import DEFAULT_KEY
 from screener_link.publish import ScreenerPublisher
-from screener_link.publish import check_redis_url
-from screener_link.publish import redact_url
+from screener_link.redis_target import DEFAULT_CHANNEL
+from screener_link.redis_target import DEFAULT_KEY
+from screener_link.redis_target import check_redis_name
+from screener_link.redis_target import check_redis_url
+from screener_link.redis_target import redact_url
 
 _log = logging.getLogger("screener")
 
@@ -71,9 +72,10 @@ def redis_url(text: str) -> str:
 
 
 def redis_name(text: str) -> str:
-    if not text.strip():
-        raise argparse.ArgumentTypeError("expected a non-empty Redis name")
-    return text
+    try:
+        return check_redis_name(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def build_parser() -> argparse.ArgumentParser:

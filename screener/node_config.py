@@ -18,9 +18,10 @@ from typing import Any
 
 from adapters.hyperliquid.common.fees import perp_fee_tier
 from screener_link.payload import ScreenerSnapshot
-from screener_link.publish import DEFAULT_CHANNEL
-from screener_link.publish import DEFAULT_KEY
-from screener_link.publish import redact_url
+from screener_link.redis_target import DEFAULT_CHANNEL
+from screener_link.redis_target import DEFAULT_KEY
+from screener_link.redis_target import check_redis_name
+from screener_link.redis_target import check_redis_url
 
 VENUE = "HYPERLIQUID"
 STRATEGY_PATH = "mm_strategy.market_maker:MarketMaker"
@@ -59,8 +60,13 @@ class NodeConfigOptions:
             raise ValueError(f"base_url must be http(s)://..., got {self.base_url!r}")
         if self.account_address is not None and not _ADDRESS_RE.fullmatch(self.account_address):
             raise ValueError("account_address must be 0x + 40 hex digits")
-        if not self.redis_url.startswith(("redis://", "rediss://", "unix://")):
-            raise ValueError(f"redis_url must be redis://..., got {redact_url(self.redis_url)!r}")
+        # The checks the node's screener feed applies.
+        try:
+            check_redis_url(self.redis_url)
+        except ValueError as exc:
+            raise ValueError(f"redis_url: {exc}") from None
+        check_redis_name(self.screener_channel, "channel")
+        check_redis_name(self.screener_key, "key")
 
 
 def instrument_id(asset: str) -> str:
