@@ -5,7 +5,8 @@ that applies is the one reported, and a kept asset has `drop_reason` null.
 
 - `dead_coin_reasons`: delisted, isolated-only, no two-sided market, 24h notional volume below
   the minimum ($10M by default), thin open interest.
-- `no_edge_reasons`: the typical spread cannot pay the maker fee (score 0).
+- `no_edge_reasons`: the typical spread cannot pay the maker fee plus the adverse-selection
+  allowance (score 0).
 - Correlation: `abs_correlation` (pairwise over common candle times), `correlation_clusters`
   (agglomerative clustering on 1 − |ρ|, scikit-learn), `drop_correlated` (best score per cluster).
 - `cap_assets`: keep the best `max_assets`.
@@ -76,15 +77,18 @@ def dead_coin_reasons(universe: pl.DataFrame, config: DeadCoinConfig | None = No
 
 
 def no_edge_reasons(scored: pl.DataFrame) -> pl.DataFrame:
-    """Drop assets scoring zero, saying whether the spread is unknown or too small for the fee."""
+    """Drop assets scoring zero, saying whether the spread is unknown or too small for the fee
+    and the adverse-selection allowance (the spread named by its source: l2Book, impactPxs, trades)."""
     df = set_reason(scored, pl.col("spread_bps").is_null(), pl.lit("spread unknown"), "spread unknown")
     return set_reason(
         df,
         pl.col("score") <= 0,
         pl.format(
-            "spread {} bps cannot pay 2 × {} bps maker fee",
+            "spread {} bps ({}) cannot pay 2 × ({} bps maker fee + {} bps adverse selection)",
             pl.col("spread_bps").round(2),
+            pl.col("spread_source"),
             pl.col("fee_bps").round(2),
+            pl.col("adverse_selection_bps").round(2),
         ),
         "no edge",
     )
