@@ -8,15 +8,13 @@ No key is ever written: the execution client reads it from the environment or a 
 
 from __future__ import annotations
 
-import json
-import os
 import re
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from adapters.hyperliquid.common.fees import perp_fee_tier
+from screener.files import write_json_atomic
 from screener_link.payload import ScreenerSnapshot
 from screener_link.redis_target import DEFAULT_CHANNEL
 from screener_link.redis_target import DEFAULT_KEY
@@ -146,16 +144,4 @@ def write_node_config(
     path: str | Path, snapshot: ScreenerSnapshot, options: NodeConfigOptions | None = None
 ) -> Path:
     """Write the config atomically (temp file + rename: a node never reads half a file)."""
-    target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    text = json.dumps(build_node_config(snapshot, options), indent=2) + "\n"
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
-    try:
-        with os.fdopen(fd, "w") as f:
-            f.write(text)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return target
+    return write_json_atomic(path, build_node_config(snapshot, options))

@@ -104,14 +104,25 @@ def screen_inputs(
     now_ms: int,
     notes: list[str] | None = None,
 ) -> ScreenResult:
-    fee_bps = maker_fee_bps(config.fee_tier)
     uni = dead_coin_reasons(universe_frame(universe), config.dead)
     features = market_features(uni, book_frame(books), volatility_frame(candles))
+    return rank_and_select(features, returns_frame(candles), config, now_ms, notes)
+
+
+def rank_and_select(
+    features: pl.DataFrame,
+    returns: pl.DataFrame,
+    config: ScreenConfig,
+    now_ms: int,
+    notes: list[str] | None = None,
+) -> ScreenResult:
+    """Score, drop (no edge, parameters out of bounds, correlated, beyond the cap), rank, and build
+    the snapshot of the kept assets. `features` holds one row per asset (`drop_reason` set where an
+    earlier filter dropped it); `returns` is the long (asset, t, ret) frame for the correlation."""
+    fee_bps = maker_fee_bps(config.fee_tier)
     scored = no_edge_reasons(score_assets(features, fee_bps, config.score))
     with_params = derive_params(scored, config.params, config.max_assets)
-    decorrelated = drop_correlated(
-        with_params, returns_frame(candles), config.min_abs_corr, config.min_overlap
-    )
+    decorrelated = drop_correlated(with_params, returns, config.min_abs_corr, config.min_overlap)
     final = cap_assets(decorrelated, config.max_assets)
     table = final.sort(
         pl.col(REASON).is_not_null(), pl.col("score"), pl.col("day_ntl_vlm"), descending=[False, True, True]
@@ -176,3 +187,20 @@ def fetch_inputs(
 def screen(source: InfoSource, config: ScreenConfig, now_ms: int) -> ScreenResult:
     inputs = fetch_inputs(source, config, now_ms)
     return screen_inputs(inputs.universe, inputs.books, inputs.candles, config, now_ms, inputs.notes)
+
+
+class InfoScreening:
+    """Screens of the `/info` replies of one source (live or saved)."""
+
+    def __init__(self, source: InfoSource, config: ScreenConfig) -> None:
+        self.source = source
+        self.config = config
+
+    def describe(self) -> str:
+        return self.source.describe()
+
+    def screen(self, now_ms: int) -> ScreenResult:
+        return screen(self.source, self.config, now_ms)
+
+    def close(self) -> None:
+        self.source.close()
