@@ -89,6 +89,9 @@ class SyntheticInfoSource:
     def describe(self) -> str:
         return "synthetic"
 
+    def close(self) -> None:
+        """Nothing to release: the replies are in memory."""
+
     @property
     def coins(self) -> list[str]:
         """Coins with a synthesized book and candles (every perp with a mid price)."""
