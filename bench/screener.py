@@ -22,11 +22,11 @@ import bench_paths  # noqa: F401  (first: takes bench/ off sys.path)
 import msgspec
 
 # This file is named like the `screener` package: drop its folder from the path before importing it.
+from adapters.hyperliquid.schemas.info import SavedReply
 from catalog import shipped_data
 from screener.filters import DeadCoinConfig
 from screener.pipeline import ScreenConfig
 from screener.pipeline import screen
-from screener.schemas import SavedReply
 from screener.synthetic import SyntheticInfoSource
 
 ROUNDS = 7

@@ -59,7 +59,7 @@ def check_redis_reachable(url: str, what: str) -> None:
 
 
 def _redacted(url: str) -> str:
-    from screener_link.publish import redact_url
+    from screener_link.redis_target import redact_url
 
     return redact_url(url)
 

@@ -38,6 +38,9 @@ from mm_strategy.signals.volatility import RealizedVol
 from mm_strategy.signals.volatility import Regime
 from mm_strategy.signals.volatility import RegimeTable
 from mm_strategy.signals.volatility import atr_bps
+from screener_link.redis_target import DEFAULT_CHANNEL
+from screener_link.redis_target import DEFAULT_KEY
+from screener_link.redis_target import check_redis_url
 
 if TYPE_CHECKING:
     from screener_link.payload import ScreenerSnapshot
@@ -81,8 +84,8 @@ class RegimeGovernorConfig(ActorConfig, frozen=True):
     budget_hold_ms: int = 10_000
     calendar_path: str | None = None
     redis_url: str | None = None
-    screener_channel: str = "mm:screener"
-    screener_key: str = "mm:screener:latest"
+    screener_channel: str = DEFAULT_CHANNEL
+    screener_key: str = DEFAULT_KEY
     screener_stale_after_s: float = 7_200.0
     stale_spread_mult: float = 1.5
 
@@ -112,6 +115,8 @@ class RegimeGovernor(Actor):
         for name, values in mults.items():
             if not all(v > 0 for v in values):  # NaN fails too
                 raise ValueError(f"{name} must be positive, got {values}")
+        if config.redis_url:
+            check_redis_url(config.redis_url)  # here, not at start: a bad url fails when the node is built
         if not 0 <= config.budget_reserve_fraction < 1:
             raise ValueError(f"budget_reserve_fraction must be in [0, 1), got {config.budget_reserve_fraction}")
         self.instrument_ids = [InstrumentId.from_str(i) for i in config.instrument_ids]

@@ -1,8 +1,15 @@
 """`python -m screener run`: screen the universe once (or `--every 1h`), print the ranked table,
 publish the snapshot over Redis and optionally write a TradingNode config.
 
+With `--catalog DIR` it scores the coins of a Nautilus ParquetDataCatalog from their recorded books
+and trades instead (the spread takers paid, the tick in bps, realized volatility, traded volume),
+publishes nothing, and with `--write-config PATH` also writes a backtest config for its picks
+beside the TradingNode config (`live.json` → `live.backtest.json`), which
+`python run_backtest.py --config live.backtest.json` runs as is.
+
 Exit codes: 0 done (or stopped by SIGINT/SIGTERM in daemon mode), 1 a run failed (bad or
-missing replies, no asset selected, Redis unreachable when publishing), 2 bad arguments.
+missing replies, no usable instrument in the catalog, no asset selected, Redis unreachable when
+publishing), 2 bad arguments (a --catalog that is not a readable catalog folder included).
 """
 
 from __future__ import annotations
@@ -14,7 +21,10 @@ import signal
 import sys
 import threading
 import time
+from datetime import UTC
+from datetime import datetime
 from pathlib import Path
+from typing import Protocol
 
 import redis
 from rich.console import Console
@@ -24,7 +34,15 @@ from cli_types import checked
 from cli_types import non_negative_float
 from cli_types import positive_float
 from cli_types import positive_int
+from screener.backtest_config import BacktestConfigOptions
+from screener.backtest_config import backtest_config_path
+from screener.backtest_config import write_backtest_config
+from screener.catalog_reader import NS
+from screener.catalog_reader import CatalogError
+from screener.catalog_screen import CatalogScreenConfig
+from screener.catalog_screen import CatalogScreening
 from screener.filters import DeadCoinConfig
+from screener.filters import RecordingConfig
 from screener.info_client import HttpInfoClient
 from screener.info_client import InfoError
 from screener.info_client import InfoSource
@@ -32,15 +50,18 @@ from screener.info_client import OfflineInfoClient
 from screener.node_config import NodeConfigOptions
 from screener.node_config import write_node_config
 from screener.params import ParamsConfig
+from screener.pipeline import InfoScreening
 from screener.pipeline import ScreenConfig
-from screener.pipeline import screen
+from screener.pipeline import ScreenResult
 from screener.report import drop_counts
+from screener.report import print_recordings
 from screener.report import print_report
-from screener_link.publish import DEFAULT_CHANNEL
-from screener_link.publish import DEFAULT_KEY
 from screener_link.publish import ScreenerPublisher
-from screener_link.publish import check_redis_url
-from screener_link.publish import redact_url
+from screener_link.redis_target import DEFAULT_CHANNEL
+from screener_link.redis_target import DEFAULT_KEY
+from screener_link.redis_target import check_redis_name
+from screener_link.redis_target import check_redis_url
+from screener_link.redis_target import redact_url
 
 _log = logging.getLogger("screener")
 
@@ -63,6 +84,17 @@ def parse_interval(text: str) -> float:
     return seconds
 
 
+def utc_time_ns(text: str) -> int:
+    """An ISO time ('2025-09-04T19:50', '...Z', '...+02:00'; no zone: UTC) → ns since the epoch."""
+    try:
+        moment = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected an ISO time like 2025-09-04T19:50:00Z, got {text!r}") from None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return int(moment.timestamp()) * NS + moment.microsecond * 1000
+
+
 def redis_url(text: str) -> str:
     try:
         return check_redis_url(text)
@@ -71,9 +103,10 @@ def redis_url(text: str) -> str:
 
 
 def redis_name(text: str) -> str:
-    if not text.strip():
-        raise argparse.ArgumentTypeError("expected a non-empty Redis name")
-    return text
+    try:
+        return check_redis_name(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -82,6 +115,17 @@ def build_parser() -> argparse.ArgumentParser:
     run = sub.add_parser("run", help="screen the universe once, or every INTERVAL with --every")
     source = run.add_mutually_exclusive_group()
     source.add_argument("--offline", type=Path, metavar="DIR", help="read saved /info replies from DIR")
+    source.add_argument(
+        "--catalog",
+        type=Path,
+        metavar="DIR",
+        help="score the coins of the Nautilus ParquetDataCatalog DIR from their recorded books and trades "
+        "(the spread takers paid, tick in bps, realized volatility, traded volume over the span) instead "
+        "of live /info; publishes nothing; with --write-config PATH also writes a backtest config for the "
+        "picks beside it (PATH's name + .backtest.json) that run_backtest.py --config runs as is. "
+        "--min-volume applies to the recorded volume as a 24h rate; --min-open-interest and --book-samples "
+        "do not apply",
+    )
     source.add_argument(
         "--base-url",
         default="mainnet",
@@ -102,6 +146,10 @@ def build_parser() -> argparse.ArgumentParser:
         default=1,
         help="l2Book snapshots per coin, 5 s apart (median spread)",
     )
+    run.add_argument(
+        "--start", type=utc_time_ns, metavar="TIME", help="with --catalog: score from this ISO UTC time on"
+    )
+    run.add_argument("--end", type=utc_time_ns, metavar="TIME", help="with --catalog: score up to this ISO UTC time")
     run.add_argument("--redis-url", type=redis_url, default="redis://127.0.0.1:6379/0")
     run.add_argument("--channel", type=redis_name, default=DEFAULT_CHANNEL)
     run.add_argument("--key", type=redis_name, default=DEFAULT_KEY)
@@ -117,10 +165,45 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+class Screening(Protocol):
+    """One source of screens: `/info` replies (`InfoScreening`) or a catalog (`CatalogScreening`)."""
+
+    def describe(self) -> str: ...
+
+    def screen(self, now_ms: int) -> ScreenResult: ...
+
+    def close(self) -> None: ...
+
+
 def _make_source(args: argparse.Namespace) -> InfoSource:
     if args.offline is not None:
         return OfflineInfoClient(args.offline)
     return HttpInfoClient(args.base_url)
+
+
+def make_screening(args: argparse.Namespace) -> Screening:
+    config = screen_config(args)
+    if args.catalog is None:
+        return InfoScreening(_make_source(args), config)
+    catalog_config = CatalogScreenConfig(
+        screen=config,
+        recording=RecordingConfig(min_volume_usd=args.min_volume),
+        start_ns=args.start,
+        end_ns=args.end,
+    )
+    return CatalogScreening(args.catalog, catalog_config)
+
+
+def check_arguments(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
+    """What argparse cannot say alone: the options that go only with --catalog, or not with it."""
+    if args.catalog is None:
+        if args.start is not None or args.end is not None:
+            parser.error("--start and --end go with --catalog")
+        return
+    if args.every is not None:
+        parser.error("--every does not go with --catalog: a recording does not change between runs")
+    if args.start is not None and args.end is not None and args.end <= args.start:
+        parser.error("--end must be after --start")
 
 
 def screen_config(args: argparse.Namespace) -> ScreenConfig:
@@ -133,14 +216,16 @@ def screen_config(args: argparse.Namespace) -> ScreenConfig:
     )
 
 
-def run_once(args: argparse.Namespace, config: ScreenConfig, source: InfoSource, console: Console) -> int:
+def run_once(args: argparse.Namespace, screening: Screening, console: Console) -> int:
     now_ms = int(time.time() * 1000)
     try:
-        result = screen(source, config, now_ms)
-    except InfoError as exc:
+        result = screening.screen(now_ms)
+    except (InfoError, CatalogError) as exc:
         console.print(f"[red]screen failed:[/] {exc}")
         return 1
-    console.print(f"source: {source.describe()}")
+    console.print(f"source: {screening.describe()}")
+    if args.catalog is not None:
+        print_recordings(result.table, console)
     print_report(result, console)
     if not result.snapshot.assets:
         # An empty snapshot means "quote nothing" to running nodes: keep what they hold instead.
@@ -165,7 +250,17 @@ def run_once(args: argparse.Namespace, config: ScreenConfig, source: InfoSource,
         )
         path = write_node_config(args.write_config, result.snapshot, options)
         console.print(f"wrote TradingNode config: {path} ({len(result.snapshot.assets)} market makers)")
-    if not args.no_publish:
+        if args.catalog is not None:
+            backtest_options = BacktestConfigOptions(
+                catalog=args.catalog,
+                fee_tier=args.fee_tier,
+                starting_usdc=args.capital,
+            )
+            path = write_backtest_config(backtest_config_path(args.write_config), result, backtest_options)
+            console.print(f"wrote backtest config: {path} (run it: python run_backtest.py --config {path})")
+    if args.catalog is not None:
+        console.print("nothing published: a recording is not the market now")
+    elif not args.no_publish:
         try:
             with ScreenerPublisher(args.redis_url, args.channel, args.key) as publisher:
                 receivers = publisher.publish(result.snapshot)
@@ -177,7 +272,9 @@ def run_once(args: argparse.Namespace, config: ScreenConfig, source: InfoSource,
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    check_arguments(parser, args)
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     console = Console(width=None if sys.stdout.isatty() else 200)
     try:
@@ -186,14 +283,20 @@ def main(argv: list[str] | None = None) -> int:
             NodeConfigOptions(
                 network=args.network, account_address=args.account_address, redis_url=args.redis_url
             )
-        config = screen_config(args)
-        source = _make_source(args)
-    except (ValueError, InfoError) as exc:
+        screening = make_screening(args)
+    except (ValueError, InfoError, CatalogError) as exc:
         console.print(f"[red]error:[/] {exc}")
         return 2
-    if args.every is None:
-        return run_once(args, config, source, console)
+    try:
+        if args.every is None:
+            return run_once(args, screening, console)
+        return run_daemon(args, screening, console)
+    finally:
+        screening.close()
 
+
+def run_daemon(args: argparse.Namespace, screening: Screening, console: Console) -> int:
+    """A run every `args.every` until SIGINT/SIGTERM; a failed or crashed run waits for the next."""
     stop = threading.Event()
 
     def _on_signal(signum: int, _frame: object) -> None:
@@ -209,7 +312,7 @@ def main(argv: list[str] | None = None) -> int:
         while not stop.is_set():
             started = time.monotonic()
             try:
-                status = run_once(args, config, source, console)
+                status = run_once(args, screening, console)
                 if status != 0:
                     console.print("[yellow]run failed; next attempt at the next interval[/]")
             except Exception:  # a daemon survives a bad run and tries again next time

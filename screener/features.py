@@ -17,9 +17,10 @@ from collections.abc import Mapping
 
 import polars as pl
 
+from adapters.hyperliquid.common.prices import price_tick_float
+from adapters.hyperliquid.schemas.info import Candle
+from adapters.hyperliquid.schemas.info import L2BookReply
 from screener.info_client import Universe
-from screener.schemas import Candle
-from screener.schemas import L2Book
 
 HOUR_MS = 3_600_000
 
@@ -68,13 +69,18 @@ BOOK_SCHEMA = {
 }
 
 
-def book_frame(books: Iterable[L2Book]) -> pl.DataFrame:
+def _touch(book: L2BookReply) -> tuple[str, float, float, float, float] | None:
+    """(coin, bid, ask, bid size, ask size) of a validated reply (its strings are numbers), or None
+    for a one-sided book."""
+    bids, asks = book.levels
+    if not bids or not asks:
+        return None
+    return book.coin, float(bids[0].px), float(asks[0].px), float(bids[0].sz), float(asks[0].sz)
+
+
+def book_frame(books: Iterable[L2BookReply]) -> pl.DataFrame:
     """Median touch (best bid/ask) and touch depth per coin over its snapshots; one-sided books skipped."""
-    rows = [
-        (b.coin, b.levels[0][0].px, b.levels[1][0].px, b.levels[0][0].sz, b.levels[1][0].sz)
-        for b in books
-        if b.levels[0] and b.levels[1]
-    ]
+    rows = [touch for b in books if (touch := _touch(b)) is not None]
     if not rows:
         return pl.DataFrame(schema=BOOK_SCHEMA)
     raw = pl.DataFrame(rows, schema=["asset", "bid", "ask", "bid_sz", "ask_sz"], orient="row")
@@ -139,12 +145,16 @@ def volatility_frame(candles: Mapping[str, list[Candle]]) -> pl.DataFrame:
     )
 
 
-def tick_size(px: pl.Expr, sz_decimals: pl.Expr) -> pl.Expr:
-    """Hyperliquid's price grid at `px`: 5 significant figures, at most 6 − szDecimals decimals,
-    integer prices always valid (so the tick never exceeds 1)."""
-    sig_tick = pl.lit(10.0).pow((px.log10() + 1e-9).floor() - 4).clip(upper_bound=1.0)
-    dec_tick = pl.lit(10.0).pow(-(pl.lit(6) - sz_decimals).cast(pl.Float64))
-    return pl.max_horizontal(sig_tick, dec_tick)
+def tick_size(px: pl.Series, sz_decimals: pl.Series) -> pl.Series:
+    """Hyperliquid's price step at each `px` (null where the price is unknown), from the adapter's
+    price rule (`adapters.hyperliquid.common.prices`)."""
+    return pl.Series(
+        [
+            None if p is None or p <= 0 else price_tick_float(p, d)
+            for p, d in zip(px.to_list(), sz_decimals.to_list(), strict=True)
+        ],
+        dtype=pl.Float64,
+    )
 
 
 def market_features(universe: pl.DataFrame, books: pl.DataFrame, vols: pl.DataFrame) -> pl.DataFrame:
@@ -167,7 +177,8 @@ def market_features(universe: pl.DataFrame, books: pl.DataFrame, vols: pl.DataFr
         .when(has_impact)
         .then(pl.col("impact_ask") - pl.col("impact_bid")),
         spread_source=pl.when(has_book).then(pl.lit("l2Book")).when(has_impact).then(pl.lit("impactPxs")),
-    ).with_columns(tick=tick_size(pl.col("ref_px"), pl.col("sz_decimals")))
+    )
+    df = df.with_columns(tick=tick_size(df["ref_px"], df["sz_decimals"]))
     df = df.with_columns(
         # A quoted spread is at least one tick (impact prices can coincide on thick books).
         spread=pl.when(pl.col("raw_spread").is_not_null()).then(pl.max_horizontal("raw_spread", "tick")),

@@ -5,7 +5,10 @@ that applies is the one reported, and a kept asset has `drop_reason` null.
 
 - `dead_coin_reasons`: delisted, isolated-only, no two-sided market, 24h notional volume below
   the minimum ($10M by default), thin open interest.
-- `no_edge_reasons`: the typical spread cannot pay the maker fee (score 0).
+- `recording_reasons` (a catalog's recordings instead of `/info`): too little book recorded, too
+  few trades to measure the spread takers pay, a 24h volume rate below the minimum.
+- `no_edge_reasons`: the typical spread cannot pay the maker fee plus the adverse-selection
+  allowance (score 0).
 - Correlation: `abs_correlation` (pairwise over common candle times), `correlation_clusters`
   (agglomerative clustering on 1 − |ρ|, scikit-learn), `drop_correlated` (best score per cluster).
 - `cap_assets`: keep the best `max_assets`.
@@ -75,16 +78,71 @@ def dead_coin_reasons(universe: pl.DataFrame, config: DeadCoinConfig | None = No
     )
 
 
+@dataclass(frozen=True, slots=True)
+class RecordingConfig:
+    min_book_minutes: float = 10.0
+    min_trades: int = 30
+    min_volume_usd: float = 10_000_000.0  # per 24 h, the recorded volume as a rate
+
+    def __post_init__(self) -> None:
+        if self.min_book_minutes < 0 or self.min_trades < 1 or self.min_volume_usd < 0:
+            raise ValueError("need min_book_minutes >= 0, min_trades >= 1 and min_volume_usd >= 0")
+
+
+# The stages of `recording_reasons`: an instrument dropped at one of them could not be scored.
+RECORDING_STAGES = ("no book", "short recording", "few trades")
+
+
+def recording_reasons(features: pl.DataFrame, config: RecordingConfig | None = None) -> pl.DataFrame:
+    """Drop recorded instruments that cannot be scored, or trade too little (the frame of
+    `recorded_features.recording_features`)."""
+    cfg = config or RecordingConfig()
+    df = set_reason(features, pl.col("book_seconds") == 0, pl.lit("no two-sided book recorded"), "no book")
+    df = set_reason(
+        df,
+        pl.col("book_seconds") < cfg.min_book_minutes * 60,
+        pl.format(
+            "book recorded for {} min < {} min",
+            (pl.col("book_seconds") / 60).round(1),
+            pl.lit(cfg.min_book_minutes),
+        ),
+        "short recording",
+    )
+    df = set_reason(
+        df,
+        pl.col("n_trades") < cfg.min_trades,
+        pl.format(
+            "{} trades < {}: too few to measure the spread takers pay", pl.col("n_trades"), pl.lit(cfg.min_trades)
+        ),
+        "few trades",
+    )
+    return set_reason(
+        df,
+        pl.col("day_ntl_vlm") < cfg.min_volume_usd,
+        pl.format(
+            "24h volume rate {} < {} ({} traded in {} min)",
+            _usd(pl.col("day_ntl_vlm")),
+            _usd(pl.lit(cfg.min_volume_usd)),
+            _usd(pl.col("volume_usd")),
+            (pl.col("book_seconds") / 60).round(1),
+        ),
+        "low volume",
+    )
+
+
 def no_edge_reasons(scored: pl.DataFrame) -> pl.DataFrame:
-    """Drop assets scoring zero, saying whether the spread is unknown or too small for the fee."""
+    """Drop assets scoring zero, saying whether the spread is unknown or too small for the fee
+    and the adverse-selection allowance (the spread named by its source: l2Book, impactPxs, trades)."""
     df = set_reason(scored, pl.col("spread_bps").is_null(), pl.lit("spread unknown"), "spread unknown")
     return set_reason(
         df,
         pl.col("score") <= 0,
         pl.format(
-            "spread {} bps cannot pay 2 × {} bps maker fee",
+            "spread {} bps ({}) cannot pay 2 × ({} bps maker fee + {} bps adverse selection)",
             pl.col("spread_bps").round(2),
+            pl.col("spread_source"),
             pl.col("fee_bps").round(2),
+            pl.col("adverse_selection_bps").round(2),
         ),
         "no edge",
     )

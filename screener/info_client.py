@@ -1,8 +1,10 @@
 """Read the Hyperliquid `/info` replies the screener needs, live or from saved files.
 
 Two sources with one interface (`InfoSource`):
-- `HttpInfoClient(base_url)`: POSTs to `{base_url}/info` (mainnet, testnet or a local hlsim url),
-  with timeouts; every reply is decoded into the schemas of `screener.schemas` and checked.
+- `HttpInfoClient(base_url)`: POSTs to `{base_url}/info` (mainnet, testnet or a local hlsim url)
+  through the adapter's `HyperliquidHttpClient` (aiohttp, 429 backoff, weight accounting), run on
+  an event loop of its own; every reply is decoded into the `/info` schemas of the adapter
+  (`adapters.hyperliquid.schemas.info`) and checked.
 - `OfflineInfoClient(folder)`: answers from saved replies, files holding
   `{"request": <the /info body>, "response": <the reply>}` (as in `data/samples/hyperliquid/info/`),
   matched by request type and coin. A request with no saved reply raises `InfoUnavailable`, so
@@ -11,27 +13,38 @@ Two sources with one interface (`InfoSource`):
 
 from __future__ import annotations
 
+import asyncio
+import math
 import time
-from collections.abc import Callable
+from collections.abc import Coroutine
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 from typing import Protocol
+from typing import TypeVar
 from urllib.parse import urlparse
 
+import aiohttp
 import msgspec
-import requests
 
 from adapters.hyperliquid.common.constants import INFO_WEIGHT_DEFAULT
 from adapters.hyperliquid.common.constants import IP_WEIGHT_CAP_PER_MINUTE
 from adapters.hyperliquid.common.constants import NETWORK_REST_URLS
+from adapters.hyperliquid.http.client import HyperliquidHttpClient
+from adapters.hyperliquid.http.errors import REST_ERRORS
+from adapters.hyperliquid.http.errors import HyperliquidRateLimited
 from adapters.hyperliquid.http.rate_limit import RateLimitTracker
 from adapters.hyperliquid.http.rate_limit import info_weight
-from screener.schemas import AssetCtx
-from screener.schemas import AssetMeta
-from screener.schemas import Candle
-from screener.schemas import L2Book
-from screener.schemas import Meta
-from screener.schemas import SavedReply
+from adapters.hyperliquid.schemas.info import CANDLES_DECODER
+from adapters.hyperliquid.schemas.info import L2BOOK_REPLY_DECODER
+from adapters.hyperliquid.schemas.info import META_AND_ASSET_CTXS_DECODER
+from adapters.hyperliquid.schemas.info import SAVED_REPLY_DECODER
+from adapters.hyperliquid.schemas.info import AssetCtx
+from adapters.hyperliquid.schemas.info import AssetMeta
+from adapters.hyperliquid.schemas.info import Candle
+from adapters.hyperliquid.schemas.info import L2BookReply
+
+_T = TypeVar("_T")
 
 
 class InfoError(Exception):
@@ -53,11 +66,13 @@ class Universe:
 class InfoSource(Protocol):
     def universe(self) -> Universe: ...
 
-    def l2_book(self, coin: str) -> L2Book: ...
+    def l2_book(self, coin: str) -> L2BookReply: ...
 
     def candles(self, coin: str, interval: str, start_ms: int, end_ms: int) -> list[Candle]: ...
 
     def describe(self) -> str: ...
+
+    def close(self) -> None: ...
 
 
 # --- validation shared by both sources -------------------------------------------------------
@@ -65,7 +80,7 @@ class InfoSource(Protocol):
 
 def decode_universe(raw: bytes) -> Universe:
     try:
-        meta, ctxs = msgspec.json.decode(raw, type=tuple[Meta, list[AssetCtx]], strict=False)
+        meta, ctxs = META_AND_ASSET_CTXS_DECODER.decode(raw)
     except msgspec.ValidationError as exc:
         raise InfoError(f"invalid metaAndAssetCtxs reply: {exc}") from exc
     except msgspec.DecodeError as exc:
@@ -80,26 +95,42 @@ def decode_universe(raw: bytes) -> Universe:
     return Universe(assets=list(meta.universe), ctxs=list(ctxs))
 
 
-def decode_l2_book(raw: bytes, coin: str) -> L2Book:
+def _level_prices(book: L2BookReply, side: int, coin: str) -> list[float]:
+    """The prices of one side as floats; a level that is not a positive finite price and size is refused."""
+    name = ("bids", "asks")[side]
+    prices = []
+    for i, level in enumerate(book.levels[side]):
+        try:
+            px, sz = float(level.px), float(level.sz)
+        except ValueError:
+            raise InfoError(f"l2Book {coin}: {name}[{i}] is not a number ({level.px!r} x {level.sz!r})") from None
+        if not (math.isfinite(px) and px > 0 and math.isfinite(sz) and sz > 0):
+            raise InfoError(f"l2Book {coin}: {name}[{i}] needs a positive price and size, got {level.px} x {level.sz}")
+        prices.append(px)
+    return prices
+
+
+def decode_l2_book(raw: bytes, coin: str) -> L2BookReply:
+    """The `l2Book` reply for `coin`: numbers positive, bids descending, asks ascending, not crossed."""
     try:
-        book = msgspec.json.decode(raw, type=L2Book, strict=False)
+        book = L2BOOK_REPLY_DECODER.decode(raw)
     except (msgspec.ValidationError, msgspec.DecodeError) as exc:
         raise InfoError(f"invalid l2Book reply for {coin}: {exc}") from exc
     if book.coin != coin:
         raise InfoError(f"l2Book reply is for {book.coin}, asked for {coin}")
-    bids, asks = book.levels
-    if any(bids[i].px <= bids[i + 1].px for i in range(len(bids) - 1)):
+    bids, asks = _level_prices(book, 0, coin), _level_prices(book, 1, coin)
+    if any(bids[i] <= bids[i + 1] for i in range(len(bids) - 1)):
         raise InfoError(f"l2Book {coin}: bids are not strictly descending")
-    if any(asks[i].px >= asks[i + 1].px for i in range(len(asks) - 1)):
+    if any(asks[i] >= asks[i + 1] for i in range(len(asks) - 1)):
         raise InfoError(f"l2Book {coin}: asks are not strictly ascending")
-    if bids and asks and bids[0].px >= asks[0].px:
-        raise InfoError(f"l2Book {coin}: crossed book (bid {bids[0].px} >= ask {asks[0].px})")
+    if bids and asks and bids[0] >= asks[0]:
+        raise InfoError(f"l2Book {coin}: crossed book (bid {bids[0]} >= ask {asks[0]})")
     return book
 
 
 def decode_candles(raw: bytes, coin: str) -> list[Candle]:
     try:
-        candles = msgspec.json.decode(raw, type=list[Candle], strict=False)
+        candles = CANDLES_DECODER.decode(raw)
     except (msgspec.ValidationError, msgspec.DecodeError) as exc:
         raise InfoError(f"invalid candleSnapshot reply for {coin}: {exc}") from exc
     for c in candles:
@@ -127,61 +158,96 @@ def resolve_base_url(base_url: str) -> str:
 class HttpInfoClient:
     """POST `/info` requests to one base url; every reply validated before it is returned.
 
-    Requests are paced to stay within `weight_budget_per_min` of Hyperliquid's per-IP REST weight
-    (1200/min; by default the screener takes half, leaving the rest to a node on the same IP).
+    The requests go through the adapter's `HyperliquidHttpClient` (a 429 is retried after a backoff
+    before it becomes an `InfoError`), on an event loop this client owns: the screener is
+    synchronous, so each call runs its request to completion on that loop, and `close()` closes the
+    HTTP session and the loop. Requests are paced to stay within `weight_budget_per_min` of
+    Hyperliquid's per-IP REST weight (1200/min; by default the screener takes half, leaving the rest
+    to a node on the same IP), counted by the HTTP client itself.
     """
+
+    _PACE_STEP_S = 0.25
 
     def __init__(
         self,
         base_url: str,
-        connect_timeout_s: float = 3.0,
-        read_timeout_s: float = 10.0,
+        timeout_s: float = 10.0,
         weight_budget_per_min: int = 600,
-        clock_ns: Callable[[], int] = time.monotonic_ns,
-        sleep: Callable[[float], None] = time.sleep,
+        max_429_retries: int = 4,
+        backoff_initial_s: float = 0.25,
+        backoff_max_s: float = 4.0,
     ) -> None:
-        if connect_timeout_s <= 0 or read_timeout_s <= 0:
-            raise ValueError("timeouts must be positive")
+        if not (math.isfinite(timeout_s) and timeout_s > 0):
+            raise ValueError(f"timeout_s must be positive, got {timeout_s}")
         if not INFO_WEIGHT_DEFAULT <= weight_budget_per_min <= IP_WEIGHT_CAP_PER_MINUTE:
             raise ValueError(
                 f"weight_budget_per_min must be within {INFO_WEIGHT_DEFAULT}..{IP_WEIGHT_CAP_PER_MINUTE}"
             )
+        if max_429_retries < 0 or not 0 < backoff_initial_s <= backoff_max_s:
+            raise ValueError("need max_429_retries >= 0 and 0 < backoff_initial_s <= backoff_max_s")
         self.base_url = resolve_base_url(base_url)
-        self._timeout = (connect_timeout_s, read_timeout_s)
-        self._session = requests.Session()
-        self._weights = RateLimitTracker()
+        self.weights = RateLimitTracker()
         self._weight_budget = weight_budget_per_min
-        self._clock_ns = clock_ns
-        self._sleep = sleep
+        self._http = HyperliquidHttpClient(
+            [self.base_url],
+            timeout_secs=timeout_s,
+            rate_limits=self.weights,
+            backoff_initial_secs=backoff_initial_s,
+            backoff_max_secs=backoff_max_s,
+            max_429_retries=max_429_retries,
+        )
+        self._runner: asyncio.Runner | None = asyncio.Runner()
 
-    def _pace(self, request_type: str) -> None:
-        weight = info_weight(request_type)
-        while self._weights.ip_weight_last_minute(self._clock_ns()) + weight > self._weight_budget:
-            self._sleep(0.25)
-        self._weights.add_ip_weight(weight, self._clock_ns())
+    @property
+    def closed(self) -> bool:
+        return self._runner is None
 
     def describe(self) -> str:
         return self.base_url
 
     def close(self) -> None:
-        self._session.close()
+        """Close the HTTP session, then the event loop; calling it again does nothing."""
+        runner, self._runner = self._runner, None
+        if runner is None:
+            return
+        try:
+            runner.run(self._http.close())
+        finally:
+            runner.close()
+
+    def __enter__(self) -> HttpInfoClient:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def _run(self, coro: Coroutine[Any, Any, _T]) -> _T:
+        if self._runner is None:
+            coro.close()
+            raise InfoError(f"the /info client for {self.base_url} is closed")
+        return self._runner.run(coro)
+
+    def _pace(self, request_type: str) -> None:
+        """Wait until the request fits the budget. The HTTP client stamps the weight it counts with
+        the wall clock, so the budget is read on the same clock."""
+        weight = info_weight(request_type)
+        while self.weights.ip_weight_last_minute(time.time_ns()) + weight > self._weight_budget:
+            time.sleep(self._PACE_STEP_S)
 
     def _post(self, body: dict[str, object]) -> bytes:
-        self._pace(str(body["type"]))
+        kind = str(body["type"])
+        self._pace(kind)
         try:
-            reply = self._session.post(f"{self.base_url}/info", json=body, timeout=self._timeout)
-        except requests.RequestException as exc:
-            raise InfoError(f"/info {body.get('type')} failed: {exc}") from exc
-        if reply.status_code == 429:
-            raise InfoError(f"/info {body.get('type')}: rate limited (HTTP 429)")
-        if reply.status_code != 200:
-            raise InfoError(f"/info {body.get('type')}: HTTP {reply.status_code} {reply.text[:200]!r}")
-        return reply.content
+            return self._run(self._http.info(body))
+        except HyperliquidRateLimited as exc:
+            raise InfoError(f"/info {kind}: rate limited ({exc})") from exc
+        except (*REST_ERRORS, aiohttp.ClientError) as exc:
+            raise InfoError(f"/info {kind} failed: {exc}") from exc
 
     def universe(self) -> Universe:
         return decode_universe(self._post({"type": "metaAndAssetCtxs"}))
 
-    def l2_book(self, coin: str) -> L2Book:
+    def l2_book(self, coin: str) -> L2BookReply:
         raw = self._post({"type": "l2Book", "coin": coin})
         if raw.strip() == b"null":  # the exchange answers null for an unknown coin
             raise InfoUnavailable(f"no l2Book for {coin}")
@@ -205,7 +271,7 @@ class OfflineInfoClient:
         self._replies: dict[tuple[str, ...], bytes] = {}
         for path in sorted(self.folder.glob("*.json")):
             try:
-                saved = msgspec.json.decode(path.read_bytes(), type=SavedReply)
+                saved = SAVED_REPLY_DECODER.decode(path.read_bytes())
             except OSError as exc:  # a folder named *.json, an unreadable file
                 raise InfoError(f"cannot read saved reply {path}: {exc.strerror or exc}") from exc
             except (msgspec.ValidationError, msgspec.DecodeError) as exc:
@@ -226,6 +292,9 @@ class OfflineInfoClient:
     def describe(self) -> str:
         return f"offline:{self.folder}"
 
+    def close(self) -> None:
+        """Nothing to release: the replies were read when the client was made."""
+
     def saved_requests(self) -> list[tuple[str, ...]]:
         return sorted(self._replies)
 
@@ -238,7 +307,7 @@ class OfflineInfoClient:
     def universe(self) -> Universe:
         return decode_universe(self._get(("metaAndAssetCtxs",)))
 
-    def l2_book(self, coin: str) -> L2Book:
+    def l2_book(self, coin: str) -> L2BookReply:
         return decode_l2_book(self._get(("l2Book", coin)), coin)
 
     def candles(self, coin: str, interval: str, start_ms: int, end_ms: int) -> list[Candle]:

@@ -8,19 +8,18 @@ No key is ever written: the execution client reads it from the environment or a 
 
 from __future__ import annotations
 
-import json
-import os
 import re
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from adapters.hyperliquid.common.fees import perp_fee_tier
+from screener.files import write_json_atomic
 from screener_link.payload import ScreenerSnapshot
-from screener_link.publish import DEFAULT_CHANNEL
-from screener_link.publish import DEFAULT_KEY
-from screener_link.publish import redact_url
+from screener_link.redis_target import DEFAULT_CHANNEL
+from screener_link.redis_target import DEFAULT_KEY
+from screener_link.redis_target import check_redis_name
+from screener_link.redis_target import check_redis_url
 
 VENUE = "HYPERLIQUID"
 STRATEGY_PATH = "mm_strategy.market_maker:MarketMaker"
@@ -59,8 +58,13 @@ class NodeConfigOptions:
             raise ValueError(f"base_url must be http(s)://..., got {self.base_url!r}")
         if self.account_address is not None and not _ADDRESS_RE.fullmatch(self.account_address):
             raise ValueError("account_address must be 0x + 40 hex digits")
-        if not self.redis_url.startswith(("redis://", "rediss://", "unix://")):
-            raise ValueError(f"redis_url must be redis://..., got {redact_url(self.redis_url)!r}")
+        # The checks the node's screener feed applies.
+        try:
+            check_redis_url(self.redis_url)
+        except ValueError as exc:
+            raise ValueError(f"redis_url: {exc}") from None
+        check_redis_name(self.screener_channel, "channel")
+        check_redis_name(self.screener_key, "key")
 
 
 def instrument_id(asset: str) -> str:
@@ -140,16 +144,4 @@ def write_node_config(
     path: str | Path, snapshot: ScreenerSnapshot, options: NodeConfigOptions | None = None
 ) -> Path:
     """Write the config atomically (temp file + rename: a node never reads half a file)."""
-    target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    text = json.dumps(build_node_config(snapshot, options), indent=2) + "\n"
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
-    try:
-        with os.fdopen(fd, "w") as f:
-            f.write(text)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return target
+    return write_json_atomic(path, build_node_config(snapshot, options))

@@ -16,6 +16,8 @@ from dataclasses import field
 
 import polars as pl
 
+from adapters.hyperliquid.schemas.info import Candle
+from adapters.hyperliquid.schemas.info import L2BookReply
 from screener.features import book_frame
 from screener.features import market_features
 from screener.features import returns_frame
@@ -33,8 +35,6 @@ from screener.info_client import InfoUnavailable
 from screener.info_client import Universe
 from screener.params import ParamsConfig
 from screener.params import derive_params
-from screener.schemas import Candle
-from screener.schemas import L2Book
 from screener.scoring import ScoreConfig
 from screener.scoring import maker_fee_bps
 from screener.scoring import score_assets
@@ -88,7 +88,7 @@ class ScreenResult:
 @dataclass(slots=True)
 class Inputs:
     universe: Universe
-    books: list[L2Book] = field(default_factory=list)
+    books: list[L2BookReply] = field(default_factory=list)
     candles: dict[str, list[Candle]] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
 
@@ -98,20 +98,31 @@ PARAM_COLUMNS = ("base_spread_bps", "max_inventory_usd", "level_spacing_ticks", 
 
 def screen_inputs(
     universe: Universe,
-    books: list[L2Book],
+    books: list[L2BookReply],
     candles: Mapping[str, list[Candle]],
     config: ScreenConfig,
     now_ms: int,
     notes: list[str] | None = None,
 ) -> ScreenResult:
-    fee_bps = maker_fee_bps(config.fee_tier)
     uni = dead_coin_reasons(universe_frame(universe), config.dead)
     features = market_features(uni, book_frame(books), volatility_frame(candles))
+    return rank_and_select(features, returns_frame(candles), config, now_ms, notes)
+
+
+def rank_and_select(
+    features: pl.DataFrame,
+    returns: pl.DataFrame,
+    config: ScreenConfig,
+    now_ms: int,
+    notes: list[str] | None = None,
+) -> ScreenResult:
+    """Score, drop (no edge, parameters out of bounds, correlated, beyond the cap), rank, and build
+    the snapshot of the kept assets. `features` holds one row per asset (`drop_reason` set where an
+    earlier filter dropped it); `returns` is the long (asset, t, ret) frame for the correlation."""
+    fee_bps = maker_fee_bps(config.fee_tier)
     scored = no_edge_reasons(score_assets(features, fee_bps, config.score))
     with_params = derive_params(scored, config.params, config.max_assets)
-    decorrelated = drop_correlated(
-        with_params, returns_frame(candles), config.min_abs_corr, config.min_overlap
-    )
+    decorrelated = drop_correlated(with_params, returns, config.min_abs_corr, config.min_overlap)
     final = cap_assets(decorrelated, config.max_assets)
     table = final.sort(
         pl.col(REASON).is_not_null(), pl.col("score"), pl.col("day_ntl_vlm"), descending=[False, True, True]
@@ -176,3 +187,20 @@ def fetch_inputs(
 def screen(source: InfoSource, config: ScreenConfig, now_ms: int) -> ScreenResult:
     inputs = fetch_inputs(source, config, now_ms)
     return screen_inputs(inputs.universe, inputs.books, inputs.candles, config, now_ms, inputs.notes)
+
+
+class InfoScreening:
+    """Screens of the `/info` replies of one source (live or saved)."""
+
+    def __init__(self, source: InfoSource, config: ScreenConfig) -> None:
+        self.source = source
+        self.config = config
+
+    def describe(self) -> str:
+        return self.source.describe()
+
+    def screen(self, now_ms: int) -> ScreenResult:
+        return screen(self.source, self.config, now_ms)
+
+    def close(self) -> None:
+        self.source.close()

@@ -1,4 +1,5 @@
-"""The ranked table a screening run prints (rich), with the reasons assets were dropped."""
+"""The ranked table a screening run prints (rich), with the reasons assets were dropped; for a
+catalog screen, what was measured in each recording first."""
 
 from __future__ import annotations
 
@@ -108,3 +109,26 @@ def print_report(result: ScreenResult, console: Console, show_dropped: int = 25)
     console.print("Dropped by: " + drop_counts(table))
     for line in summarize_notes(result.notes):
         console.print(f"[yellow]missing:[/] {line}")
+
+
+def print_recordings(table: pl.DataFrame, console: Console) -> None:
+    """What a catalog screen measured per instrument: the recorded span, the trades, the quoted
+    spread beside the spread takers paid (the one scored), the tick, the volatility and the volume."""
+    recorded = Table(title="Recordings scored (spread: what takers paid vs. the quoted touch)")
+    for name in (
+        "asset", "book min", "trades", "quoted bps", "paid bps", "bps/tick", "vol 1h bps", "traded", "24h rate"
+    ):
+        recorded.add_column(name, justify="left" if name == "asset" else "right")
+    for row in table.sort("asset").iter_rows(named=True):
+        recorded.add_row(
+            row["asset"],
+            _fmt(row["book_seconds"] / 60, 1),
+            str(row["n_trades"]),
+            _fmt(row["quoted_spread_bps"]),
+            _fmt(row["spread_bps"]),
+            _fmt(row["bps_per_tick"], 3),
+            _fmt(row["vol_1h_bps"], 1),
+            _fmt_usd(row["volume_usd"]),
+            _fmt_usd(row["day_ntl_vlm"]),
+        )
+    console.print(recorded)

@@ -12,21 +12,17 @@ import math
 
 import numpy as np
 
+from adapters.hyperliquid.common.prices import price_tick_float
+from adapters.hyperliquid.schemas.info import Candle
+from adapters.hyperliquid.schemas.info import L2BookReply
 from screener.info_client import InfoUnavailable
 from screener.info_client import Universe
 from screener.info_client import decode_candles
 from screener.info_client import decode_l2_book
 from screener.info_client import decode_universe
-from screener.schemas import Candle
-from screener.schemas import L2Book
 
 HOUR_MS = 3_600_000
 N_CANDLES = 72
-
-
-def _tick(px: float, sz_decimals: int) -> float:
-    sig = min(10.0 ** (math.floor(math.log10(px) + 1e-9) - 4), 1.0)
-    return max(sig, 10.0 ** -(6 - sz_decimals))
 
 
 def _fmt(x: float, tick: float) -> str:
@@ -47,7 +43,7 @@ class SyntheticInfoSource:
         for asset, ctx in zip(uni.assets, uni.ctxs, strict=True):
             if ctx.midPx is None:
                 continue
-            tick = _tick(ctx.midPx, asset.szDecimals)
+            tick = price_tick_float(ctx.midPx, asset.szDecimals)
             spread_ticks = int(rng.integers(1, 60))
             bid = math.floor(ctx.midPx / tick) * tick
             ask = bid + spread_ticks * tick
@@ -93,6 +89,9 @@ class SyntheticInfoSource:
     def describe(self) -> str:
         return "synthetic"
 
+    def close(self) -> None:
+        """Nothing to release: the replies are in memory."""
+
     @property
     def coins(self) -> list[str]:
         """Coins with a synthesized book and candles (every perp with a mid price)."""
@@ -101,7 +100,7 @@ class SyntheticInfoSource:
     def universe(self) -> Universe:
         return decode_universe(self._universe_raw)
 
-    def l2_book(self, coin: str) -> L2Book:
+    def l2_book(self, coin: str) -> L2BookReply:
         if coin not in self._book_replies:
             raise InfoUnavailable(coin)
         return decode_l2_book(self._book_replies[coin], coin)

@@ -24,8 +24,9 @@ API
 - ``on_update``: optional callback(snapshot), called on the feed thread (not the engine's
   thread: do not touch the engine from it; prefer polling `version`/`latest()`).
 
-Redis going away never raises into the caller: the thread reconnects with exponential backoff
-(`backoff_initial_s` doubling to `backoff_max_s`) and re-reads the stored key when it is back.
+Redis going away never raises into the caller: the thread reconnects with the project's one
+retry pace (`adapters.hyperliquid.common.backoff.Backoff`: `backoff_initial_s` doubling to
+`backoff_max_s`, with jitter) and re-reads the stored key when it is back.
 """
 
 from __future__ import annotations
@@ -40,14 +41,17 @@ from redis.backoff import NoBackoff
 from redis.client import PubSub
 from redis.retry import Retry
 
+from adapters.hyperliquid.common.backoff import Backoff
 from screener_link.payload import AssetParams
 from screener_link.payload import PayloadError
 from screener_link.payload import ScreenerSnapshot
 from screener_link.payload import check_fresh
 from screener_link.payload import decode
-from screener_link.publish import DEFAULT_CHANNEL
-from screener_link.publish import DEFAULT_KEY
-from screener_link.publish import redact_url
+from screener_link.redis_target import DEFAULT_CHANNEL
+from screener_link.redis_target import DEFAULT_KEY
+from screener_link.redis_target import check_redis_name
+from screener_link.redis_target import check_redis_url
+from screener_link.redis_target import redact_url
 
 _log = logging.getLogger(__name__)
 
@@ -68,21 +72,16 @@ class ScreenerFeed:
         clock: Callable[[], float] = time.time,
         logger: logging.Logger | None = None,
     ) -> None:
-        if not channel or not key:
-            raise ValueError("channel and key must be non-empty")
         if stale_after_s <= 0 or io_timeout_s <= 0 or ping_interval_s <= 0:
             raise ValueError("stale_after_s, io_timeout_s and ping_interval_s must be positive")
-        if not 0 < backoff_initial_s <= backoff_max_s:
-            raise ValueError("need 0 < backoff_initial_s <= backoff_max_s")
-        redis.Redis.from_url(redis_url).close()  # a malformed url fails here, not in the thread
-        self.redis_url = redis_url
-        self.channel = channel
-        self.key = key
+        # Checked here, so a malformed url or name fails in the caller, not in the thread.
+        self.redis_url = check_redis_url(redis_url)
+        self.channel = check_redis_name(channel, "channel")
+        self.key = check_redis_name(key, "key")
         self.stale_after_s = stale_after_s
         # A payload older than this is rejected outright (default: as old as "stale").
         self.max_payload_age_s = stale_after_s if max_payload_age_s is None else max_payload_age_s
-        self._backoff_initial_s = backoff_initial_s
-        self._backoff_max_s = backoff_max_s
+        self._backoff = Backoff(backoff_initial_s, backoff_max_s)  # ValueError unless 0 < initial <= max
         self._io_timeout_s = io_timeout_s
         self._ping_interval_s = ping_interval_s
         self._on_update = on_update
@@ -215,7 +214,7 @@ class ScreenerFeed:
             self._connected = connected
 
     def _run(self) -> None:
-        backoff = self._backoff_initial_s
+        self._backoff.reset()
         while not self._stop.is_set():
             client: redis.Redis | None = None
             pubsub: PubSub | None = None
@@ -230,7 +229,7 @@ class ScreenerFeed:
                 pubsub.subscribe(self.channel)
                 stored = client.get(self.key)
                 self._set_connected(True)
-                backoff = self._backoff_initial_s
+                self._backoff.reset()
                 self._log.info(
                     "screener feed connected to %s (channel %s)", redact_url(self.redis_url), self.channel
                 )
@@ -245,16 +244,14 @@ class ScreenerFeed:
                         client.ping()  # a server that hangs without closing the socket
                         next_ping = time.monotonic() + self._ping_interval_s
             except (redis.RedisError, OSError) as exc:
-                if self.connected or backoff == self._backoff_initial_s:
+                if self.connected or self._backoff.attempt == 0:  # once per outage, not per retry
                     self._log.warning("screener feed: Redis unreachable (%s); retrying", exc)
                 self._set_connected(False)
-                self._stop.wait(backoff)
-                backoff = min(backoff * 2, self._backoff_max_s)
+                self._stop.wait(self._backoff.next_delay())
             except Exception:  # never let the feed thread die silently
                 self._log.exception("screener feed: unexpected error; retrying")
                 self._set_connected(False)
-                self._stop.wait(backoff)
-                backoff = min(backoff * 2, self._backoff_max_s)
+                self._stop.wait(self._backoff.next_delay())
             finally:
                 for closable in (pubsub, client):
                     try:

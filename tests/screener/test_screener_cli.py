@@ -129,8 +129,8 @@ def test_an_offline_reply_with_an_empty_universe_fails_the_run_with_exit_1(tmp_p
         (("--redis-url", "garbage"), "bad Redis url 'garbage'"),
         (("--redis-url", "redis://:s3cret@host:99999"), "'redis://:***@host:99999': Port out of range"),
         (("--redis-url", "redis://127.0.0.1:6379/x"), "must be a database number"),
-        (("--channel", ""), "argument --channel: expected a non-empty Redis name"),
-        (("--key", " "), "argument --key: expected a non-empty Redis name"),
+        (("--channel", ""), "argument --channel: expected a non-empty Redis channel or key name"),
+        (("--key", " "), "argument --key: expected a non-empty Redis channel or key name"),
     ],
 )
 def test_bad_redis_settings_are_refused_before_screening(

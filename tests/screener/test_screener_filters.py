@@ -17,6 +17,7 @@ from screener.filters import cap_assets
 from screener.filters import correlation_clusters
 from screener.filters import dead_coin_reasons
 from screener.filters import drop_correlated
+from screener.filters import no_edge_reasons
 from screener.info_client import OfflineInfoClient
 
 
@@ -110,3 +111,22 @@ def test_cap_keeps_the_best_kept_assets() -> None:
     out = cap_assets(scored, 2)
     assert out.filter(pl.col(REASON).is_null())["asset"].to_list() == ["c", "d"]
     assert dict(zip(out["asset"], out[REASON], strict=True))["b"] == "beyond the 2 best"
+
+
+def test_no_edge_reason_names_the_spread_its_source_the_fee_and_the_allowance() -> None:
+    scored = pl.DataFrame(
+        {
+            "asset": ["BTC", "X", "Y"],
+            "spread_bps": [0.46, None, 6.0],
+            "spread_source": ["impactPxs", None, "l2Book"],
+            "fee_bps": [1.5] * 3,
+            "adverse_selection_bps": [0.5] * 3,
+            "score": [0.0, 0.0, 1.0],
+        }
+    )
+    reason = dict(zip(scored["asset"], no_edge_reasons(scored)[REASON], strict=True))
+    assert reason == {
+        "BTC": "spread 0.46 bps (impactPxs) cannot pay 2 × (1.5 bps maker fee + 0.5 bps adverse selection)",
+        "X": "spread unknown",
+        "Y": None,
+    }

@@ -35,7 +35,7 @@ def test_offline_universe_is_the_full_mainnet_reply(info_dir: Path) -> None:
 def test_offline_l2_book_and_candles_match_by_coin(info_dir: Path) -> None:
     source = OfflineInfoClient(info_dir)
     book = source.l2_book("DYDX")
-    assert book.coin == "DYDX" and book.levels[0][0].px == 2.111 and book.levels[1][0].px == 2.1124
+    assert book.coin == "DYDX" and book.levels[0][0].px == "2.111" and book.levels[1][0].px == "2.1124"
     candles = source.candles("kPEPE", "1h", 0, 1)
     assert len(candles) > 20 and all(c.s == "kPEPE" and c.i == "1h" for c in candles)
 
@@ -84,13 +84,27 @@ def _book(bids: list[str], asks: list[str], coin: str = "ETH") -> bytes:
 
 
 def test_l2_book_validation_rejects_crossed_unsorted_and_wrong_coin() -> None:
-    assert decode_l2_book(_book(["100.0", "99.9"], ["100.1", "100.2"]), "ETH").levels[0][0].px == 100.0
+    assert decode_l2_book(_book(["100.0", "99.9"], ["100.1", "100.2"]), "ETH").levels[0][0].px == "100.0"
     with pytest.raises(InfoError, match="crossed"):
         decode_l2_book(_book(["100.2"], ["100.1"]), "ETH")
     with pytest.raises(InfoError, match="bids"):
         decode_l2_book(_book(["99.9", "100.0"], ["100.1"]), "ETH")
     with pytest.raises(InfoError, match="asked for BTC"):
         decode_l2_book(_book(["100.0"], ["100.1"]), "BTC")
+
+
+@pytest.mark.parametrize(
+    ("bids", "match"), [(["abc"], r"bids\[0\] is not a number"), (["0"], r"bids\[0\] needs a positive price")]
+)
+def test_l2_book_validation_rejects_levels_that_are_not_positive_numbers(bids: list[str], match: str) -> None:
+    with pytest.raises(InfoError, match=match):
+        decode_l2_book(_book(bids, ["100.1"]), "ETH")
+
+
+def test_l2_book_validation_rejects_a_zero_size() -> None:
+    raw = json.dumps({"coin": "ETH", "time": 1, "levels": [[{"px": "100", "sz": "0"}], []]}).encode()
+    with pytest.raises(InfoError, match="positive price and size"):
+        decode_l2_book(raw, "ETH")
 
 
 def test_candle_validation_rejects_close_outside_range() -> None:
@@ -144,6 +158,9 @@ class _InfoServer:
                     self._send(200, b"null")
                 elif owner.mode == "429":
                     self._send(429, b"")
+                elif owner.mode == "429 once":
+                    owner.mode = "ok"
+                    self._send(429, b"")
                 elif owner.mode == "500":
                     self._send(500, b"boom")
                 elif owner.mode == "garbage":
@@ -186,8 +203,7 @@ def info_server(info_dir: Path) -> Iterator[_InfoServer]:
 
 
 def test_http_client_reads_and_validates_replies(info_server: _InfoServer) -> None:
-    client = HttpInfoClient(info_server.url)
-    try:
+    with HttpInfoClient(info_server.url) as client:
         assert len(client.universe().assets) == 227
         assert client.l2_book("DYDX").coin == "DYDX"
         assert len(client.candles("kPEPE", "1h", 1, 2)) > 20
@@ -198,8 +214,13 @@ def test_http_client_reads_and_validates_replies(info_server: _InfoServer) -> No
         }
         with pytest.raises(InfoUnavailable):
             client.l2_book("NOPE")  # the exchange answers null
-    finally:
-        client.close()
+
+
+def test_http_client_counts_the_weight_of_each_request(info_server: _InfoServer) -> None:
+    with HttpInfoClient(info_server.url) as client:
+        client.universe()  # weight 20
+        client.l2_book("DYDX")  # weight 2
+        assert client.weights.ip_weight_last_minute(time.time_ns()) == 22
 
 
 @pytest.mark.parametrize(
@@ -209,41 +230,45 @@ def test_http_client_turns_bad_answers_into_info_errors(
     info_server: _InfoServer, mode: str, match: str
 ) -> None:
     info_server.mode = mode
-    client = HttpInfoClient(info_server.url)
-    try:
-        with pytest.raises(InfoError, match=match):
-            client.universe()
-    finally:
-        client.close()
+    client = HttpInfoClient(info_server.url, max_429_retries=1, backoff_initial_s=0.01, backoff_max_s=0.01)
+    with client, pytest.raises(InfoError, match=match):
+        client.universe()
+
+
+def test_http_client_retries_a_429_after_a_backoff(info_server: _InfoServer) -> None:
+    info_server.mode = "429 once"
+    with HttpInfoClient(info_server.url, backoff_initial_s=0.05, backoff_max_s=0.05) as client:
+        assert len(client.universe().assets) == 227
+    assert len(info_server.requests) == 2
 
 
 def test_http_client_times_out(info_server: _InfoServer) -> None:
     info_server.mode = "slow"
-    client = HttpInfoClient(info_server.url, connect_timeout_s=0.5, read_timeout_s=0.2)
     started = time.monotonic()
-    try:
-        with pytest.raises(InfoError, match="failed"):
-            client.universe()
-    finally:
-        client.close()
+    client = HttpInfoClient(info_server.url, timeout_s=0.2)
+    with client, pytest.raises(InfoError, match="failed"):
+        client.universe()
     assert time.monotonic() - started < 1.0
 
 
 def test_http_client_paces_requests_within_its_weight_budget(info_server: _InfoServer) -> None:
-    now = [0]
-    sleeps: list[float] = []
+    with HttpInfoClient(info_server.url, weight_budget_per_min=24) as client:
+        # 20 weight spent 59.6 s ago: it leaves the one-minute window in 0.4 s.
+        client.weights.add_ip_weight(20, time.time_ns() - 59_600_000_000)
+        started = time.monotonic()
+        client.l2_book("DYDX")  # 22
+        client.l2_book("DYDX")  # 24: still within the budget
+        assert time.monotonic() - started < 0.3
+        client.l2_book("DYDX")  # would make 26: waits until the old weight leaves the minute
+        assert 0.3 < time.monotonic() - started < 1.5
+        assert client.weights.ip_weight_last_minute(time.time_ns()) == 6
 
-    def sleep(seconds: float) -> None:
-        sleeps.append(seconds)
-        now[0] += int(seconds * 1e9)
 
-    client = HttpInfoClient(info_server.url, weight_budget_per_min=24, clock_ns=lambda: now[0], sleep=sleep)
-    try:
-        client.universe()  # weight 20
-        client.l2_book("DYDX")  # weight 2
-        client.l2_book("DYDX")  # weight 2: 24, still within the budget
-        assert sleeps == []
-        client.l2_book("DYDX")  # would make 26: waits until the first request leaves the minute
-        assert 59.5 < sum(sleeps) <= 60.25
-    finally:
-        client.close()
+def test_closed_http_client_refuses_requests_and_closes_once(info_server: _InfoServer) -> None:
+    client = HttpInfoClient(info_server.url)
+    client.universe()
+    client.close()
+    assert client.closed
+    client.close()  # a second close does nothing
+    with pytest.raises(InfoError, match="closed"):
+        client.universe()

@@ -16,6 +16,7 @@ from screener.features import market_features
 from screener.features import universe_frame
 from screener.features import volatility_frame
 from screener.info_client import OfflineInfoClient
+from screener.scoring import ScoreConfig
 from screener.scoring import maker_fee_bps
 from screener.scoring import score_assets
 
@@ -93,11 +94,14 @@ def test_majors_cannot_pay_the_tier0_maker_fee_and_score_zero(shipped_features: 
     scored = score_assets(shipped_features, maker_fee_bps(0))
     for asset in ("BTC", "ETH", "SOL", "XRP"):
         assert _row(scored, asset)["score"] == 0.0, asset
-    assert _row(scored, "kPEPE")["score"] > 0  # 5.8 bps spread: 2.9 bps per fill > 1.5 bps fee
+    assert _row(scored, "kPEPE")["score"] > 0  # 5.8 bps spread: 2.9 bps per fill > 1.5 + 0.5 bps
 
 
-def test_without_a_maker_fee_the_btc_spread_pays(shipped_features: pl.DataFrame) -> None:
-    assert _row(score_assets(shipped_features, maker_fee_bps(4)), "BTC")["score"] > 0
+def test_without_a_maker_fee_the_btc_spread_still_cannot_pay_adverse_selection(shipped_features: pl.DataFrame) -> None:
+    # 0.46 bps: 0.23 bps per fill, below the 0.5 bps allowance of the strategy's fee-edge check.
+    assert _row(score_assets(shipped_features, maker_fee_bps(4)), "BTC")["score"] == 0.0
+    no_allowance = ScoreConfig(adverse_selection_bps=0.0)
+    assert _row(score_assets(shipped_features, maker_fee_bps(4), no_allowance), "BTC")["score"] > 0
 
 
 def _rows(**cols: list) -> pl.DataFrame:
@@ -118,8 +122,8 @@ def test_granular_ticks_under_a_wide_spread_beat_a_one_tick_spread() -> None:
     assert s[0] > 2 * s[1] > 0
 
 
-def test_spread_below_twice_the_fee_scores_zero_even_when_liquid() -> None:
-    s = score_assets(_rows(spread_bps=[2.9, 3.1], day_ntl_vlm=[5e9, 5e9]), 1.5)["score"]
+def test_spread_below_twice_the_fee_plus_adverse_selection_scores_zero_even_when_liquid() -> None:
+    s = score_assets(_rows(spread_bps=[3.9, 4.1], day_ntl_vlm=[5e9, 5e9]), 1.5)["score"]  # 2 × (1.5 + 0.5)
     assert s[0] == 0.0 and s[1] > 0
 
 

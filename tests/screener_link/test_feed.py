@@ -12,7 +12,7 @@ import redis
 from screener_link.feed import ScreenerFeed
 from screener_link.payload import encode
 from screener_link.publish import ScreenerPublisher
-from screener_link.publish import redact_url
+from screener_link.redis_target import redact_url
 
 pytestmark = pytest.mark.redis
 

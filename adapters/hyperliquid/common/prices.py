@@ -98,3 +98,19 @@ def round_price_to_hl(
 def round_size_to_hl(sz: Decimal | float | str | int, sz_decimals: int) -> Decimal:
     """Round a size down to `szDecimals` decimals (never trade more than asked)."""
     return _to_decimal(sz).quantize(Decimal(1).scaleb(-sz_decimals), rounding=ROUND_FLOOR)
+
+
+def price_tick_float(px: float, sz_decimals: int) -> float:
+    """The price step Hyperliquid allows at `px`, as a float: for tables of many assets (the
+    screener's frames), not for building orders.
+
+    It is 10^-d with d the decimals a price of this magnitude may carry under the exact rule above
+    (5 significant figures, at most 6 − szDecimals decimals); integer prices are always valid, so
+    the step is at most 1.
+    """
+    if not 0 <= sz_decimals <= MAX_SZ_DECIMALS:
+        raise ValueError(f"sz_decimals must be within 0..{MAX_SZ_DECIMALS}, got {sz_decimals!r}")
+    d = _to_decimal(px)
+    if d <= 0:
+        raise ValueError(f"price must be positive, got {px!r}")
+    return float(Decimal(1).scaleb(-_allowed_decimals(d, sz_decimals)))

@@ -1,8 +1,12 @@
-"""msgspec schemas of the Hyperliquid `/info` replies the screener reads.
+"""msgspec Structs of the REST `/info` replies: `meta`, `metaAndAssetCtxs`, `l2Book`, `candleSnapshot`,
+and the file a saved reply is kept in.
 
-Hyperliquid sends numbers as strings; the replies are decoded with `strict=False` so that
-"91026.5" becomes a float, and the bounds below reject what cannot be a real market
-(negative prices, NaN). Unknown fields are ignored: the exchange adds fields over time.
+Hyperliquid sends numbers as strings. The market-context and candle replies are decoded with
+`strict=False` so that "91026.5" becomes a float, and the bounds below reject what cannot be a real
+market (negative prices, NaN). Unknown fields are ignored: the exchange adds fields over time.
+
+The `l2Book` reply is the same object as the WS `l2Book` data, so it is decoded into the one L2
+schema of the project (`market_data.L2BookData`, prices and sizes kept as the exchange's strings).
 """
 
 from __future__ import annotations
@@ -10,6 +14,9 @@ from __future__ import annotations
 from typing import Annotated
 
 import msgspec
+
+from adapters.hyperliquid.common.prices import MAX_SZ_DECIMALS
+from adapters.hyperliquid.schemas.market_data import L2BookData
 
 PositivePx = Annotated[float, msgspec.Meta(gt=0.0, lt=1e12)]
 NonNegative = Annotated[float, msgspec.Meta(ge=0.0, lt=1e18)]
@@ -21,7 +28,7 @@ class AssetMeta(msgspec.Struct, frozen=True):
     """One perp of `meta.universe`; its position in the list is the asset index."""
 
     name: CoinName
-    szDecimals: Annotated[int, msgspec.Meta(ge=0, le=10)]
+    szDecimals: Annotated[int, msgspec.Meta(ge=0, le=MAX_SZ_DECIMALS)]  # prices: ≤ 6 − szDecimals decimals
     maxLeverage: Annotated[int, msgspec.Meta(ge=1, le=1000)]
     marginTableId: int | None = None
     onlyIsolated: bool = False
@@ -30,6 +37,8 @@ class AssetMeta(msgspec.Struct, frozen=True):
 
 
 class Meta(msgspec.Struct, frozen=True):
+    """The `meta` reply (and the first half of `metaAndAssetCtxs`)."""
+
     universe: list[AssetMeta]
 
 
@@ -38,7 +47,7 @@ class AssetCtx(msgspec.Struct, frozen=True):
 
     dayNtlVlm: NonNegative
     openInterest: NonNegative
-    # 0 for a perp without a price yet (a local exchange before any book): filtered as dead, not fatal.
+    # 0 for a perp without a price yet (a local exchange before any book): the caller decides.
     markPx: NonNegative
     oraclePx: NonNegative
     prevDayPx: NonNegative
@@ -49,19 +58,9 @@ class AssetCtx(msgspec.Struct, frozen=True):
     dayBaseVlm: NonNegative = 0.0
 
 
-class L2Level(msgspec.Struct, frozen=True):
-    px: PositivePx
-    sz: Annotated[float, msgspec.Meta(gt=0.0, lt=1e18)]
-    n: int = 0
-
-
-class L2Book(msgspec.Struct, frozen=True):
-    coin: CoinName
-    time: int
-    levels: tuple[list[L2Level], list[L2Level]]
-
-
 class Candle(msgspec.Struct, frozen=True):
+    """One candle of `candleSnapshot`: open time `t`, close time `T` (ms), coin `s`, interval `i`."""
+
     t: int
     T: int
     s: CoinName
@@ -79,3 +78,12 @@ class SavedReply(msgspec.Struct, frozen=True):
 
     request: dict[str, object]
     response: msgspec.Raw
+
+
+# The `l2Book` reply: `{"coin", "time", "levels": [bids, asks]}`, as on the WS channel.
+L2BookReply = L2BookData
+
+META_AND_ASSET_CTXS_DECODER = msgspec.json.Decoder(tuple[Meta, list[AssetCtx]], strict=False)
+L2BOOK_REPLY_DECODER = msgspec.json.Decoder(L2BookReply)
+CANDLES_DECODER = msgspec.json.Decoder(list[Candle], strict=False)
+SAVED_REPLY_DECODER = msgspec.json.Decoder(SavedReply)
