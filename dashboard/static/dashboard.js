@@ -54,7 +54,7 @@ function drawNode(snap) {
   tag("running", snap.running ? "running" : "not running", snap.running ? "good" : "bad");
   const node = snap.node;
   fillBody(document.querySelector("#clients tbody"), node.clients.map((c) => el("tr", { "data-client": c.id + "/" + c.kind },
-    el("td", { class: "l" }, c.id), el("td", { class: "l" }, c.kind), el("td", { class: "l" }, c.type),
+    el("td", { class: "l", title: c.type }, `${c.id} ${c.kind}`),
     el("td", { class: c.connected ? "good" : "bad" }, c.connected ? "yes" : "no"),
     el("td", { class: c.ws_connected === null ? "muted" : c.ws_connected ? "good" : "bad" },
       c.ws_connected === null ? "n/a" : c.ws_connected ? "open" : "down"),
