@@ -24,6 +24,7 @@ import asyncio
 import contextlib
 import ipaddress
 import logging
+import time
 from collections import deque
 from importlib import resources
 from typing import Any
@@ -123,6 +124,7 @@ class DashboardServer:
         self._static = {name: _read_static(name) for name in (*STATIC_FILES, "index.html")}
         self.samples = 0
         self.sample_errors = 0
+        self.sample_time_ns: deque[int] = deque(maxlen=1_000)  # how long each sample held the loop
         self.bound_port: int | None = None
 
     @property
@@ -176,12 +178,14 @@ class DashboardServer:
 
     def sample_once(self) -> bytes:
         """Sample the node, keep the frame as the latest and offer it to every client."""
+        started = time.perf_counter_ns()
         payload = _encode(self.collector.sample())
         self._latest = payload
         self.samples += 1
         frame = sse_frame("snapshot", payload)
         for queue in self._clients:
             queue.offer(frame)
+        self.sample_time_ns.append(time.perf_counter_ns() - started)
         return payload
 
     async def _sample_forever(self) -> None:

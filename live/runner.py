@@ -123,7 +123,7 @@ async def start_dashboard(node: TradingNode, args: argparse.Namespace) -> Dashbo
         server = await serve_dashboard(node, args.dashboard, args.mode)
     except OSError as exc:
         raise ConfigError(f"--dashboard {args.dashboard.host}:{args.dashboard.port}: {exc.strerror or exc}") from None
-    log.warning(f"dashboard (read-only) on {server.url}")
+    log.info(f"dashboard (read-only) on {server.url}")
     return server
 
 

@@ -143,3 +143,36 @@ def test_the_page_shows_resting_orders_inventory_and_a_fill_within_seconds_of_hl
     assert f"dashboard (read-only) on http://127.0.0.1:{port}/" in log
     assert node.key.removeprefix("0x").lower() not in log.lower()
     assert sim.open_orders(node.address) == []
+
+
+def test_in_shadow_mode_the_page_shows_virtual_orders_with_their_queues_and_no_user_stream(tmp_path: Path, sim) -> None:
+    port = free_port()
+    config = eth_config(source="configs/shadow.json",
+                        strategy={"base_spread_bps": 1.0, "enforce_fee_edge": False, "level_spacing_ticks": 2})
+    node = NodeProcess(tmp_path, config, sim.rest_url,
+                       args=["--dashboard", f"localhost:{port}", "--report-dir", str(tmp_path / "report")])
+    try:
+        node.start()
+        node.wait_for("virtual quotes", lambda s: len(s["open_orders"]) >= 2)
+        deadline = time.monotonic() + SHOWN_WITHIN_S
+        while True:
+            snapshot = json.loads(fetch(f"http://localhost:{port}/api/snapshot")[1])
+            orders = snapshot["instruments"][0]["orders"]
+            if orders and any(o["ahead"] is not None for o in orders) or time.monotonic() > deadline:
+                break
+            time.sleep(0.2)
+        assert snapshot["mode"] == "shadow"
+        assert {o["cid"] for o in orders} == {o["client_order_id"] for o in node.state()["open_orders"]}
+        # The virtual orders are not in the book: what the level shows is all ahead of them.
+        book = {(True, px): size for px, size in snapshot["instruments"][0]["book"]["bids"]}
+        book |= {(False, px): size for px, size in snapshot["instruments"][0]["book"]["asks"]}
+        on_levels = [o for o in orders if (o["side"] == "BUY", o["px"]) in book]
+        assert on_levels
+        for order in on_levels:
+            assert order["ahead"] == pytest.approx(book[(order["side"] == "BUY", order["px"])], abs=0.5 + 1e-9)
+        assert snapshot["node"]["user_stream"]["applies"] is False
+        assert {c["type"] for c in snapshot["node"]["clients"]} == {"HyperliquidDataClient", "ShadowExecutionClient"}
+        assert node.stop() == 0
+    finally:
+        node.ensure_dead()
+    assert sim.open_orders(node.address) == []  # nothing was sent
