@@ -6,8 +6,8 @@ shipped ETH capture paced at 60× market time, the shadow client), run in rounds
   every 0.5 s (the default) on the node's loop, no browser: the dashboard's own cost in the node;
 - `browsers`: the same with two Chromium processes (Debian's, the flags of
   tests/dashboard/browser_kit.py) showing the page over server-sent events for the whole replay.
-  The browsers run on the same two cores as the node, as they would on a small box; their CPU
-  time is measured too.
+  The browsers run on the same two cores as the node, as they would on a small box; the replay
+  starts once both pages are connected; their CPU time is measured too.
 
 Each run is its own process (one Nautilus kernel per process); the conditions alternate inside
 each round so that the machine's drift (±50% between hours here) falls on all alike. Reported:
@@ -20,6 +20,7 @@ command), the ratios to `without`, and how long one dashboard sample holds the n
 from __future__ import annotations
 
 import argparse
+import asyncio
 import importlib.util
 import json
 import os
@@ -27,6 +28,8 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import time
+from collections.abc import Callable
 from datetime import UTC
 from datetime import datetime
 from pathlib import Path
@@ -62,6 +65,14 @@ def _session_cpu_seconds(session_id: int) -> float:
     return total / os.sysconf("SC_CLK_TCK")
 
 
+async def _until(predicate: Callable[[], bool], timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise RuntimeError("the browsers did not connect to the dashboard")
+        await asyncio.sleep(0.05)
+
+
 def run_part(condition: str, passes: int, speed: float) -> dict:
     from dashboard.address import ListenAddress
     from dashboard.server import serve
@@ -77,8 +88,9 @@ def run_part(condition: str, passes: int, speed: float) -> dict:
         attached["server"] = server
         profiles = Path(tempfile.mkdtemp(prefix="bench-dashboard-"))
         if condition == "browsers":
-            # The pages connect as soon as the node's loop runs (the listening socket queues them).
             browsers.extend(Browser(profiles / f"browser{i}", server.url, devtools=False) for i in range(2))
+            # Measured once both pages show the stream: the browsers' start-up is not part of it.
+            loop.run_until_complete(_until(lambda: server.clients == 2, 60.0))
 
     try:
         result = hot_path.run_live(passes, speed, on_built=attach if condition != "without" else None)

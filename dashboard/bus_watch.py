@@ -15,21 +15,16 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Callable
 from collections.abc import Iterable
-from dataclasses import dataclass
 from typing import Any
 
 from adapters.hyperliquid import types as venue
 from mm_strategy import messages as mm_msg
 
 
-@dataclass(frozen=True, slots=True)
-class TimelineEntry:
-    ts_ns: int
-    kind: str  # "guard", "control" or "venue"
-    source: str
-    what: str
-    reason: str
-    instrument: str | None
+def timeline_entry(ts_ns: int, kind: str, source: str, what: str, reason: str, instrument: str | None) -> dict:
+    """One timeline row, JSON-ready (built once, when the message arrives). `kind`: "guard",
+    "control" or "venue"."""
+    return {"ts_ns": ts_ns, "kind": kind, "source": source, "what": what, "reason": reason, "instrument": instrument}
 
 
 class BusWatch:
@@ -37,7 +32,7 @@ class BusWatch:
 
     def __init__(self, clock_ns: Callable[[], int], instrument_ids: Iterable[str], timeline_size: int = 500) -> None:
         self._now = clock_ns
-        self.timeline: deque[TimelineEntry] = deque(maxlen=timeline_size)
+        self.timeline: deque[dict] = deque(maxlen=timeline_size)
         self.guard_counts: dict[str, int] = {}
         self.regime: dict[str, mm_msg.SpreadAdjust] = {}  # instrument -> the regime's latest adjustment
         self.user_stream_halted: str | None = None
@@ -70,7 +65,7 @@ class BusWatch:
         key = f"{event.source}.{event.guard}"
         self.guard_counts[key] = self.guard_counts.get(key, 0) + 1
         self.timeline.append(
-            TimelineEntry(event.ts_ns, "guard", event.source, event.guard, event.reason, event.instrument_id)
+            timeline_entry(event.ts_ns, "guard", event.source, event.guard, event.reason, event.instrument_id)
         )
 
     def _control_handler(self, instrument: str | None) -> Callable[[object], None]:
@@ -93,26 +88,26 @@ class BusWatch:
         if isinstance(message, mm_msg.PullSide):
             what = f"PullSide {message.side}"
         self.timeline.append(
-            TimelineEntry(self._now(), "control", getattr(message, "source", "?"), what, reason, instrument)
+            timeline_entry(self._now(), "control", getattr(message, "source", "?"), what, reason, instrument)
         )
 
     def on_venue_halt(self, event: venue.VenueHalt) -> None:
         self.user_stream_halted = event.reason
-        self.timeline.append(TimelineEntry(event.ts_ns, "venue", "adapter", "VenueHalt", event.reason, None))
+        self.timeline.append(timeline_entry(event.ts_ns, "venue", "adapter", "VenueHalt", event.reason, None))
 
     def on_venue_resume(self, event: venue.VenueResume) -> None:
         self.user_stream_halted = None
-        self.timeline.append(TimelineEntry(event.ts_ns, "venue", "adapter", "VenueResume", event.reason, None))
+        self.timeline.append(timeline_entry(event.ts_ns, "venue", "adapter", "VenueResume", event.reason, None))
 
     def on_stall(self, event: venue.MarketDataStall) -> None:
         self.stalled.setdefault(event.coin or "*", event.ts_ns)
         reason = f"silent {event.silent_ms} ms"
-        self.timeline.append(TimelineEntry(event.ts_ns, "venue", "adapter", f"stall {event.coin or 'all'}", reason, None))
+        self.timeline.append(timeline_entry(event.ts_ns, "venue", "adapter", f"stall {event.coin or 'all'}", reason, None))
 
     def on_resumed(self, event: venue.MarketDataResumed) -> None:
         self.stalled.pop(event.coin or "*", None)
         self.timeline.append(
-            TimelineEntry(event.ts_ns, "venue", "adapter", f"data resumed {event.coin or 'all'}", "", None)
+            timeline_entry(event.ts_ns, "venue", "adapter", f"data resumed {event.coin or 'all'}", "", None)
         )
 
     def on_rate_limit(self, status: venue.RateLimitStatus) -> None:

@@ -12,7 +12,7 @@ the previous sample. Chart history is a bounded ring per instrument.
 
 from __future__ import annotations
 
-import math
+import itertools
 from collections import deque
 from dataclasses import dataclass
 from typing import Any
@@ -22,6 +22,7 @@ from nautilus_trader.model.identifiers import InstrumentId
 from backtest.reporting.metrics import Fill
 from dashboard.bus_watch import BusWatch
 from dashboard.pnl import FillJournal
+from dashboard.pnl import FillRecord
 from dashboard.pnl import MidSeries
 from dashboard.queue_estimate import PrintedTrade
 from dashboard.queue_estimate import QueueEstimate
@@ -35,7 +36,9 @@ from simulation.queue_model import make_queue_rule
 MODES = ("live", "shadow")  # a node on hlsim runs live against a local url
 _S = 1_000_000_000
 _MS = 1_000_000
-MAX_TRADES_PER_SAMPLE = 2_000  # more than this since the last sample: the oldest are not replayed
+# More than these since the last sample: the oldest are not taken (a sample stays short whatever happened).
+MAX_TRADES_PER_SAMPLE = 2_000
+MAX_FILLS_PER_SAMPLE = 2_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,6 +69,7 @@ class _Instrument:
         self.journal = FillJournal(keep=settings.fills_shown)
         self.mids = MidSeries()
         self.history: deque[tuple[float, ...]] = deque(maxlen=settings.history_points)
+        self.fill_rows: deque[dict[str, Any]] = deque(maxlen=settings.fills_shown)  # JSON-ready, newest last
         self.last_fill: tuple | None = None  # the newest journal entry already taken (by identity)
         self.last_trade: tuple[int, str] | None = None  # (ts_init, trade_id) of the newest trade taken
 
@@ -118,7 +122,7 @@ class Collector:
             "running": bool(self.node.trader.is_running),
             "instruments": instruments,
             "node": self._sample_node(now),
-            "timeline": [_timeline_entry(e) for e in list(self.bus.timeline)[-self.settings.timeline_shown:]],
+            "timeline": list(itertools.islice(reversed(self.bus.timeline), self.settings.timeline_shown))[::-1],
             "guard_counts": dict(self.bus.guard_counts),
         }
 
@@ -177,7 +181,7 @@ class Collector:
                 "unrealized": float(unrealized) if unrealized is not None else None,
             },
             "point": list(inst.history[-1]) if split is not None else None,
-            "fills": [_fill_row(r) for r in reversed(inst.journal.recent)],
+            "fills": list(reversed(inst.fill_rows)),
             "fill_count": inst.journal.count,
             "journal": bool(strategy.config.record_journal),
             "regime": None if regime is None else {
@@ -191,9 +195,8 @@ class Collector:
 
     def _take_fills(self, inst: _Instrument) -> None:
         """Fills the strategy journaled since the last sample (found from the newest back, by identity)."""
-        journal = inst.strategy.fills
         new = []
-        for entry in reversed(journal):
+        for entry in itertools.islice(reversed(inst.strategy.fills), MAX_FILLS_PER_SAMPLE):
             if entry is inst.last_fill:
                 break
             new.append(entry)
@@ -201,7 +204,7 @@ class Collector:
             return
         inst.last_fill = new[0]
         for ts, side, level, px, qty, fee, maker, mid in reversed(new):
-            inst.journal.add(Fill(ts, side, level, px, qty, fee, maker, mid))
+            inst.fill_rows.append(_fill_row(inst.journal.add(Fill(ts, side, level, px, qty, fee, maker, mid))))
 
     def _orders(self, inst: _Instrument, book: Any) -> list[dict[str, Any]]:
         open_orders = [
@@ -322,7 +325,9 @@ def _top_levels(book: Any, depth: int) -> tuple[list[list[float]], list[list[flo
     return bids, asks, mid
 
 
-def _fill_row(record: Any) -> dict[str, Any]:
+def _fill_row(record: FillRecord) -> dict[str, Any]:
+    """Built once per fill; its markouts are the record's own dict, filled in as they mature (the
+    encoder writes None and NaN as null)."""
     f = record.fill
     return {
         "ts_ns": f.ts_ns,
@@ -333,18 +338,7 @@ def _fill_row(record: Any) -> dict[str, Any]:
         "fee": f.fee,
         "maker": f.maker,
         "mid": f.mid,
-        "markouts_bps": {str(h): _finite(v) for h, v in record.markouts.items()},
-    }
-
-
-def _finite(value: float | None) -> float | None:
-    return value if value is not None and math.isfinite(value) else None
-
-
-def _timeline_entry(entry: Any) -> dict[str, Any]:
-    return {
-        "ts_ns": entry.ts_ns, "kind": entry.kind, "source": entry.source, "what": entry.what,
-        "reason": entry.reason, "instrument": entry.instrument,
+        "markouts_bps": record.markouts,
     }
 
 

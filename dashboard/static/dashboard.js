@@ -8,6 +8,14 @@ const COLORS = { spread_capture: "#3fb27f", inventory: "#5da0e0", fees: "#e05d5d
 const charts = {};   // instrument id -> { plot, data }
 const views = {};    // instrument id -> the instrument's DOM nodes
 let lastFrameAt = 0;
+const drawn = {};    // section key -> the JSON it was last drawn from: unchanged sections are not redrawn
+
+function unchanged(key, value) {
+  const text = JSON.stringify(value);
+  if (drawn[key] === text) return true;
+  drawn[key] = text;
+  return false;
+}
 
 function el(tag, attrs, ...children) {
   const node = document.createElement(tag);
@@ -53,7 +61,7 @@ function drawNode(snap) {
   tag("mode", snap.mode, snap.mode === "live" ? "warn" : "");
   tag("running", snap.running ? "running" : "not running", snap.running ? "good" : "bad");
   const node = snap.node;
-  fillBody(document.querySelector("#clients tbody"), node.clients.map((c) => el("tr", { "data-client": c.id + "/" + c.kind },
+  if (!unchanged("clients", node.clients)) fillBody(document.querySelector("#clients tbody"), node.clients.map((c) => el("tr", { "data-client": c.id + "/" + c.kind },
     el("td", { class: "l", title: c.type }, `${c.id} ${c.kind}`),
     el("td", { class: c.connected ? "good" : "bad" }, c.connected ? "yes" : "no"),
     el("td", { class: c.ws_connected === null ? "muted" : c.ws_connected ? "good" : "bad" },
@@ -106,6 +114,7 @@ function drawNode(snap) {
     ]), table);
   }
 
+  if (unchanged("timeline", [snap.guard_counts, snap.timeline])) return;
   document.getElementById("guard-counts").textContent =
     Object.entries(snap.guard_counts).map(([k, v]) => `${k}: ${v}`).join("  ·  ") || "no guard has fired";
   fillBody(document.querySelector("#timeline tbody"), snap.timeline.slice().reverse().map((e) => el("tr", { "data-timeline": e.what },
@@ -148,6 +157,7 @@ function instrumentView(inst) {
 }
 
 function drawLadder(v, inst) {
+  if (unchanged(inst.id + "/book", [inst.book.bids, inst.book.asks, inst.orders])) return;
   const mine = new Map();  // "BUY|px" -> [orders]
   for (const o of inst.orders) {
     const key = o.side + "|" + o.px;
@@ -175,7 +185,7 @@ function drawLadder(v, inst) {
       el("td", {}, side === "ask" && size !== null ? num(size) : ""));
   };
   const spread = el("tr", { class: "spread" }, el("td", { colspan: "4" },
-    `mid ${num(inst.book.mid)} · spread ${fmt(inst.book.spread_bps, 2)} bps · book ${fmt(inst.book.age_ms, 0)} ms old`));
+    `mid ${num(inst.book.mid)} · spread ${fmt(inst.book.spread_bps, 2)} bps`));
   fillBody(v.ladder, [...asks.map((l) => row("ask", l[0], l[1])), spread, ...bids.map((l) => row("bid", l[0], l[1]))]);
   fillBody(v.orders, inst.orders.slice().sort((a, b) => b.px - a.px).map((o) => el("tr",
     { "data-order": o.cid, "data-side": o.side, "data-px": o.px },
@@ -186,6 +196,7 @@ function drawLadder(v, inst) {
 }
 
 function drawInventory(v, inst) {
+  if (unchanged(inst.id + "/inventory", inst.inventory)) return;
   const inv = inst.inventory;
   const q = inv.q === null ? 0 : inv.q;
   const span = Math.max(inv.hard_limit, Math.abs(q)) * 1.1;
@@ -253,6 +264,7 @@ function applyHistory(v, id) {
 }
 
 function drawFills(v, inst) {
+  if (unchanged(inst.id + "/fills", [inst.fills, inst.fill_count])) return;
   v.fillInfo.textContent = inst.journal ? `${inst.fill_count} fills this run (latest first)` : "the strategy's journal is off: no fills or PnL split";
   fillBody(v.fills, inst.fills.map((f) => el("tr", { "data-fill": f.ts_ns, "data-side": f.side, "data-px": f.px, "data-qty": f.qty },
     el("td", {}, clock(f.ts_ns)), el("td", { class: "l " + (f.side === "BUY" ? "good" : "bad") }, f.side),
@@ -269,7 +281,7 @@ function drawInstrument(inst) {
   applyHistory(v, inst.id);
   const regime = inst.regime ? inst.regime.reason : "no regime yet";
   const adjust = Object.entries(inst.spread_adjustments).map(([k, m]) => `${k}×${fmt(m, 2)}`).join(" ");
-  v.status.textContent = `${inst.state}${inst.blocked ? " · QUOTING BLOCKED" : ""} · exit ${inst.exit_mode} · ${regime} · spread ×${fmt(inst.spread_mult, 2)} (${adjust || "no adjustments"}) · actions ${JSON.stringify(inst.actions)}`;
+  v.status.textContent = `${inst.state}${inst.blocked ? " · QUOTING BLOCKED" : ""} · book ${fmt(inst.book.age_ms, 0)} ms old · exit ${inst.exit_mode} · ${regime} · spread ×${fmt(inst.spread_mult, 2)} (${adjust || "no adjustments"}) · actions ${JSON.stringify(inst.actions)}`;
   v.status.className = inst.blocked ? "bad" : "muted";
   drawLadder(v, inst);
   drawInventory(v, inst);

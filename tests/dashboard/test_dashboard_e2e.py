@@ -158,7 +158,7 @@ def test_in_shadow_mode_the_page_shows_virtual_orders_with_their_queues_and_no_u
         while True:
             snapshot = json.loads(fetch(f"http://localhost:{port}/api/snapshot")[1])
             orders = snapshot["instruments"][0]["orders"]
-            if orders and any(o["ahead"] is not None for o in orders) or time.monotonic() > deadline:
+            if (orders and any(o["ahead"] is not None for o in orders)) or time.monotonic() > deadline:
                 break
             time.sleep(0.2)
         assert snapshot["mode"] == "shadow"
