@@ -85,10 +85,10 @@ function drawNode(snap) {
   const pairs = [
     ["used / cap", b.used === null ? "no report yet" : `${b.used} / ${b.cap}`, "", { "data-budget-used": b.used ?? "" }],
     ["left", b.left === null ? "–" : String(b.left), b.left !== null && b.left < 2000 ? "bad" : "", { "data-budget-left": b.left ?? "" }],
-    [`actions/USDC (${fmt(b.window_s, 0)} s)`, fmt(b.actions_per_usdc_window, 3)],
-    ["actions/USDC (exchange, lifetime)", fmt(b.actions_per_usdc_lifetime, 3)],
-    ["actions in window / since start", `${b.actions_in_window} / ${b.actions_since_start}`],
-    ["IP weight (last min)", b.ip_weight_used === null ? "–" : `${b.ip_weight_used} / ${b.ip_weight_cap}`],
+    [`actions/USDC, ${fmt(b.window_s, 0)} s`, fmt(b.actions_per_usdc_window, 3)],
+    ["actions/USDC, lifetime", fmt(b.actions_per_usdc_lifetime, 3)],
+    [`actions ${fmt(b.window_s, 0)} s / run`, `${b.actions_in_window} / ${b.actions_since_start}`],
+    ["IP weight / min", b.ip_weight_used === null ? "–" : `${b.ip_weight_used} / ${b.ip_weight_cap}`],
     ["report age", b.age_s === null ? "–" : `${fmt(b.age_s, 1)} s`],
   ];
   const children = [kv(pairs)];
