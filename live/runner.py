@@ -15,6 +15,8 @@ from nautilus_trader.live.node import TradingNode
 from adapters.hyperliquid.execution.actions import ActionFailed
 from adapters.hyperliquid.http.errors import REST_ERRORS
 from cli_types import check_writable_dir as writable_dir
+from dashboard.server import DashboardServer
+from dashboard.server import serve as serve_dashboard
 from live.cli import parse_args
 from live.errors import ConfigError
 from live.errors import StartupError
@@ -70,6 +72,7 @@ async def run(args: argparse.Namespace, holder: list[TradingNode]) -> int:
     node.build()
     stop = install_stop_signals(loop)
     board = StatusBoard(node)
+    dashboard = await start_dashboard(node, args)
     started_ns = time.time_ns()
     started = time.monotonic()
     run_task = asyncio.create_task(node.run_async())
@@ -98,6 +101,8 @@ async def run(args: argparse.Namespace, holder: list[TradingNode]) -> int:
     status_task.cancel()
     with contextlib.suppress(asyncio.CancelledError):
         await status_task
+    if dashboard is not None:
+        await dashboard.stop()
     await node.stop_async()
     if exec_configs:
         left = await final_exchange_check(exec_configs)  # live: the exchange, not the cache, decides
@@ -108,6 +113,18 @@ async def run(args: argparse.Namespace, holder: list[TradingNode]) -> int:
     if args.mode == "shadow":
         write_report(node, config, args.report_dir or options.report_dir, started_ns, started)
     return 0 if not left else 1
+
+
+async def start_dashboard(node: TradingNode, args: argparse.Namespace) -> DashboardServer | None:
+    """`--dashboard`: the read-only page, started before the node runs so that it hears every bus message."""
+    if args.dashboard is None:
+        return None
+    try:
+        server = await serve_dashboard(node, args.dashboard, args.mode)
+    except OSError as exc:
+        raise ConfigError(f"--dashboard {args.dashboard.host}:{args.dashboard.port}: {exc.strerror or exc}") from None
+    log.info(f"dashboard (read-only) on {server.url}")
+    return server
 
 
 _EXCHANGE_ERRORS = (*REST_ERRORS, ActionFailed, OSError, asyncio.TimeoutError)
