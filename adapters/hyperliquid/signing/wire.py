@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 from decimal import Decimal
+from decimal import getcontext
 from typing import Any
 from typing import Literal
 
@@ -23,7 +24,8 @@ def float_to_wire(x: float) -> str:
     Same output as the SDK for every finite float (including its "-0" for negative zero and
     tiny negatives). Unlike the SDK, NaN and infinities raise instead of becoming "NaN"/"Infinity".
     """
-    if isinstance(x, bool) or not isinstance(x, (int, float)):
+    # A plain float (the usual case) skips the two isinstance checks.
+    if type(x) is not float and (isinstance(x, bool) or not isinstance(x, (int, float))):
         raise TypeError(f"float_to_wire expects a float, got {type(x).__name__}")
     if not math.isfinite(x):
         raise ValueError("float_to_wire got a non-finite value", x)
@@ -32,8 +34,13 @@ def float_to_wire(x: float) -> str:
         raise ValueError("float_to_wire causes rounding", x)
     if rounded == "-0":  # kept from the SDK (never true after :.8f, hence its "-0" outputs)
         rounded = "0"
-    normalized = Decimal(rounded).normalize()
-    return f"{normalized:f}"
+    # The SDK's `Decimal(rounded).normalize()` then `:f` only strips the trailing zeros (and a
+    # bare "."), as long as the number has no more significant digits than the decimal context's
+    # precision (28 by default): beyond that normalize() also rounds. `rounded` has len - 1 digits
+    # or fewer, so the plain strip, ~10x cheaper, is taken only where it cannot differ.
+    if len(rounded) <= getcontext().prec:
+        return rounded.rstrip("0").rstrip(".")
+    return f"{Decimal(rounded).normalize():f}"
 
 
 def validate_cloid(cloid: str) -> str:
