@@ -150,6 +150,14 @@ def test_v_as_0_or_1_is_accepted(signer: L1Signer) -> None:
         ({"r": "1234"}, "signature r"),
         ({"r": "0x" + "1" * 65}, "signature r"),
         ({"s": "0xnothex"}, "signature s"),
+        # What int(x, 16) would take but a hex scalar is not:
+        ({"r": "0x"}, "signature r"),
+        ({"r": "0x12_34"}, "signature r"),
+        ({"r": " 0x1234"}, "signature r"),
+        ({"r": "0x1234\n"}, "signature r"),
+        ({"r": "1234"}, "signature r"),
+        ({"s": "0x\uff11\uff12"}, "signature s"),  # fullwidth digits
+        ({"s": "0x\u0663"}, "signature s"),  # an Arabic-Indic digit
         ({"s": None}, "signature s"),
         ({"r": "0x0"}, "out of range"),
         ({"s": hex(0xFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFEBAAEDCE6AF48A03BBFD25E8CD0364141)}, "out of range"),

@@ -159,7 +159,18 @@ def test_order_wire_rejects_bad_asset(asset: object) -> None:
 
 
 @pytest.mark.parametrize(
-    "cloid", ["0x1", "00000000000000000000000000000000ab", "0x0000000000000000000000000000000g", "0x" + "0" * 33]
+    "cloid",
+    [
+        "0x1",
+        "00000000000000000000000000000000ab",
+        "0x0000000000000000000000000000000g",
+        "0x" + "0" * 33,
+        "0X" + "0" * 32,
+        "0x" + "0" * 32 + "\n",
+        "0x" + "0" * 31 + "\u0663",  # an Arabic-Indic digit
+        "0x" + "0" * 15 + "_" + "0" * 16,
+        " 0x" + "0" * 31,
+    ],
 )
 def test_bad_cloid_is_rejected(cloid: str) -> None:
     with pytest.raises(ValueError, match="cloid"):
