@@ -3,6 +3,10 @@
 The SDK builds a generic EIP-712 structure and encodes it with eth_account on every call; the
 domain and the `Agent` type never change, so their hashes are constants here and the digest is
 `keccak(0x1901 ‖ domainSeparator ‖ keccak(agentTypeHash ‖ keccak(source) ‖ connectionId))`.
+
+Steps: `pack_action` (the SDK's `msgpack.packb`), `action_hash`, `l1_digest`. After the secp256k1
+signature itself (~25 µs), the three keccaks and the msgpack are most of what is left of a signature
+(~5 µs of ~33 µs for a 6-order batch), hence the C keccak (common/hashing.py) and msgspec below.
 """
 
 from __future__ import annotations

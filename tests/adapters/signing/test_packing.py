@@ -17,8 +17,8 @@ from hypothesis import settings
 from hypothesis import strategies as st
 
 from adapters.hyperliquid.common.hashing import keccak256
-from adapters.hyperliquid.signing.digest import action_hash
-from adapters.hyperliquid.signing.digest import pack_action
+from adapters.hyperliquid.signing import action_hash
+from adapters.hyperliquid.signing import pack_action
 
 FAST = settings(max_examples=1000, deadline=None, database=None, suppress_health_check=list(HealthCheck))
 
