@@ -10,8 +10,27 @@ most of the gap between the two. Both produce the same digests (tests/adapters/s
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from sha3 import keccak_256 as _keccak_256
 
 
 def keccak256(data: bytes) -> bytes:
     return _keccak_256(data).digest()
+
+
+def keccak256_prefixed(prefix: bytes) -> Callable[[bytes], bytes]:
+    """The function `data -> keccak256(prefix + data)`, for a prefix that never changes.
+
+    The prefix is absorbed once; each call copies that state (never updated itself, so callers
+    may share it across threads) instead of building `prefix + data` and a new hasher: ~0.2 µs
+    less per hash, and the EIP-712 digest of every signature makes two such hashes.
+    """
+    absorbed = _keccak_256(prefix)
+
+    def hash_after_prefix(data: bytes) -> bytes:
+        state = absorbed.copy()
+        state.update(data)
+        return state.digest()
+
+    return hash_after_prefix

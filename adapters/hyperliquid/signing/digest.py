@@ -17,6 +17,7 @@ import msgpack
 import msgspec
 
 from adapters.hyperliquid.common.hashing import keccak256
+from adapters.hyperliquid.common.hashing import keccak256_prefixed
 
 
 def _uint256(value: int) -> bytes:
@@ -40,6 +41,11 @@ _DIGEST_PREFIX = b"\x19\x01" + DOMAIN_SEPARATOR
 _AGENT_PREFIX = {
     True: AGENT_TYPE_HASH + keccak256(b"a"),
     False: AGENT_TYPE_HASH + keccak256(b"b"),
+}
+# The same two hashes with their constant prefixes absorbed once.
+_digest_of_struct_hash = keccak256_prefixed(_DIGEST_PREFIX)
+_struct_hash_of_connection_id = {
+    is_mainnet: keccak256_prefixed(prefix) for is_mainnet, prefix in _AGENT_PREFIX.items()
 }
 
 
@@ -107,5 +113,5 @@ def l1_digest(action_hash: bytes, is_mainnet: bool) -> bytes:
     """EIP-712 digest of the phantom agent `{source, connectionId: action_hash}`, 32 bytes."""
     if not isinstance(action_hash, (bytes, bytearray)) or len(action_hash) != 32:
         raise ValueError("action_hash must be 32 bytes")
-    struct_hash = keccak256(_AGENT_PREFIX[bool(is_mainnet)] + action_hash)
-    return keccak256(_DIGEST_PREFIX + struct_hash)
+    struct_hash = _struct_hash_of_connection_id[bool(is_mainnet)](action_hash)
+    return _digest_of_struct_hash(struct_hash)

@@ -49,9 +49,12 @@ def _parse_private_key(private_key_hex: str) -> bytes:
 def sign_digest(private_key: coincurve.PrivateKey, digest: bytes) -> Signature:
     """Recoverable ECDSA signature of a 32-byte digest (RFC 6979 nonce, low s) as r, s, v."""
     sig = private_key.sign_recoverable(digest, hasher=None)
+    # r ‖ s ‖ recid. The SDK writes r and s as `hex(int)`: lowercase, no leading zeros. Stripping
+    # the zeros off the hex of the bytes is the same text (r and s are never 0) and ~0.2 µs cheaper.
+    digits = sig[:64].hex()
     return {
-        "r": hex(int.from_bytes(sig[:32], "big")),
-        "s": hex(int.from_bytes(sig[32:64], "big")),
+        "r": "0x" + (digits[:64].lstrip("0") or "0"),
+        "s": "0x" + (digits[64:].lstrip("0") or "0"),
         "v": 27 + sig[64],
     }
 

@@ -17,6 +17,7 @@ from hypothesis import settings
 from hypothesis import strategies as st
 
 from adapters.hyperliquid.common.hashing import keccak256
+from adapters.hyperliquid.common.hashing import keccak256_prefixed
 from adapters.hyperliquid.signing import action_hash
 from adapters.hyperliquid.signing import pack_action
 
@@ -50,6 +51,15 @@ def test_keccak256_equals_pycryptodome_at_block_boundaries(length: int) -> None:
 def test_keccak256_equals_pycryptodome_and_eth_utils(data: bytes) -> None:
     # eth_utils.keccak is what the SDK hashes with.
     assert keccak256(data) == pycryptodome_keccak.new(digest_bits=256, data=data).digest() == eth_utils_keccak(data)
+
+
+@FAST
+@given(prefix=st.binary(max_size=400), data=st.lists(st.binary(max_size=300), min_size=1, max_size=3))
+def test_keccak256_prefixed_is_keccak256_of_the_concatenation_every_time(prefix: bytes, data: list[bytes]) -> None:
+    # Several calls on one function: the absorbed prefix state must not be consumed by a call.
+    hash_after_prefix = keccak256_prefixed(prefix)
+    for chunk in data:
+        assert hash_after_prefix(chunk) == keccak256(prefix + chunk)
 
 
 # --- pack_action -----------------------------------------------------------------------------------

@@ -8,9 +8,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from eth_account import Account
 from eth_account.messages import _hash_eip191_message
 from eth_account.messages import encode_typed_data
+from eth_utils import to_hex
 from hyperliquid.utils import signing as sdk
+from hypothesis import HealthCheck
+from hypothesis import given
+from hypothesis import settings
+from hypothesis import strategies as st
 
 from adapters.hyperliquid.signing import L1Signer
 from adapters.hyperliquid.signing import action_hash
@@ -201,3 +207,11 @@ def test_r_that_is_not_a_curve_point_fails_cleanly(signer: L1Signer) -> None:
 def test_action_that_msgpack_cannot_encode_is_a_value_error(action: dict[str, Any]) -> None:
     with pytest.raises(ValueError, match="msgpack"):
         action_hash(action, None, NONCE, None)
+
+
+@settings(max_examples=1000, deadline=None, database=None, suppress_health_check=list(HealthCheck))
+@given(digest=st.binary(min_size=32, max_size=32))
+def test_sign_digest_formats_r_and_s_like_the_sdk(signer: L1Signer, sdk_wallet: Any, digest: bytes) -> None:
+    # One r or s in 16 has a leading zero digit, which the SDK's to_hex (sign_inner) drops.
+    signed = Account.unsafe_sign_hash(digest, sdk_wallet.key)
+    assert signer.sign_digest(digest) == {"r": to_hex(signed.r), "s": to_hex(signed.s), "v": signed.v}
