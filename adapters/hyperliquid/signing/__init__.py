@@ -10,6 +10,7 @@ from adapters.hyperliquid.signing.digest import AGENT_TYPE_HASH
 from adapters.hyperliquid.signing.digest import DOMAIN_SEPARATOR
 from adapters.hyperliquid.signing.digest import action_hash
 from adapters.hyperliquid.signing.digest import l1_digest
+from adapters.hyperliquid.signing.digest import pack_action
 from adapters.hyperliquid.signing.signer import L1Signer
 from adapters.hyperliquid.signing.signer import Signature
 from adapters.hyperliquid.signing.signer import parse_signature
@@ -46,6 +47,7 @@ __all__ = [
     "modify_wire",
     "order_action",
     "order_wire",
+    "pack_action",
     "parse_signature",
     "recover_digest_signer",
     "recover_l1_signer",

@@ -3,6 +3,10 @@
 The SDK builds a generic EIP-712 structure and encodes it with eth_account on every call; the
 domain and the `Agent` type never change, so their hashes are constants here and the digest is
 `keccak(0x1901 ‖ domainSeparator ‖ keccak(agentTypeHash ‖ keccak(source) ‖ connectionId))`.
+
+Steps: `pack_action` (the SDK's `msgpack.packb`), `action_hash`, `l1_digest`. After the secp256k1
+signature itself (~25 µs), the three keccaks and the msgpack are most of what is left of a signature
+(~5 µs of ~33 µs for a 6-order batch), hence the C keccak (common/hashing.py) and msgspec below.
 """
 
 from __future__ import annotations
@@ -10,8 +14,10 @@ from __future__ import annotations
 from typing import Any
 
 import msgpack
+import msgspec
 
 from adapters.hyperliquid.common.hashing import keccak256
+from adapters.hyperliquid.common.hashing import keccak256_prefixed
 
 
 def _uint256(value: int) -> bytes:
@@ -36,6 +42,11 @@ _AGENT_PREFIX = {
     True: AGENT_TYPE_HASH + keccak256(b"a"),
     False: AGENT_TYPE_HASH + keccak256(b"b"),
 }
+# The same two hashes with their constant prefixes absorbed once.
+_digest_of_struct_hash = keccak256_prefixed(_DIGEST_PREFIX)
+_struct_hash_of_connection_id = {
+    is_mainnet: keccak256_prefixed(prefix) for is_mainnet, prefix in _AGENT_PREFIX.items()
+}
 
 
 _HEX_DIGITS = frozenset("0123456789abcdefABCDEF")
@@ -59,16 +70,39 @@ def _u64(name: str, value: int) -> bytes:
     return value.to_bytes(8, "big")
 
 
+# msgspec's msgpack encoder writes the same bytes as msgpack-python's `packb` (what the SDK hashes)
+# for JSON values, which is all an action is: it is sent as JSON and the exchange hashes what it
+# parsed. Both pick the shortest form of each int, str, array and map, float64 for floats, and keep
+# dict order (tests/adapters/signing/test_keccak_and_msgpack.py). msgspec takes ~1.1 µs for a 6-order batch
+# against ~3.2 µs for `packb`, which builds a new Packer on every call.
+_encode = msgspec.msgpack.Encoder().encode
+
+
+def pack_action(action: Any) -> bytes:
+    """msgpack of the action, byte for byte the SDK's `msgpack.packb(action)`; ValueError if it has none.
+
+    msgspec refuses a few things msgpack-python packs (subclasses of float, for one): those, and
+    everything msgspec cannot encode, go to `msgpack.packb` itself, so they get the SDK's bytes
+    or its refusal. The other way round msgspec is wider: it would also encode a set, a Decimal,
+    a datetime or a dataclass, which `packb` refuses, and packs a `msgpack.ExtType` as the
+    array of its fields rather than as an ext; no JSON value is any of those.
+    """
+    try:
+        return _encode(action)
+    except Exception:  # any refusal: the SDK's encoder decides, below
+        pass
+    try:
+        return msgpack.packb(action)
+    except (TypeError, ValueError, OverflowError) as exc:  # e.g. an int beyond 64 bits from JSON
+        raise ValueError(f"action cannot be msgpack-encoded: {exc}") from None
+
+
 def action_hash(action: Any, vault_address: str | None, nonce: int, expires_after: int | None) -> bytes:
     """The SDK's `action_hash` (the phantom agent's connection id), 32 bytes.
 
     keccak(msgpack(action) ‖ nonce:u64be ‖ (00 | 01 ‖ vault:20) ‖ (00 ‖ expiresAfter:u64be)?)
     """
-    try:
-        data = msgpack.packb(action)
-    except (TypeError, ValueError, OverflowError) as exc:  # e.g. an int beyond 64 bits from JSON
-        raise ValueError(f"action cannot be msgpack-encoded: {exc}") from None
-    data += _u64("nonce", nonce)
+    data = pack_action(action) + _u64("nonce", nonce)
     data += b"\x00" if vault_address is None else b"\x01" + _address_bytes(vault_address)
     if expires_after is not None:
         data += b"\x00" + _u64("expires_after", expires_after)
@@ -79,5 +113,5 @@ def l1_digest(action_hash: bytes, is_mainnet: bool) -> bytes:
     """EIP-712 digest of the phantom agent `{source, connectionId: action_hash}`, 32 bytes."""
     if not isinstance(action_hash, (bytes, bytearray)) or len(action_hash) != 32:
         raise ValueError("action_hash must be 32 bytes")
-    struct_hash = keccak256(_AGENT_PREFIX[bool(is_mainnet)] + action_hash)
-    return keccak256(_DIGEST_PREFIX + struct_hash)
+    struct_hash = _struct_hash_of_connection_id[bool(is_mainnet)](action_hash)
+    return _digest_of_struct_hash(struct_hash)

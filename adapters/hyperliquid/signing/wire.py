@@ -8,13 +8,15 @@ in the SDK's key order (`order_request_to_order_wire`, `order_wires_to_order_act
 from __future__ import annotations
 
 import math
+import re
 from decimal import Decimal
+from decimal import getcontext
 from typing import Any
 from typing import Literal
 
 Tif = Literal["Alo", "Gtc", "Ioc"]
 TIFS: frozenset[str] = frozenset(("Alo", "Gtc", "Ioc"))
-_HEX_DIGITS = frozenset("0123456789abcdefABCDEF")
+_CLOID = re.compile(r"0x[0-9a-fA-F]{32}")
 
 
 def float_to_wire(x: float) -> str:
@@ -23,7 +25,8 @@ def float_to_wire(x: float) -> str:
     Same output as the SDK for every finite float (including its "-0" for negative zero and
     tiny negatives). Unlike the SDK, NaN and infinities raise instead of becoming "NaN"/"Infinity".
     """
-    if isinstance(x, bool) or not isinstance(x, (int, float)):
+    # A plain float (the usual case) skips the two isinstance checks.
+    if type(x) is not float and (isinstance(x, bool) or not isinstance(x, (int, float))):
         raise TypeError(f"float_to_wire expects a float, got {type(x).__name__}")
     if not math.isfinite(x):
         raise ValueError("float_to_wire got a non-finite value", x)
@@ -32,15 +35,20 @@ def float_to_wire(x: float) -> str:
         raise ValueError("float_to_wire causes rounding", x)
     if rounded == "-0":  # kept from the SDK (never true after :.8f, hence its "-0" outputs)
         rounded = "0"
-    normalized = Decimal(rounded).normalize()
-    return f"{normalized:f}"
+    # The SDK's `Decimal(rounded).normalize()` then `:f` only strips the trailing zeros (and a
+    # bare "."), as long as the number has no more significant digits than the decimal context's
+    # precision (28 by default): beyond that normalize() also rounds. `rounded` has len - 1 digits
+    # or fewer, so the plain strip (~0.3 µs against ~1 µs) is taken only where it cannot differ.
+    if len(rounded) <= getcontext().prec:
+        return rounded.rstrip("0").rstrip(".")
+    return f"{Decimal(rounded).normalize():f}"
 
 
 def validate_cloid(cloid: str) -> str:
     """A client order id as the wire carries it: "0x" + 32 hex digits (16 bytes)."""
     if not isinstance(cloid, str):
         raise TypeError(f"cloid must be a str, got {type(cloid).__name__}")
-    if len(cloid) != 34 or cloid[:2] != "0x" or not _HEX_DIGITS.issuperset(cloid[2:]):
+    if _CLOID.fullmatch(cloid) is None:  # one compiled match: ~2x cheaper than a set test per digit
         raise ValueError(f"cloid must be '0x' followed by 32 hex digits, got {cloid!r}")
     return cloid
 

@@ -8,9 +8,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from eth_account import Account
 from eth_account.messages import _hash_eip191_message
 from eth_account.messages import encode_typed_data
+from eth_utils import to_hex
 from hyperliquid.utils import signing as sdk
+from hypothesis import HealthCheck
+from hypothesis import given
+from hypothesis import settings
+from hypothesis import strategies as st
 
 from adapters.hyperliquid.signing import L1Signer
 from adapters.hyperliquid.signing import action_hash
@@ -150,6 +156,14 @@ def test_v_as_0_or_1_is_accepted(signer: L1Signer) -> None:
         ({"r": "1234"}, "signature r"),
         ({"r": "0x" + "1" * 65}, "signature r"),
         ({"s": "0xnothex"}, "signature s"),
+        # What int(x, 16) would take but a hex scalar is not:
+        ({"r": "0x"}, "signature r"),
+        ({"r": "0x12_34"}, "signature r"),
+        ({"r": " 0x1234"}, "signature r"),
+        ({"r": "0x1234\n"}, "signature r"),
+        ({"r": "1234"}, "signature r"),
+        ({"s": "0x\uff11\uff12"}, "signature s"),  # fullwidth digits
+        ({"s": "0x\u0663"}, "signature s"),  # an Arabic-Indic digit
         ({"s": None}, "signature s"),
         ({"r": "0x0"}, "out of range"),
         ({"s": hex(0xFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFEBAAEDCE6AF48A03BBFD25E8CD0364141)}, "out of range"),
@@ -193,3 +207,11 @@ def test_r_that_is_not_a_curve_point_fails_cleanly(signer: L1Signer) -> None:
 def test_action_that_msgpack_cannot_encode_is_a_value_error(action: dict[str, Any]) -> None:
     with pytest.raises(ValueError, match="msgpack"):
         action_hash(action, None, NONCE, None)
+
+
+@settings(max_examples=1000, deadline=None, database=None, suppress_health_check=list(HealthCheck))
+@given(digest=st.binary(min_size=32, max_size=32))
+def test_sign_digest_formats_r_and_s_like_the_sdk(signer: L1Signer, sdk_wallet: Any, digest: bytes) -> None:
+    # One r or s in 16 has a leading zero digit, which the SDK's to_hex (sign_inner) drops.
+    signed = Account.unsafe_sign_hash(digest, sdk_wallet.key)
+    assert signer.sign_digest(digest) == {"r": to_hex(signed.r), "s": to_hex(signed.s), "v": signed.v}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from decimal import localcontext
 
 import msgpack
 import pytest
@@ -63,6 +64,25 @@ def test_float_to_wire_matches_the_sdk_including_when_it_raises(x: float) -> Non
 )
 def test_float_to_wire_examples(x: float, wire: str) -> None:
     assert float_to_wire(x) == wire == sdk.float_to_wire(x)
+
+
+# Around the 28 significant digits of the default decimal context, past which the SDK's
+# Decimal.normalize() rounds (e.g. 2**70 prints as 1180591620717411303424, 22 digits + 8 decimals).
+@pytest.mark.parametrize(
+    "x",
+    [1e18, 12345678901234567.0, 1e19 + 2048, 1e20, 123456789012345678901.0, 2.0**70, 1e25 + 2**31, 1e300,
+     -1e20, -(2.0**70), 9999999999999998.0, 0.99999999, -0.00000001, 5e-324, -5e-324],
+)
+def test_float_to_wire_matches_the_sdk_around_the_decimal_precision(x: float) -> None:
+    assert _our_outcome(x) == _sdk_outcome(x)
+
+
+@pytest.mark.parametrize("prec", [5, 12, 20, 28, 40])
+@pytest.mark.parametrize("x", [1670.1, 0.0147, 123456.12345678, 1e20, 2.0**70, 0.00000001])
+def test_float_to_wire_follows_the_decimal_context_like_the_sdk(prec: int, x: float) -> None:
+    with localcontext() as ctx:
+        ctx.prec = prec
+        assert _our_outcome(x) == _sdk_outcome(x)
 
 
 @pytest.mark.parametrize("x", [0.123456789, 1.000000001, 1e-9])
@@ -139,7 +159,18 @@ def test_order_wire_rejects_bad_asset(asset: object) -> None:
 
 
 @pytest.mark.parametrize(
-    "cloid", ["0x1", "00000000000000000000000000000000ab", "0x0000000000000000000000000000000g", "0x" + "0" * 33]
+    "cloid",
+    [
+        "0x1",
+        "00000000000000000000000000000000ab",
+        "0x0000000000000000000000000000000g",
+        "0x" + "0" * 33,
+        "0X" + "0" * 32,
+        "0x" + "0" * 32 + "\n",
+        "0x" + "0" * 31 + "\u0663",  # an Arabic-Indic digit
+        "0x" + "0" * 15 + "_" + "0" * 16,
+        " 0x" + "0" * 31,
+    ],
 )
 def test_bad_cloid_is_rejected(cloid: str) -> None:
     with pytest.raises(ValueError, match="cloid"):
