@@ -17,6 +17,7 @@ from tests.node_kit import BookTicker
 from tests.node_kit import NodeProcess
 from tests.node_kit import TcpProxy
 from tests.node_kit import eth_config
+from tests.node_kit import place_outside_order
 from tests.redis_kit import RedisServer
 
 pytestmark = pytest.mark.slow
@@ -130,6 +131,40 @@ def test_market_data_stall_cancels_everything_through_the_backup_when_the_primar
         elapsed = time.monotonic() - t0
         assert sim.open_orders(node.address) == []
         # Stall declared after 1 s of silence; every order must be gone within 2 s of the stall's start.
+        assert elapsed <= 2.0, f"cancel-all took {elapsed:.2f} s after the stall began"
+        state = node.wait_for("the stall guard", lambda s: "RiskGuard.stall" in s["guard_counts"], timeout=5)
+        assert state["running"]
+        assert node.stop() == 0
+    finally:
+        node.ensure_dead()
+        primary.close()
+
+
+def test_with_the_shipped_ws_posts_a_stall_cancels_every_order_of_the_account_on_the_coin_through_the_backup(
+    tmp_path: Path, sim, book: BookTicker
+) -> None:
+    import time
+
+    primary = TcpProxy(sim.ports[0])
+    backup = sim.url_for(sim.add_port())
+    endpoints = {"base_url": primary.url, "ws_url": sim.ws_url, "backup_base_urls": [backup]}
+    config = eth_config(data={**endpoints, "stall_timeout_secs": 1.0, "stall_check_interval_secs": 0.1}, exec_=endpoints)
+    assert config["exec_clients"]["HYPERLIQUID"]["config"]["use_ws_post"] is True  # as shipped
+    node = NodeProcess(tmp_path, config, sim.rest_url, network=False)
+    sim.fund(node.address, 100_000)
+    try:
+        node.start()
+        node.wait_for("quotes", quoting)
+        outside = place_outside_order(sim, False, 0.01, 3010.0, key=node.key, account=node.address)
+        assert outside in {o["oid"] for o in sim.open_orders(node.address)}
+
+        primary.refuse()
+        sim.faults.stall_market_data(True)
+        t0 = time.monotonic()
+        while sim.open_orders(node.address) and time.monotonic() - t0 < 10:
+            time.sleep(0.02)
+        elapsed = time.monotonic() - t0
+        assert sim.open_orders(node.address) == []  # the node's quotes and the order placed outside it
         assert elapsed <= 2.0, f"cancel-all took {elapsed:.2f} s after the stall began"
         state = node.wait_for("the stall guard", lambda s: "RiskGuard.stall" in s["guard_counts"], timeout=5)
         assert state["running"]
