@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import signal
 from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
@@ -325,7 +326,12 @@ def test_shadow_mode_on_the_eth_replay_produces_the_backtest_report(tmp_path: Pa
                          replay_speed=30.0)
     report_dir = tmp_path / "report"
     with run_hlsim_in_thread(replay) as sim:
-        config = eth_config(source="configs/shadow.json", risk_guard={"tfi_min_trades": 10})
+        # Quotes close to the touch and guards that stay quiet at 30× speed: the run fills.
+        config = eth_config(
+            source="configs/shadow.json",
+            risk_guard={"tfi_min_trades": 1000, "micro_move_bps": 100.0, "ofi_min_events": 100_000},
+            strategy={"base_spread_bps": 1.0, "enforce_fee_edge": False},
+        )
         node = NodeProcess(tmp_path, config, sim.rest_url, args=["--run-secs", "12", "--report-dir", str(report_dir)])
         try:
             node.start()
@@ -337,8 +343,36 @@ def test_shadow_mode_on_the_eth_replay_produces_the_backtest_report(tmp_path: Pa
     assert [run["name"] for run in summary] == ["shadow_ETH-USD-PERP"]
     run = summary[0]
     assert run["run"]["actions"]["submit"] > 0
-    assert run["metrics"]["fills"] == len(node.state()["fills"])
+    state_fills = len(node.state()["fills"])
+    assert state_fills > 0 and run["metrics"]["fills"] == state_fills
     assert (report_dir / "backtest.html").stat().st_size > 1000
+
+
+def test_the_shadow_report_counts_the_fills_of_the_wind_down(tmp_path: Path, sim, book: BookTicker) -> None:
+    import json
+    import time
+
+    report_dir = tmp_path / "report"
+    # Cancels take 2 s to reach the virtual exchange: the quotes still rest after the strategy stopped.
+    args = ["--report-dir", str(report_dir), "--shadow-latency-ms", "2000"]
+    node = NodeProcess(tmp_path, eth_config(source="configs/shadow.json"), sim.rest_url, args=args)
+    try:
+        node.start()
+        state = node.wait_for("quotes", lambda s: len(s["open_orders"]) >= 2)
+        assert state["fills"] == []
+        node.proc.send_signal(signal.SIGINT)
+        deadline = time.monotonic() + 10
+        while "shutting down" not in node.log_path.read_text(errors="replace"):
+            assert time.monotonic() < deadline, node.log_tail()
+            time.sleep(0.02)
+        sim.trade("ETH", "A", 2990.0, 100)  # through every bid
+        sim.trade("ETH", "B", 3010.0, 100)  # through every ask
+        assert node.proc.wait(60) == 0, node.log_tail()
+    finally:
+        node.ensure_dead()
+    state_fills = len(node.state()["fills"])
+    summary = json.loads((report_dir / "backtest_summary.json").read_text())
+    assert state_fills > 0 and summary[0]["metrics"]["fills"] == state_fills
 
 
 def test_with_the_redis_cache_a_restart_after_kill_9_keeps_fills_and_position(
