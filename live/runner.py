@@ -22,6 +22,7 @@ from nautilus_trader.live.node import TradingNode
 
 from adapters.hyperliquid.config import HyperliquidExecClientConfig
 from adapters.hyperliquid.execution.actions import ActionFailed
+from adapters.hyperliquid.execution.tasks import stop_task
 from adapters.hyperliquid.http.errors import REST_ERRORS
 from cli_types import check_writable_dir as writable_dir
 from live.cli import parse_args
@@ -108,14 +109,6 @@ async def first_of(*waits: Awaitable[object]) -> None:
     await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
     for task in tasks:
         task.cancel()
-
-
-async def stop_task(task: asyncio.Task | None) -> None:
-    if task is None:
-        return
-    task.cancel()
-    with contextlib.suppress(asyncio.CancelledError, Exception):
-        await task
 
 
 def ending(fault: str | None, orders_left: int) -> tuple[ExitCode, str | None]:

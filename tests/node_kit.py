@@ -439,6 +439,30 @@ class NodeProcess:
         except subprocess.TimeoutExpired:
             raise AssertionError(f"node still running after {timeout} s:\n{self.log_tail()}") from None
 
+    def wait_for_log(self, text: str, timeout: float = 30.0) -> None:
+        """Until the node's log holds `text` (the node must keep running meanwhile)."""
+        deadline = time.monotonic() + timeout
+        while text not in self.log_path.read_text(errors="replace"):
+            assert self.proc is not None and self.proc.poll() is None, f"node exited:\n{self.log_tail()}"
+            assert time.monotonic() < deadline, f"no {text!r} in the log after {timeout} s:\n{self.log_tail()}"
+            time.sleep(0.05)
+
+    def sigterm_to_exit(self, timeout: float) -> tuple[int, float]:
+        """SIGTERM; the exit code and how long the node took to end."""
+        assert self.proc is not None
+        sent = time.monotonic()
+        self.proc.send_signal(signal.SIGTERM)
+        code = self.wait_exit(timeout)
+        return code, time.monotonic() - sent
+
+    def run_to_exit(self, timeout: float) -> int:
+        """Start the node and return the exit code it ends with by itself within `timeout` s."""
+        try:
+            self.start()
+            return self.wait_exit(timeout)
+        finally:
+            self.ensure_dead()
+
     def error_lines(self) -> list[str]:
         """The `error:` lines run_live printed (its one-line reasons for a non-zero exit)."""
         return [ln for ln in self.log_path.read_text(errors="replace").splitlines() if ln.startswith("error:")]

@@ -7,6 +7,7 @@ import asyncio
 
 from nautilus_trader.model.enums import OrderSide
 from nautilus_trader.model.enums import OrderStatus
+from nautilus_trader.model.orders import Order
 
 from adapters.hyperliquid.types import TOPIC_MARKET_DATA_STALL
 from tests.node_kit import ACCOUNT
@@ -19,16 +20,22 @@ from tests.node_kit import wait_for
 FAST_STALL = {"stall_timeout_secs": 1.0, "stall_check_interval_secs": 0.1}
 
 
+async def _stall_with_two_orders_resting(sim, node, rec) -> Order:
+    """Our order and one placed outside the node rest on ETH, then market data stalls; returns ours."""
+    stalls = record_topic(node, TOPIC_MARKET_DATA_STALL)
+    await wait_for(lambda: rec.quotes, what="quotes")
+    ours = rec.limit(OrderSide.BUY, "2990.0", "0.01")
+    await wait_for(lambda: ours.status == OrderStatus.ACCEPTED, what="accepted")
+    await asyncio.to_thread(place_outside_order, sim, False, 0.01, 3010.0)
+    assert len(sim.open_orders(ACCOUNT)) == 2
+    sim.faults.stall_market_data(True)
+    await wait_for(lambda: stalls, timeout=3.0, what="the stall")
+    return ours
+
+
 def test_a_market_data_stall_cancels_every_order_of_the_account_on_the_coin(sim) -> None:
     async def scenario(node, rec) -> None:
-        stalls = record_topic(node, TOPIC_MARKET_DATA_STALL)
-        await wait_for(lambda: rec.quotes, what="quotes")
-        ours = rec.limit(OrderSide.BUY, "2990.0", "0.01")
-        await wait_for(lambda: ours.status == OrderStatus.ACCEPTED, what="accepted")
-        await asyncio.to_thread(place_outside_order, sim, False, 0.01, 3010.0)
-        assert len(sim.open_orders(ACCOUNT)) == 2
-        sim.faults.stall_market_data(True)
-        await wait_for(lambda: stalls, timeout=3.0, what="the stall")
+        ours = await _stall_with_two_orders_resting(sim, node, rec)
         await wait_for(lambda: not sim.open_orders(ACCOUNT), timeout=2.0, what="every ETH order canceled")
         await wait_for(lambda: ours.status == OrderStatus.CANCELED, what="our order canceled in the cache")
 
@@ -37,13 +44,8 @@ def test_a_market_data_stall_cancels_every_order_of_the_account_on_the_coin(sim)
 
 def test_with_the_stall_panic_off_a_stall_leaves_the_orders_to_the_strategy(sim) -> None:
     async def scenario(node, rec) -> None:
-        stalls = record_topic(node, TOPIC_MARKET_DATA_STALL)
-        await wait_for(lambda: rec.quotes, what="quotes")
-        ours = rec.limit(OrderSide.BUY, "2990.0", "0.01")
-        await wait_for(lambda: ours.status == OrderStatus.ACCEPTED, what="accepted")
-        sim.faults.stall_market_data(True)
-        await wait_for(lambda: stalls, timeout=3.0, what="the stall")
+        ours = await _stall_with_two_orders_resting(sim, node, rec)
         await asyncio.sleep(0.5)
-        assert len(sim.open_orders(ACCOUNT)) == 1 and ours.status == OrderStatus.ACCEPTED
+        assert len(sim.open_orders(ACCOUNT)) == 2 and ours.status == OrderStatus.ACCEPTED
 
     run_node(node_config(sim, data_overrides=FAST_STALL, cancel_all_on_stall=False), scenario)

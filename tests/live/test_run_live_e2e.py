@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import signal
-from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
 
@@ -11,8 +10,6 @@ import pytest
 
 from hlsim.testing import HlSimConfig
 from hlsim.testing import run_hlsim_in_thread
-from tests.node_kit import ETH_ASKS
-from tests.node_kit import ETH_BIDS
 from tests.node_kit import ROOT
 from tests.node_kit import BookTicker
 from tests.node_kit import NodeProcess
@@ -22,20 +19,6 @@ from tests.node_kit import place_outside_order
 from tests.redis_kit import RedisServer
 
 pytestmark = pytest.mark.slow
-
-
-@pytest.fixture
-def sim() -> Iterator:
-    with run_hlsim_in_thread(HlSimConfig(coins={"ETH": 4}, ip_weight_per_min=None)) as sim:
-        sim.set_book("ETH", bids=ETH_BIDS, asks=ETH_ASKS)
-        yield sim
-
-
-@pytest.fixture
-def book(sim) -> Iterator[BookTicker]:
-    ticker = BookTicker(sim, ETH_BIDS, ETH_ASKS)
-    yield ticker
-    ticker.close()
 
 
 def in_step_with(sim, address: str):
@@ -106,51 +89,20 @@ def test_fills_during_a_user_ws_drop_are_recovered_and_equal_the_ledger(tmp_path
     assert sim.open_orders(node.address) == []
 
 
-def test_market_data_stall_cancels_everything_through_the_backup_when_the_primary_refuses(
-    tmp_path: Path, sim, book: BookTicker
-) -> None:
-    primary = TcpProxy(sim.ports[0])
-    backup = sim.url_for(sim.add_port())
-    endpoints = {"base_url": primary.url, "ws_url": sim.ws_url, "backup_base_urls": [backup]}
-    config = eth_config(
-        data={**endpoints, "stall_timeout_secs": 1.0, "stall_check_interval_secs": 0.1},
-        exec_={**endpoints, "use_ws_post": False},
-    )
-    node = NodeProcess(tmp_path, config, sim.rest_url, network=False)
-    sim.fund(node.address, 100_000)
-    try:
-        node.start()
-        node.wait_for("quotes", quoting)
-        assert sim.open_orders(node.address)
-        import time
-
-        primary.refuse()
-        sim.faults.stall_market_data(True)
-        t0 = time.monotonic()
-        while sim.open_orders(node.address) and time.monotonic() - t0 < 10:
-            time.sleep(0.02)
-        elapsed = time.monotonic() - t0
-        assert sim.open_orders(node.address) == []
-        # Stall declared after 1 s of silence; every order must be gone within 2 s of the stall's start.
-        assert elapsed <= 2.0, f"cancel-all took {elapsed:.2f} s after the stall began"
-        state = node.wait_for("the stall guard", lambda s: "RiskGuard.stall" in s["guard_counts"], timeout=5)
-        assert state["running"]
-        assert node.stop() == 0
-    finally:
-        node.ensure_dead()
-        primary.close()
-
-
-def test_with_the_shipped_ws_posts_a_stall_cancels_every_order_of_the_account_on_the_coin_through_the_backup(
-    tmp_path: Path, sim, book: BookTicker
+@pytest.mark.parametrize("exec_overrides", [{"use_ws_post": False}, {}], ids=["rest_actions", "shipped_ws_posts"])
+def test_market_data_stall_cancels_every_order_of_the_account_on_the_coin_through_the_backup(
+    tmp_path: Path, sim, book: BookTicker, exec_overrides: dict
 ) -> None:
     import time
 
     primary = TcpProxy(sim.ports[0])
     backup = sim.url_for(sim.add_port())
     endpoints = {"base_url": primary.url, "ws_url": sim.ws_url, "backup_base_urls": [backup]}
-    config = eth_config(data={**endpoints, "stall_timeout_secs": 1.0, "stall_check_interval_secs": 0.1}, exec_=endpoints)
-    assert config["exec_clients"]["HYPERLIQUID"]["config"]["use_ws_post"] is True  # as shipped
+    config = eth_config(
+        data={**endpoints, "stall_timeout_secs": 1.0, "stall_check_interval_secs": 0.1},
+        exec_={**endpoints, **exec_overrides},
+    )
+    assert config["exec_clients"]["HYPERLIQUID"]["config"]["use_ws_post"] is exec_overrides.get("use_ws_post", True)
     node = NodeProcess(tmp_path, config, sim.rest_url, network=False)
     sim.fund(node.address, 100_000)
     try:
@@ -166,6 +118,7 @@ def test_with_the_shipped_ws_posts_a_stall_cancels_every_order_of_the_account_on
             time.sleep(0.02)
         elapsed = time.monotonic() - t0
         assert sim.open_orders(node.address) == []  # the node's quotes and the order placed outside it
+        # Stall declared after 1 s of silence; every order must be gone within 2 s of the stall's start.
         assert elapsed <= 2.0, f"cancel-all took {elapsed:.2f} s after the stall began"
         state = node.wait_for("the stall guard", lambda s: "RiskGuard.stall" in s["guard_counts"], timeout=5)
         assert state["running"]
@@ -350,7 +303,6 @@ def test_shadow_mode_on_the_eth_replay_produces_the_backtest_report(tmp_path: Pa
 
 def test_the_shadow_report_counts_the_fills_of_the_wind_down(tmp_path: Path, sim, book: BookTicker) -> None:
     import json
-    import time
 
     report_dir = tmp_path / "report"
     # Cancels take 2 s to reach the virtual exchange: the quotes still rest after the strategy stopped.
@@ -361,10 +313,7 @@ def test_the_shadow_report_counts_the_fills_of_the_wind_down(tmp_path: Path, sim
         state = node.wait_for("quotes", lambda s: len(s["open_orders"]) >= 2)
         assert state["fills"] == []
         node.proc.send_signal(signal.SIGINT)
-        deadline = time.monotonic() + 10
-        while "shutting down" not in node.log_path.read_text(errors="replace"):
-            assert time.monotonic() < deadline, node.log_tail()
-            time.sleep(0.02)
+        node.wait_for_log("shutting down", timeout=10)
         sim.trade("ETH", "A", 2990.0, 100)  # through every bid
         sim.trade("ETH", "B", 3010.0, 100)  # through every ask
         assert node.proc.wait(60) == 0, node.log_tail()

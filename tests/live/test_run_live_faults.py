@@ -3,39 +3,18 @@ one `error:` line and the exit code a supervisor restarts on (`live.errors.ExitC
 
 from __future__ import annotations
 
-import signal
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from hlsim.testing import HlSimConfig
-from hlsim.testing import run_hlsim_in_thread
 from live.errors import ExitCode
-from tests.node_kit import ETH_ASKS
-from tests.node_kit import ETH_BIDS
-from tests.node_kit import BookTicker
 from tests.node_kit import NodeProcess
 from tests.node_kit import eth_config
 from tests.node_kit import failing_strategy_entry
 from tests.node_kit import silent_server
 
 pytestmark = pytest.mark.slow
-
-
-@pytest.fixture
-def sim() -> Iterator:
-    with run_hlsim_in_thread(HlSimConfig(coins={"BTC": 5, "ETH": 4}, ip_weight_per_min=None)) as sim:
-        sim.set_book("ETH", bids=ETH_BIDS, asks=ETH_ASKS)
-        yield sim
-
-
-@pytest.fixture
-def book(sim) -> Iterator[BookTicker]:
-    ticker = BookTicker(sim, ETH_BIDS, ETH_ASKS)
-    yield ticker
-    ticker.close()
 
 
 def quoting(state: dict) -> bool:
@@ -53,11 +32,7 @@ def test_a_strategy_whose_start_fails_stops_the_node_with_exit_1_naming_it(tmp_p
     config["strategies"].append(failing_strategy_entry())  # starts after the market maker
     node = NodeProcess(tmp_path, config, sim.rest_url)
     sim.fund(node.address, 100_000)
-    try:
-        node.start()
-        assert node.wait_exit(60) == ExitCode.FAULT
-    finally:
-        node.ensure_dead()
+    assert node.run_to_exit(60) == ExitCode.FAULT
     line = _one_error_line(node)
     assert "FailingStrategy-FAIL failed to start" in line and "on_start failed on purpose" in line
     assert "Traceback" not in line
@@ -73,11 +48,7 @@ def test_a_strategy_on_an_instrument_the_node_has_not_loaded_stops_the_node_with
     config["strategies"].append(btc)  # BTC is listed, but the clients load ETH only
     node = NodeProcess(tmp_path, config, sim.rest_url)
     sim.fund(node.address, 100_000)
-    try:
-        node.start()
-        assert node.wait_exit(60) == ExitCode.FAULT
-    finally:
-        node.ensure_dead()
+    assert node.run_to_exit(60) == ExitCode.FAULT
     assert "MarketMaker-BTC is STOPPED while the node runs" in _one_error_line(node)
     assert sim.open_orders(node.address) == []
 
@@ -90,13 +61,9 @@ def test_the_exchange_going_down_between_the_start_up_checks_and_the_connection_
     node = NodeProcess(tmp_path, config, sim.rest_url)
     sim.fund(node.address, 100_000)
     sim.faults.refuse_rest_after(3)  # the start-up checks (meta, userRole) and the sweep (openOrders) pass
-    try:
-        started = time.monotonic()
-        node.start()
-        assert node.wait_exit(30) == ExitCode.FAULT
-        elapsed = time.monotonic() - started
-    finally:
-        node.ensure_dead()
+    started = time.monotonic()
+    assert node.run_to_exit(30) == ExitCode.FAULT
+    elapsed = time.monotonic() - started
     line = _one_error_line(node)
     assert "could not connect within 3 s" in line and "HYPERLIQUID (execution)" in line, line
     assert elapsed < 15, f"gave up after {elapsed:.1f} s"
@@ -110,15 +77,10 @@ def test_sigterm_while_the_node_waits_for_an_unreachable_exchange_ends_it_prompt
     sim.faults.refuse_rest_after(3)
     try:
         node.start()
-        deadline = time.monotonic() + 30
-        while "Awaiting engine connections" not in node.log_path.read_text(errors="replace"):
-            assert time.monotonic() < deadline and node.proc.poll() is None, node.log_tail()
-            time.sleep(0.1)
+        node.wait_for_log("Awaiting engine connections")
         time.sleep(1.0)
-        sent = time.monotonic()
-        node.proc.send_signal(signal.SIGTERM)
-        assert node.wait_exit(15) == ExitCode.CLEAN
-        assert time.monotonic() - sent < 5, node.log_tail()
+        code, took = node.sigterm_to_exit(15)
+        assert code == ExitCode.CLEAN and took < 5, node.log_tail()
     finally:
         node.ensure_dead()
     assert "Traceback" not in node.log_path.read_text(errors="replace")
@@ -129,16 +91,10 @@ def test_sigterm_during_the_start_up_checks_against_a_hung_exchange_ends_the_run
         node = NodeProcess(tmp_path, eth_config(), url)
         try:
             node.start()
-            deadline = time.monotonic() + 30
-            while "start-up checks" not in node.log_path.read_text(errors="replace"):
-                assert time.monotonic() < deadline and node.proc.poll() is None, node.log_tail()
-                time.sleep(0.1)
+            node.wait_for_log("start-up checks")
             time.sleep(1.0)  # the node waits on the first /info reply (it would wait up to its timeouts)
-            assert node.proc.poll() is None
-            sent = time.monotonic()
-            node.proc.send_signal(signal.SIGTERM)
-            assert node.wait_exit(10) == ExitCode.CLEAN
-            assert time.monotonic() - sent < 3
+            code, took = node.sigterm_to_exit(10)
+            assert code == ExitCode.CLEAN and took < 3, node.log_tail()
         finally:
             node.ensure_dead()
     assert "Traceback" not in node.log_path.read_text(errors="replace")

@@ -55,6 +55,14 @@ class RepeatCounter:
         return count
 
 
+def _counter[K](counters: dict[K, RepeatCounter], key: K, threshold: int, window_ns: int) -> RepeatCounter:
+    """The counter of `key`, made on first use."""
+    counter = counters.get(key)
+    if counter is None:
+        counter = counters[key] = RepeatCounter(threshold, window_ns)
+    return counter
+
+
 class RejectionMonitor:
     def __init__(
         self,
@@ -83,12 +91,8 @@ class RejectionMonitor:
         kind = classify_rejection(reason)
         if kind in _NOT_COUNTED:
             return
-        key = (instrument_id, kind)
-        counter = self._per_instrument.get(key)
-        if counter is None:
-            counter = self._per_instrument[key] = RepeatCounter(self._alarm_count, self._window_ns)
         now = self._clock.timestamp_ns()
-        count = counter.add(now)
+        count = _counter(self._per_instrument, (instrument_id, kind), self._alarm_count, self._window_ns).add(now)
         if not count:
             return
         self.alarms_published += 1
@@ -105,11 +109,8 @@ class RejectionMonitor:
         kind = classify_rejection(reason)
         if kind not in ACCOUNT_REFUSALS or self.trading_refused is not None:
             return
-        counter = self._refusals.get(kind)
-        if counter is None:
-            counter = self._refusals[kind] = RepeatCounter(self._stop_count, self._window_ns)
         now = self._clock.timestamp_ns()
-        count = counter.add(now)
+        count = _counter(self._refusals, kind, self._stop_count, self._window_ns).add(now)
         if not count:
             return
         self.trading_refused = TradingRefused(str(kind), reason, count, now)
