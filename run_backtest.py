@@ -66,7 +66,8 @@ def main(argv: list[str] | None = None) -> int:
     from backtest.runner import parse_utc
     from backtest.runner import run_session
 
-    console = Console()
+    # Not a terminal (a log, CI): wide enough that the one-line-per-run table is not wrapped into unreadable cells.
+    console = Console() if sys.stdout.isatty() else Console(width=170)
     # Errors go to stderr whole: a message rich wrapped at the terminal width could not be searched for.
     errors = Console(stderr=True, soft_wrap=True)
     try:

@@ -63,6 +63,7 @@ import subprocess
 import sys
 import time
 from collections import Counter
+from collections.abc import Callable
 from datetime import UTC
 from datetime import datetime
 from pathlib import Path
@@ -338,8 +339,9 @@ def _restamp(kind: str, item, ts: int):
     return QuoteTick(item.instrument_id, item.bid_price, item.ask_price, item.bid_size, item.ask_size, ts, ts)
 
 
-def run_live(passes: int, speed: float) -> dict:
-    """Replays the ETH capture through a TradingNode's data engine, one event after the other."""
+def run_live(passes: int, speed: float, on_built: Callable[[TradingNode], None] | None = None) -> dict:
+    """Replays the ETH capture through a TradingNode's data engine, one event after the other.
+    `on_built(node)` runs once the node is built, before it runs (bench/dashboard.py attaches there)."""
     settings, spec, inst, data = _setup()
     _INSTRUMENT.append(inst)
     events = _live_events(data)
@@ -360,6 +362,8 @@ def run_live(passes: int, speed: float) -> dict:
     strategy = _add_components(node.trader.add_actor, node.trader.add_strategy, settings, spec, quote_from_ns=0,
                                record_journal=True)
     node.build()
+    if on_built is not None:
+        on_built(node)
     loop = node.get_event_loop()
     kernel = node.kernel
     info: dict = {}

@@ -9,6 +9,8 @@ from adapters.hyperliquid.config import DEFAULT_AGENT_KEY_ENV
 from cli_types import LOG_LEVELS
 from cli_types import non_negative_float
 from cli_types import positive_float
+from dashboard.address import ListenAddress
+from dashboard.address import parse_listen_address
 from live.node_config import ACCOUNT_ENV
 
 DESCRIPTION = "Run the market maker as a Nautilus TradingNode, live on Hyperliquid or in shadow mode."
@@ -29,5 +31,16 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--run-secs", type=positive_float, help="stop (gracefully) after this many seconds")
     parser.add_argument("--no-status", action="store_true", help="no status table")
     parser.add_argument("--state-file", help="write the node's state (fills, orders, guards) here as JSON, every second")
+    parser.add_argument(
+        "--dashboard", metavar="[HOST:]PORT", type=_listen_address,
+        help="serve a read-only dashboard of this node (on 127.0.0.1 unless a host is given)",
+    )
     parser.add_argument("--log-level", default="INFO", type=str.upper, choices=LOG_LEVELS)
     return parser.parse_args(argv)
+
+
+def _listen_address(text: str) -> ListenAddress:
+    try:
+        return parse_listen_address(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None

@@ -25,6 +25,8 @@ from adapters.hyperliquid.execution.actions import ActionFailed
 from adapters.hyperliquid.execution.tasks import stop_task
 from adapters.hyperliquid.http.errors import REST_ERRORS
 from cli_types import check_writable_dir as writable_dir
+from dashboard.server import DashboardServer
+from dashboard.server import serve as serve_dashboard
 from live.cli import parse_args
 from live.errors import ConfigError
 from live.errors import ExitCode
@@ -140,6 +142,7 @@ async def run(args: argparse.Namespace, holder: list[TradingNode]) -> int:
     latch = FaultLatch()
     trip_on_trading_refused(node, latch)
     board = StatusBoard(node)
+    dashboard = await start_dashboard(node, args)
     started_ns, started = time.time_ns(), time.monotonic()
     run_task = asyncio.create_task(node.run_async())
     start_wait = config.timeout_connection + config.timeout_reconciliation
@@ -156,7 +159,7 @@ async def run(args: argparse.Namespace, holder: list[TradingNode]) -> int:
         await stop_task(task)
     if latch.reason is not None:
         log.error(f"stopping on a fault: {latch.reason}")
-    left = await shut_down(node, run_task, exec_configs, options)
+    left = await shut_down(node, run_task, exec_configs, options, dashboard)
     await stop_task(status_task)
     if state_file is not None:
         board.write(state_file)
@@ -169,15 +172,21 @@ async def run(args: argparse.Namespace, holder: list[TradingNode]) -> int:
 
 
 async def shut_down(
-    node: TradingNode, run_task: asyncio.Task, exec_configs: list[HyperliquidExecClientConfig], options: RunOptions
+    node: TradingNode,
+    run_task: asyncio.Task,
+    exec_configs: list[HyperliquidExecClientConfig],
+    options: RunOptions,
+    dashboard: DashboardServer | None,
 ) -> int:
-    """Cancel everything, stop the node, sweep the exchange; returns the orders left open (live: the
-    exchange's count, unless the node never connected to it and so cannot have placed any)."""
+    """Cancel everything, stop the dashboard and the node, sweep the exchange; returns the orders left
+    open (live: the exchange's count, unless the node never connected to it and so cannot have placed any)."""
     log.warning("shutting down: cancelling all orders")
     connected = node.kernel.exec_engine.check_connected()
     left = await wind_down(node, options.shutdown_timeout_secs)
     if left:
         log.error(f"{left} orders still open or in flight in the cache after {options.shutdown_timeout_secs} s")
+    if dashboard is not None:
+        await dashboard.stop()
     await node.stop_async()
     if exec_configs:
         left = await final_exchange_check(exec_configs, options.shutdown_timeout_secs) if connected else 0
@@ -196,6 +205,18 @@ def check_outputs(args: argparse.Namespace, options: RunOptions) -> Path | None:
     if args.mode == "shadow":
         check_writable_dir(Path(args.report_dir or options.report_dir), "report dir")
     return state_file
+
+
+async def start_dashboard(node: TradingNode, args: argparse.Namespace) -> DashboardServer | None:
+    """`--dashboard`: the read-only page, started before the node runs so that it hears every bus message."""
+    if args.dashboard is None:
+        return None
+    try:
+        server = await serve_dashboard(node, args.dashboard, args.mode)
+    except OSError as exc:
+        raise ConfigError(f"--dashboard {args.dashboard.host}:{args.dashboard.port}: {exc.strerror or exc}") from None
+    log.info(f"dashboard (read-only) on {server.url}")
+    return server
 
 
 def check_writable_file(path: Path, what: str) -> None:

@@ -36,3 +36,11 @@ fi
 # The project's packages import from the repository root without an install step.
 SITE="$(.venv/bin/python -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')"
 echo "$ROOT" > "$SITE/hl_market_maker.pth"
+# The dashboard's browser tests drive Debian's headless Chromium (never a browser downloaded at
+# run time); installed once, non-interactively, when it is missing.
+if [ ! -x /usr/bin/chromium ]; then
+  echo "setup: installing chromium and chromium-driver (Debian packages) for the dashboard's browser tests"
+  SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y --no-install-recommends chromium chromium-driver
+fi

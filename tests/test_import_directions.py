@@ -40,10 +40,14 @@ ALLOWED: dict[str, tuple[str, ...]] = {
     "mm_strategy": (*LEAVES, *ADAPTER_TYPES, "screener_link"),
     "backtest": (*LEAVES, *ADAPTER_TYPES, "screener_link", "mm_strategy", "catalog", "hlsim"),
     "shadow": (*LEAVES, *ADAPTER_TYPES, ADAPTER, "screener_link", "mm_strategy", "catalog", "hlsim", "backtest"),
-    "live": (*LEAVES, ADAPTER, "screener_link", "mm_strategy", "catalog", "hlsim", "backtest", "shadow", "screener"),
+    # The dashboard reads the node: the trading plane, the adapter's types and leaves, the queue
+    # rules, the screener link and the report's metrics; only `live` imports it.
+    "dashboard": (*LEAVES, *ADAPTER_TYPES, "screener_link", "mm_strategy", "backtest.reporting.metrics"),
+    "live": (*LEAVES, ADAPTER, "screener_link", "mm_strategy", "catalog", "hlsim", "backtest", "shadow", "screener",
+             "dashboard"),
 }
 OURS = {"adapters", "simulation", "cli_types", "screener_link", "hlsim", "catalog", "screener", "mm_strategy",
-        "backtest", "shadow", "live"}
+        "backtest", "shadow", "live", "dashboard"}
 
 
 def _module_name(path: Path) -> str:
@@ -105,7 +109,7 @@ def test_every_package_imports_only_what_lies_below_it() -> None:
 
 def test_every_package_of_the_design_is_a_folder() -> None:
     for top in ("adapters/hyperliquid", "simulation", "hlsim", "mm_strategy", "screener_link", "screener",
-                "catalog", "shadow", "backtest", "live", "configs", "tests", "bench", "docs", "data/samples"):
+                "catalog", "shadow", "backtest", "live", "dashboard", "configs", "tests", "bench", "docs", "data/samples"):
         assert (ROOT / top).is_dir(), top
 
 
@@ -120,6 +124,13 @@ def test_every_package_of_the_design_is_a_folder() -> None:
         ("mm_strategy.governor", "adapters.hyperliquid.execution.client", False),
         ("backtest.runner", "shadow.execution", False),
         ("shadow.execution", "backtest.runner", True),
+        ("dashboard.collector", "backtest.reporting.metrics", True),
+        ("dashboard.collector", "backtest.runner", False),
+        ("dashboard.collector", "adapters.hyperliquid.execution.client", False),
+        ("dashboard.collector", "shadow.execution", False),
+        ("live.runner", "dashboard.server", True),
+        ("shadow.execution", "dashboard.server", False),
+        ("mm_strategy.market_maker", "dashboard.collector", False),
     ],
 )
 def test_the_rule_itself_allows_and_refuses_as_the_design_says(module: str, imported: str, allowed: bool) -> None:
