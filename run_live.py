@@ -19,6 +19,10 @@ before Nautilus parses the rest: `"shadow"` (ShadowExecClientConfig fields) and 
 - Shadow mode: the same node with `shadow` as execution client (nothing is sent);
   on exit it writes the backtest report for the run.
 - A status table (rich) on a terminal; a periodic status line in the log otherwise.
+- Faults (a component that fails to start or stops on its own, no connection within the node's
+  timeouts, the exchange refusing every action of the account) stop the node gracefully too.
+  Exit codes (`live.errors.ExitCode`): 0 clean stop, 1 could not start or stopped on a fault,
+  2 bad config or command line, 3 orders left open on the exchange after the wind-down.
 
 This file is only the entry point; the work is done in the `live` package (see its docstring).
 """
@@ -29,13 +33,14 @@ import sys
 
 from live.cli import parse_args
 from live.errors import ConfigError
+from live.errors import ExitCode
 from live.node_config import ACCOUNT_ENV
 from live.node_config import RunOptions
 from live.node_config import prepare
 from live.runner import main
 from live.runner import run
 
-__all__ = ["ACCOUNT_ENV", "ConfigError", "RunOptions", "main", "parse_args", "prepare", "run"]
+__all__ = ["ACCOUNT_ENV", "ConfigError", "ExitCode", "RunOptions", "main", "parse_args", "prepare", "run"]
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -25,6 +25,9 @@ class Faults:
         self._user_ws_refused_until: dict[str, float] = {}  # user -> time.monotonic() deadline
         self._market_ws_refused_until = 0.0
         self._lost_user_messages: dict[tuple[str, str], int] = {}  # (channel, user) -> pushes still to lose
+        self.ws_posts_hung = False
+        self.ws_posts_applied = False
+        self._rest_requests_before_refusal: int | None = None
         self._resumed = asyncio.Event()
         self._resumed.set()
 
@@ -148,6 +151,33 @@ class Faults:
         if not self.rest_refused:
             await self._server.set_listening(not on, port=port)
 
+    def hang_ws_posts(self, on: bool = True, *, applied: bool = False) -> None:
+        """WS `post` requests are never answered, as on a connection that hangs while it stays open
+        (pushes still flow). `applied`: actions are still carried out, only their replies are lost."""
+        self.ws_posts_hung = on
+        self.ws_posts_applied = applied
+
+    def refuse_rest_after(self, requests: int) -> None:
+        """The exchange goes down after serving `requests` more REST requests: from then on every port
+        refuses connections, as with `refuse_rest(True)` (e.g. between a client's start-up checks and
+        its connection)."""
+        if requests < 1:
+            raise ValueError("requests must be >= 1")
+        self._rest_requests_before_refusal = requests
+
+    def count_rest_request(self) -> None:
+        """Called for every REST request the server receives (see `refuse_rest_after`)."""
+        left = self._rest_requests_before_refusal
+        if left is None or self.rest_refused:
+            return
+        if left > 1:
+            self._rest_requests_before_refusal = left - 1
+            return
+        # This request is still served; every later one is cut (the flag) and no port listens.
+        self._rest_requests_before_refusal = None
+        self.rest_refused = True
+        asyncio.get_running_loop().create_task(self._server.set_listening(False))
+
     def rest_refused_on(self, port: int | None) -> bool:
         return self.rest_refused or (port is not None and port in self.refused_ports)
 
@@ -157,6 +187,8 @@ class Faults:
         self._user_ws_refused_until.clear()
         self._market_ws_refused_until = 0.0
         self._lost_user_messages.clear()
+        self.ws_posts_hung = self.ws_posts_applied = False
+        self._rest_requests_before_refusal = None
         self.delay_ms = 0
         self.status_code = None
         self.status_remaining = None

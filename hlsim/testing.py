@@ -9,6 +9,7 @@ Contract (thread-based, for synchronous tests)::
         sim.ws_url              # "ws://127.0.0.1:PORT/ws"
         sim.fund(address, 10_000)                  # credit USDC (creates the account)
         sim.register_agent(account, agent_address) # agent (API) wallet signs for account
+        sim.deregister_agent(agent_address)        # ... no longer (its actions: "... does not exist.")
         sim.set_book("ETH", bids=[(3000.1, 2.5), ...], asks=[(3000.2, 1.0), ...])  # pushes l2Book/bbo
         sim.trade("ETH", "A", 3000.1, 0.5)        # a market trade ("A" = seller aggressed, hits bids):
                                                    # consumes the queue ahead, fills user orders, pushes trades/fills
@@ -34,6 +35,9 @@ Contract (thread-based, for synchronous tests)::
         sim.faults.refuse_rest(True, port=p)   # the same on one port only (e.g. the primary while
                                                # the backup from add_port() stays up); open WS stay up
         sim.faults.refuse_rest(False, port=p)  # that port listens again; refuse_rest(False) ends all
+        sim.faults.refuse_rest_after(n)        # serve n more REST requests, then refuse every port
+        sim.faults.hang_ws_posts(True, applied=False)  # WS posts never answered (applied=True: the
+                                               # actions are carried out, only the replies are lost)
         sim.faults.clear()
         port2 = sim.add_port()                 # a second endpoint (backup) on the same exchange state
         sim.url_for(port2)                     # its REST url
@@ -229,6 +233,9 @@ class HlSimThread:
 
     def register_agent(self, account: str, agent_address: str) -> None:
         self.call(self.engine.register_agent, account, agent_address)
+
+    def deregister_agent(self, agent_address: str) -> bool:
+        return self.call(self.engine.deregister_agent, agent_address)
 
     def set_book(self, coin: str, bids: Any = (), asks: Any = ()) -> None:
         self._coin(coin)

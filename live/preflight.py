@@ -8,19 +8,19 @@ wrong, a `StartupError` (exit 1) for what the outside world refused. Every wait 
 from __future__ import annotations
 
 import asyncio
-import json
-from typing import Any
+from collections.abc import Awaitable
 
 from nautilus_trader.config import TradingNodeConfig
 
 from adapters.hyperliquid.common.credentials import load_agent_key
 from adapters.hyperliquid.config import HyperliquidDataClientConfig
 from adapters.hyperliquid.config import HyperliquidExecClientConfig
-from adapters.hyperliquid.config import resolve_endpoints
+from adapters.hyperliquid.execution.queries import AccountQueries
+from adapters.hyperliquid.execution.queries import exchange_meta
+from adapters.hyperliquid.factories import http_client_for
 from adapters.hyperliquid.http.client import HyperliquidHttpClient
 from adapters.hyperliquid.http.errors import REST_ERRORS
 from adapters.hyperliquid.parsing.instruments import coin_of
-from adapters.hyperliquid.parsing.instruments import meta_universe
 from adapters.hyperliquid.signing import L1Signer
 from live.errors import ConfigError
 from live.errors import StartupError
@@ -64,28 +64,26 @@ def _redacted(url: str) -> str:
     return redact_url(url)
 
 
-async def _info(http: HyperliquidHttpClient, request: dict[str, Any]) -> Any:
+async def _ask[T](what: str, query: Awaitable[T]) -> T:
+    """A typed `/info` query within `EXCHANGE_TIMEOUT_S`; a failure is a `StartupError` naming it."""
     try:
-        return json.loads(await asyncio.wait_for(http.info(request), EXCHANGE_TIMEOUT_S))
+        return await asyncio.wait_for(query, EXCHANGE_TIMEOUT_S)
     except _EXCHANGE_ERRORS as exc:
-        raise StartupError(
-            f"the exchange could not be reached ({request['type']}: {exc or type(exc).__name__}); nothing was sent"
-        ) from None
-    except ValueError as exc:
-        raise StartupError(f"the exchange's {request['type']} reply is not JSON ({exc}); nothing was sent") from None
+        raise StartupError(f"the exchange could not be reached ({what}: {exc or type(exc).__name__}); nothing was sent") from None
+    except ValueError as exc:  # msgspec's decode and validation errors
+        raise StartupError(f"the exchange's {what} reply is not what was expected ({exc}); nothing was sent") from None
 
 
 async def check_key_acts_for_account(http: HyperliquidHttpClient, agent: str, account: str) -> None:
     """The key is the account's own, or an agent (API wallet) the account approved. Otherwise every
     order would be refused with "User or API Wallet ... does not exist", forever."""
     account = account.lower()
-    role = await _info(http, {"type": "userRole", "user": agent})
-    kind = role.get("role") if isinstance(role, dict) else None
-    if agent == account and kind in ("user", "vault", "subAccount"):
+    role = await _ask("userRole", AccountQueries(http, agent).role())
+    if agent == account and role.role in ("user", "vault", "subAccount"):
         return
-    if kind == "agent" and isinstance(role.get("data"), dict) and str(role["data"].get("user", "")).lower() == account:
+    if role.role == "agent" and role.data is not None and role.data.user.lower() == account:
         return
-    found = f"an agent of {role['data'].get('user')}" if kind == "agent" and isinstance(role.get("data"), dict) else kind
+    found = f"an agent of {role.data.user}" if role.role == "agent" and role.data is not None else role.role
     raise StartupError(
         f"the agent key (address {agent}) may not act for account {account}: the exchange knows it as {found!r}. "
         "Approve it as an API wallet of that account, or use that account's key; nothing was sent"
@@ -93,9 +91,9 @@ async def check_key_acts_for_account(http: HyperliquidHttpClient, agent: str, ac
 
 
 async def check_coins_listed(http: HyperliquidHttpClient, coins: set[str]) -> None:
-    universe = meta_universe(await _info(http, {"type": "meta"}))
-    listed = {asset["name"] for asset in universe if not asset.get("isDelisted")}
-    delisted = {asset["name"] for asset in universe if asset.get("isDelisted")}
+    universe = (await _ask("meta", exchange_meta(http))).universe
+    listed = {asset.name for asset in universe if not asset.isDelisted}
+    delisted = {asset.name for asset in universe if asset.isDelisted}
     missing = sorted(coins - listed)
     if missing:
         why = ", ".join(f"{c} (delisted)" if c in delisted else c for c in missing)
@@ -140,8 +138,7 @@ async def preflight(config: TradingNodeConfig, exec_configs: list[HyperliquidExe
     hl = _hl_configs(config)
     if not hl:
         return
-    first = hl[0]
-    http = HyperliquidHttpClient(resolve_endpoints(first).rest_urls, timeout_secs=first.http_timeout_secs)
+    http = http_client_for(hl[0])
     try:
         await check_coins_listed(http, configured_coins(config))
         for cfg, agent in agents:

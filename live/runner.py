@@ -1,4 +1,10 @@
-"""One run of the node: start-up sweep, build and run, status, graceful stop, shadow report."""
+"""One run of the node: start-up checks and sweep, build and run, watch, graceful stop, exit code.
+
+A run ends on SIGINT/SIGTERM (at any moment, start-up included), after `--run-secs`, or on a fault
+(`live.health`): in every case the strategies stop (cancelling their orders), the node stops, and
+the exchange is swept once more. `main` returns an `ExitCode` and prints one `error:` line when the
+run did not end cleanly.
+"""
 
 from __future__ import annotations
 
@@ -8,20 +14,30 @@ import contextlib
 import logging
 import sys
 import time
+from collections.abc import Awaitable
 from pathlib import Path
 
+from nautilus_trader.config import TradingNodeConfig
 from nautilus_trader.live.node import TradingNode
 
+from adapters.hyperliquid.config import HyperliquidExecClientConfig
 from adapters.hyperliquid.execution.actions import ActionFailed
+from adapters.hyperliquid.execution.tasks import stop_task
 from adapters.hyperliquid.http.errors import REST_ERRORS
 from cli_types import check_writable_dir as writable_dir
 from dashboard.server import DashboardServer
 from dashboard.server import serve as serve_dashboard
 from live.cli import parse_args
 from live.errors import ConfigError
+from live.errors import ExitCode
 from live.errors import StartupError
 from live.factories import register_factories
+from live.health import FaultLatch
+from live.health import StartDeadlines
+from live.health import trip_on_trading_refused
+from live.health import watch_node
 from live.logs import log
+from live.node_config import RunOptions
 from live.node_config import hl_exec_configs
 from live.node_config import prepare
 from live.preflight import preflight
@@ -33,6 +49,12 @@ from live.status import StatusBoard
 from live.status import show_status
 from live.sweep import settle_swept_orders
 from live.sweep import sweep_leftover_orders
+
+_EXCHANGE_ERRORS = (*REST_ERRORS, ActionFailed, OSError, asyncio.TimeoutError)
+
+
+class StoppedDuringStartup(Exception):
+    """A signal arrived before the node was built: nothing to wind down."""
 
 
 async def freeze_startup_objects(node: TradingNode, timeout_secs: float) -> None:
@@ -47,72 +69,142 @@ async def freeze_startup_objects(node: TradingNode, timeout_secs: float) -> None
     gc.freeze()
 
 
+async def unless_stopped[T](work: Awaitable[T], stop: asyncio.Event) -> T:
+    """`work`'s result, or `StoppedDuringStartup` (with `work` cancelled) if `stop` is set first."""
+    task = asyncio.ensure_future(work)
+    stopped = asyncio.ensure_future(stop.wait())
+    await asyncio.wait({task, stopped}, return_when=asyncio.FIRST_COMPLETED)
+    if task.done():
+        stopped.cancel()
+        return task.result()
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError, Exception):
+        await task
+    raise StoppedDuringStartup
+
+
+async def start_up(
+    config: TradingNodeConfig, exec_configs: list[HyperliquidExecClientConfig], options: RunOptions, keep_orders: bool
+) -> set[str]:
+    """The start-up checks, then the sweep of orders an earlier run left; returns the swept oids."""
+    log.info("start-up checks: the keys, Redis, the exchange's coins")
+    await preflight(config, exec_configs)
+    if not exec_configs or not options.sweep_on_start or keep_orders:
+        return set()
+    try:
+        return await sweep_leftover_orders(exec_configs)
+    except _EXCHANGE_ERRORS as exc:
+        raise StartupError(f"the exchange could not be reached for the start-up sweep ({exc}); nothing was sent") from None
+
+
+def build_node(config: TradingNodeConfig, factories: dict[str, dict[str, type]], holder: list[TradingNode]) -> TradingNode:
+    node = TradingNode(config=config, loop=asyncio.get_running_loop())
+    holder.append(node)
+    register_factories(node, factories)
+    node.build()
+    return node
+
+
+async def first_of(*waits: Awaitable[object]) -> None:
+    """Return when the first of `waits` completes (the others are cancelled)."""
+    tasks = [asyncio.ensure_future(w) for w in waits]
+    await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+    for task in tasks:
+        task.cancel()
+
+
+def ending(fault: str | None, orders_left: int) -> tuple[ExitCode, str | None]:
+    """The exit code of a run and its one error line (None for a clean stop)."""
+    parts = [f"stopped: {fault}"] if fault else []
+    if orders_left:
+        parts.append(f"{orders_left} orders remain open on the exchange after the wind-down (or could not be verified)")
+    if orders_left:
+        return ExitCode.ORDERS_LEFT, "; ".join(parts)
+    if fault:
+        return ExitCode.FAULT, parts[0]
+    return ExitCode.CLEAN, None
+
+
 async def run(args: argparse.Namespace, holder: list[TradingNode]) -> int:
-    """Run until a signal (or `--run-secs`), then wind down; the node is left in `holder` for disposal."""
+    """Run until a signal, `--run-secs` or a fault, then wind down; the node is left in `holder` for disposal."""
     config, options, factories = prepare(args)  # also settles args.mode
-    # Where the run writes at its end, checked now: a bad path must not surface after the run.
+    state_file = check_outputs(args, options)
+    exec_configs = hl_exec_configs(config) if args.mode == "live" else []
+    loop = asyncio.get_running_loop()
+    stop = install_stop_signals(loop)
+    try:
+        swept = await unless_stopped(start_up(config, exec_configs, options, args.keep_orders), stop)
+    except StoppedDuringStartup:
+        log.warning("stopped during the start-up checks; nothing was placed")
+        return ExitCode.CLEAN
+    node = build_node(config, factories, holder)
+    install_stop_signals(loop, stop)  # the TradingNode put its own handlers in place: ours wind down first
+    latch = FaultLatch()
+    trip_on_trading_refused(node, latch)
+    board = StatusBoard(node)
+    dashboard = await start_dashboard(node, args)
+    started_ns, started = time.time_ns(), time.monotonic()
+    run_task = asyncio.create_task(node.run_async())
+    start_wait = config.timeout_connection + config.timeout_reconciliation
+    helpers = [
+        asyncio.create_task(freeze_startup_objects(node, start_wait)),
+        asyncio.create_task(watch_node(node, run_task, StartDeadlines.of(config), latch)),
+        asyncio.create_task(settle_swept_orders(node, swept, start_wait)) if swept else None,
+    ]
+    status_task = asyncio.create_task(
+        show_status(board, options.status_interval_secs, sys.stderr.isatty() and not args.no_status, state_file)
+    )
+    await first_of(stop.wait(), latch.wait(), *([asyncio.sleep(args.run_secs)] if args.run_secs else []))
+    for task in helpers:
+        await stop_task(task)
+    if latch.reason is not None:
+        log.error(f"stopping on a fault: {latch.reason}")
+    left = await shut_down(node, run_task, exec_configs, options, dashboard)
+    await stop_task(status_task)
+    if state_file is not None:
+        board.write(state_file)
+    if args.mode == "shadow":
+        write_report(node, config, args.report_dir or options.report_dir, started_ns, started)
+    code, line = ending(latch.reason, left)
+    if line is not None:
+        print(f"error: {line}", file=sys.stderr)
+    return code
+
+
+async def shut_down(
+    node: TradingNode,
+    run_task: asyncio.Task,
+    exec_configs: list[HyperliquidExecClientConfig],
+    options: RunOptions,
+    dashboard: DashboardServer | None,
+) -> int:
+    """Cancel everything, stop the dashboard and the node, sweep the exchange; returns the orders left
+    open (live: the exchange's count, unless the node never connected to it and so cannot have placed any)."""
+    log.warning("shutting down: cancelling all orders")
+    connected = node.kernel.exec_engine.check_connected()
+    left = await wind_down(node, options.shutdown_timeout_secs)
+    if left:
+        log.error(f"{left} orders still open or in flight in the cache after {options.shutdown_timeout_secs} s")
+    if dashboard is not None:
+        await dashboard.stop()
+    await node.stop_async()
+    if exec_configs:
+        left = await final_exchange_check(exec_configs, options.shutdown_timeout_secs) if connected else 0
+    if not connected:
+        run_task.cancel()  # still inside Nautilus's wait for the connection: nothing left to run
+    with contextlib.suppress(asyncio.CancelledError, Exception):
+        await asyncio.wait_for(run_task, 5.0)
+    return left
+
+
+def check_outputs(args: argparse.Namespace, options: RunOptions) -> Path | None:
+    """Where the run writes at its end, checked now: a bad path must not surface after the run."""
     state_file = Path(args.state_file) if args.state_file else None
     if state_file is not None:
         check_writable_file(state_file, "--state-file")
     if args.mode == "shadow":
         check_writable_dir(Path(args.report_dir or options.report_dir), "report dir")
-    exec_configs = hl_exec_configs(config) if args.mode == "live" else []
-    await preflight(config, exec_configs)
-    swept: set[str] = set()
-    if exec_configs and options.sweep_on_start and not args.keep_orders:
-        try:
-            swept = await sweep_leftover_orders(exec_configs)
-        except _EXCHANGE_ERRORS as exc:
-            raise StartupError(f"the exchange could not be reached for the start-up sweep ({exc}); nothing was sent") from None
-
-    loop = asyncio.get_running_loop()
-    node = TradingNode(config=config, loop=loop)
-    holder.append(node)
-    register_factories(node, factories)
-    node.build()
-    stop = install_stop_signals(loop)
-    board = StatusBoard(node)
-    dashboard = await start_dashboard(node, args)
-    started_ns = time.time_ns()
-    started = time.monotonic()
-    run_task = asyncio.create_task(node.run_async())
-    freeze_task = asyncio.create_task(freeze_startup_objects(node, config.timeout_connection))
-    status_task = asyncio.create_task(
-        show_status(
-            board, options.status_interval_secs, sys.stderr.isatty() and not args.no_status, state_file
-        )
-    )
-    settle_task = (
-        asyncio.create_task(settle_swept_orders(node, swept, config.timeout_connection + config.timeout_reconciliation))
-        if swept
-        else None
-    )
-    waiters = [asyncio.create_task(stop.wait()), run_task]
-    if args.run_secs:
-        waiters.append(asyncio.create_task(asyncio.sleep(args.run_secs)))
-    await asyncio.wait(waiters, return_when=asyncio.FIRST_COMPLETED)
-    for task in (settle_task, freeze_task):
-        if task is not None and not task.done():
-            task.cancel()
-    log.warning("shutting down: cancelling all orders")
-    left = await wind_down(node, options.shutdown_timeout_secs)
-    if left:
-        log.error(f"{left} orders still open or in flight in the cache after {options.shutdown_timeout_secs} s")
-    status_task.cancel()
-    with contextlib.suppress(asyncio.CancelledError):
-        await status_task
-    if dashboard is not None:
-        await dashboard.stop()
-    await node.stop_async()
-    if exec_configs:
-        left = await final_exchange_check(exec_configs)  # live: the exchange, not the cache, decides
-    with contextlib.suppress(asyncio.CancelledError, Exception):
-        await asyncio.wait_for(run_task, 5.0)
-    if state_file is not None:
-        board.write(state_file)
-    if args.mode == "shadow":
-        write_report(node, config, args.report_dir or options.report_dir, started_ns, started)
-    return 0 if not left else 1
+    return state_file
 
 
 async def start_dashboard(node: TradingNode, args: argparse.Namespace) -> DashboardServer | None:
@@ -125,9 +217,6 @@ async def start_dashboard(node: TradingNode, args: argparse.Namespace) -> Dashbo
         raise ConfigError(f"--dashboard {args.dashboard.host}:{args.dashboard.port}: {exc.strerror or exc}") from None
     log.info(f"dashboard (read-only) on {server.url}")
     return server
-
-
-_EXCHANGE_ERRORS = (*REST_ERRORS, ActionFailed, OSError, asyncio.TimeoutError)
 
 
 def check_writable_file(path: Path, what: str) -> None:
@@ -154,10 +243,10 @@ def main(argv: list[str] | None = None) -> int:
         return loop.run_until_complete(run(args, holder))
     except (ConfigError, KeyError, FileNotFoundError) as exc:
         print(f"error: {exc}", file=sys.stderr)
-        return 2
+        return ExitCode.CONFIG
     except StartupError as exc:
         print(f"error: {exc}", file=sys.stderr)
-        return 1
+        return ExitCode.FAULT
     finally:
         if holder:
             holder[0].dispose()  # closes the loop

@@ -16,38 +16,54 @@ from live.sweep import exchange_open_orders
 from live.sweep import sweep_open_orders
 
 
-def install_stop_signals(loop: asyncio.AbstractEventLoop) -> asyncio.Event:
-    """An event set by SIGINT/SIGTERM."""
-    stop = asyncio.Event()
+def install_stop_signals(loop: asyncio.AbstractEventLoop, stop: asyncio.Event | None = None) -> asyncio.Event:
+    """An event set by SIGINT/SIGTERM (`stop`, when given: handlers installed again after the
+    TradingNode put its own in place)."""
+    stop = stop or asyncio.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)  # replaces the node's own handler: we wind down first
     return stop
 
 
+def stop_components(node: TradingNode) -> None:
+    """Stop the strategies (each cancels its orders) and actors; when the trader's start failed part way,
+    the components that did start are stopped one by one (Nautilus stops only a running trader)."""
+    trader = node.trader
+    if trader.is_running:
+        trader.stop()
+        return
+    for component in [*trader.strategies(), *trader.actors()]:
+        if component.is_running:
+            component.stop()
+
+
 async def wind_down(node: TradingNode, timeout_secs: float) -> int:
     """Stop the strategies (each cancels its orders), wait for the acknowledgements; returns orders left."""
-    if node.trader.is_running:
-        node.trader.stop()
+    stop_components(node)
     deadline = time.monotonic() + timeout_secs
     while orders_outstanding(node) and time.monotonic() < deadline:
         await asyncio.sleep(0.05)
     return orders_outstanding(node)
 
 
-async def final_exchange_check(exec_configs: list[HyperliquidExecClientConfig]) -> int:
+async def final_exchange_check(exec_configs: list[HyperliquidExecClientConfig], timeout_secs: float) -> int:
     """After the node stopped: cancel what still rests on the exchange, then count what is left
-    (an account whose orders cannot be listed counts as one left)."""
+    (an account whose orders cannot be listed within `timeout_secs` counts as one left)."""
     # The exchange is the truth: sweep what still rests there, then count what is left.
     left = 0
     for cfg in exec_configs:
         try:
-            late = await sweep_open_orders(cfg)
-            if late:
-                log.error(f"shutdown: {len(late)} orders were still resting on the exchange; cancelled")
-            left += len(await exchange_open_orders(cfg))
+            left += await asyncio.wait_for(_sweep_and_count(cfg), timeout_secs)
         except Exception as exc:
             log.error(f"shutdown: cannot verify the exchange's open orders ({type(exc).__name__}: {exc})")
             left += 1
     if left:
         log.error(f"shutdown: {left} orders remain open on the exchange")
     return left
+
+
+async def _sweep_and_count(config: HyperliquidExecClientConfig) -> int:
+    late = await sweep_open_orders(config)
+    if late:
+        log.error(f"shutdown: {len(late)} orders were still resting on the exchange; cancelled")
+    return len(await exchange_open_orders(config))

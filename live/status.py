@@ -18,6 +18,8 @@ from rich.console import Console
 from rich.live import Live
 from rich.table import Table
 
+from adapters.hyperliquid.types import TOPIC_ORDER_REJECTIONS
+from adapters.hyperliquid.types import OrderRejections
 from live.logs import log
 from live.node_config import VENUE
 from mm_strategy import messages as mm_msg
@@ -39,6 +41,9 @@ class StatusBoard:
         self.guard_counts: dict[str, int] = {}
         self.halted: str | None = None
         self.screener_stale = False
+        # The adapter's rejection alarms: (instrument, kind) -> the last `OrderRejections` and how many came.
+        self.rejection_alarms: dict[str, dict[str, Any]] = {}
+        node.kernel.msgbus.subscribe(TOPIC_ORDER_REJECTIONS, self._on_rejections)
         node.kernel.msgbus.subscribe(mm_msg.TOPIC_GUARD, self._on_guard)
         node.kernel.msgbus.subscribe(mm_msg.TOPIC_CONTROL_ALL, self._on_control)
         node.kernel.msgbus.subscribe(mm_msg.control_topic("*"), self._on_control)
@@ -47,6 +52,14 @@ class StatusBoard:
         key = f"{event.source}.{event.guard}"
         self.guards[key] = event.reason
         self.guard_counts[key] = self.guard_counts.get(key, 0) + 1
+
+    def _on_rejections(self, event: OrderRejections) -> None:
+        key = f"{event.instrument_id}.{event.kind}"
+        alarms = self.rejection_alarms.get(key, {}).get("alarms", 0) + 1
+        self.rejection_alarms[key] = {
+            "instrument": event.instrument_id, "kind": event.kind, "count": event.count,
+            "window_secs": event.window_secs, "last_reason": event.last_reason, "alarms": alarms,
+        }
 
     def _on_control(self, message: object) -> None:
         if isinstance(message, mm_msg.Halt):
@@ -102,6 +115,7 @@ class StatusBoard:
             "guard_counts": dict(self.guard_counts),
             "halted": self.halted,
             "screener_stale": self.screener_stale,
+            "rejection_alarms": dict(self.rejection_alarms),
         }
 
     def write(self, path: Path) -> None:

@@ -15,16 +15,28 @@
 # SIGTERM (systemctl stop) is forwarded to the node: it cancels every order, waits for the
 # acknowledgements, then exits. A restart first cancels orders left by the previous run.
 #
+# Exit codes (live/errors.py; the node prints one "error: ..." line for each non-zero one):
+#   0  stopped by SIGINT/SIGTERM or after --run-secs, nothing left on the exchange   -> do not restart
+#   1  could not start (exchange, Redis, key approval, a component) or stopped on a
+#      fault (a component failed, the exchange refuses the account's actions)      -> restart after a pause
+#   2  bad config or command line (also: this script cannot find the venv)          -> do not restart: fix it
+#   3  orders remained open on the exchange after the wind-down (or unverifiable)   -> restart: the start-up
+#                                                                                       sweep cancels them
+#
 # Example unit (/etc/systemd/system/mm-bot.service):
+#   [Unit]
+#   StartLimitIntervalSec=600
+#   StartLimitBurst=5            # a fault that persists (a revoked key) ends in a failed unit
 #   [Service]
 #   User=mm
 #   WorkingDirectory=/opt/hl-market-maker
 #   EnvironmentFile=/etc/mm-bot.env
 #   ExecStart=/opt/hl-market-maker/scripts/start_mm_bot.sh
 #   Restart=on-failure
+#   RestartPreventExitStatus=2
 #   RestartSec=5
 #   KillSignal=SIGTERM
-#   TimeoutStopSec=30
+#   TimeoutStopSec=45            # the wind-down takes up to ~2 x run.shutdown_timeout_secs + 10 s
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"

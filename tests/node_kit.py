@@ -71,13 +71,14 @@ def prepared_sim(**config: Any) -> Iterator[HlSimThread]:
         yield sim
 
 
-def place_outside_order(sim: Any, is_buy: bool, sz: float, px: float, coin: str = "ETH") -> int:
-    """An ALO order put on our account by another client (the official SDK, same agent key), as
-    the web UI or a script would; returns its oid. Blocking: use `asyncio.to_thread` in a scenario."""
+def place_outside_order(sim: Any, is_buy: bool, sz: float, px: float, coin: str = "ETH", *,
+                        key: str = AGENT_KEY, account: str = ACCOUNT) -> int:
+    """An ALO order put on the account (ours by default) by another client (the official SDK, with
+    `key`), as the web UI or a script would; returns its oid. Blocking: use `asyncio.to_thread` in a scenario."""
     import eth_account
     from hyperliquid.exchange import Exchange
 
-    sdk = Exchange(eth_account.Account.from_key(AGENT_KEY), base_url=sim.rest_url, account_address=ACCOUNT)
+    sdk = Exchange(eth_account.Account.from_key(key), base_url=sim.rest_url, account_address=account)
     reply = sdk.order(coin, is_buy, sz, px, {"limit": {"tif": "Alo"}})
     return reply["response"]["data"]["statuses"][0]["resting"]["oid"]
 
@@ -289,6 +290,55 @@ def record_topic(node: TradingNode, topic: str) -> list[Any]:
     return seen
 
 
+class FailingStrategyConfig(StrategyConfig, frozen=True):
+    instrument_id: str = "ETH-USD-PERP.HYPERLIQUID"
+
+
+class FailingStrategy(Strategy):
+    """A strategy whose start fails, as a bug in its `on_start` would."""
+
+    def on_start(self) -> None:
+        raise RuntimeError("on_start failed on purpose")
+
+
+def failing_strategy_entry(order_id_tag: str = "FAIL") -> dict[str, Any]:
+    """The node-config entry of a `FailingStrategy` (for run_live.py's JSON config)."""
+    return {
+        "strategy_path": "tests.node_kit:FailingStrategy",
+        "config_path": "tests.node_kit:FailingStrategyConfig",
+        "config": {"instrument_id": "ETH-USD-PERP.HYPERLIQUID", "order_id_tag": order_id_tag},
+    }
+
+
+@contextmanager
+def silent_server() -> Iterator[str]:
+    """A local url that accepts connections and never answers (an exchange that hangs); yields its url."""
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(64)
+    accepted: list[socket.socket] = []
+    stop = threading.Event()
+
+    def accept() -> None:
+        listener.settimeout(0.1)
+        while not stop.is_set():
+            try:
+                accepted.append(listener.accept()[0])
+            except TimeoutError:
+                continue
+
+    thread = threading.Thread(target=accept, name="silent-server", daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{listener.getsockname()[1]}"
+    finally:
+        stop.set()
+        thread.join(5)
+        for conn in accepted:
+            conn.close()
+        listener.close()
+
+
 # -- run_live.py as a process -------------------------------------------------------------------------
 
 ROOT = shipped_data.PROJECT_ROOT
@@ -329,13 +379,16 @@ def eth_config(
 
 
 class NodeProcess:
-    """One run_live.py process; its state file is read back as JSON."""
+    """One run_live.py process; its state file is read back as JSON. `account`: the key is that
+    account's agent (else the key is the account's own)."""
 
     def __init__(self, tmp: Path, config: dict[str, Any], rest_url: str, *, key: str | None = None,
-                 args: list[str] | None = None, name: str = "node", network: bool = True) -> None:
+                 args: list[str] | None = None, name: str = "node", network: bool = True,
+                 account: str | None = None) -> None:
         self.tmp = tmp
         self.key = key or "0x" + secrets.token_hex(32)
-        self.address = L1Signer(self.key).address
+        self.signer = L1Signer(self.key).address
+        self.address = account or self.signer
         self.config_path = tmp / f"{name}.json"
         self.config_path.write_text(json.dumps(config, indent=1))
         self.state_path = tmp / f"{name}.state.json"
@@ -377,6 +430,42 @@ class NodeProcess:
                 return state
             time.sleep(0.1)
         raise AssertionError(f"timed out waiting for {what}; last state {self.state()}\n{self.log_tail()}")
+
+    def wait_exit(self, timeout: float) -> int:
+        """The exit code of a node that ends by itself within `timeout` s."""
+        assert self.proc is not None
+        try:
+            return self.proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            raise AssertionError(f"node still running after {timeout} s:\n{self.log_tail()}") from None
+
+    def wait_for_log(self, text: str, timeout: float = 30.0) -> None:
+        """Until the node's log holds `text` (the node must keep running meanwhile)."""
+        deadline = time.monotonic() + timeout
+        while text not in self.log_path.read_text(errors="replace"):
+            assert self.proc is not None and self.proc.poll() is None, f"node exited:\n{self.log_tail()}"
+            assert time.monotonic() < deadline, f"no {text!r} in the log after {timeout} s:\n{self.log_tail()}"
+            time.sleep(0.05)
+
+    def sigterm_to_exit(self, timeout: float) -> tuple[int, float]:
+        """SIGTERM; the exit code and how long the node took to end."""
+        assert self.proc is not None
+        sent = time.monotonic()
+        self.proc.send_signal(signal.SIGTERM)
+        code = self.wait_exit(timeout)
+        return code, time.monotonic() - sent
+
+    def run_to_exit(self, timeout: float) -> int:
+        """Start the node and return the exit code it ends with by itself within `timeout` s."""
+        try:
+            self.start()
+            return self.wait_exit(timeout)
+        finally:
+            self.ensure_dead()
+
+    def error_lines(self) -> list[str]:
+        """The `error:` lines run_live printed (its one-line reasons for a non-zero exit)."""
+        return [ln for ln in self.log_path.read_text(errors="replace").splitlines() if ln.startswith("error:")]
 
     def stop(self, sig: int = signal.SIGINT, timeout: float = 30.0) -> int:
         assert self.proc is not None

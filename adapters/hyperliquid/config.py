@@ -121,6 +121,15 @@ class HyperliquidExecClientConfig(LiveExecClientConfig, frozen=True):
     fill_audit_interval_secs : float
         While the user stream is up, ask the exchange's fills this often and apply any the stream
         did not deliver (a lost push, an order placed outside the node); 0 turns it off.
+    rejection_alarm_count, rejection_window_secs : int, float
+        This many rejections of one instrument's orders for the same kind of reason within the
+        window publish `OrderRejections` (ALO crosses not counted).
+    refusal_stop_count : int
+        This many actions refused as a whole for an account-wide reason (unknown signer, address
+        budget used up) within `rejection_window_secs` publish `TradingRefused`: the node stops.
+    cancel_all_on_stall : bool
+        On a market-data stall, cancel every open order of the account on the stalled coins (all
+        coins when the socket dropped) as the exchange lists them, over whatever transport is up.
     """
 
     network: str = "mainnet"
@@ -144,9 +153,17 @@ class HyperliquidExecClientConfig(LiveExecClientConfig, frozen=True):
     reconnect_backoff_max_secs: float = 30.0
     fills_lookback_mins: int = 60 * 24
     fill_audit_interval_secs: float = 30.0
+    rejection_alarm_count: int = 5
+    rejection_window_secs: float = 60.0
+    refusal_stop_count: int = 3
+    cancel_all_on_stall: bool = True
 
     def __post_init__(self) -> None:
         _validate_common(self)
+        if self.rejection_alarm_count < 1 or self.refusal_stop_count < 1:
+            raise ValueError("rejection_alarm_count and refusal_stop_count must be >= 1")
+        if not (math.isfinite(self.rejection_window_secs) and self.rejection_window_secs > 0):
+            raise ValueError("rejection_window_secs must be a positive number")
         if not (math.isfinite(self.fill_audit_interval_secs) and self.fill_audit_interval_secs >= 0):
             raise ValueError("fill_audit_interval_secs must be a finite number >= 0 (0 = off)")
         if self.account_address is not None and not _ADDRESS_RE.fullmatch(self.account_address):

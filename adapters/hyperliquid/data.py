@@ -36,6 +36,7 @@ from adapters.hyperliquid.config import HyperliquidDataClientConfig
 from adapters.hyperliquid.config import resolve_endpoints
 from adapters.hyperliquid.feed import MarketDataFeed
 from adapters.hyperliquid.http.client import HyperliquidHttpClient
+from adapters.hyperliquid.parsing.book_diff import F_SNAPSHOT
 from adapters.hyperliquid.parsing.instruments import coin_of
 from adapters.hyperliquid.providers import HyperliquidInstrumentProvider
 from adapters.hyperliquid.stall import StallDetector
@@ -92,6 +93,8 @@ class HyperliquidDataClient(LiveMarketDataClient):
             name="market-ws",
         )
         self._feed = MarketDataFeed({}, logger=self._log)
+        # The cache's book each instrument's deltas went to (see `_rebuild_new_book`).
+        self._books_fed: dict[InstrumentId, OrderBook | None] = {}
         self._stall = StallDetector(int(config.stall_timeout_secs * 1e9))
         self._stall_task: asyncio.Task | None = None
         self._resume_tasks: set[asyncio.Task] = set()
@@ -217,6 +220,8 @@ class HyperliquidDataClient(LiveMarketDataClient):
             self._handle_data(item)
             if isinstance(item, OrderBookDeltas):
                 book_sequence = item.sequence
+                if self._cache.order_book(item.instrument_id) is not self._books_fed.get(item.instrument_id):
+                    book_sequence = self._feed_new_book(item, recv_ns)
         coin = self._feed.last_coin
         if coin is None:
             return
@@ -233,6 +238,19 @@ class HyperliquidDataClient(LiveMarketDataClient):
         task = self._loop.create_task(self._publish_resumed_when_applied(book, book_sequence, resumed))
         self._resume_tasks.add(task)
         task.add_done_callback(self._resume_tasks.discard)
+
+    def _feed_new_book(self, deltas: OrderBookDeltas, recv_ns: int) -> int:
+        """The cache holds another book than the one fed so far: Nautilus 1.231 gives every managed
+        book subscription (a strategy or actor subscribing after the first) a new, empty book, which
+        diffs alone would never fill. Unless `deltas` rebuilt it whole, it gets the whole current book
+        as well; returns the sequence of the last event handed on."""
+        instrument_id = deltas.instrument_id
+        self._books_fed[instrument_id] = self._cache.order_book(instrument_id)
+        rebuild = None if deltas.flags & F_SNAPSHOT else self._feed.rebuild(coin_of(instrument_id), recv_ns)
+        if rebuild is None:
+            return deltas.sequence
+        self._handle_data(rebuild)
+        return rebuild.sequence
 
     async def _publish_resumed_when_applied(
         self, book: OrderBook, sequence: int, events: list[MarketDataResumed]

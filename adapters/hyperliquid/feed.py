@@ -103,6 +103,12 @@ class MarketDataFeed:
         for state in self._coins.values():
             state.differ.reset()
 
+    def rebuild(self, coin: str, recv_ns: int) -> OrderBookDeltas | None:
+        """The coin's current book as a full F_SNAPSHOT event (None before its first book)."""
+        state = self._coins.get(coin)
+        deltas = state.differ.rebuild(recv_ns) if state is not None else []
+        return OrderBookDeltas(state.instrument.id, deltas) if state is not None and deltas else None
+
     def handle(self, channel: str, data: bytes, recv_ns: int) -> list[MarketData]:
         """The Nautilus objects of one message (possibly none); never raises on bad input."""
         self.stats.messages += 1

@@ -13,6 +13,8 @@ TOPIC_VENUE_RESUME = "hyperliquid.venue.resume"
 TOPIC_MARKET_DATA_STALL = "hyperliquid.venue.stall"
 TOPIC_MARKET_DATA_RESUMED = "hyperliquid.venue.data_resumed"
 TOPIC_RATE_LIMIT = "hyperliquid.venue.rate_limit"
+TOPIC_ORDER_REJECTIONS = "hyperliquid.venue.order_rejections"
+TOPIC_TRADING_REFUSED = "hyperliquid.venue.trading_refused"
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,3 +71,33 @@ class RateLimitStatus:
     @property
     def address_budget_left(self) -> int:
         return self.address_requests_cap - self.address_requests_used
+
+
+@dataclass(frozen=True, slots=True)
+class OrderRejections:
+    """
+    The exchange rejected `count` orders (or modifies) of `instrument_id` for the same reason `kind`
+    (a `RejectionKind` value, e.g. "insufficient_margin") within `window_secs`: sending more of the
+    same is unlikely to help. Published each time another `count` pile up within the window.
+    """
+
+    instrument_id: str
+    kind: str
+    count: int
+    window_secs: float
+    last_reason: str
+    ts_ns: int
+
+
+@dataclass(frozen=True, slots=True)
+class TradingRefused:
+    """
+    The exchange refuses every action of the account as a whole (`kind`: the agent key is not known
+    to it, or the address budget is used up), repeatedly: the node cannot trade and should stop.
+    Published once.
+    """
+
+    kind: str
+    reason: str
+    count: int
+    ts_ns: int

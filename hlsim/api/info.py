@@ -153,12 +153,15 @@ def user_fills(engine: SimExchange, req: dict[str, Any]) -> Any:
 
 
 def user_fills_by_time(engine: SimExchange, req: dict[str, Any]) -> Any:
+    """The window's fills oldest first, at most `MAX_FILLS_REPLY` (the oldest ones): a client pages
+    on by starting the next request at the last fill's time, as the exchange's documentation says."""
     user = _user(req)
     start = _int(req, "startTime")
     end = req.get("endTime")
     if end is not None:
         end = _int(req, "endTime")
-    fills = [f for f in _fills(engine, user) if f["time"] >= start and (end is None or f["time"] <= end)]
+    acct = engine.accounts.get(user)
+    fills = [f for f in (acct.fills if acct else []) if f["time"] >= start and (end is None or f["time"] <= end)]
     return fills[:MAX_FILLS_REPLY]
 
 

@@ -182,6 +182,7 @@ class HlSimServer:
             if request.transport is not None:
                 request.transport.abort()
             return _text("", 503)  # never reaches the client: the connection is gone
+        self.faults.count_rest_request()  # served; may refuse the ones after it
         status = self.faults.take_status()
         if status is not None:
             return _text("Too many requests" if status == 429 else "Internal Server Error", status)
@@ -237,8 +238,12 @@ class HlSimServer:
     async def _ws(self, request: web.Request) -> web.StreamResponse:
         return await serve_ws(request, self.hub, self._post, self.config.ws_idle_timeout_s)
 
-    async def _post(self, kind: str, payload: Any, ip: str) -> dict[str, Any]:
-        """A WS `post` request: the same replies as REST, wrapped as the WS protocol does."""
+    async def _post(self, kind: str, payload: Any, ip: str) -> dict[str, Any] | None:
+        """A WS `post` request: the same replies as REST, wrapped as the WS protocol does (None: no
+        reply, while `faults.hang_ws_posts` is on)."""
+        hung = self.faults.ws_posts_hung
+        if hung and not (kind == "action" and self.faults.ws_posts_applied):
+            return None
         if kind == "info":
             try:
                 reply = handle_info(self.engine, payload)
@@ -253,6 +258,8 @@ class HlSimServer:
         except BadRequest as exc:
             return {"type": "error", "payload": exc.text}
         await self._delay()
+        if hung:
+            return None  # applied, but its reply is lost
         return {"type": "action", "payload": reply}
 
     # --- admin ----------------------------------------------------------------------------

@@ -286,7 +286,8 @@ class Hub:
                 await conn.ws.close()
 
 
-PostHandler = Callable[[str, Any, str], Awaitable[dict[str, Any]]]
+# The reply to a post (None: the post is swallowed, never answered, as by a hung connection).
+PostHandler = Callable[[str, Any, str], Awaitable[dict[str, Any] | None]]
 
 
 async def serve_ws(request: web.Request, hub: Hub, post_handler: PostHandler, idle_timeout_s: float) -> web.StreamResponse:
@@ -366,6 +367,8 @@ def _handle_text(conn: Connection, hub: Hub, text: str, coins: set[str], post_ha
 
 async def _post(conn: Connection, req_id: int, kind: str, payload: Any, post_handler: PostHandler) -> None:
     response = await post_handler(kind, payload, conn.ip)
+    if response is None:
+        return
     conn.send(_dumps({"channel": "post", "data": {"id": req_id, "response": response}}))
 
 

@@ -162,6 +162,10 @@ class SimExchange:
         self.account(account)
         self.agents[agent] = account
 
+    def deregister_agent(self, agent: str) -> bool:
+        """The agent may no longer sign (as when its approval is revoked or expires); False if unknown."""
+        return self.agents.pop(_address(agent), None) is not None
+
     def resolve_user(self, signer: str) -> str | None:
         """The account a signer acts for (itself or the account it is an agent of), None if unknown."""
         if signer in self.agents:

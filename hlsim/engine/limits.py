@@ -44,10 +44,11 @@ def exchange_weight(n_orders: int) -> int:
 
 
 INFO_LIGHT = frozenset({"l2Book", "allMids", "clearinghouseState", "orderStatus"})
+INFO_HEAVY = {"userRole": 60}
 
 
 def info_weight(kind: str) -> int:
-    return 2 if kind in INFO_LIGHT else 20
+    return 2 if kind in INFO_LIGHT else INFO_HEAVY.get(kind, 20)
 
 
 class IpWeightWindow:

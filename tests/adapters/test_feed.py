@@ -74,6 +74,20 @@ def test_eth_capture_yields_quotes_trades_and_true_deltas_that_rebuild_every_sna
     assert feed.stats.last_lag_ms is not None
 
 
+def test_rebuild_hands_a_new_empty_book_the_current_book_whole(eth_messages) -> None:
+    feed = MarketDataFeed({"ETH": ETH})
+    assert feed.rebuild("ETH", 0) is None  # no book yet
+    for channel, data, recv_ns in [m for m in eth_messages if m[0] == "l2Book"][:5]:
+        feed.handle(channel, data, recv_ns)
+    sequence = feed.differ("ETH").sequence
+    rebuild = feed.rebuild("ETH", recv_ns)
+    assert rebuild.sequence == sequence + 1
+    assert all(d.flags & F_SNAPSHOT for d in rebuild.deltas) and rebuild.deltas[-1].flags & F_LAST
+    fresh = OrderBook(ETH.id, BookType.L2_MBP)
+    fresh.apply_deltas(rebuild)
+    assert _book_levels(fresh) == _differ_levels(feed)
+
+
 def test_reset_makes_the_next_book_a_flagged_snapshot(eth_messages) -> None:
     feed = MarketDataFeed({"ETH": ETH})
     books = [(c, d, t) for c, d, t in eth_messages if c == "l2Book"][:3]

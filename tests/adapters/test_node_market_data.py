@@ -202,3 +202,26 @@ def test_instrument_requests_are_answered_from_the_meta_loaded_provider(sim) -> 
         assert instrument.min_notional.as_double() == 10.0 and float(instrument.maker_fee) == 0.00015
 
     run_node(node_config(sim), scenario, strategy_config=RecorderConfig(subscribe=False))
+
+
+def test_a_book_subscriber_that_comes_later_gets_the_whole_book_in_the_cache(sim) -> None:
+    # Every managed book subscription gives the cache a new, empty book (Nautilus 1.231): a strategy
+    # or actor subscribing after the first snapshot must not leave the others quoting off a book
+    # that only the following diffs fill.
+    async def scenario(node, rec) -> None:
+        await wait_for(lambda: rec.deltas, what="the first book")
+        first_book = rec.cache.order_book(ETH_ID)
+        rec.subscribe_order_book_deltas(ETH_ID)  # a second subscription: the cache's book is replaced
+        await wait_for(lambda: rec.cache.order_book(ETH_ID) is not first_book, what="the new book")
+        await asyncio.to_thread(sim.set_book, "ETH", bids=[(3000.0, 7), (2999.0, 5)], asks=[(3001.0, 5), (3002.0, 5)])
+        book = rec.cache.order_book(ETH_ID)
+
+        def whole() -> bool:
+            bids, asks = book.bids(), book.asks()
+            return [(lv.price.as_double(), lv.size()) for lv in bids] == [(3000.0, 7.0), (2999.0, 5.0)] and [
+                lv.price.as_double() for lv in asks
+            ] == [3001.0, 3002.0]
+
+        await wait_for(whole, what="the whole book in the new cache book")
+
+    run_node(node_config(sim), scenario)

@@ -21,6 +21,7 @@ from .conftest import MAKER_KEY
 from .helpers import alo
 from .helpers import order_action
 from .helpers import post_action
+from .helpers import signed_body
 from .helpers import statuses
 from .test_ws_protocol import _next
 from .test_ws_protocol import _open
@@ -212,8 +213,9 @@ def test_info_unknown_type_is_422(sim: HlSimThread) -> None:
 def test_hlsim_request_weights_match_the_weights_the_adapter_budgets_with() -> None:
     # The exchange side (hlsim) and the client side (adapter) each encode hyperliquid.md's weights.
     for kind in ("l2Book", "allMids", "clearinghouseState", "orderStatus", "meta", "metaAndAssetCtxs",
-                 "openOrders", "userFills", "candleSnapshot", "userRateLimit"):
+                 "openOrders", "userFills", "candleSnapshot", "userRateLimit", "userRole"):
         assert exchange.info_weight(kind) == client.info_weight(kind), kind
+    assert client.info_weight("userRole") == 60  # the documentation's weight, not the default 20
     assert [exchange.exchange_weight(n) for n in range(0, 130)] == [client.exchange_weight(n) for n in range(0, 130)]
     assert exchange.exchange_weight(39) == 1 and exchange.exchange_weight(40) == 2
 
@@ -299,3 +301,41 @@ def test_admin_endpoint_refuses_one_port_for_a_while(eth_book: HlSimThread) -> N
     assert _info(backup_url, {"type": "meta"}).status_code == 200
     time.sleep(0.4)
     assert _info(eth_book.rest_url, {"type": "meta"}).status_code == 200
+
+
+def test_refuse_rest_after_serves_that_many_requests_then_refuses_every_port(sim: HlSimThread) -> None:
+    sim.faults.refuse_rest_after(2)
+    assert [_info(sim.rest_url, {"type": "meta"}).status_code for _ in range(2)] == [200, 200]
+    with pytest.raises(requests.ConnectionError):
+        _info(sim.rest_url, {"type": "meta"}, timeout=2)
+    sim.faults.clear()
+    assert _info(sim.rest_url, {"type": "meta"}).status_code == 200
+
+
+@pytest.mark.parametrize("applied", [False, True], ids=["swallowed", "applied_reply_lost"])
+def test_hung_ws_posts_get_no_reply_and_are_applied_only_when_asked(eth_book: HlSimThread, applied: bool) -> None:
+    signer = L1Signer(MAKER_KEY)
+    eth_book.fund(signer.address, 10_000)
+    eth_book.faults.hang_ws_posts(True, applied=applied)
+    with _open(eth_book) as ws:
+        body = signed_body(signer, order_action(alo(0, True, "2999.5", "0.01")))
+        ws.send(json.dumps({"method": "post", "id": 1, "request": {"type": "action", "payload": body}}))
+        ws.send(json.dumps({"method": "ping"}))
+        assert _next(ws) == {"channel": "pong"}  # the socket still answers; the post never does
+        with pytest.raises(TimeoutError):
+            _next(ws, "post", timeout=0.5)
+        assert len(eth_book.open_orders(signer.address)) == (1 if applied else 0)
+        eth_book.faults.hang_ws_posts(False)
+        ws.send(json.dumps({"method": "post", "id": 2, "request": {"type": "info", "payload": {"type": "allMids"}}}))
+        assert _next(ws, "post")["data"]["id"] == 2
+
+
+def test_a_deregistered_agent_is_refused_as_an_unknown_signer(sim: HlSimThread) -> None:
+    account = L1Signer(MAKER_KEY)
+    agent = L1Signer("0x" + "42" * 32)
+    sim.fund(account.address, 10_000)
+    sim.register_agent(account.address, agent.address)
+    assert post_action(sim.rest_url, agent, {"type": "noop"})["status"] == "ok"
+    assert sim.deregister_agent(agent.address) and not sim.deregister_agent(agent.address)
+    reply = post_action(sim.rest_url, agent, {"type": "noop"})
+    assert reply == {"status": "err", "response": f"User or API Wallet {agent.address.lower()} does not exist."}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from decimal import Decimal
 
 import requests
 
@@ -68,6 +69,21 @@ def test_user_fills_by_time_filters_on_the_window(eth_book: HlSimThread) -> None
     assert [f["oid"] for f in fills] == [oid]
     assert _info(eth_book, {"type": "userFillsByTime", "user": signer.address, "startTime": before,
                             "endTime": before}) == []
+
+
+def test_user_fills_by_time_answers_the_oldest_2000_of_the_window_oldest_first(eth_book: HlSimThread) -> None:
+    signer = L1Signer(MAKER_KEY)
+    eth_book.fund(signer.address, 100_000)
+    reply = post_action(eth_book.rest_url, signer, order_action(alo(0, True, "2990", "30")))
+    assert "resting" in statuses(reply)[0]
+    before = int(time.time() * 1000) - 1
+    engine = eth_book.engine
+    eth_book.call(lambda: [engine.market_trade("ETH", "A", Decimal("2990"), Decimal("0.01")) for _ in range(2100)])
+    ledger = eth_book.fills(signer.address)
+    page = _info(eth_book, {"type": "userFillsByTime", "user": signer.address, "startTime": before})
+    assert [f["tid"] for f in page] == [f["tid"] for f in ledger[:2000]]  # the next page starts at page[-1]["time"]
+    rest = _info(eth_book, {"type": "userFillsByTime", "user": signer.address, "startTime": page[-1]["time"]})
+    assert {f["tid"] for f in rest} >= {f["tid"] for f in ledger[2000:]}
 
 
 def test_candle_snapshot_builds_candles_from_trades(eth_book: HlSimThread) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import signal
 from decimal import Decimal
 from pathlib import Path
 
@@ -10,30 +10,15 @@ import pytest
 
 from hlsim.testing import HlSimConfig
 from hlsim.testing import run_hlsim_in_thread
-from tests.node_kit import ETH_ASKS
-from tests.node_kit import ETH_BIDS
 from tests.node_kit import ROOT
 from tests.node_kit import BookTicker
 from tests.node_kit import NodeProcess
 from tests.node_kit import TcpProxy
 from tests.node_kit import eth_config
+from tests.node_kit import place_outside_order
 from tests.redis_kit import RedisServer
 
 pytestmark = pytest.mark.slow
-
-
-@pytest.fixture
-def sim() -> Iterator:
-    with run_hlsim_in_thread(HlSimConfig(coins={"ETH": 4}, ip_weight_per_min=None)) as sim:
-        sim.set_book("ETH", bids=ETH_BIDS, asks=ETH_ASKS)
-        yield sim
-
-
-@pytest.fixture
-def book(sim) -> Iterator[BookTicker]:
-    ticker = BookTicker(sim, ETH_BIDS, ETH_ASKS)
-    yield ticker
-    ticker.close()
 
 
 def in_step_with(sim, address: str):
@@ -104,23 +89,27 @@ def test_fills_during_a_user_ws_drop_are_recovered_and_equal_the_ledger(tmp_path
     assert sim.open_orders(node.address) == []
 
 
-def test_market_data_stall_cancels_everything_through_the_backup_when_the_primary_refuses(
-    tmp_path: Path, sim, book: BookTicker
+@pytest.mark.parametrize("exec_overrides", [{"use_ws_post": False}, {}], ids=["rest_actions", "shipped_ws_posts"])
+def test_market_data_stall_cancels_every_order_of_the_account_on_the_coin_through_the_backup(
+    tmp_path: Path, sim, book: BookTicker, exec_overrides: dict
 ) -> None:
+    import time
+
     primary = TcpProxy(sim.ports[0])
     backup = sim.url_for(sim.add_port())
     endpoints = {"base_url": primary.url, "ws_url": sim.ws_url, "backup_base_urls": [backup]}
     config = eth_config(
         data={**endpoints, "stall_timeout_secs": 1.0, "stall_check_interval_secs": 0.1},
-        exec_={**endpoints, "use_ws_post": False},
+        exec_={**endpoints, **exec_overrides},
     )
+    assert config["exec_clients"]["HYPERLIQUID"]["config"]["use_ws_post"] is exec_overrides.get("use_ws_post", True)
     node = NodeProcess(tmp_path, config, sim.rest_url, network=False)
     sim.fund(node.address, 100_000)
     try:
         node.start()
         node.wait_for("quotes", quoting)
-        assert sim.open_orders(node.address)
-        import time
+        outside = place_outside_order(sim, False, 0.01, 3010.0, key=node.key, account=node.address)
+        assert outside in {o["oid"] for o in sim.open_orders(node.address)}
 
         primary.refuse()
         sim.faults.stall_market_data(True)
@@ -128,7 +117,7 @@ def test_market_data_stall_cancels_everything_through_the_backup_when_the_primar
         while sim.open_orders(node.address) and time.monotonic() - t0 < 10:
             time.sleep(0.02)
         elapsed = time.monotonic() - t0
-        assert sim.open_orders(node.address) == []
+        assert sim.open_orders(node.address) == []  # the node's quotes and the order placed outside it
         # Stall declared after 1 s of silence; every order must be gone within 2 s of the stall's start.
         assert elapsed <= 2.0, f"cancel-all took {elapsed:.2f} s after the stall began"
         state = node.wait_for("the stall guard", lambda s: "RiskGuard.stall" in s["guard_counts"], timeout=5)
@@ -290,7 +279,12 @@ def test_shadow_mode_on_the_eth_replay_produces_the_backtest_report(tmp_path: Pa
                          replay_speed=30.0)
     report_dir = tmp_path / "report"
     with run_hlsim_in_thread(replay) as sim:
-        config = eth_config(source="configs/shadow.json", risk_guard={"tfi_min_trades": 10})
+        # Quotes close to the touch and guards that stay quiet at 30× speed: the run fills.
+        config = eth_config(
+            source="configs/shadow.json",
+            risk_guard={"tfi_min_trades": 1000, "micro_move_bps": 100.0, "ofi_min_events": 100_000},
+            strategy={"base_spread_bps": 1.0, "enforce_fee_edge": False},
+        )
         node = NodeProcess(tmp_path, config, sim.rest_url, args=["--run-secs", "12", "--report-dir", str(report_dir)])
         try:
             node.start()
@@ -302,8 +296,32 @@ def test_shadow_mode_on_the_eth_replay_produces_the_backtest_report(tmp_path: Pa
     assert [run["name"] for run in summary] == ["shadow_ETH-USD-PERP"]
     run = summary[0]
     assert run["run"]["actions"]["submit"] > 0
-    assert run["metrics"]["fills"] == len(node.state()["fills"])
+    state_fills = len(node.state()["fills"])
+    assert state_fills > 0 and run["metrics"]["fills"] == state_fills
     assert (report_dir / "backtest.html").stat().st_size > 1000
+
+
+def test_the_shadow_report_counts_the_fills_of_the_wind_down(tmp_path: Path, sim, book: BookTicker) -> None:
+    import json
+
+    report_dir = tmp_path / "report"
+    # Cancels take 2 s to reach the virtual exchange: the quotes still rest after the strategy stopped.
+    args = ["--report-dir", str(report_dir), "--shadow-latency-ms", "2000"]
+    node = NodeProcess(tmp_path, eth_config(source="configs/shadow.json"), sim.rest_url, args=args)
+    try:
+        node.start()
+        state = node.wait_for("quotes", lambda s: len(s["open_orders"]) >= 2)
+        assert state["fills"] == []
+        node.proc.send_signal(signal.SIGINT)
+        node.wait_for_log("shutting down", timeout=10)
+        sim.trade("ETH", "A", 2990.0, 100)  # through every bid
+        sim.trade("ETH", "B", 3010.0, 100)  # through every ask
+        assert node.proc.wait(60) == 0, node.log_tail()
+    finally:
+        node.ensure_dead()
+    state_fills = len(node.state()["fills"])
+    summary = json.loads((report_dir / "backtest_summary.json").read_text())
+    assert state_fills > 0 and summary[0]["metrics"]["fills"] == state_fills
 
 
 def test_with_the_redis_cache_a_restart_after_kill_9_keeps_fills_and_position(

@@ -22,6 +22,7 @@ IP_WEIGHT_CAP_PER_MINUTE: Final[int] = 1200
 INFO_WEIGHT_LIGHT: Final[frozenset[str]] = frozenset({"l2Book", "allMids", "clearinghouseState", "orderStatus"})
 INFO_WEIGHT_LIGHT_VALUE: Final[int] = 2
 INFO_WEIGHT_DEFAULT: Final[int] = 20
+INFO_WEIGHT_HEAVY: Final[dict[str, int]] = {"userRole": 60}
 # The address budget every account starts with before any traded volume.
 ADDRESS_INITIAL_REQUEST_CAP: Final[int] = 10_000
 

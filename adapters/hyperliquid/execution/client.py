@@ -11,6 +11,8 @@ parts of this package, each with one concern and narrow collaborators:
 - `reconnect` and `audit`: catching up with what the stream did not deliver (after a drop;
   a lost push);
 - `switch`: the dead man's switch (`scheduleCancel`);
+- `rejections`: repeated rejections become venue events (`OrderRejections`, `TradingRefused`);
+- `stall_panic`: a market-data stall cancels every order of the account on the stalled coin;
 - `reports`: the reports Nautilus reconciles from; `account`: balance, rate limits, positions.
 """
 
@@ -66,8 +68,10 @@ from adapters.hyperliquid.execution.order_events import OrderEvents
 from adapters.hyperliquid.execution.queries import AccountQueries
 from adapters.hyperliquid.execution.recovery import FillAudit
 from adapters.hyperliquid.execution.recovery import ReconnectRecovery
+from adapters.hyperliquid.execution.rejections import RejectionMonitor
 from adapters.hyperliquid.execution.reports import Reports
 from adapters.hyperliquid.execution.settlement import Settlement
+from adapters.hyperliquid.execution.stall_panic import StallPanic
 from adapters.hyperliquid.execution.tasks import stop_task
 from adapters.hyperliquid.execution.tracking import AuditWindow
 from adapters.hyperliquid.execution.tracking import OrderTracker
@@ -78,6 +82,7 @@ from adapters.hyperliquid.parsing.instruments import coin_of
 from adapters.hyperliquid.providers import HyperliquidInstrumentProvider
 from adapters.hyperliquid.schemas.user import ClearinghouseState
 from adapters.hyperliquid.signing import L1Signer
+from adapters.hyperliquid.types import TOPIC_MARKET_DATA_STALL
 from adapters.hyperliquid.websocket.client import HyperliquidWebSocketClient
 from adapters.hyperliquid.websocket.factory import ws_client_for
 
@@ -148,7 +153,11 @@ class HyperliquidExecutionClient(LiveExecutionClient):
             queries, http.rate_limits, provider, cache, msgbus, clock,
             emit_account_state=self.generate_account_state, start_task=self._start_task, log=log,
         )
-        events = OrderEvents(self, tracker, cache, provider, clock, log)
+        self.rejections = RejectionMonitor(
+            msgbus, clock, alarm_count=config.rejection_alarm_count, stop_count=config.refusal_stop_count,
+            window_secs=config.rejection_window_secs, log=log,
+        )
+        events = OrderEvents(self, tracker, cache, provider, clock, log, on_rejected=self.rejections.on_order_rejected)
         self.adoption = Adoption(
             queries, provider, tracker, window, self.account_id, clock,
             is_reconciling=self._is_reconciling, send_reports=self._send_adoption_reports,
@@ -166,10 +175,11 @@ class HyperliquidExecutionClient(LiveExecutionClient):
             msgbus=msgbus, clock=clock, start_task=self._start_task, log=log,
         )
         self.actions = ExchangeActions(
-            http, signer, is_mainnet=endpoints.is_mainnet, ws=self._ws,
+            http, signer, is_mainnet=endpoints.is_mainnet, ws=self._ws, prefer_ws=config.use_ws_post,
             # While halted the socket's reader is busy catching up: its post replies would wait.
-            use_ws=lambda: config.use_ws_post and not self.reconnect.halted,
+            ws_ready=lambda: not self.reconnect.halted,
             post_timeout_secs=config.post_timeout_secs, on_reply=self.account.publish_rate_limits,
+            on_refused=self.rejections.on_action_refused, logger=log,
         )
         self.commands = Commands(
             self.actions, queries, tracker, events, self.settlement, self.reconnect, provider, cache, clock, log,
@@ -186,6 +196,9 @@ class HyperliquidExecutionClient(LiveExecutionClient):
             is_reconciling=self._is_reconciling, audit_soon=self.audit.audit_soon,
             fills_lookback_mins=config.fills_lookback_mins, log=log,
         )
+        self.stall_panic = StallPanic(self.commands.cancel_all_on_exchange, self._start_task, log)
+        if config.cancel_all_on_stall:
+            msgbus.subscribe(TOPIC_MARKET_DATA_STALL, self.stall_panic.on_stall)
         self._loop_tasks: list[asyncio.Task] = []
         self._log.info(
             f"account={self._address} agent={signer.address} rest={list(endpoints.rest_urls)} "

@@ -29,6 +29,7 @@ from adapters.hyperliquid.execution.recovery import ReconnectRecovery
 from adapters.hyperliquid.execution.settlement import Settlement
 from adapters.hyperliquid.execution.tracking import OrderTracker
 from adapters.hyperliquid.execution.tracking import TrackedOrder
+from adapters.hyperliquid.http.errors import REST_ERRORS
 from adapters.hyperliquid.parsing.order_wires import UnsupportedOrder
 from adapters.hyperliquid.parsing.order_wires import asset_of
 from adapters.hyperliquid.parsing.order_wires import wire_for_order
@@ -209,11 +210,11 @@ class Commands:
     async def cancel_all_on_exchange(self, coin: str | None = None, side: OrderSide = OrderSide.NO_ORDER_SIDE) -> int:
         """Cancel every open order (of `coin`, of `side`) the exchange lists; returns how many were canceled.
 
-        What the exchange has open, not only what the cache knows, over REST with failover (the
-        risk actor's panic path).
+        What the exchange has open, not only what the cache knows (orders placed outside the node
+        too), over REST with failover, else over the WS socket (the stall panic's path).
         """
         entries: list[tuple[BasicOrder, int]] = []
-        for o in await self._queries.open_orders():
+        for o in await self._listed_open_orders():
             if (coin is not None and o.coin != coin) or (side != OrderSide.NO_ORDER_SIDE and side_of(o.side) != side):
                 continue
             instrument = self._provider.instrument_for_coin(o.coin)
@@ -241,3 +242,14 @@ class Commands:
                 self._reconnect.confirm_cancel(tracked, ts)
         self._log.info(f"cancel-all canceled {canceled}/{len(entries)} open orders")
         return canceled
+
+    async def _listed_open_orders(self) -> list[BasicOrder]:
+        """The exchange's open orders over REST, else (every endpoint down) as a WS info post."""
+        try:
+            return await self._queries.open_orders()
+        except REST_ERRORS as exc:
+            ws = self._actions.ws
+            if ws is None or not self._actions.ws_usable:
+                raise
+            self._log.warning(f"openOrders over REST failed ({exc}): asking over the WS socket")
+            return await self._queries.open_orders_over_ws(ws, self._actions.post_timeout_secs)

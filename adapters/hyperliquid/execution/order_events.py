@@ -8,6 +8,7 @@ through the cache.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from decimal import Decimal
 from typing import Protocol
 
@@ -89,7 +90,11 @@ class OrderEventSink(Protocol):
 
 
 class OrderEvents:
-    """The tracked record of each order and the events that move it, each emitted once."""
+    """The tracked record of each order and the events that move it, each emitted once.
+
+    `on_rejected(instrument_id, reason)` hears of every order and modify rejection (the rejection
+    monitor counts them).
+    """
 
     def __init__(
         self,
@@ -99,8 +104,10 @@ class OrderEvents:
         provider: HyperliquidInstrumentProvider,
         clock: LiveClock,
         log: LogLike,
+        on_rejected: Callable[[InstrumentId, str], None] = lambda instrument_id, reason: None,
     ) -> None:
         self._sink = sink
+        self._on_rejected = on_rejected
         self._tracker = tracker
         self._cache = cache
         self._provider = provider
@@ -173,6 +180,7 @@ class OrderEvents:
             tracked.strategy_id, tracked.instrument_id, tracked.client_order_id, reason,
             self._clock.timestamp_ns() if ts is None else ts, due_post_only=due_post_only,
         )
+        self._on_rejected(tracked.instrument_id, reason)
 
     def accept_once(self, tracked: TrackedOrder, ts: int) -> None:
         if tracked.accepted or tracked.oid is None:
@@ -233,6 +241,7 @@ class OrderEvents:
             order.strategy_id, order.instrument_id, order.client_order_id, order.venue_order_id or _NO_VENUE_ID,
             reason, self._clock.timestamp_ns() if ts is None else ts,
         )
+        self._on_rejected(order.instrument_id, reason)
 
     def end_modify(self, tracked: TrackedOrder, *, replaced: bool) -> None:
         """The modify is decided: a cancel of the old oid seen meanwhile counts only if nothing replaced it."""

@@ -10,6 +10,7 @@ from collections import deque
 
 from adapters.hyperliquid.common.constants import ADDRESS_INITIAL_REQUEST_CAP
 from adapters.hyperliquid.common.constants import INFO_WEIGHT_DEFAULT
+from adapters.hyperliquid.common.constants import INFO_WEIGHT_HEAVY
 from adapters.hyperliquid.common.constants import INFO_WEIGHT_LIGHT
 from adapters.hyperliquid.common.constants import INFO_WEIGHT_LIGHT_VALUE
 from adapters.hyperliquid.common.constants import IP_WEIGHT_CAP_PER_MINUTE
@@ -19,7 +20,9 @@ _MINUTE_NS = 60_000_000_000
 
 
 def info_weight(request_type: str) -> int:
-    return INFO_WEIGHT_LIGHT_VALUE if request_type in INFO_WEIGHT_LIGHT else INFO_WEIGHT_DEFAULT
+    if request_type in INFO_WEIGHT_LIGHT:
+        return INFO_WEIGHT_LIGHT_VALUE
+    return INFO_WEIGHT_HEAVY.get(request_type, INFO_WEIGHT_DEFAULT)
 
 
 def exchange_weight(batch_len: int) -> int:

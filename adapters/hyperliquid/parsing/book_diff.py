@@ -13,6 +13,7 @@ the differ emits what changed instead:
   Within an event, per side (bids first): DELETEs, then UPDATEs, then ADDs.
 - A snapshot identical to the previous one produces no deltas (an event with nothing in it
   would need a dummy delta; it is counted in `stats.unchanged`).
+- `rebuild()` emits the current book again as CLEAR + ADDs, for a receiver that lost its book.
 
 The window rule: the book the deltas build is always exactly the visible snapshot. A level that
 disappears from a snapshot is DELETEd whether it truly vanished or only left the 20-level window
@@ -120,6 +121,28 @@ class L2BookDiffer:
     def levels(self) -> tuple[dict[str, str], dict[str, str]]:
         """The current book as (bids, asks) maps of price string → size string."""
         return dict(self._bids or {}), dict(self._asks)
+
+    def rebuild(self, ts_init: int) -> list[OrderBookDelta]:
+        """The current book again as a full CLEAR + ADDs event (F_SNAPSHOT, a new sequence), for a
+        receiver whose book was lost; empty when there is no book yet."""
+        if self._bids is None:
+            return []
+        iid = self.instrument_id
+        price = self.values.price
+        size = self.values.size
+        seq = self.sequence + 1
+        ts_event = ms_to_ns(max(self._last_time_ms, 0))
+        out = [OrderBookDelta(iid, _CLEAR, None, F_SNAPSHOT, seq, ts_event, ts_init)]
+        for side, levels in ((_BUY, self._bids), (_SELL, self._asks)):
+            for px, sz in levels.items():
+                out.append(OrderBookDelta(iid, _ADD, BookOrder(side, price(px), size(sz), 0), F_SNAPSHOT, seq, ts_event, ts_init))
+        last = out[-1]
+        out[-1] = OrderBookDelta(
+            iid, last.action, last.order if last.action != _CLEAR else None, last.flags | F_LAST, seq, ts_event, ts_init
+        )
+        self.sequence = seq
+        self.stats.full_snapshots += 1
+        return out
 
     def apply(self, book: L2BookData, recv_ns: int | None = None) -> list[OrderBookDelta]:
         """Deltas taking the book from the previous snapshot to `book` (empty if unchanged).

@@ -83,6 +83,7 @@ class SavedReply(msgspec.Struct, frozen=True):
 # The `l2Book` reply: `{"coin", "time", "levels": [bids, asks]}`, as on the WS channel.
 L2BookReply = L2BookData
 
+META_DECODER = msgspec.json.Decoder(Meta)
 META_AND_ASSET_CTXS_DECODER = msgspec.json.Decoder(tuple[Meta, list[AssetCtx]], strict=False)
 L2BOOK_REPLY_DECODER = msgspec.json.Decoder(L2BookReply)
 CANDLES_DECODER = msgspec.json.Decoder(list[Candle], strict=False)

@@ -115,6 +115,17 @@ class OrderStatusReply(msgspec.Struct, frozen=True):
     order: OrderStatusInfo | None = None
 
 
+class RoleData(msgspec.Struct, frozen=True):
+    user: str  # the main account an agent acts for
+
+
+class UserRole(msgspec.Struct, frozen=True):
+    """`userRole`: `{role: "missing" | "user" | "vault" | "subAccount"}` or `{role: "agent", data: {user}}`."""
+
+    role: str
+    data: RoleData | None = None
+
+
 ORDER_UPDATES_DECODER = msgspec.json.Decoder(list[OrderUpdate])
 USER_FILLS_DECODER = msgspec.json.Decoder(UserFills)
 FILLS_DECODER = msgspec.json.Decoder(list[Fill])
@@ -122,3 +133,4 @@ CLEARINGHOUSE_DECODER = msgspec.json.Decoder(ClearinghouseState)
 OPEN_ORDERS_DECODER = msgspec.json.Decoder(list[BasicOrder])
 USER_RATE_LIMIT_DECODER = msgspec.json.Decoder(UserRateLimit)
 ORDER_STATUS_DECODER = msgspec.json.Decoder(OrderStatusReply)
+USER_ROLE_DECODER = msgspec.json.Decoder(UserRole)

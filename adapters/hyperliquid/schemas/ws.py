@@ -12,9 +12,17 @@ class WsPostResponse(msgspec.Struct, frozen=True):
     payload: msgspec.Raw = msgspec.Raw(b"null")
 
 
+class WsInfoPayload(msgspec.Struct, frozen=True):
+    """`payload` of an "info" post reply: the request's `type` and the REST reply as `data`."""
+
+    type: str
+    data: msgspec.Raw = msgspec.Raw(b"null")
+
+
 class WsPostData(msgspec.Struct, frozen=True):
     id: int
     response: WsPostResponse
 
 
 WS_POST_DECODER = msgspec.json.Decoder(WsPostData)
+WS_INFO_PAYLOAD_DECODER = msgspec.json.Decoder(WsInfoPayload)

@@ -1,0 +1,118 @@
+"""The adapter's side of the rejection circuit breaker: repeated rejections of one kind become venue
+events on the message bus, instead of being retried without end.
+
+- An order (or modify) of an instrument rejected for the same kind of reason `alarm_count` times
+  within `window_secs` publishes `OrderRejections` (then counts afresh). ALO crosses and modifies
+  of orders that had just filled are a maker's everyday cost and are not counted.
+- An action refused as a whole for an account-wide reason (unknown signer, address budget used up)
+  `stop_count` times within the window publishes `TradingRefused`, once: the node cannot trade.
+
+What to do about them is the trading plane's and the runner's business; this only counts and tells.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+
+from nautilus_trader.common.component import LiveClock
+from nautilus_trader.common.component import MessageBus
+from nautilus_trader.model.identifiers import InstrumentId
+
+from adapters.hyperliquid.common.log import LogLike
+from adapters.hyperliquid.parsing.rejections import ACCOUNT_REFUSALS
+from adapters.hyperliquid.parsing.rejections import RejectionKind
+from adapters.hyperliquid.parsing.rejections import classify_rejection
+from adapters.hyperliquid.types import TOPIC_ORDER_REJECTIONS
+from adapters.hyperliquid.types import TOPIC_TRADING_REFUSED
+from adapters.hyperliquid.types import OrderRejections
+from adapters.hyperliquid.types import TradingRefused
+
+_NS_PER_SEC = 1_000_000_000
+_NOT_COUNTED = frozenset({RejectionKind.POST_ONLY_CROSS, RejectionKind.ORDER_GONE})
+
+
+class RepeatCounter:
+    """Counts events in a sliding window; `add` says when `threshold` of them fell within it."""
+
+    def __init__(self, threshold: int, window_ns: int) -> None:
+        if threshold < 1 or window_ns <= 0:
+            raise ValueError("threshold must be >= 1 and window_ns > 0")
+        self.threshold = threshold
+        self.window_ns = window_ns
+        self._times: deque[int] = deque()
+
+    def add(self, now_ns: int) -> int:
+        """Record one event; returns how many fell within the window when that reaches the threshold
+        (the count then starts afresh), else 0."""
+        times = self._times
+        times.append(now_ns)
+        while times[0] <= now_ns - self.window_ns:
+            times.popleft()
+        if len(times) < self.threshold:
+            return 0
+        count = len(times)
+        times.clear()
+        return count
+
+
+def _counter[K](counters: dict[K, RepeatCounter], key: K, threshold: int, window_ns: int) -> RepeatCounter:
+    """The counter of `key`, made on first use."""
+    counter = counters.get(key)
+    if counter is None:
+        counter = counters[key] = RepeatCounter(threshold, window_ns)
+    return counter
+
+
+class RejectionMonitor:
+    def __init__(
+        self,
+        msgbus: MessageBus,
+        clock: LiveClock,
+        *,
+        alarm_count: int,
+        stop_count: int,
+        window_secs: float,
+        log: LogLike,
+    ) -> None:
+        self._msgbus = msgbus
+        self._clock = clock
+        self._alarm_count = alarm_count
+        self._stop_count = stop_count
+        self._window_secs = window_secs
+        self._window_ns = int(window_secs * _NS_PER_SEC)
+        self._log = log
+        self._per_instrument: dict[tuple[InstrumentId, RejectionKind], RepeatCounter] = {}
+        self._refusals: dict[RejectionKind, RepeatCounter] = {}
+        self.alarms_published = 0
+        self.trading_refused: TradingRefused | None = None
+
+    def on_order_rejected(self, instrument_id: InstrumentId, reason: str) -> None:
+        """An order or modify of `instrument_id` was rejected (or not placed) for `reason`."""
+        kind = classify_rejection(reason)
+        if kind in _NOT_COUNTED:
+            return
+        now = self._clock.timestamp_ns()
+        count = _counter(self._per_instrument, (instrument_id, kind), self._alarm_count, self._window_ns).add(now)
+        if not count:
+            return
+        self.alarms_published += 1
+        self._log.warning(
+            f"{instrument_id}: {count} rejections of kind {kind} within {self._window_secs:g} s (last: {reason})"
+        )
+        self._msgbus.publish(
+            TOPIC_ORDER_REJECTIONS,
+            OrderRejections(str(instrument_id), str(kind), count, self._window_secs, reason, now),
+        )
+
+    def on_action_refused(self, reason: str) -> None:
+        """The exchange refused an action as a whole (`status: "err"`, or a WS post error) for `reason`."""
+        kind = classify_rejection(reason)
+        if kind not in ACCOUNT_REFUSALS or self.trading_refused is not None:
+            return
+        now = self._clock.timestamp_ns()
+        count = _counter(self._refusals, kind, self._stop_count, self._window_ns).add(now)
+        if not count:
+            return
+        self.trading_refused = TradingRefused(str(kind), reason, count, now)
+        self._log.error(f"the exchange refused {count} actions of this account as a whole: {reason}")
+        self._msgbus.publish(TOPIC_TRADING_REFUSED, self.trading_refused)

@@ -1,0 +1,143 @@
+"""run_live.py against hlsim: every fault either heals or stops the node loudly, with a graceful wind-down,
+one `error:` line and the exit code a supervisor restarts on (`live.errors.ExitCode`)."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+
+from live.errors import ExitCode
+from tests.node_kit import NodeProcess
+from tests.node_kit import eth_config
+from tests.node_kit import failing_strategy_entry
+from tests.node_kit import silent_server
+
+pytestmark = pytest.mark.slow
+
+
+def quoting(state: dict) -> bool:
+    return len(state["open_orders"]) >= 2
+
+
+def _one_error_line(node: NodeProcess) -> str:
+    lines = node.error_lines()
+    assert len(lines) == 1, node.log_tail()
+    return lines[0]
+
+
+def test_a_strategy_whose_start_fails_stops_the_node_with_exit_1_naming_it(tmp_path: Path, sim, book) -> None:
+    config = eth_config()
+    config["strategies"].append(failing_strategy_entry())  # starts after the market maker
+    node = NodeProcess(tmp_path, config, sim.rest_url)
+    sim.fund(node.address, 100_000)
+    assert node.run_to_exit(60) == ExitCode.FAULT
+    line = _one_error_line(node)
+    assert "FailingStrategy-FAIL failed to start" in line and "on_start failed on purpose" in line
+    assert "Traceback" not in line
+    assert sim.open_orders(node.address) == []  # the market maker that did start was wound down
+
+
+def test_a_strategy_on_an_instrument_the_node_has_not_loaded_stops_the_node_with_exit_1(
+    tmp_path: Path, sim, book
+) -> None:
+    config = eth_config()
+    btc = {**config["strategies"][0], "config": {**config["strategies"][0]["config"]}}
+    btc["config"].update(instrument_id="BTC-USD-PERP.HYPERLIQUID", order_id_tag="BTC")
+    config["strategies"].append(btc)  # BTC is listed, but the clients load ETH only
+    node = NodeProcess(tmp_path, config, sim.rest_url)
+    sim.fund(node.address, 100_000)
+    assert node.run_to_exit(60) == ExitCode.FAULT
+    assert "MarketMaker-BTC is STOPPED while the node runs" in _one_error_line(node)
+    assert sim.open_orders(node.address) == []
+
+
+def test_the_exchange_going_down_between_the_start_up_checks_and_the_connection_ends_the_run_with_exit_1(
+    tmp_path: Path, sim
+) -> None:
+    config = eth_config()
+    config["timeout_connection"] = 3.0
+    node = NodeProcess(tmp_path, config, sim.rest_url)
+    sim.fund(node.address, 100_000)
+    sim.faults.refuse_rest_after(3)  # the start-up checks (meta, userRole) and the sweep (openOrders) pass
+    started = time.monotonic()
+    assert node.run_to_exit(30) == ExitCode.FAULT
+    elapsed = time.monotonic() - started
+    line = _one_error_line(node)
+    assert "could not connect within 3 s" in line and "HYPERLIQUID (execution)" in line, line
+    assert elapsed < 15, f"gave up after {elapsed:.1f} s"
+
+
+def test_sigterm_while_the_node_waits_for_an_unreachable_exchange_ends_it_promptly(tmp_path: Path, sim) -> None:
+    config = eth_config()
+    config["timeout_connection"] = 120.0
+    node = NodeProcess(tmp_path, config, sim.rest_url)
+    sim.fund(node.address, 100_000)
+    sim.faults.refuse_rest_after(3)
+    try:
+        node.start()
+        node.wait_for_log("Awaiting engine connections")
+        time.sleep(1.0)
+        code, took = node.sigterm_to_exit(15)
+        assert code == ExitCode.CLEAN and took < 5, node.log_tail()
+    finally:
+        node.ensure_dead()
+    assert "Traceback" not in node.log_path.read_text(errors="replace")
+
+
+def test_sigterm_during_the_start_up_checks_against_a_hung_exchange_ends_the_run_promptly(tmp_path: Path) -> None:
+    with silent_server() as url:
+        node = NodeProcess(tmp_path, eth_config(), url)
+        try:
+            node.start()
+            node.wait_for_log("start-up checks")
+            time.sleep(1.0)  # the node waits on the first /info reply (it would wait up to its timeouts)
+            code, took = node.sigterm_to_exit(10)
+            assert code == ExitCode.CLEAN and took < 3, node.log_tail()
+        finally:
+            node.ensure_dead()
+    assert "Traceback" not in node.log_path.read_text(errors="replace")
+
+
+def test_an_agent_key_de_registered_mid_run_stops_the_node_within_seconds(tmp_path: Path, sim, book) -> None:
+    account = "0x" + "5a" * 20
+    node = NodeProcess(tmp_path, eth_config(run={"shutdown_timeout_secs": 2.0}), sim.rest_url, account=account)
+    sim.fund(account, 100_000)
+    sim.register_agent(account, node.signer)
+    try:
+        node.start()
+        node.wait_for("quotes", quoting)
+        assert sim.deregister_agent(node.signer)
+        stopped_at = time.monotonic()
+        for step in range(1, 40):  # the market moves: the strategy wants to re-quote, and is refused
+            book.shift(-0.5 * step)
+            time.sleep(0.25)
+            if node.proc.poll() is not None:
+                break
+        code = node.wait_exit(20)
+        elapsed = time.monotonic() - stopped_at
+    finally:
+        node.ensure_dead()
+    line = _one_error_line(node)
+    assert "the exchange refuses this account's actions (unknown_signer)" in line, line
+    # Its orders cannot be canceled any more: they remain, and the exit code says so.
+    assert sim.open_orders(account) and code == ExitCode.ORDERS_LEFT
+    assert elapsed < 20, f"stopped {elapsed:.1f} s after the key was de-registered"
+
+
+def test_an_account_that_cannot_margin_its_quotes_reports_the_rejection_alarm(tmp_path: Path, sim, book) -> None:
+    node = NodeProcess(tmp_path, eth_config(exec_={"rejection_alarm_count": 5}), sim.rest_url)
+    sim.fund(node.address, 1)  # $1 cannot margin a $50 quote
+    try:
+        node.start()
+        state = node.wait_for(
+            "the rejection alarm", lambda s: "ETH-USD-PERP.HYPERLIQUID.insufficient_margin" in s["rejection_alarms"],
+            timeout=40,
+        )
+        alarm = state["rejection_alarms"]["ETH-USD-PERP.HYPERLIQUID.insufficient_margin"]
+        assert alarm["count"] == 5 and "Insufficient margin" in alarm["last_reason"]
+        assert sim.open_orders(node.address) == []
+        assert node.stop() == ExitCode.CLEAN
+    finally:
+        node.ensure_dead()
