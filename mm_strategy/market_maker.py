@@ -24,17 +24,17 @@ from nautilus_trader.model.identifiers import InstrumentId
 from nautilus_trader.model.orders import OrderList
 from nautilus_trader.trading.strategy import Strategy
 
+from adapters.hyperliquid.common.prices import PriceGrid
+from adapters.hyperliquid.common.prices import price_grid
 from mm_strategy import messages as msg
 from mm_strategy.order_ids import OrderIds
 from mm_strategy.quoting.ladder import FairPrice
 from mm_strategy.quoting.ladder import InstrumentSpec
 from mm_strategy.quoting.ladder import LadderParams
-from mm_strategy.quoting.ladder import PriceGrid
 from mm_strategy.quoting.ladder import Quote
 from mm_strategy.quoting.ladder import build_side
 from mm_strategy.quoting.ladder import fair_price
 from mm_strategy.quoting.ladder import min_edge_bps
-from mm_strategy.quoting.ladder import price_grid
 from mm_strategy.quoting.requote import Action
 from mm_strategy.quoting.requote import Resting
 from mm_strategy.quoting.requote import plan_side
