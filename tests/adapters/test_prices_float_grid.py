@@ -34,7 +34,7 @@ def _above_smallest_tick(px: float, sz_decimals: int) -> bool:
     return px >= 10.0 ** -_precision(sz_decimals)
 
 
-@settings(max_examples=2_000)
+@settings(max_examples=500)
 @given(px=PRICES, sz_decimals=SZ_DECIMALS)
 def test_a_grid_bid_is_a_valid_price_never_above_the_input(px: float, sz_decimals: int) -> None:
     if not _above_smallest_tick(px, sz_decimals):
@@ -44,7 +44,7 @@ def test_a_grid_bid_is_a_valid_price_never_above_the_input(px: float, sz_decimal
     assert Decimal(str(bid)) <= Decimal(str(px))
 
 
-@settings(max_examples=2_000)
+@settings(max_examples=500)
 @given(px=PRICES, sz_decimals=SZ_DECIMALS)
 def test_a_grid_ask_is_a_valid_price_never_below_the_input(px: float, sz_decimals: int) -> None:
     if not _above_smallest_tick(px, sz_decimals):
@@ -54,7 +54,7 @@ def test_a_grid_ask_is_a_valid_price_never_below_the_input(px: float, sz_decimal
     assert Decimal(str(ask)) >= Decimal(str(px))
 
 
-@settings(max_examples=2_000)
+@settings(max_examples=500)
 @given(px=PRICES, sz_decimals=SZ_DECIMALS)
 def test_the_grid_rounds_to_the_same_price_as_the_exact_rule(px: float, sz_decimals: int) -> None:
     # Not just some valid price: the nearest one in the rounding direction, as the Decimal rule says.
@@ -65,7 +65,7 @@ def test_the_grid_rounds_to_the_same_price_as_the_exact_rule(px: float, sz_decim
     assert Decimal(str(grid.ask(px))) == round_price_to_hl(px, sz_decimals, "up")
 
 
-@settings(max_examples=1_000)
+@settings(max_examples=500)
 @given(px=PRICES, sz_decimals=SZ_DECIMALS)
 def test_the_grid_step_is_the_gap_to_the_next_valid_price(px: float, sz_decimals: int) -> None:
     if not _above_smallest_tick(px, sz_decimals):
