@@ -39,11 +39,11 @@ OFFSET = 137 * MS  # book events off the actors' 1-s timer grid, so a timer time
 F_LAST = int(RecordFlag.F_LAST)
 
 
-def _mm(inst, **kw) -> MarketMaker:
+def _mm(inst, cls: type[MarketMaker] = MarketMaker, **kw) -> MarketMaker:
     cfg = {"instrument_id": str(inst.id), "base_spread_bps": 4.0, "level_spacing_ticks": 2,
            "order_size_usd": 20.0, "max_inventory_usd": 150.0}
     cfg.update(kw)
-    return MarketMaker(MarketMakerConfig(**cfg))
+    return cls(MarketMakerConfig(**cfg))
 
 
 class _FullReplan(MarketMaker):
@@ -83,6 +83,10 @@ def _run(inst, data, *components):
 def _events(engine, *kinds) -> list:
     return sorted((ev for o in engine.cache.orders() for ev in o.events if isinstance(ev, kinds)),
                   key=lambda ev: ev.ts_init)
+
+
+def _times(engine, *kinds) -> set[int]:
+    return {ev.ts_init for ev in _events(engine, *kinds)}
 
 
 def _sent(engine) -> list[tuple]:
@@ -138,10 +142,7 @@ NEXT = AT + S // 2
 def _with_control(cls, after_strategy: bool):
     inst = scripted_perp()
     data = _still_market(inst)
-    mm = cls(MarketMakerConfig(
-        instrument_id=str(inst.id), base_spread_bps=4.0, level_spacing_ticks=2, order_size_usd=20.0,
-        max_inventory_usd=150.0,
-    ))
+    mm = _mm(inst, cls)
     control = BookEventControl(
         _BookEventControlConfig(instrument_id=str(inst.id), publish_at_ns=AT, subscribe_at_ns=2 * S if after_strategy else 0),
         WIDEN,
@@ -154,9 +155,7 @@ def _with_control(cls, after_strategy: bool):
 def test_a_message_from_a_handler_before_the_strategys_is_planned_on_in_the_same_event_once() -> None:
     engine, mm, data = _with_control(MarketMaker, after_strategy=False)
     assert mm.plans == len(_book_event_times(data))
-    widened = [ev for ev in _events(engine, OrderPendingUpdate) if ev.ts_init >= AT]
-    assert widened and widened[0].ts_init == AT
-    assert {ev.ts_init for ev in widened} == {AT}
+    assert {ts for ts in _times(engine, OrderPendingUpdate) if ts >= AT} == {AT}
 
 
 def test_a_message_from_a_handler_after_the_strategys_is_planned_on_at_the_next_event_once() -> None:
@@ -164,8 +163,7 @@ def test_a_message_from_a_handler_after_the_strategys_is_planned_on_at_the_next_
     # the dirty flag makes the next event re-plan (the shortcut would otherwise skip it).
     engine, mm, data = _with_control(MarketMaker, after_strategy=True)
     assert mm.plans == len(_book_event_times(data))
-    widened = [ev for ev in _events(engine, OrderPendingUpdate) if ev.ts_init >= AT]
-    assert widened and {ev.ts_init for ev in widened} == {NEXT}
+    assert {ts for ts in _times(engine, OrderPendingUpdate) if ts >= AT} == {NEXT}
 
 
 @pytest.mark.parametrize("after_strategy", [False, True], ids=["handler_before", "handler_after"])
@@ -204,8 +202,7 @@ def _timed(inst, schedule: list[tuple[int, object]], data: list):
     return engine, mm
 
 
-@pytest.fixture(scope="module")
-def between_events_run():
+def _messages_between_events() -> tuple:
     """Messages from timers, each between two book events (the still market's events are at .137 s
     and .637 s): a pause and its resume, a wider spread, new screener parameters, a pulled side, and
     a size change."""
@@ -222,25 +219,18 @@ def between_events_run():
     engine, mm = _timed(inst, schedule, data)
     book_times = set(_book_event_times(data))
     assert not book_times & {ts for ts, _ in schedule}
+    assert len(_times(engine, OrderSubmitted, OrderPendingUpdate)) >= 5  # the messages did move the quotes
     return engine, mm, book_times
 
 
-def test_messages_between_book_events_add_no_plan(between_events_run) -> None:
-    _, mm, book_times = between_events_run
-    assert mm.plans == len(book_times)
-
-
-def test_orders_placed_or_modified_after_messages_between_events_carry_a_book_events_ts_init(between_events_run) -> None:
-    engine, _, book_times = between_events_run
-    placed_or_modified = _events(engine, OrderSubmitted, OrderPendingUpdate)
-    assert len({ev.ts_init for ev in placed_or_modified}) >= 5  # the messages did move the quotes
-    assert {ev.ts_init for ev in placed_or_modified} <= book_times
-    assert {o.ts_init for o in engine.cache.orders()} <= book_times
+@pytest.fixture(scope="module")
+def between_events_run() -> tuple:
+    return _messages_between_events()
 
 
 def test_cancels_between_book_events_are_only_the_withdrawals(between_events_run) -> None:
     engine, _, book_times = between_events_run
-    cancel_times = {ev.ts_init for ev in _events(engine, OrderPendingCancel)}
+    cancel_times = _times(engine, OrderPendingCancel)
     assert {4 * S, 12 * S} <= cancel_times  # the pause and the pulled side, at once
     assert cancel_times <= book_times | {4 * S, 12 * S}
 
@@ -297,8 +287,9 @@ def _zigzag_market(inst) -> list:
     return data
 
 
-@pytest.fixture(scope="module")
-def real_guards_run():
+def _real_guards() -> tuple:
+    """The RiskGuard pulling sides from inside book events and the governor changing the spread
+    from its timer, on a market that zigzags."""
     inst = scripted_perp()
     data = _zigzag_market(inst)
     mm = _mm(inst, max_inventory_usd=1_000.0)
@@ -316,13 +307,21 @@ def real_guards_run():
     return engine, mm, set(_book_event_times(data))
 
 
-def test_with_the_real_guards_the_strategy_plans_once_per_book_event(real_guards_run) -> None:
-    _, mm, book_times = real_guards_run
+# ---------------------------------------------------------------- both: one plan per book event, on its ts_init
+_STEERED = {"messages_between_events": _messages_between_events, "real_guards": _real_guards}
+
+
+@pytest.fixture(scope="module", params=sorted(_STEERED))
+def steered_run(request) -> tuple:
+    return _STEERED[request.param]()
+
+
+def test_the_strategy_plans_once_per_book_event(steered_run) -> None:
+    _, mm, book_times = steered_run
     assert mm.plans == len(book_times)
 
 
-def test_with_the_real_guards_every_order_placed_or_modified_carries_a_book_events_ts_init(real_guards_run) -> None:
-    engine, _, book_times = real_guards_run
-    placed_or_modified = _events(engine, OrderSubmitted, OrderPendingUpdate)
-    assert placed_or_modified
-    assert {ev.ts_init for ev in placed_or_modified} <= book_times
+def test_every_order_placed_or_modified_carries_a_book_events_ts_init(steered_run) -> None:
+    engine, _, book_times = steered_run
+    assert _times(engine, OrderSubmitted, OrderPendingUpdate) <= book_times
+    assert {o.ts_init for o in engine.cache.orders()} <= book_times
