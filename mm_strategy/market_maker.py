@@ -2,8 +2,10 @@
 
 Per book event (the last delta of an exchange event) it computes the fair price, the
 inventory-skewed reservation price and a ladder per side, then plans the smallest set of order
-actions that gets its resting orders there without giving up queue priority. The actors steer it
-through `mm_strategy.messages` on the message bus; it never reads Redis itself.
+actions that gets its resting orders there without giving up queue priority. It plans once per
+book event, stamped with the event's `ts_init`. The actors steer it through `mm_strategy.messages`
+on the message bus: a message changes its state and the next book event plans with it, except
+that withdrawals (pause, halt, pulling a side) cancel at once. It never reads Redis itself.
 """
 
 from __future__ import annotations
@@ -24,17 +26,17 @@ from nautilus_trader.model.identifiers import InstrumentId
 from nautilus_trader.model.orders import OrderList
 from nautilus_trader.trading.strategy import Strategy
 
+from adapters.hyperliquid.common.prices import PriceGrid
+from adapters.hyperliquid.common.prices import price_grid
 from mm_strategy import messages as msg
 from mm_strategy.order_ids import OrderIds
 from mm_strategy.quoting.ladder import FairPrice
 from mm_strategy.quoting.ladder import InstrumentSpec
 from mm_strategy.quoting.ladder import LadderParams
-from mm_strategy.quoting.ladder import PriceGrid
 from mm_strategy.quoting.ladder import Quote
 from mm_strategy.quoting.ladder import build_side
 from mm_strategy.quoting.ladder import fair_price
 from mm_strategy.quoting.ladder import min_edge_bps
-from mm_strategy.quoting.ladder import price_grid
 from mm_strategy.quoting.requote import Action
 from mm_strategy.quoting.requote import Resting
 from mm_strategy.quoting.requote import plan_side
@@ -163,6 +165,7 @@ class MarketMaker(Strategy):
         self.exit_mode = ExitMode.NONE
         self.vol_bps = 0.0
         # Counters and journal for reports.
+        self.plans = 0  # book events planned on: at most one plan per book event
         self.actions = {"submit": 0, "modify": 0, "cancel": 0}
         cap = config.journal_max_entries
         self.fills: deque[tuple] = deque(maxlen=cap)  # (ts, side, level, px, qty, fee, maker, mid)
@@ -217,7 +220,8 @@ class MarketMaker(Strategy):
         self.update_quotes(deltas.ts_init)
 
     def update_quotes(self, ts_ns: int) -> None:
-        """Recompute the ladder and send only the actions needed to get there."""
+        """Plan for the book event stamped `ts_ns` (its `ts_init`): recompute the ladder and send
+        only the actions needed to get there."""
         if ts_ns < self._quote_from_ns:
             return  # still replaying the book before the start: nothing to decide yet
         spec = self.spec
@@ -234,6 +238,7 @@ class MarketMaker(Strategy):
         ask = float(ask_px)
         if ask <= bid:
             return  # crossed/locked book mid-update: wait for a consistent one
+        self.plans += 1
         fair = fair_price(bid, float(book.best_bid_size()), ask, float(book.best_ask_size()), self._fair_kind)
         if self.config.record_journal and ts_ns - self._last_journal_ns >= self._journal_ns:
             self._last_journal_ns = ts_ns
@@ -540,7 +545,10 @@ class MarketMaker(Strategy):
 
     # ------------------------------------------------------------------ control messages
     def _on_control(self, m: object) -> None:
-        now = self.clock.timestamp_ns()
+        """Steering from the actors: change the state and mark the plan dirty; it is planned on at
+        the next book event, on that event's `ts_init` (one plan per book event, whichever order
+        the actors' book handlers run in). Withdrawals do not wait: Pause, Halt and PullSide cancel
+        the affected orders here, as a stall or a halt may mean no book event is coming."""
         if isinstance(m, msg.SpreadAdjust):
             if m.vol_bps is not None:
                 self.vol_bps = m.vol_bps  # one of the re-plan shortcut's inputs: no re-arm needed for it
@@ -550,10 +558,6 @@ class MarketMaker(Strategy):
                 m.spread_mult, m.size_mult, m.min_quote_lifetime_ms,
             ):
                 return  # nothing else changed for the ladder (e.g. a periodic vol update)
-        # Any other control message re-arms a full re-plan on the next book event (the shortcut in
-        # `update_quotes` assumes the steering is unchanged since the last plan).
-        self._dirty = True
-        if isinstance(m, msg.SpreadAdjust):
             self._spread_mult = 1.0
             self._size_mult = 1.0
             hold = 0
@@ -583,10 +587,9 @@ class MarketMaker(Strategy):
         else:
             self.log.warning(f"ignored unknown control message {type(m).__name__}")
             return
-        if self._instrument is not None and not self._blocked(now) and not isinstance(m, msg.Pause | msg.Halt):
-            book = self.cache.order_book(self.instrument_id)
-            if book is not None and book.ts_last:
-                self.update_quotes(now)
+        # The re-plan shortcut in `update_quotes` assumes the steering is unchanged since the last
+        # plan: any change re-arms a full plan on the next book event.
+        self._dirty = True
 
     def _apply_params(self, m: msg.ParamsUpdate) -> None:
         """Apply the valid fields; an invalid one (NaN, ±inf, out of range) is refused with a

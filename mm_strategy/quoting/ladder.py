@@ -1,8 +1,8 @@
 """Fair price and the post-only quote ladder, on Hyperliquid's price and size grids.
 
-Prices obey both the tick (`10^-price_precision`) and the 5-significant-figure rule (integer
-prices are always valid); bids round down and asks round up so rounding never tightens a quote.
-Sizes sit on the lot grid and every order is worth at least the venue minimum ($10).
+Prices sit on the venue's price grid (`adapters.hyperliquid.common.prices.PriceGrid`: the tick and
+the 5-significant-figure rule); bids round down and asks round up so rounding never tightens a
+quote. Sizes sit on the lot grid and every order is worth at least the venue minimum ($10).
 """
 
 from __future__ import annotations
@@ -13,8 +13,10 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import NamedTuple
 
-MAX_SIG_FIGS = 5
-_EPS = 1e-9
+from adapters.hyperliquid.common.prices import PRICE_GRID_EPS
+from adapters.hyperliquid.common.prices import price_grid
+
+_EPS = 1e-9  # float noise tolerance of the lot-grid rounding and the edge check
 
 
 class FairPrice(Enum):
@@ -29,98 +31,6 @@ def fair_price(bid: float, bid_size: float, ask: float, ask_size: float, kind: F
     if kind is FairPrice.MICROPRICE and bid_size > 0 and ask_size > 0:
         return (bid * ask_size + ask * bid_size) / (bid_size + ask_size)
     return (bid + ask) / 2.0
-
-
-def price_step(price: float, price_precision: int) -> float:
-    """The finest valid price increment at `price`: the tick, coarsened by the 5-sig-fig rule."""
-    tick = 10.0 ** -price_precision
-    if price <= 0:
-        return tick
-    sig_step = 10.0 ** (math.floor(math.log10(price)) - (MAX_SIG_FIGS - 1))
-    # Integer prices are always valid, so the sig-fig rule never demands a step above 1.
-    return max(tick, min(sig_step, 1.0))
-
-
-class PriceGrid:
-    """`price_step` / `round_bid` / `round_ask` for one price precision, fast on the hot path.
-
-    The step only changes between decades (the 5-sig-fig rule), so the grid remembers the decade
-    of the last price and answers from it; a price outside it (or within 1e-12 of its edges, where
-    float `log10` could round either way) goes through `price_step`, the definition. Results are
-    identical to `price_step` and the rounding formulas. The band is one tuple, swapped whole, so
-    a grid shared between threads never pairs one decade's bounds with another's step.
-    """
-
-    __slots__ = ("_band", "precision")
-
-    def __init__(self, price_precision: int) -> None:
-        self.precision = price_precision
-        self._band = (1.0, 0.0, 0.0)  # (low, high, step); empty until the first price
-
-    @property
-    def band(self) -> tuple[float, float, float]:
-        """(low, high, step): prices in [low, high) have this step."""
-        return self._band
-
-    def step(self, price: float) -> float:
-        lo, hi, step = self._band
-        if lo <= price < hi:
-            return step
-        step = price_step(price, self.precision)
-        if price > 0:
-            decade = 10.0 ** math.floor(math.log10(price))
-            self._band = (decade * (1.0 + 1e-12), decade * 10.0 * (1.0 - 1e-12), step)
-        return step
-
-    def bid(self, price: float) -> float:
-        """Largest valid price ≤ `price`."""
-        lo, hi, step = self._band
-        if not lo <= price < hi:
-            step = self.step(price)
-        return round(math.floor(price / step + _EPS) * step, self.precision)
-
-    def ask(self, price: float) -> float:
-        """Smallest valid price ≥ `price`."""
-        lo, hi, step = self._band
-        if not lo <= price < hi:
-            step = self.step(price)
-        return round(math.ceil(price / step - _EPS) * step, self.precision)
-
-
-_GRIDS: dict[int, PriceGrid] = {}
-
-
-def price_grid(price_precision: int) -> PriceGrid:
-    """The shared `PriceGrid` of a precision (single-threaded use: the strategy's event loop)."""
-    grid = _GRIDS.get(price_precision)
-    if grid is None:
-        grid = _GRIDS[price_precision] = PriceGrid(price_precision)
-    return grid
-
-
-def round_bid(price: float, price_precision: int) -> float:
-    """Largest valid price ≤ `price`."""
-    return price_grid(price_precision).bid(price)
-
-
-def round_ask(price: float, price_precision: int) -> float:
-    """Smallest valid price ≥ `price`."""
-    return price_grid(price_precision).ask(price)
-
-
-def is_valid_price(price: float, price_precision: int) -> bool:
-    return round_bid(price, price_precision) == round(price, price_precision)
-
-
-def floor_size(size: float, size_precision: int) -> float:
-    lot = 10.0 ** -size_precision
-    return round(math.floor(size / lot + _EPS) * lot, size_precision)
-
-
-def min_size_for_notional(price: float, min_notional: float, size_precision: int) -> float:
-    """Smallest lot-grid size whose notional at `price` is ≥ `min_notional`."""
-    lot = 10.0 ** -size_precision
-    return round(math.ceil(min_notional / price / lot - _EPS) * lot, size_precision)
 
 
 @dataclass(frozen=True, slots=True)
@@ -242,7 +152,7 @@ def build_side(
         if is_bid:
             x = anchor - offset
             st = band_step if lo <= x < hi else grid.step(x)
-            px = round(floor(x / st + _EPS) * st, pp)
+            px = round(floor(x / st + PRICE_GRID_EPS) * st, pp)
             if px > limit:
                 px = limit
             if out and px >= last_px:
@@ -252,7 +162,7 @@ def build_side(
         else:
             x = anchor + offset
             st = band_step if lo <= x < hi else grid.step(x)
-            px = round(ceil(x / st - _EPS) * st, pp)
+            px = round(ceil(x / st - PRICE_GRID_EPS) * st, pp)
             if px < limit:
                 px = limit
             if out and px <= last_px:

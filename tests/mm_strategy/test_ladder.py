@@ -1,44 +1,20 @@
-"""Quote ladder and Hyperliquid price/size rounding."""
-
-from decimal import Decimal
+"""Fair price and the quote ladder (the price grid itself: tests/adapters/test_prices_float_grid.py)."""
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from adapters.hyperliquid.common.prices import round_price_to_hl
+from adapters.hyperliquid.common.prices import is_valid_hl_price
 from mm_strategy.quoting.ladder import FairPrice
 from mm_strategy.quoting.ladder import InstrumentSpec
 from mm_strategy.quoting.ladder import LadderParams
 from mm_strategy.quoting.ladder import build_side
 from mm_strategy.quoting.ladder import fair_price
-from mm_strategy.quoting.ladder import is_valid_price
 from mm_strategy.quoting.ladder import min_edge_bps
 from mm_strategy.quoting.ladder import passes_edge
-from mm_strategy.quoting.ladder import price_step
-from mm_strategy.quoting.ladder import round_ask
-from mm_strategy.quoting.ladder import round_bid
 
 ETH = InstrumentSpec(price_precision=2, size_precision=4, maker_fee=0.00015)
-
-
-def test_price_step_is_the_tick_below_five_significant_figures() -> None:
-    assert price_step(12.345, 4) == pytest.approx(0.001)  # 5 sig figs coarser than the 0.0001 tick
-    assert price_step(1.2345, 4) == pytest.approx(0.0001)
-
-
-def test_price_step_follows_five_significant_figures_and_integers_stay_valid() -> None:
-    assert price_step(3300.0, 2) == pytest.approx(0.1)
-    assert price_step(42_000.0, 1) == pytest.approx(1.0)
-    assert price_step(105_000.0, 1) == pytest.approx(1.0)  # sig figs would say 10; integers are valid
-
-
-def test_bids_round_down_and_asks_round_up_to_valid_prices() -> None:
-    assert round_bid(3301.27, 2) == pytest.approx(3301.2)
-    assert round_ask(3301.21, 2) == pytest.approx(3301.3)
-    assert round_bid(3301.2, 2) == pytest.approx(3301.2)  # already valid: unchanged
-    assert round_ask(42_123.4, 1) == pytest.approx(42_124.0)
-    assert is_valid_price(3301.2, 2) and not is_valid_price(3301.25, 2)
+ETH_SZ_DECIMALS = 4  # price precision 6 - 4 = 2
 
 
 def test_microprice_leans_toward_the_thin_side() -> None:
@@ -70,7 +46,7 @@ def test_ladder_has_three_levels_with_1x_2x_4x_sizes_widening_outwards() -> None
     assert sizes[1] == pytest.approx(2 * sizes[0], rel=0.01) and sizes[2] == pytest.approx(4 * sizes[0], rel=0.01)
     for q in bids + asks:
         assert q.price * q.size >= 10.0
-        assert is_valid_price(q.price, 2)
+        assert is_valid_hl_price(q.price, ETH_SZ_DECIMALS)
         assert round(q.size, 4) == q.size
 
 
@@ -112,15 +88,23 @@ def test_ladder_params_reject_nonsense() -> None:
 
 
 
-@given(px=st.floats(min_value=0.001, max_value=200_000.0, allow_nan=False), sz_decimals=st.integers(0, 5))
-def test_fast_rounding_agrees_with_the_adapters_decimal_rounding(px: float, sz_decimals: int) -> None:
-    # The quoter rounds in floats on its hot path; the adapter's Decimal helper is the reference.
-    precision = 6 - sz_decimals
-    px = round(px, 8)
-    if px <= 10.0 ** -precision:
-        return
-    assert Decimal(str(round_bid(px, precision))) == round_price_to_hl(px, sz_decimals, "down")
-    assert Decimal(str(round_ask(px, precision))) == round_price_to_hl(px, sz_decimals, "up")
+@given(
+    fair=st.floats(min_value=0.01, max_value=150_000.0),
+    sz_decimals=st.integers(min_value=0, max_value=5),
+    spread_bps=st.floats(min_value=0.0, max_value=50.0),
+    is_bid=st.booleans(),
+)
+def test_every_ladder_price_is_valid_by_the_exact_rule_and_stays_passive(
+    fair: float, sz_decimals: int, spread_bps: float, is_bid: bool,
+) -> None:
+    spec = InstrumentSpec(price_precision=6 - sz_decimals, size_precision=sz_decimals, maker_fee=0.00015)
+    touch_gap = fair * 2e-4  # a 2 bps wide book around fair
+    best_bid, best_ask = fair - touch_gap / 2, fair + touch_gap / 2
+    side = build_side(is_bid=is_bid, anchor=fair, fair=fair, best_bid=best_bid, best_ask=best_ask, spec=spec,
+                      params=_params(base_spread_bps=spread_bps, order_size_usd=1_000.0), enforce_edge=False)
+    for q in side:
+        assert is_valid_hl_price(q.price, sz_decimals)
+        assert q.price < best_ask if is_bid else q.price > best_bid
 
 
 def test_edge_rule_keeps_a_quoted_level_down_to_the_requirement() -> None:

@@ -1,11 +1,16 @@
-"""Hyperliquid's perp price and size rules: the one place they are written (exact, in Decimal).
+"""Hyperliquid's perp price and size rules: the one place they are written.
 
 - Sizes: at most `szDecimals` decimals.
 - Prices: at most 5 significant figures and at most `6 − szDecimals` decimals; integers always valid.
+
+The exact check and rounding are in Decimal (`is_valid_hl_price`, `round_price_to_hl`,
+`round_size_to_hl`). The same price rule in floats: `PriceGrid` for the quoter's hot path and
+`price_tick_float` for tables; tests hold both to the Decimal rule.
 """
 
 from __future__ import annotations
 
+import math
 from decimal import ROUND_CEILING
 from decimal import ROUND_FLOOR
 from decimal import ROUND_HALF_EVEN
@@ -93,6 +98,82 @@ def round_price_to_hl(
         if rounded <= 0:  # below the smallest tick, rounded down
             return smallest
     return rounded
+
+
+# ---------------------------------------------------------------------------- fast float grid
+# The quoter rounds a dozen prices per book event: Decimal is too slow there. Float arithmetic
+# absorbs its own noise with a tolerance of 1e-9 of a step (a price computed as
+# 3301.1999999999998 is 3301.2), so a price that close below a grid price counts as on it.
+PRICE_GRID_EPS = 1e-9
+
+
+def float_price_step(price: float, price_precision: int) -> float:
+    """The finest valid price increment at `price` (floats): the tick `10^-price_precision`,
+    coarsened by the 5-significant-figure rule, never above 1 (integer prices are always valid)."""
+    tick = 10.0**-price_precision
+    if price <= 0:
+        return tick
+    sig_step = 10.0 ** (math.floor(math.log10(price)) - (MAX_SIGNIFICANT_FIGURES - 1))
+    return max(tick, min(sig_step, 1.0))
+
+
+class PriceGrid:
+    """Valid prices of one price precision (`6 − szDecimals`) in floats, fast on the hot path:
+    `step`, `bid` (round down) and `ask` (round up).
+
+    The step only changes between decades (the 5-sig-fig rule), so the grid remembers the decade
+    of the last price and answers from it; a price outside it (or within 1e-12 of its edges, where
+    float `log10` could round either way) goes through `float_price_step`, the definition. The band
+    is one tuple, swapped whole, so a grid shared between threads never pairs one decade's bounds
+    with another's step.
+    """
+
+    __slots__ = ("_band", "precision")
+
+    def __init__(self, price_precision: int) -> None:
+        self.precision = price_precision
+        self._band = (1.0, 0.0, 0.0)  # (low, high, step); empty until the first price
+
+    @property
+    def band(self) -> tuple[float, float, float]:
+        """(low, high, step): prices in [low, high) have this step. Read by callers that inline
+        `bid` / `ask` in a loop."""
+        return self._band
+
+    def step(self, price: float) -> float:
+        lo, hi, step = self._band
+        if lo <= price < hi:
+            return step
+        step = float_price_step(price, self.precision)
+        if price > 0:
+            decade = 10.0 ** math.floor(math.log10(price))
+            self._band = (decade * (1.0 + 1e-12), decade * 10.0 * (1.0 - 1e-12), step)
+        return step
+
+    def bid(self, price: float) -> float:
+        """Largest valid price ≤ `price` (a bid never rounds up); 0.0 below the smallest tick."""
+        lo, hi, step = self._band
+        if not lo <= price < hi:
+            step = self.step(price)
+        return round(math.floor(price / step + PRICE_GRID_EPS) * step, self.precision)
+
+    def ask(self, price: float) -> float:
+        """Smallest valid price ≥ `price` (an ask never rounds down)."""
+        lo, hi, step = self._band
+        if not lo <= price < hi:
+            step = self.step(price)
+        return round(math.ceil(price / step - PRICE_GRID_EPS) * step, self.precision)
+
+
+_PRICE_GRIDS: dict[int, PriceGrid] = {}
+
+
+def price_grid(price_precision: int) -> PriceGrid:
+    """The shared `PriceGrid` of a price precision (built once; see `PriceGrid` on sharing)."""
+    grid = _PRICE_GRIDS.get(price_precision)
+    if grid is None:
+        grid = _PRICE_GRIDS[price_precision] = PriceGrid(price_precision)
+    return grid
 
 
 def round_size_to_hl(sz: Decimal | float | str | int, sz_decimals: int) -> Decimal:
