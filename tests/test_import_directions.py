@@ -34,10 +34,11 @@ ALLOWED: dict[str, tuple[str, ...]] = {
     "simulation": (),
     "cli_types": (),
     "screener_link": (f"{ADAPTER}.common",),
+    "budget_link": (f"{ADAPTER}.common",),
     "hlsim": (*LEAVES,),
     "catalog": (*LEAVES, *ADAPTER_TRANSPORT),
     "screener": (*LEAVES, *ADAPTER_TRANSPORT, "screener_link"),
-    "mm_strategy": (*LEAVES, *ADAPTER_TYPES, "screener_link"),
+    "mm_strategy": (*LEAVES, *ADAPTER_TYPES, "screener_link", "budget_link"),
     "backtest": (*LEAVES, *ADAPTER_TYPES, "screener_link", "mm_strategy", "catalog", "hlsim"),
     "shadow": (*LEAVES, *ADAPTER_TYPES, ADAPTER, "screener_link", "mm_strategy", "catalog", "hlsim", "backtest"),
     # The dashboard reads the node: the trading plane, the adapter's types and leaves, the queue
@@ -46,7 +47,7 @@ ALLOWED: dict[str, tuple[str, ...]] = {
     "live": (*LEAVES, ADAPTER, "screener_link", "mm_strategy", "catalog", "hlsim", "backtest", "shadow", "screener",
              "dashboard"),
 }
-OURS = {"adapters", "simulation", "cli_types", "screener_link", "hlsim", "catalog", "screener", "mm_strategy",
+OURS = {"adapters", "budget_link", "simulation", "cli_types", "screener_link", "hlsim", "catalog", "screener", "mm_strategy",
         "backtest", "shadow", "live", "dashboard"}
 
 

@@ -1,0 +1,205 @@
+"""One account's limits shared by several live nodes through Redis: total inventory (capital at
+risk), the number of coins held, and the address action budget.
+
+Each node *claims* per coin the inventory notional it may hold (its position plus what its adding
+side may still fill). A claim is granted atomically (one Lua script) against the claims of the
+other live nodes: the sum of all claims never exceeds the account's cap, and a coin no node holds
+yet is refused once `max_assets` coins are held. A claim never goes below `floor_usd`, the notional
+the node already holds: what is held is held, and the node's soft exit reduces it.
+
+A node proves it is alive with a lease (a key with a TTL it renews); the script drops the claims of
+nodes whose lease expired, so a node that dies (kill -9) returns its share within the lease time.
+A node that loses Redis must not add risk: `SharedBudget` reports it (`claim` returns the floor and
+`healthy` is False) and the caller quotes reduce-only until Redis is back.
+
+Keys, all under `mm:budget:{account}`: `:claims` (hash `node|coin` → usd), `:lease:{node}` (TTL
+key), `:actions` (hash node → actions), `:volume` (hash node → traded USDC).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+
+import redis
+
+_NODE_RE = re.compile(r"^[A-Za-z0-9_.:-]{1,64}$")
+_COIN_RE = re.compile(r"^[A-Za-z0-9]{1,32}$")
+_ACCOUNT_RE = re.compile(r"^0x[0-9a-fA-F]{40}$")
+
+# KEYS: claims hash, lease prefix. ARGV: node, coin, want, floor, cap, max_assets.
+# Returns the granted claim as a string (Lua numbers would be truncated to integers).
+_CLAIM = """
+local claims, lease_prefix = KEYS[1], KEYS[2]
+local node, coin = ARGV[1], ARGV[2]
+local want, floor, cap, max_assets = tonumber(ARGV[3]), tonumber(ARGV[4]), tonumber(ARGV[5]), tonumber(ARGV[6])
+local entries = redis.call('HGETALL', claims)
+local others, coins, alive = 0, {}, {}
+for i = 1, #entries, 2 do
+  local key, usd = entries[i], tonumber(entries[i + 1])
+  local sep = string.find(key, '|', 1, true)
+  local owner, owned = string.sub(key, 1, sep - 1), string.sub(key, sep + 1)
+  if alive[owner] == nil then alive[owner] = redis.call('EXISTS', lease_prefix .. owner) == 1 end
+  if not alive[owner] then
+    redis.call('HDEL', claims, key)
+  elseif not (owner == node and owned == coin) then
+    others = others + usd
+    if usd > 0 then coins[owned] = true end
+  end
+end
+local held = 0
+for _ in pairs(coins) do held = held + 1 end
+local grant = math.min(want, cap - others)
+if want > 0 and not coins[coin] and held >= max_assets then grant = 0 end
+if grant < floor then grant = floor end
+if grant < 0 then grant = 0 end
+if grant > 0 then
+  redis.call('HSET', claims, node .. '|' .. coin, tostring(grant))
+else
+  redis.call('HDEL', claims, node .. '|' .. coin)
+end
+return tostring(grant)
+"""
+
+
+@dataclass(frozen=True, slots=True)
+class SharedLimits:
+    max_total_inventory_usd: float
+    max_assets: int
+    lease_ms: int = 10_000
+
+    def __post_init__(self) -> None:
+        if not (math.isfinite(self.max_total_inventory_usd) and self.max_total_inventory_usd > 0):
+            raise ValueError(f"max_total_inventory_usd must be a positive number, got {self.max_total_inventory_usd!r}")
+        if self.max_assets < 1:
+            raise ValueError(f"max_assets must be >= 1, got {self.max_assets!r}")
+        if not 1_000 <= self.lease_ms <= 600_000:
+            raise ValueError(f"lease_ms must be within 1,000..600,000, got {self.lease_ms!r}")
+
+
+@dataclass(frozen=True, slots=True)
+class BudgetView:
+    """The account as all live nodes claim it."""
+
+    claims: dict[str, dict[str, float]]  # node → coin → usd
+    actions: int
+    volume_usd: float
+
+    @property
+    def total_usd(self) -> float:
+        return sum(usd for coins in self.claims.values() for usd in coins.values())
+
+    @property
+    def coins(self) -> set[str]:
+        return {coin for coins in self.claims.values() for coin, usd in coins.items() if usd > 0}
+
+    @property
+    def actions_per_usdc(self) -> float | None:
+        return self.actions / self.volume_usd if self.volume_usd > 0 else None
+
+
+class SharedBudget:
+    """One node's handle on the account's shared budget (blocking redis-py calls with short timeouts:
+    call it from a timer, not from the book-event path)."""
+
+    def __init__(self, url: str, account: str, node: str, limits: SharedLimits, *, timeout_s: float = 0.5) -> None:
+        if not _ACCOUNT_RE.match(account):
+            raise ValueError(f"account must be 0x + 40 hex digits, got {account!r}")
+        if not _NODE_RE.match(node):
+            raise ValueError(f"node id must be 1-64 of letters, digits, _ . : -, got {node!r}")
+        self.node = node
+        self.limits = limits
+        prefix = f"mm:budget:{account.lower()}"
+        self._claims_key = f"{prefix}:claims"
+        self._lease_prefix = f"{prefix}:lease:"
+        self._actions_key = f"{prefix}:actions"
+        self._volume_key = f"{prefix}:volume"
+        self._redis = redis.Redis.from_url(url, socket_connect_timeout=timeout_s, socket_timeout=timeout_s)
+        self._claim = self._redis.register_script(_CLAIM)
+        self.healthy = False
+        self.last_error: str | None = None
+
+    def _ok(self) -> None:
+        self.healthy = True
+        self.last_error = None
+
+    def _failed(self, exc: Exception) -> None:
+        self.healthy = False
+        self.last_error = f"{type(exc).__name__}: {exc}"
+
+    def renew_lease(self) -> bool:
+        """Keep this node's claims alive for another lease; False when Redis did not answer."""
+        try:
+            self._redis.set(self._lease_prefix + self.node, b"1", px=self.limits.lease_ms)
+        except (redis.RedisError, OSError) as exc:
+            self._failed(exc)
+            return False
+        self._ok()
+        return True
+
+    def claim(self, coin: str, want_usd: float, floor_usd: float) -> float:
+        """The inventory notional this node may hold in `coin`: `want_usd` if the account's cap and
+        coin count allow it, less if not, never below `floor_usd` (what the node already holds).
+        Without Redis: `floor_usd` (reduce-only) and `healthy` False."""
+        if not _COIN_RE.match(coin):
+            raise ValueError(f"invalid coin {coin!r}")
+        if not (math.isfinite(want_usd) and math.isfinite(floor_usd)) or want_usd < 0 or floor_usd < 0:
+            raise ValueError(f"claims are finite and >= 0, got want={want_usd!r} floor={floor_usd!r}")
+        try:
+            self._redis.set(self._lease_prefix + self.node, b"1", px=self.limits.lease_ms)
+            granted = self._claim(
+                keys=[self._claims_key, self._lease_prefix],
+                args=[self.node, coin, repr(float(want_usd)), repr(float(floor_usd)),
+                      repr(float(self.limits.max_total_inventory_usd)), self.limits.max_assets],
+            )
+        except (redis.RedisError, OSError) as exc:
+            self._failed(exc)
+            return floor_usd
+        self._ok()
+        return float(granted)
+
+    def record_activity(self, actions: int, traded_usd: float) -> None:
+        """Add this node's actions (each order, cancel and modify of a batch counts) and traded notional
+        to the account's totals, which every node reads to hold the address budget's rate."""
+        if actions < 0 or not math.isfinite(traded_usd) or traded_usd < 0:
+            raise ValueError("actions and traded_usd must be >= 0")
+        try:
+            pipe = self._redis.pipeline(transaction=True)
+            pipe.hincrby(self._actions_key, self.node, actions)
+            pipe.hincrbyfloat(self._volume_key, self.node, traded_usd)
+            pipe.execute()
+        except (redis.RedisError, OSError) as exc:
+            self._failed(exc)
+
+    def view(self) -> BudgetView | None:
+        """Every live node's claims and the account's activity; None without Redis."""
+        try:
+            pipe = self._redis.pipeline(transaction=False)
+            pipe.hgetall(self._claims_key)
+            pipe.hgetall(self._actions_key)
+            pipe.hgetall(self._volume_key)
+            raw_claims, actions, volume = pipe.execute()
+            claims: dict[str, dict[str, float]] = {}
+            for key, usd in raw_claims.items():
+                node, coin = key.decode().split("|", 1)
+                if self._redis.exists(self._lease_prefix + node):
+                    claims.setdefault(node, {})[coin] = float(usd)
+        except (redis.RedisError, OSError, ValueError) as exc:
+            self._failed(exc)
+            return None
+        self._ok()
+        return BudgetView(claims, sum(int(v) for v in actions.values()), sum(float(v) for v in volume.values()))
+
+    def release(self) -> None:
+        """Give back every claim of this node (a clean stop)."""
+        try:
+            keys = [k for k in self._redis.hkeys(self._claims_key) if k.decode().startswith(self.node + "|")]
+            if keys:
+                self._redis.hdel(self._claims_key, *keys)
+            self._redis.delete(self._lease_prefix + self.node)
+        except (redis.RedisError, OSError) as exc:
+            self._failed(exc)
+
+    def close(self) -> None:
+        self._redis.close()
