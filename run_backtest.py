@@ -196,13 +196,17 @@ def prepare_catalog(path: str, ingest_shipped: bool, fee_tier: int, console) -> 
 def sweep_main(args: argparse.Namespace) -> int:
     """--sweep: check the sweep file and the folders, run the cells on Ray, write the table and the report."""
     from rich.console import Console
+    from rich.markup import escape
 
     from backtest.sweep import command
     from backtest.sweep import spec
+    from backtest.sweep.execute import check_address
 
     console = Console()
     errors = Console(stderr=True, soft_wrap=True)
     try:
+        if args.ray_address is not None:
+            check_address(args.ray_address)
         sweep = spec.load(args.sweep)
         report_dir = checked_report_dir(args.report_dir or sweep.settings.report_dir)
         catalog_dir = prepare_catalog(args.catalog or sweep.settings.catalog, args.ingest_shipped,
@@ -210,7 +214,9 @@ def sweep_main(args: argparse.Namespace) -> int:
         result = command.run(sweep, catalog_dir, report_dir, ray_address=args.ray_address,
                              log_level=args.log_level, console=console)
     except (ValueError, ConnectionError) as exc:  # a bad file or folder; a cluster that does not answer
-        errors.print(f"[red]error:[/red] {exc}")
+        # Ray's ConnectionError says where it failed; the reason (e.g. a missing auth token) is its cause.
+        cause = f" ({exc.__cause__})" if isinstance(exc, ConnectionError) and exc.__cause__ else ""
+        errors.print(f"[red]error:[/red] {escape(str(exc) + cause)}")  # escaped: "ray[client]" is no markup
         return 2
     console.print(f"table: {result.parquet}  report: {result.html}")
     if result.failed:

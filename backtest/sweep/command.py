@@ -103,7 +103,7 @@ def run(
         else:
             from backtest.sweep.search import search
 
-            rows, study = search(spec, sweep.parameters, make_cells, len(sweep.runs), pool, cpus, finished)
+            rows, study = search(spec, sweep.parameters, sweep.dimensions, make_cells, len(sweep.runs), pool, cpus, finished)
     parameters = list(sweep.parameters)
     best = _best_trial(study, spec) if isinstance(spec, OptunaSpec) else None
     sort_by = spec.objective if isinstance(spec, OptunaSpec) else "net_pnl"

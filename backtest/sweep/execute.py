@@ -12,7 +12,9 @@ Ray is imported here only, when a sweep runs: a plain backtest does not pay for 
 
 from __future__ import annotations
 
+import importlib.util
 import logging
+import socket
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -38,6 +40,33 @@ def cluster_runtime_env() -> dict[str, Any]:
     }
 
 
+def check_address(address: str) -> str:
+    """`address` if ray.init can take it: "auto" (the cluster this node belongs to), HOST:PORT (a
+    cluster's head, from a node of that cluster) or ray://HOST:PORT (Ray Client, which needs the
+    ray[client] extra); raises ValueError otherwise."""
+    if address == "auto":
+        return address
+    if address.startswith("ray://") and importlib.util.find_spec("grpc") is None:
+        raise ValueError(f"--ray-address {address}: ray:// (Ray Client) needs the ray[client] extra, which is not "
+                         "installed; run the sweep on a node of the cluster with --ray-address HEAD:PORT or auto")
+    host, sep, port = address.removeprefix("ray://").rpartition(":")
+    if not sep or not host or not port.isdigit() or not 0 < int(port) < 65536:
+        raise ValueError(f"--ray-address {address!r}: expected HOST:PORT, ray://HOST:PORT or auto")
+    return address
+
+
+def _check_answers(address: str, timeout_s: float = 5.0) -> None:
+    """Raises ConnectionError when nothing listens at a HOST:PORT address: Ray itself would retry
+    for minutes before giving up."""
+    if address == "auto":
+        return  # Ray looks for the local cluster and says at once when there is none
+    host, _, port = address.removeprefix("ray://").rpartition(":")
+    try:
+        socket.create_connection((host.strip("[]"), int(port)), timeout=timeout_s).close()
+    except OSError as exc:
+        raise ConnectionError(f"no Ray cluster answers at {address}: {exc}") from None
+
+
 @contextmanager
 def ray_session(address: str | None = None, num_cpus: int | None = None) -> Iterator[int]:
     """Ray for one sweep; yields the number of CPUs the cells can use.
@@ -55,6 +84,7 @@ def ray_session(address: str | None = None, num_cpus: int | None = None) -> Iter
         # "local": a new instance even where another one runs (another user's, another sweep's).
         ray.init(address="local", num_cpus=num_cpus, object_store_memory=LOCAL_OBJECT_STORE_BYTES, **common)
     else:
+        _check_answers(check_address(address))
         ray.init(address=address, runtime_env=cluster_runtime_env(), **common)
     try:
         yield max(1, int(ray.cluster_resources().get("CPU", 1)))

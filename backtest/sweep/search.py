@@ -44,6 +44,7 @@ def trial_value(rows: list[dict[str, Any]], objective: str) -> float | None:
 def search(
     spec: OptunaSpec,
     parameters: dict[str, Parameter],
+    dimensions: dict[str, Dimension],
     cells_of: Callable[[dict[str, Any], int], list[CellTask]],
     runs_per_trial: int,
     pool: CellPool,
@@ -64,7 +65,7 @@ def search(
         batch = []
         for _ in range(min(per_batch, spec.trials - asked)):
             trial = study.ask()
-            values = {name: suggest(trial, name, dim, parameters[name]) for name, dim in spec.space.items()}
+            values = {name: suggest(trial, name, dim, parameters[name]) for name, dim in dimensions.items()}
             for task in cells_of(values, trial.number):
                 pool.submit(task)
             batch.append(trial)

@@ -51,26 +51,32 @@ class Dimension(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     log: bool = False
     choices: list[Any] | None = None
 
-    def __post_init__(self) -> None:
-        if self.choices is not None:
-            if self.low is not None or self.high is not None or self.step is not None or self.log:
-                raise ValueError("give either choices or low/high, not both")
-            if not self.choices:
-                raise ValueError("choices is empty")
-            if not all(c is None or isinstance(c, bool | int | float | str) for c in self.choices):
-                raise ValueError("choices must be numbers, strings, booleans or null")
-            return
-        if self.low is None or self.high is None:
-            raise ValueError("give low and high (or choices)")
-        bounds = [self.low, self.high] + ([self.step] if self.step is not None else [])
-        if not all(math.isfinite(x) for x in bounds):
-            raise ValueError("low, high and step must be finite numbers")
-        if self.high <= self.low:
-            raise ValueError(f"high ({self.high}) must be above low ({self.low})")
-        if self.step is not None and self.step <= 0:
-            raise ValueError(f"step must be > 0, got {self.step}")
-        if self.log and (self.low <= 0 or self.step is not None):
-            raise ValueError("a log scale needs low > 0 and no step")
+
+def check_dimension(dim: Dimension, kind: str) -> None:
+    """Raises ValueError when `dim` is not a search range for a field of `kind` ("int", "float", "other")."""
+    if dim.choices is not None:
+        if dim.low is not None or dim.high is not None or dim.step is not None or dim.log:
+            raise ValueError("give either choices or low/high, not both")
+        if not dim.choices:
+            raise ValueError("choices is empty")
+        if not all(c is None or isinstance(c, bool | int | float | str) for c in dim.choices):
+            raise ValueError("choices must be numbers, strings, booleans or null")
+        return
+    if dim.low is None or dim.high is None:
+        raise ValueError("give low and high (or choices)")
+    if kind == "other":
+        raise ValueError("not a number field; give choices")
+    bounds = [dim.low, dim.high] + ([dim.step] if dim.step is not None else [])
+    if not all(math.isfinite(x) for x in bounds):
+        raise ValueError("low, high and step must be finite numbers")
+    if dim.high <= dim.low:
+        raise ValueError(f"high ({dim.high}) must be above low ({dim.low})")
+    if dim.step is not None and dim.step <= 0:
+        raise ValueError(f"step must be > 0, got {dim.step}")
+    if dim.log and (dim.low <= 0 or dim.step is not None):
+        raise ValueError("a log scale needs low > 0 and no step")
+    if kind == "int" and not all(float(x).is_integer() for x in bounds):
+        raise ValueError(f"an integer field needs whole low, high and step, got {bounds}")
 
 
 class _SweepFile(msgspec.Struct, frozen=True, forbid_unknown_fields=True, kw_only=True, tag_field="mode"):
@@ -78,13 +84,14 @@ class _SweepFile(msgspec.Struct, frozen=True, forbid_unknown_fields=True, kw_onl
     runs: list[str] | None = None
 
 
+# The values of `grid` and `space` are read per parameter (`_check`), so that an error names it.
 class GridSpec(_SweepFile, frozen=True, tag="grid"):
-    grid: dict[str, list[Any]]
+    grid: dict[str, Any]  # parameter → a list of values
 
 
 class OptunaSpec(_SweepFile, frozen=True, tag="optuna"):
     trials: int
-    space: dict[str, Dimension]
+    space: dict[str, Any]  # parameter → a Dimension
     objective: str = "net_pnl"
     direction: Literal["maximize", "minimize"] = "maximize"
     seed: int | None = None
@@ -99,6 +106,7 @@ class Sweep:
     settings: BacktestSettings
     runs: list[RunSpec]
     parameters: dict[str, params.Parameter]
+    dimensions: dict[str, Dimension]  # the Optuna search's; empty for a grid
 
     @property
     def name(self) -> str:
@@ -143,10 +151,11 @@ def _check(path: Path, spec: GridSpec | OptunaSpec) -> Sweep:
         raise ValueError(f"{field}: {exc}") from None
     if isinstance(spec, GridSpec):
         _check_grid(spec, len(wanted))
+        dimensions = {}
     else:
-        _check_search(spec, parameters)
+        dimensions = _check_search(spec, parameters)
     runs = [r for r in settings.runs if r.name in wanted]
-    return Sweep(path, spec, settings, runs, parameters)
+    return Sweep(path, spec, settings, runs, parameters, dimensions)
 
 
 def _base_settings(base: str | BacktestSettings) -> BacktestSettings:
@@ -162,6 +171,8 @@ def _base_settings(base: str | BacktestSettings) -> BacktestSettings:
 
 def _check_grid(spec: GridSpec, n_runs: int) -> None:
     for name, values in spec.grid.items():
+        if not isinstance(values, list):
+            raise ValueError(f"grid.{name}: expected a list of values, got {msgspec.json.encode(values).decode()}")
         if not values:
             raise ValueError(f"grid.{name}: no values")
         encoded = [msgspec.json.encode(v) for v in values]
@@ -172,21 +183,19 @@ def _check_grid(spec: GridSpec, n_runs: int) -> None:
         raise ValueError(f"grid: {cells:,} cells, more than {MAX_CELLS:,}")
 
 
-def _check_search(spec: OptunaSpec, parameters: dict[str, params.Parameter]) -> None:
+def _check_search(spec: OptunaSpec, parameters: dict[str, params.Parameter]) -> dict[str, Dimension]:
     if not 1 <= spec.trials <= MAX_TRIALS:
         raise ValueError(f"trials must be in 1..{MAX_TRIALS:,}, got {spec.trials}")
     if spec.objective not in METRICS:
         raise ValueError(f"objective {spec.objective!r} is not a metric of the report; one of {', '.join(METRICS)}")
-    for name, dim in spec.space.items():
-        if dim.choices is not None:
-            continue
-        kind = parameters[name].kind
-        if kind == "other":
-            raise ValueError(f"space.{name}: not a number field; give choices")
-        if kind == "int":
-            whole = [dim.low, dim.high] + ([dim.step] if dim.step is not None else [])
-            if not all(float(x).is_integer() for x in whole):
-                raise ValueError(f"space.{name}: an integer field needs whole low, high and step, got {whole}")
+    dimensions = {}
+    for name, raw in spec.space.items():
+        try:
+            dimensions[name] = msgspec.convert(raw, Dimension)
+            check_dimension(dimensions[name], parameters[name].kind)
+        except (msgspec.ValidationError, ValueError) as exc:
+            raise ValueError(f"space.{name}: {exc}") from None
+    return dimensions
 
 
 def grid_points(spec: GridSpec) -> list[dict[str, Any]]:
