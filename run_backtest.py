@@ -93,8 +93,7 @@ def main(argv: list[str] | None = None) -> int:
     from backtest.runner import parse_utc
     from backtest.runner import run_session
 
-    # Not a terminal (a log, CI): wide enough that the one-line-per-run table is not wrapped into unreadable cells.
-    console = Console() if sys.stdout.isatty() else Console(width=170)
+    console = output_console()
     # Errors go to stderr whole: a message rich wrapped at the terminal width could not be searched for.
     errors = Console(stderr=True, soft_wrap=True)
     try:
@@ -164,6 +163,14 @@ def main(argv: list[str] | None = None) -> int:
     return 2 if failed else 0
 
 
+def output_console():
+    """The console of the summaries: on a terminal its width; elsewhere (a log, CI) wide enough that
+    the one-line-per-run (or per-cell) table is not wrapped into unreadable cells."""
+    from rich.console import Console
+
+    return Console() if sys.stdout.isatty() else Console(width=170)
+
+
 def checked_report_dir(path: str) -> Path:
     """The report folder (a relative path is under the project root), created and checked writable
     before any run, so that a bad folder does not surface after every run is done."""
@@ -202,7 +209,7 @@ def sweep_main(args: argparse.Namespace) -> int:
     from backtest.sweep import spec
     from backtest.sweep.execute import check_address
 
-    console = Console()
+    console = output_console()
     errors = Console(stderr=True, soft_wrap=True)
     try:
         if args.ray_address is not None:

@@ -19,7 +19,8 @@ Figures (bench/results/sweep.json):
   Ray) / cells: the CPU-seconds per cell the cores spent on anything but a cell's backtest
   (Ray's start, worker start-up and imports, scheduling, a core idle at the tail);
 - `sequential_cell_sum_s`, `ray_cell_sum_s`: the sums of the cells' own wall times (the cells
-  run slower side by side when other processes share the cores);
+  run slower side by side when other processes share the cores); `sequential_cell_cpu_s`,
+  `ray_cell_cpu_s`: the sums of their CPU times (the work itself, whatever the load);
 - `load_1m_start`, `load_1m_end`: the machine's 1-minute load average around the measurement;
 - `same_metrics`: every cell's metrics equal in the two runs.
 
@@ -142,6 +143,8 @@ def main() -> int:
         "ray_overhead_s": round((ray_wall * cpus - ray_cell_sum) / len(tasks), 2),
         "sequential_cell_sum_s": round(sum(r["wall_s"] for r in sequential), 2),
         "ray_cell_sum_s": round(ray_cell_sum, 2),
+        "sequential_cell_cpu_s": round(sum(r["cpu_s"] for r in sequential), 2),
+        "ray_cell_cpu_s": round(sum(r["cpu_s"] for r in on_ray), 2),
         "load_1m_start": round(load_start, 2),
         "load_1m_end": round(load_end, 2),
         "same_metrics": same,

@@ -56,6 +56,7 @@ def empty_row(task: CellTask) -> dict[str, Any]:
     return {
         "cell": task.cell, "trial": task.trial, "run": task.run, "instrument": instrument.split("-")[0],
         "values": dict(task.values), "status": "error", "error": None, **dict.fromkeys(METRICS), "wall_s": None,
+        "cpu_s": None,
     }
 
 
@@ -63,6 +64,7 @@ def run_cell(task: CellTask) -> dict[str, Any]:
     """Backtest the cell; the row holds its metrics, or its error (a failed cell must not stop the sweep)."""
     row = empty_row(task)
     t0 = time.perf_counter()
+    c0 = time.process_time()
     try:
         settings = cell_settings(task)
         session = run_session(settings, settings.runs[0], ParquetDataCatalog(task.catalog), log_level=task.log_level)
@@ -76,4 +78,5 @@ def run_cell(task: CellTask) -> dict[str, Any]:
     except Exception as exc:  # anything else is a fault of this cell alone: recorded, the sweep goes on
         row["error"] = f"{type(exc).__name__}: {exc}"
     row["wall_s"] = time.perf_counter() - t0
+    row["cpu_s"] = time.process_time() - c0  # below wall_s when other processes share the cores
     return row

@@ -27,7 +27,7 @@ SUMMARY_ROWS = 20  # the console shows the best cells; the Parquet table and the
 
 def table(rows: list[dict[str, Any]], parameters: list[str]) -> pl.DataFrame:
     """One row per cell, in cell order: cell, trial, run, instrument, one column per parameter,
-    status, error, the metrics, wall_s."""
+    status, error, the metrics, wall_s and cpu_s (the cell's own time)."""
     import polars as pl
 
     rows = sorted(rows, key=lambda r: r["cell"])
@@ -43,7 +43,7 @@ def table(rows: list[dict[str, Any]], parameters: list[str]) -> pl.DataFrame:
         pl.Series("error", [r["error"] for r in rows], dtype=pl.String),
     ]
     columns += [pl.Series(m, [r[m] for r in rows], dtype=pl.Int64 if m == "fills" else pl.Float64) for m in METRICS]
-    columns.append(pl.Series("wall_s", [r["wall_s"] for r in rows], dtype=pl.Float64))
+    columns += [pl.Series(k, [r[k] for r in rows], dtype=pl.Float64) for k in ("wall_s", "cpu_s")]
     return pl.DataFrame(columns)
 
 

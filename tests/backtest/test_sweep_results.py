@@ -24,7 +24,7 @@ def _row(cell: int, run: str, values: dict, net_pnl: float | None, actions: floa
     if error:
         metrics = dict.fromkeys(METRICS)
     return {"cell": cell, "trial": trial, "run": run, "instrument": "WLFI", "values": values,
-            "status": "error" if error else "ok", "error": error, **metrics, "wall_s": 1.0}
+            "status": "error" if error else "ok", "error": error, **metrics, "wall_s": 1.0, "cpu_s": 0.9}
 
 
 def _grid_rows(runs: tuple[str, ...] = ("a",)) -> list[dict]:
