@@ -83,11 +83,14 @@ def frontier(points: list[tuple[float, float, int]]) -> list[int]:
 
 
 def value_text(value: Any) -> str:
-    """A parameter value as the summary shows it: text as it is, anything else as JSON."""
+    """A parameter value as the summary shows it: text as it is, a float to 6 significant digits
+    (an Optuna draw has 16; the table keeps them all), anything else as JSON."""
     if value is None:
         return "–"
     if isinstance(value, str):
         return value
+    if isinstance(value, float):
+        return f"{value:.6g}"
     return msgspec.json.encode(value).decode()
 
 
@@ -107,12 +110,18 @@ def print_summary(rows: list[dict[str, Any]], parameters: list[str], console: Co
     ranked = measured + [r for r in ok if r[sort_by] is None]
     shown = ranked[:SUMMARY_ROWS]
     title = f"{len(ok)} of {len(rows)} cells ok; best {len(shown)} by {METRIC_TITLES.get(sort_by, sort_by)}"
-    t = Table(title=title + " (USDC; markouts in bps, + = good for us)")
-    for head in ("cell", "run", *short_names(parameters), *(METRIC_TITLES[m] for m in METRICS)):
-        t.add_column(head, justify="left" if head == "run" else "right")
-    for r in shown:
-        t.add_row(str(r["cell"]), r["run"], *(value_text(r["values"].get(p)) for p in parameters),
-                  *(overview_cell(m, r[m]) for m in METRICS))
+    runs = list(dict.fromkeys(r["run"] for r in rows))
+    several = len(runs) > 1  # one run: named in the title, not on every line
+    t = Table(title=title + ("" if several else f" of {runs[0]}") + " (USDC; markouts in bps, + = good for us)")
+    heads = ["cell", *(["run"] if several else []), *short_names(parameters), *(METRIC_TITLES[m] for m in METRICS)]
+    lines = [[str(r["cell"]), *([r["run"]] if several else []), *(value_text(r["values"].get(p)) for p in parameters),
+              *(overview_cell(m, r[m]) for m in METRICS)] for r in shown]
+    for k, head in enumerate(heads):
+        # A value is never cut; a long title folds over lines instead of losing its end.
+        widest = max((len(line[k]) for line in lines), default=1)
+        t.add_column(head, justify="left" if head == "run" else "right", overflow="fold", min_width=widest)
+    for line in lines:
+        t.add_row(*line)
     console.print(t)
     for r in failed:
         values = ", ".join(f"{p}={value_text(r['values'].get(p))}" for p in parameters)
