@@ -3,6 +3,7 @@ they run, then the Parquet table, the console summary and the HTML report."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
@@ -93,13 +94,7 @@ def run(
 
         pool = CellPool()
         if isinstance(spec, GridSpec):
-            for values in grid_points(spec):
-                for task in make_cells(values):
-                    pool.submit(task)
-            rows = []
-            while len(pool):
-                rows.append(pool.next_done())
-                finished(rows[-1])
+            rows = _run_grid(spec, make_cells, pool, finished)
         else:
             from backtest.sweep.search import search
 
@@ -115,6 +110,19 @@ def run(
     results.write_parquet(results.table(rows, parameters), parquet_path)
     report.write(sweep, rows, html_path, best)
     return SweepResult(rows, parquet_path, html_path, best)
+
+
+def _run_grid(spec: GridSpec, make_cells: CellMaker, pool: CellPool,
+              finished: Callable[[dict[str, Any]], None]) -> list[dict[str, Any]]:
+    """Every cell of the grid at once: Ray runs as many as it has CPUs and queues the rest."""
+    for values in grid_points(spec):
+        for task in make_cells(values):
+            pool.submit(task)
+    rows = []
+    while len(pool):
+        rows.append(pool.next_done())
+        finished(rows[-1])
+    return rows
 
 
 def _progress(console: Console) -> Progress:
