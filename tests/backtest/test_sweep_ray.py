@@ -124,6 +124,18 @@ def test_the_optuna_mode_runs_its_trials_and_records_each(
     assert result.best is not None and result.best.startswith(f"best trial {best['trial']}: net_pnl {best['net_pnl']:+.4f}")
 
 
+def test_an_optuna_search_with_a_seed_draws_the_same_values_again(
+    tmp_path: Path, local_ray: int, catalog: str, base_config: Path
+) -> None:
+    space = {"strategy.base_spread_bps": {"low": 3, "high": 8}, "strategy.fair_price": {"choices": ["mid", "microprice"]}}
+    sweep = spec.load(_sweep_file(tmp_path, base_config, mode="optuna", trials=2, space=space, seed=11))
+    first, again = (command.run(sweep, Path(catalog), tmp_path / name) for name in ("first", "again"))
+    drawn = [sorted((r["trial"], r["values"]["strategy.base_spread_bps"], r["values"]["strategy.fair_price"])
+                    for r in result.rows) for result in (first, again)]
+    assert drawn[0] == drawn[1]
+    assert len({v for _, v, _ in drawn[0]}) == 2  # two trials, two draws
+
+
 def test_ray_address_runs_the_cells_on_that_cluster(tmp_path: Path, catalog: str, base_config: Path) -> None:
     """A cluster of this machine, started by another process; the sweep joins it with --ray-address
     and ships the project's packages to it as py_modules. The cluster uses Ray's token
