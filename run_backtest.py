@@ -10,6 +10,13 @@ catalog (named by the config or by --catalog) is only read, unless --ingest-ship
 of the catalog (a segment ends at a stretch without data longer than --max-gap-s; see
 backtest/segments.py). Prints a summary per run and writes reports/backtest.html, one PNG per run
 and backtest_summary.json.
+
+    python run_backtest.py --sweep configs/sweeps/wlfi_grid.json                 # on a local Ray, every core
+    python run_backtest.py --sweep SWEEP.json --ray-address HOST:6379             # on an existing Ray cluster
+
+--sweep runs a research sweep instead: a grid or an Optuna search over the parameters of a base
+config (backtest/sweep/spec.py, README "Sweeps"); it writes sweep_NAME.parquet (one row per cell)
+and sweep_NAME.html into the report folder.
 """
 
 from __future__ import annotations
@@ -28,11 +35,13 @@ from cli_types import positive_float
 
 ROOT = shipped_data.PROJECT_ROOT
 DEFAULT_CONFIG = ROOT / "configs" / "backtest.json"
+# Options a sweep takes from its file instead (a sweep keeps --catalog, --report-dir, --ingest-shipped, --log-level).
+SWEEP_CLASHES = ("config", "instruments", "start", "end", "fee_tier", "latency_ms", "warmup_s", "all", "max_gap_s")
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--config", default=str(DEFAULT_CONFIG), help="backtest config JSON (default: %(default)s)")
+    p.add_argument("--config", help=f"backtest config JSON (default: {DEFAULT_CONFIG})")
     p.add_argument("--catalog", help="ParquetDataCatalog folder (default: the config's, data/catalog)")
     p.add_argument("--instruments", help="comma-separated instrument ids or coins to run (default: every run in the config)")
     p.add_argument("--start", help="ISO UTC time quoting starts (overrides the config's runs)")
@@ -51,11 +60,29 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                    help="ingest the shipped recordings into --catalog first (the default catalog always gets them)")
     p.add_argument("--log-level", default="ERROR", type=str.upper, choices=LOG_LEVELS,
                    help="Nautilus log level (default: %(default)s)")
-    return p.parse_args(argv)
+    p.add_argument("--sweep", metavar="SWEEP.json",
+                   help="run a research sweep (a grid or an Optuna search over a base config's parameters) on Ray "
+                   "instead of a config's runs; the sweep file names its base config")
+    p.add_argument("--ray-address", metavar="ADDRESS",
+                   help="with --sweep: an existing Ray cluster, e.g. HOST:6379 or ray://HOST:10001 (default: a new "
+                   "local Ray on every core of this machine)")
+    args = p.parse_args(argv)
+    if args.sweep is not None:
+        # What a sweep varies lives in its file: an option beside it would be silently outvoted by the file.
+        clashing = [f"--{name.replace('_', '-')}" for name in SWEEP_CLASHES if getattr(args, name) not in (None, False)]
+        if clashing:
+            p.error(f"{', '.join(clashing)} cannot be combined with --sweep: set it in the sweep's base config or sweep it")
+    elif args.ray_address is not None:
+        p.error("--ray-address goes with --sweep")
+    if args.config is None:
+        args.config = str(DEFAULT_CONFIG)
+    return args
 
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
+    if args.sweep is not None:
+        return sweep_main(args)
     import msgspec
     from nautilus_trader.persistence.catalog import ParquetDataCatalog
     from rich.console import Console
@@ -66,8 +93,7 @@ def main(argv: list[str] | None = None) -> int:
     from backtest.runner import parse_utc
     from backtest.runner import run_session
 
-    # Not a terminal (a log, CI): wide enough that the one-line-per-run table is not wrapped into unreadable cells.
-    console = Console() if sys.stdout.isatty() else Console(width=170)
+    console = output_console()
     # Errors go to stderr whole: a message rich wrapped at the terminal width could not be searched for.
     errors = Console(stderr=True, soft_wrap=True)
     try:
@@ -93,30 +119,15 @@ def main(argv: list[str] | None = None) -> int:
         runs = settings.runs
         if args.instruments and not args.all:
             runs = runs_for_instruments(runs, args.instruments, args.config)
-        report_dir = Path(settings.report_dir)
-        if not report_dir.is_absolute():
-            report_dir = ROOT / report_dir
-        # Checked now: a bad report folder must not surface after every run is done.
-        check_writable_dir(report_dir, "report dir")
+        report_dir = checked_report_dir(settings.report_dir)
     except ValueError as exc:
         errors.print(f"[red]error:[/red] {exc}")
         return 2
 
-    catalog_dir = Path(settings.catalog)
-    if not catalog_dir.is_absolute():
-        catalog_dir = ROOT / catalog_dir
-    if catalog_dir.exists() and not catalog_dir.is_dir():
-        errors.print(f"[red]error:[/red] catalog {catalog_dir} is not a folder")
-        return 2
-    if catalog_dir.resolve() == shipped_data.DEFAULT_CATALOG_DIR.resolve() or args.ingest_shipped:
-        # The default catalog is built from the shipped recordings on first use; another catalog
-        # is the user's own data and is only written to when they ask for it.
-        from catalog.ingest import ensure_shipped_catalog
-
-        with console.status(f"ingesting the shipped recordings into {catalog_dir} (once)"):
-            ensure_shipped_catalog(catalog_dir, fee_tier=settings.fee_tier)
-    elif not catalog_dir.is_dir():
-        errors.print(f"[red]error:[/red] catalog not found: {catalog_dir}")
+    try:
+        catalog_dir = prepare_catalog(settings.catalog, args.ingest_shipped, settings.fee_tier, console)
+    except ValueError as exc:
+        errors.print(f"[red]error:[/red] {exc}")
         return 2
     catalog = ParquetDataCatalog(str(catalog_dir))
     if args.all:
@@ -150,6 +161,75 @@ def main(argv: list[str] | None = None) -> int:
         if not args.all:
             errors.print(f"to backtest what {catalog_dir} holds without a config: run_backtest.py --catalog {catalog_dir} --all")
     return 2 if failed else 0
+
+
+def output_console():
+    """The console of the summaries: on a terminal its width; elsewhere (a log, CI) wide enough that
+    the one-line-per-run (or per-cell) table is not wrapped into unreadable cells."""
+    from rich.console import Console
+
+    return Console() if sys.stdout.isatty() else Console(width=170)
+
+
+def checked_report_dir(path: str) -> Path:
+    """The report folder (a relative path is under the project root), created and checked writable
+    before any run, so that a bad folder does not surface after every run is done."""
+    report_dir = Path(path)
+    if not report_dir.is_absolute():
+        report_dir = ROOT / report_dir
+    return check_writable_dir(report_dir, "report dir")
+
+
+def prepare_catalog(path: str, ingest_shipped: bool, fee_tier: int, console) -> Path:
+    """The catalog folder (a relative path is under the project root), with the shipped recordings
+    ingested into the default catalog, or into another when `ingest_shipped` asks for it."""
+    catalog_dir = Path(path)
+    if not catalog_dir.is_absolute():
+        catalog_dir = ROOT / catalog_dir
+    if catalog_dir.exists() and not catalog_dir.is_dir():
+        raise ValueError(f"catalog {catalog_dir} is not a folder")
+    if catalog_dir.resolve() == shipped_data.DEFAULT_CATALOG_DIR.resolve() or ingest_shipped:
+        # The default catalog is built from the shipped recordings on first use; another catalog
+        # is the user's own data and is only written to when they ask for it.
+        from catalog.ingest import ensure_shipped_catalog
+
+        with console.status(f"ingesting the shipped recordings into {catalog_dir} (once)"):
+            ensure_shipped_catalog(catalog_dir, fee_tier=fee_tier)
+    elif not catalog_dir.is_dir():
+        raise ValueError(f"catalog not found: {catalog_dir}")
+    return catalog_dir
+
+
+def sweep_main(args: argparse.Namespace) -> int:
+    """--sweep: check the sweep file and the folders, run the cells on Ray, write the table and the report."""
+    from rich.console import Console
+    from rich.markup import escape
+
+    from backtest.sweep import command
+    from backtest.sweep import spec
+    from backtest.sweep.execute import check_address
+
+    console = output_console()
+    errors = Console(stderr=True, soft_wrap=True)
+    try:
+        if args.ray_address is not None:
+            check_address(args.ray_address)
+        sweep = spec.load(args.sweep)
+        report_dir = checked_report_dir(args.report_dir or sweep.settings.report_dir)
+        catalog_dir = prepare_catalog(args.catalog or sweep.settings.catalog, args.ingest_shipped,
+                                      sweep.settings.fee_tier, console)
+        result = command.run(sweep, catalog_dir, report_dir, ray_address=args.ray_address,
+                             log_level=args.log_level, console=console)
+    except (ValueError, ConnectionError) as exc:  # a bad file or folder; a cluster that does not answer
+        # Ray's ConnectionError says where it failed; the reason (e.g. a missing auth token) is its cause.
+        cause = f" ({exc.__cause__})" if isinstance(exc, ConnectionError) and exc.__cause__ else ""
+        errors.print(f"[red]error:[/red] {escape(str(exc) + cause)}")  # escaped: "ray[client]" is no markup
+        return 2
+    console.print(f"table: {result.parquet}  report: {result.html}")
+    if result.failed:
+        errors.print(f"[red]{len(result.failed)} of {len(result.rows)} cell(s) failed[/red] (their errors are in the table)")
+        return 2
+    return 0
 
 
 def catalog_runs(catalog, settings, args: argparse.Namespace, start_ns: int | None, end_ns: int | None, console) -> list:

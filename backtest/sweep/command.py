@@ -1,0 +1,141 @@
+"""`run_backtest.py --sweep SWEEP.json`: the cells of a checked sweep on Ray, a progress bar while
+they run, then the Parquet table, the console summary and the HTML report."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from contextlib import ExitStack
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import msgspec
+from rich.console import Console
+from rich.progress import BarColumn
+from rich.progress import MofNCompleteColumn
+from rich.progress import Progress
+from rich.progress import TextColumn
+from rich.progress import TimeElapsedColumn
+from rich.progress import TimeRemainingColumn
+
+from backtest.sweep import report
+from backtest.sweep import results
+from backtest.sweep.cell import CellTask
+from backtest.sweep.execute import CellPool
+from backtest.sweep.execute import ray_session
+from backtest.sweep.spec import GridSpec
+from backtest.sweep.spec import OptunaSpec
+from backtest.sweep.spec import Sweep
+from backtest.sweep.spec import grid_points
+
+
+@dataclass
+class SweepResult:
+    rows: list[dict[str, Any]]  # one per cell, in the order they finished
+    parquet: Path
+    html: Path
+    best: str | None = None  # the best trial of an Optuna search, as a line of text
+
+    @property
+    def failed(self) -> list[dict[str, Any]]:
+        return [r for r in self.rows if r["status"] != "ok"]
+
+
+class CellMaker:
+    """Numbers the cells and builds their tasks: one per run of the sweep for a set of values."""
+
+    def __init__(self, sweep: Sweep, catalog: Path, log_level: str) -> None:
+        self._base = msgspec.to_builtins(sweep.settings)
+        self._runs = [r.name for r in sweep.runs]
+        self._catalog = str(catalog.resolve())
+        self._log_level = log_level
+        self._next = 0
+
+    def __call__(self, values: dict[str, Any], trial: int | None = None) -> list[CellTask]:
+        tasks = []
+        for run in self._runs:
+            tasks.append(CellTask(self._next, run, values, self._base, self._catalog, self._log_level, trial))
+            self._next += 1
+        return tasks
+
+
+def output_paths(sweep: Sweep, report_dir: Path) -> tuple[Path, Path]:
+    """Where the sweep's table and report go: sweep_NAME.parquet and sweep_NAME.html."""
+    return report_dir / f"sweep_{sweep.name}.parquet", report_dir / f"sweep_{sweep.name}.html"
+
+
+def run(
+    sweep: Sweep,
+    catalog: Path,
+    report_dir: Path,
+    *,
+    ray_address: str | None = None,
+    num_cpus: int | None = None,
+    log_level: str = "ERROR",
+    console: Console | None = None,
+) -> SweepResult:
+    """Execute every cell (a failed cell is recorded with its error; the others go on) and write the outputs."""
+    console = console or Console()
+    make_cells = CellMaker(sweep, catalog, log_level)
+    spec = sweep.spec
+    total = len(grid_points(spec)) * len(sweep.runs) if isinstance(spec, GridSpec) else spec.trials * len(sweep.runs)
+    study = None
+    with ExitStack() as stack:
+        with console.status("starting Ray" if ray_address is None else f"joining the Ray cluster at {ray_address}"):
+            cpus = stack.enter_context(ray_session(ray_address, num_cpus))
+        progress = stack.enter_context(_progress(console))
+        bar = progress.add_task(f"sweep {sweep.name} on {cpus} CPUs", total=total)
+
+        def finished(row: dict[str, Any]) -> None:
+            progress.advance(bar)
+            if row["status"] != "ok":
+                progress.console.print(f"[red]cell {row['cell']} failed[/red] ({row['run']}): {row['error']}",
+                                       soft_wrap=True, highlight=False)
+
+        pool = CellPool()
+        if isinstance(spec, GridSpec):
+            rows = _run_grid(spec, make_cells, pool, finished)
+        else:
+            from backtest.sweep.search import search
+
+            rows, study = search(spec, sweep.parameters, sweep.dimensions, make_cells, len(sweep.runs), pool, cpus, finished)
+    parameters = list(sweep.parameters)
+    best = _best_trial(study, spec) if isinstance(spec, OptunaSpec) else None
+    sort_by = spec.objective if isinstance(spec, OptunaSpec) else "net_pnl"
+    descending = not (isinstance(spec, OptunaSpec) and spec.direction == "minimize")
+    results.print_summary(rows, parameters, console, sort_by=sort_by, descending=descending)
+    if best:
+        console.print(best, highlight=False)
+    parquet_path, html_path = output_paths(sweep, report_dir)
+    results.write_parquet(results.table(rows, parameters), parquet_path)
+    report.write(sweep, rows, html_path, best)
+    return SweepResult(rows, parquet_path, html_path, best)
+
+
+def _run_grid(spec: GridSpec, make_cells: CellMaker, pool: CellPool,
+              finished: Callable[[dict[str, Any]], None]) -> list[dict[str, Any]]:
+    """Every cell of the grid at once: Ray runs as many as it has CPUs and queues the rest."""
+    for values in grid_points(spec):
+        for task in make_cells(values):
+            pool.submit(task)
+    rows = []
+    while len(pool):
+        rows.append(pool.next_done())
+        finished(rows[-1])
+    return rows
+
+
+def _progress(console: Console) -> Progress:
+    return Progress(
+        TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+        TextColumn("left"), TimeRemainingColumn(), console=console,
+    )
+
+
+def _best_trial(study: Any, spec: OptunaSpec) -> str | None:
+    complete = [t for t in study.trials if t.value is not None]
+    if not complete:
+        return f"no trial has a value of {spec.objective}"
+    best = study.best_trial
+    values = ", ".join(f"{k}={results.value_text(v)}" for k, v in best.params.items())
+    return f"best trial {best.number}: {spec.objective} {best.value:+.4f} (mean over runs) with {values}"

@@ -1,0 +1,89 @@
+"""run_backtest.py --sweep: what the command line refuses before any Ray starts, and what a plain
+backtest does not load."""
+
+from __future__ import annotations
+
+import json
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import run_backtest
+from backtest.sweep.execute import CELL_PACKAGES
+from catalog.shipped_data import PROJECT_ROOT
+
+SWEEP = {"base": "configs/backtest.json", "runs": ["wlfi_20250904"], "mode": "grid",
+         "grid": {"strategy.base_spread_bps": [4, 6]}}
+
+
+def _sweep(tmp_path: Path, **changes) -> str:
+    path = tmp_path / "sweep.json"
+    path.write_text(json.dumps(SWEEP | changes))
+    return str(path)
+
+
+@pytest.mark.parametrize("option", [["--fee-tier", "1"], ["--start", "2025-09-04T19:50"], ["--all"],
+                                    ["--config", "configs/backtest.json"], ["--instruments", "ETH"]])
+def test_an_option_the_sweep_file_decides_is_refused_beside_sweep(tmp_path: Path, option: list[str], capsys) -> None:
+    with pytest.raises(SystemExit) as exc:
+        run_backtest.main(["--sweep", _sweep(tmp_path), *option])
+    assert exc.value.code == 2 and f"{option[0]} cannot be combined with --sweep" in capsys.readouterr().err
+
+
+def test_ray_address_without_sweep_is_refused(capsys) -> None:
+    with pytest.raises(SystemExit) as exc:
+        run_backtest.main(["--ray-address", "127.0.0.1:6380"])
+    assert exc.value.code == 2 and "--ray-address goes with --sweep" in capsys.readouterr().err
+
+
+def test_a_bad_sweep_file_ends_the_command_with_its_error(tmp_path: Path, capsys) -> None:
+    path = _sweep(tmp_path, grid={"strategy.base_sprad_bps": [4]})
+    assert run_backtest.main(["--sweep", path, "--catalog", "/nonexistent"]) == 2
+    err = capsys.readouterr().err
+    assert "bad sweep" in err and "base_sprad_bps" in err
+
+
+def test_a_missing_catalog_is_refused_before_any_cell(tmp_path: Path, capsys) -> None:
+    assert run_backtest.main(["--sweep", _sweep(tmp_path), "--catalog", str(tmp_path / "nope")]) == 2
+    assert "catalog not found" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(("address", "message"), [
+    ("nowhere", "expected HOST:PORT, ray://HOST:PORT or auto"),
+    ("host:99999", "expected HOST:PORT"),
+    ("ray://host:10001", "ray[client]"),
+])
+def test_a_malformed_ray_address_is_refused(tmp_path: Path, address: str, message: str, capsys) -> None:
+    assert run_backtest.main(["--sweep", _sweep(tmp_path), "--ray-address", address]) == 2
+    assert message in capsys.readouterr().err
+
+
+def test_a_ray_address_where_nothing_listens_fails_at_once(tmp_path: Path, capsys) -> None:
+    with socket.socket() as s:  # a port that was free a moment ago: nothing listens there
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    sweep = _sweep(tmp_path)
+    code = run_backtest.main(["--sweep", sweep, "--ray-address", f"127.0.0.1:{port}", "--catalog", str(tmp_path)])
+    assert code == 2 and f"no Ray cluster answers at 127.0.0.1:{port}" in capsys.readouterr().err
+
+
+def _loaded_after(code: str) -> list[str]:
+    out = subprocess.run([sys.executable, "-c", f"import sys; {code}; print(' '.join(sorted(sys.modules)))"],
+                         capture_output=True, text=True, check=True, cwd=PROJECT_ROOT)
+    return out.stdout.split()
+
+
+def test_ray_and_optuna_are_loaded_only_when_a_sweep_runs() -> None:
+    loaded = _loaded_after("import run_backtest, backtest.runner, backtest.reporting.report, backtest.sweep.command; "
+                           "run_backtest.parse_args([])")
+    assert not [m for m in loaded if m.split(".")[0] in ("ray", "optuna")]
+
+
+def test_the_packages_shipped_to_a_cluster_hold_everything_a_cell_imports() -> None:
+    ours = {p.name for p in PROJECT_ROOT.iterdir() if (p / "__init__.py").is_file()}
+    imported = {m.split(".")[0] for m in _loaded_after("import backtest.sweep.cell")} & ours
+    assert imported <= set(CELL_PACKAGES), imported - set(CELL_PACKAGES)
+    assert "backtest" in imported

@@ -1,0 +1,164 @@
+"""Sweeps on Ray over the shipped WLFI recording (a three-minute window, so a cell takes seconds):
+a grid gives, cell for cell, what separate `run_backtest.py` runs give; a bad value fails its cell
+alone; the Optuna mode runs its trials; `--ray-address` runs the cells on a cluster.
+
+One local Ray serves the module (its start costs seconds)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+import run_backtest
+from backtest.sweep import command
+from backtest.sweep import spec
+from backtest.sweep.cell import METRICS
+from backtest.sweep.execute import ray_session
+from catalog import shipped_data
+from catalog.ingest import ingest_files
+from catalog.ingest import shipped_meta
+
+pytestmark = pytest.mark.slow
+
+ROOT = shipped_data.PROJECT_ROOT
+RUN = {"name": "wlfi_short", "instrument": "WLFI-USD-PERP.HYPERLIQUID",
+       "start": "2025-09-04T19:50:00Z", "end": "2025-09-04T19:53:00Z"}
+
+
+@pytest.fixture(scope="module")
+def catalog(tmp_path_factory: pytest.TempPathFactory, hl_data: Path) -> str:
+    directory = tmp_path_factory.mktemp("wlfi_catalog")
+    ingest_files([shipped_data.four_coin_capture("WLFI")], directory, meta=shipped_meta())
+    return str(directory)
+
+
+@pytest.fixture(scope="module")
+def local_ray() -> Iterator[int]:
+    with ray_session(num_cpus=2) as cpus:
+        yield cpus
+
+
+@pytest.fixture(scope="module")
+def base_config(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The shipped config's settings over one short WLFI run, with a one-minute warm-up."""
+    config = json.loads((ROOT / "configs" / "backtest.json").read_text())
+    config.update(runs=[RUN], warmup_s=60.0)
+    path = tmp_path_factory.mktemp("base") / "base.json"
+    path.write_text(json.dumps(config))
+    return path
+
+
+def _sweep_file(tmp_path: Path, base: Path, **fields) -> Path:
+    path = tmp_path / "study.json"
+    path.write_text(json.dumps({"base": str(base), **fields}))
+    return path
+
+
+def _backtest_overview(tmp_path: Path, base: Path, catalog: str, values: dict) -> dict:
+    """The overview row of one plain `run_backtest.py` run of the base with `values` set."""
+    config = json.loads(base.read_text())
+    for name, value in values.items():
+        section, field = name.split(".")
+        config[section][field] = value
+    tmp_path.mkdir()
+    path = tmp_path / "config.json"
+    path.write_text(json.dumps(config))
+    reports = tmp_path / "reports"
+    assert run_backtest.main(["--config", str(path), "--catalog", catalog, "--report-dir", str(reports)]) == 0
+    (row,) = json.loads((reports / "backtest_overview.json").read_text())
+    return row
+
+
+def test_a_grid_gives_cell_for_cell_the_fills_and_metrics_of_separate_backtests(
+    tmp_path: Path, local_ray: int, catalog: str, base_config: Path
+) -> None:
+    grid = {"strategy.base_spread_bps": [4, 6], "strategy.level_spacing_ticks": [2, 3]}
+    sweep_path = _sweep_file(tmp_path, base_config, mode="grid", grid=grid)
+    reports = tmp_path / "sweep_reports"
+    assert run_backtest.main(["--sweep", str(sweep_path), "--catalog", catalog, "--report-dir", str(reports)]) == 0
+    table = pl.read_parquet(reports / "sweep_study.parquet")
+    assert table.height == 4 and table["cell"].to_list() == [0, 1, 2, 3]
+    assert (reports / "sweep_study.html").is_file()
+    combos = set()
+    for k, cell in enumerate(table.iter_rows(named=True)):
+        values = {name: cell[name] for name in grid}
+        combos.add(tuple(values.values()))
+        alone = _backtest_overview(tmp_path / f"alone_{k}", base_config, catalog, values)
+        assert cell["status"] == "ok" and cell["run"] == "wlfi_short"
+        assert cell["fills"] > 0
+        assert {m: cell[m] for m in METRICS} == {m: alone[m] for m in METRICS}, values
+    assert combos == {(4, 2), (4, 3), (6, 2), (6, 3)}
+
+
+def test_a_cell_with_a_bad_value_fails_alone_with_its_error(
+    tmp_path: Path, local_ray: int, catalog: str, base_config: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    sweep_path = _sweep_file(tmp_path, base_config, mode="grid", grid={"strategy.base_spread_bps": [5, -1]})
+    code = run_backtest.main(["--sweep", str(sweep_path), "--catalog", catalog, "--report-dir", str(tmp_path)])
+    assert code == 2 and "1 of 2 cell(s) failed" in capsys.readouterr().err
+    table = pl.read_parquet(tmp_path / "sweep_study.parquet")
+    good, bad = table.iter_rows(named=True)
+    assert good["status"] == "ok" and good["fills"] > 0 and good["error"] is None
+    assert bad["status"] == "error" and bad["net_pnl"] is None and "base_spread_bps" in bad["error"]
+
+
+def test_the_optuna_mode_runs_its_trials_and_records_each(
+    tmp_path: Path, local_ray: int, catalog: str, base_config: Path
+) -> None:
+    space = {"strategy.base_spread_bps": {"low": 3, "high": 8}, "strategy.level_spacing_ticks": {"low": 1, "high": 4}}
+    sweep = spec.load(_sweep_file(tmp_path, base_config, mode="optuna", trials=3, space=space, seed=7))
+    result = command.run(sweep, Path(catalog), tmp_path)
+    table = pl.read_parquet(result.parquet)
+    assert table["trial"].to_list() == [0, 1, 2] and table["status"].to_list() == ["ok"] * 3
+    assert all(3 <= v <= 8 for v in table["strategy.base_spread_bps"])
+    assert table.schema["strategy.level_spacing_ticks"] == pl.Int64
+    assert all(1 <= v <= 4 for v in table["strategy.level_spacing_ticks"])
+    best = table.sort("net_pnl", descending=True).row(0, named=True)
+    assert result.best is not None and result.best.startswith(f"best trial {best['trial']}: net_pnl {best['net_pnl']:+.4f}")
+
+
+def test_an_optuna_search_with_a_seed_draws_the_same_values_again(
+    tmp_path: Path, local_ray: int, catalog: str, base_config: Path
+) -> None:
+    space = {"strategy.base_spread_bps": {"low": 3, "high": 8}, "strategy.fair_price": {"choices": ["mid", "microprice"]}}
+    sweep = spec.load(_sweep_file(tmp_path, base_config, mode="optuna", trials=2, space=space, seed=11))
+    first, again = (command.run(sweep, Path(catalog), tmp_path / name) for name in ("first", "again"))
+    drawn = [sorted((r["trial"], r["values"]["strategy.base_spread_bps"], r["values"]["strategy.fair_price"])
+                    for r in result.rows) for result in (first, again)]
+    assert drawn[0] == drawn[1]
+    assert len({v for _, v, _ in drawn[0]}) == 2  # two trials, two draws
+
+
+def test_ray_address_runs_the_cells_on_that_cluster(tmp_path: Path, catalog: str, base_config: Path) -> None:
+    """A cluster of this machine, started by another process; the sweep joins it with --ray-address
+    and ships the project's packages to it as py_modules. The cluster uses Ray's token
+    authentication (its default for a new instance): a driver joining by address must say so."""
+    env = {**os.environ, "RAY_AUTH_MODE": "token"}
+    head = subprocess.Popen(
+        [sys.executable, "-c", "import sys, ray; info = ray.init(address='local', num_cpus=1, include_dashboard=False); "
+         "print(info.address_info['gcs_address'], flush=True); sys.stdin.read(); ray.shutdown()"],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, env=env,
+    )
+    try:
+        assert head.stdout is not None and head.stdin is not None
+        address = head.stdout.readline().strip()
+        sweep_path = _sweep_file(tmp_path, base_config, mode="grid", grid={"latency_ms": [100]})
+        done = subprocess.run(
+            [sys.executable, str(ROOT / "run_backtest.py"), "--sweep", str(sweep_path), "--ray-address", address,
+             "--catalog", catalog, "--report-dir", str(tmp_path)],
+            capture_output=True, text=True, timeout=240, cwd=tmp_path, env=env,
+        )
+        assert done.returncode == 0, done.stderr
+        (cell,) = pl.read_parquet(tmp_path / "sweep_study.parquet").iter_rows(named=True)
+        assert cell["status"] == "ok" and cell["fills"] > 0
+    finally:
+        if head.stdin is not None:
+            head.stdin.close()
+        head.wait(timeout=60)
