@@ -8,6 +8,10 @@ journals, which the engine hands back directly. The venue options are exactly th
 (`BacktestVenueConfig`): L2_MBP book, queue position, liquidity consumption, trade execution,
 a latency model and maker/taker fees from the instrument.
 
+Which queue rule fills resting orders is a run's `queue_rule` (default: the config's, "nautilus"):
+"nautilus" is the venue's own queue as above; "conservative" and "probabilistic" are hlsim's and
+the shadow client's rules, run inside the venue by `backtest.queue_fills` (see there).
+
 What a run reads: its window only (`backtest.window`): from `start` less `warmup_s` to `end`, the
 book rebuilt from the last snapshot before that, streamed into the engine in chunks (the engine's
 own streaming mode, `run(streaming=True)` per chunk, then `end()`), so memory is bounded by the
@@ -52,6 +56,9 @@ from adapters.hyperliquid.common.fees import perp_fees
 from adapters.hyperliquid.parsing.instruments import coin_of
 from adapters.hyperliquid.parsing.instruments import perp_instrument
 from backtest import window
+from backtest.queue_fills import DEFAULT_QUEUE_RULE
+from backtest.queue_fills import QueueFillModule
+from backtest.queue_fills import check_queue_rule
 from backtest.window import RunWindow
 from backtest.window import run_window
 from catalog.reader import last_ts_init
@@ -70,6 +77,7 @@ class RunSpec(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     instrument: str
     start: str | None = None  # ISO UTC; quoting starts here (data is read from `warmup_s` before it)
     end: str | None = None
+    queue_rule: str | None = None  # None: the config's `queue_rule`
 
 
 class BacktestSettings(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
@@ -85,6 +93,7 @@ class BacktestSettings(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     risk_guard: dict[str, Any] | None = {}  # None: no RiskGuard
     calendar_path: str | None = None
     warmup_s: float = 300.0  # data read before each run's start, for the actors' windows and the book
+    queue_rule: str = DEFAULT_QUEUE_RULE  # what fills resting orders (`backtest.queue_fills.QUEUE_RULES`)
 
 
 MAX_LATENCY_MS = 60_000.0  # a one-way latency past a minute is a broken setting, not a venue
@@ -119,6 +128,7 @@ def check_settings(settings: BacktestSettings) -> None:
     if not (math.isfinite(settings.starting_usdc) and settings.starting_usdc > 0):
         raise ValueError(f"starting_usdc must be a finite number > 0, got {settings.starting_usdc}")
     perp_fees(settings.fee_tier)  # raises on an unknown tier
+    check_queue_rule(settings.queue_rule)
     names = [r.name for r in settings.runs]
     for spec in settings.runs:
         if not _RUN_NAME.fullmatch(spec.name):
@@ -130,6 +140,8 @@ def check_settings(settings: BacktestSettings) -> None:
         start, end = parse_utc(spec.start), parse_utc(spec.end)
         if start is not None and end is not None and end <= start:
             raise ValueError(f"run {spec.name}: the end is not after the start")
+        if spec.queue_rule is not None:
+            check_queue_rule(spec.queue_rule, f"run {spec.name}: queue_rule")
     if len(set(names)) != len(names):
         raise ValueError(f"run names must be unique, got {names}")
     if settings.calendar_path is not None and not Path(settings.calendar_path).is_file():
@@ -140,6 +152,11 @@ def check_settings(settings: BacktestSettings) -> None:
             RegimeGovernor(gov_cfg)
         if (guard_cfg := risk_guard_config(settings, spec.instrument)) is not None:
             RiskGuard(guard_cfg)
+
+
+def queue_rule_of(settings: BacktestSettings, spec: RunSpec) -> str:
+    """The queue rule a run of `spec` uses: its own, else the config's."""
+    return spec.queue_rule if spec.queue_rule is not None else settings.queue_rule
 
 
 def governor_config(settings: BacktestSettings, instrument_id: str) -> RegimeGovernorConfig | None:
@@ -188,10 +205,15 @@ def make_engine(
     log_level: str = "ERROR",
     bypass_risk: bool = False,
     max_order_submit_rate: str | None = None,
+    queue_rule: str = DEFAULT_QUEUE_RULE,
 ) -> BacktestEngine:
     """A BacktestEngine with the Hyperliquid venue: L2 book, queue position, liquidity
     consumption, trade execution, one-way latency `latency_ms`, netting margin account in USDC.
-    `max_order_submit_rate` ("N/HH:MM:SS") overrides the risk engine's submit throttle."""
+    `max_order_submit_rate` ("N/HH:MM:SS") overrides the risk engine's submit throttle.
+    `queue_rule` other than "nautilus": resting orders fill by that `simulation` rule through a
+    `QueueFillModule`, and the venue's own trade-driven queue is off (`backtest.queue_fills`)."""
+    check_queue_rule(queue_rule)
+    by_module = queue_rule != "nautilus"
     engine = BacktestEngine(
         BacktestEngineConfig(
             logging=LoggingConfig(log_level=log_level, bypass_logging=log_level == "OFF"),
@@ -211,9 +233,11 @@ def make_engine(
         default_leverage=Decimal(5),
         book_type=BookType.L2_MBP,
         latency_model=LatencyModel(base_latency_nanos=int(latency_ms * 1_000_000)),
-        trade_execution=True,
+        # With the module, trades fill nothing at the venue and its queue is unused: the module decides.
+        trade_execution=not by_module,
         liquidity_consumption=True,
-        queue_position=True,
+        queue_position=not by_module,
+        modules=[QueueFillModule(queue_rule)] if by_module else None,
     )
     for inst in instruments:
         engine.add_instrument(inst)
@@ -247,6 +271,7 @@ class Session:
     quote_from_ns: int
     settings: BacktestSettings
     extra: dict[str, Any] = field(default_factory=dict)
+    queue_rule: str | None = None  # what filled its resting orders (None: not a backtest's, e.g. a shadow node)
 
 
 def window_of(settings: BacktestSettings, spec: RunSpec, start_ns: int | None = None, end_ns: int | None = None) -> RunWindow:
@@ -335,7 +360,8 @@ def run_session(
         raise ValueError(f"run {spec.name}: no data for {run.describe()}")
     if start_ns is None:
         start_ns = first[0].ts_init
-    engine = make_engine([inst], settings.latency_ms, settings.starting_usdc, log_level=log_level)
+    queue_rule = queue_rule_of(settings, spec)
+    engine = make_engine([inst], settings.latency_ms, settings.starting_usdc, log_level=log_level, queue_rule=queue_rule)
     strategy = MarketMaker(strategy_config(settings, spec.instrument, start_ns))
     engine.add_strategy(strategy)
     governor = risk_guard = None
@@ -351,6 +377,7 @@ def run_session(
     c0 = time.process_time()
     events = replay(engine, itertools.chain([first], chunks))
     wall = time.perf_counter() - t0
-    session = Session(spec, inst, engine, strategy, governor, risk_guard, events, wall, start_ns, settings)
+    session = Session(spec, inst, engine, strategy, governor, risk_guard, events, wall, start_ns, settings,
+                      queue_rule=queue_rule)
     session.extra["cpu_s"] = time.process_time() - c0
     return session

@@ -161,6 +161,12 @@ class QueueMatcher:
                 order.level_qty = new_qty
         return fills
 
+    def on_cross(self, best_bid: float | None, best_ask: float | None) -> list[VirtualFill]:
+        """Only the crossing part of `on_book`, for a book in the middle of one event: the orders the
+        opposite side has reached fill completely; queues are left for the event's end (a level
+        half-way through its changes is not a size to queue behind)."""
+        return [self._fill(order, order.remaining) for order in self.orders() if _crossed(order, best_bid, best_ask)]
+
     def _queue_progress(self, order: VirtualOrder) -> VirtualFill | None:
         qty = min(self._lots(filled_qty(order.queue, self.lot)), self._lots(order.remaining))
         if qty <= 0.0:
@@ -250,6 +256,12 @@ def window_sizes(book: Any) -> SizeAt:
     beyond the deepest level."""
     bids = {float(level.price): float(level.size()) for level in book.bids()}
     asks = {float(level.price): float(level.size()) for level in book.asks()}
+    return level_sizes(bids, asks)
+
+
+def level_sizes(bids: dict[float, float], asks: dict[float, float]) -> SizeAt:
+    """`window_sizes` over a book held as price → size per side. The window's edges are those of the
+    book when this is called: take a new one after the book changes."""
     bid_edge = min(bids) if bids else None
     ask_edge = max(asks) if asks else None
 

@@ -17,6 +17,7 @@ from nautilus_trader.model.events import OrderFilled
 from rich.console import Console
 from rich.table import Table
 
+from backtest.queue_fills import QUEUE_RULE_MEANING
 from backtest.reporting.charts import chart_png
 from backtest.reporting.metrics import MARKOUT_HORIZONS_S
 from backtest.reporting.metrics import Fill
@@ -99,6 +100,7 @@ def build(session: Session) -> RunReport:
         "post_only_rejects": mm.post_only_rejects,
         "latency_ms": session.settings.latency_ms,
         "fee_tier": session.settings.fee_tier,
+        "queue_rule": session.queue_rule,
         "quote_from": _iso(session.quote_from_ns),
         "end": _iso(times[-1]) if times else None,
     }
@@ -134,7 +136,7 @@ def _fmt(x: float | None, spec: str = ",.2f") -> str:
 
 
 OVERVIEW_COLUMNS = (
-    ("run", "run"), ("instrument", "instrument"), ("net PnL", "net_pnl"), ("spread capture", "spread_capture"),
+    ("run", "run"), ("instrument", "instrument"), ("queue", "queue_rule"), ("net PnL", "net_pnl"), ("spread capture", "spread_capture"),
     ("inventory", "inventory"), ("fees", "fees"), ("fills", "fills"), ("traded $", "volume_usd"),
     ("actions/USDC", "actions_per_usdc"), ("1s markout buy", "markout_1s_buy_bps"),
     ("1s markout sell", "markout_1s_sell_bps"), ("spread pays fee", "spread_pays_fee"),
@@ -150,6 +152,7 @@ def overview(reports: list[RunReport]) -> list[dict[str, Any]]:
         rows.append({
             "run": r.name,
             "instrument": r.instrument.split("-")[0],
+            "queue_rule": r.run.get("queue_rule"),
             "net_pnl": m.total_pnl,
             "spread_capture": m.spread_capture,
             "inventory": m.inventory_pnl,
@@ -180,11 +183,16 @@ def overview_cell(key: str, value: Any) -> str:
     return str(value)
 
 
+def queue_rule_text(rule: str | None) -> str:
+    """What filled the run's resting orders, in a line (`backtest.queue_fills`)."""
+    return "–" if rule is None else f"{rule}: {QUEUE_RULE_MEANING.get(rule, 'unknown rule')}"
+
+
 def print_summary(reports: list[RunReport], console: Console | None = None) -> None:
     console = console or Console()
     table = Table(title="All runs (USDC; markouts in bps, + = good for us)")
     for title, key in OVERVIEW_COLUMNS:
-        table.add_column(title, justify="left" if key in ("run", "instrument") else "right")
+        table.add_column(title, justify="left" if key in ("run", "instrument", "queue_rule") else "right")
     for row in overview(reports):
         table.add_row(*(overview_cell(key, row[key]) for _, key in OVERVIEW_COLUMNS))
     console.print(table)
@@ -198,6 +206,7 @@ def print_summary(reports: list[RunReport], console: Console | None = None) -> N
                   f"{fc['required_edge_bps']:.2f} (fee {fc['maker_fee_bps']:.2f} + AS {fc['adverse_selection_allowance_bps']:.2f}); "
                   f"median market spread {_fmt(fc['median_market_spread_bps'])} bps")
         t.add_row("market move", f"{_fmt(r.market['move_bps'], '+.1f')} bps")
+        t.add_row("queue rule", queue_rule_text(r.run.get("queue_rule")))
         t.add_row("PnL total (USDC)", _fmt(m.total_pnl, "+,.4f") + f"   (engine fills: {r.engine_pnl:+,.4f})")
         t.add_row("  spread capture", _fmt(m.spread_capture, "+,.4f"))
         t.add_row("  inventory (mark-to-market)", _fmt(m.inventory_pnl, "+,.4f"))
@@ -236,6 +245,7 @@ def write(reports: list[RunReport], report_dir: Path) -> dict[str, Path]:
             ("spread capture", f"{m.spread_capture:+,.4f}"), ("inventory", f"{m.inventory_pnl:+,.4f}"),
             ("fees", f"{-m.fees:+,.4f}"), ("maker share", "–" if m.maker_share is None else f"{m.maker_share:.1%}"),
             ("fills", f"{m.fills} (${m.volume_usd:,.0f})"),
+            ("queue rule", queue_rule_text(r.run.get("queue_rule"))),
             ("fills per level", ", ".join(f"L{k}: {v}" for k, v in sorted(m.fills_per_level.items()))),
             ("fill rate", "–" if m.fill_rate is None else f"{m.fill_rate:.1%} of {m.orders_submitted} orders"),
             ("cancel-to-fill", _fmt(m.cancel_to_fill, ".1f")), ("actions per USDC", _fmt(m.actions_per_usdc, ".3f")),
