@@ -35,3 +35,9 @@ def btc_hour_among_others(tmp_path_factory: pytest.TempPathFactory, hl_data: Pat
     """The BTC archive hour beside the 25 s BTC capture of 2025-01-26 and BTC of 2025-09-04."""
     files = [shipped_data.btc_archive_hour(), shipped_data.btc_capture(), shipped_data.four_coin_capture("BTC")]
     return _catalog(tmp_path_factory, "btc_hour_among_others", files)
+
+
+@pytest.fixture(scope="session")
+def wlfi_catalog(tmp_path_factory: pytest.TempPathFactory, hl_data: Path) -> ParquetDataCatalog:
+    """WLFI of 2025-09-04 (the main job's WLFI runs) and nothing else."""
+    return _catalog(tmp_path_factory, "wlfi", [shipped_data.four_coin_capture("WLFI")])

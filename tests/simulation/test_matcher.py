@@ -145,3 +145,33 @@ def test_a_trade_through_fills_an_order_beyond_the_window() -> None:
     m.add("b1", True, 95.0, 1.0, level_qty=None)
     fills = m.on_trade(94.9, 0.1, aggressor_is_buy=False)
     assert [f.qty for f in fills] == [1.0] and fills[0].closed
+
+
+def test_on_cross_fills_only_crossed_orders_and_leaves_queues_alone() -> None:
+    m = QueueMatcher(ConservativeQueue(), lot=0.01)
+    bid = m.add("b1", True, 100.0, 0.3, level_qty=5.0)
+    m.add("a1", False, 100.5, 0.2, level_qty=5.0)
+    assert m.on_cross(100.0, 100.5) == []
+    assert bid.queue.front == 5.0 and bid.level_qty == 5.0
+    fills = m.on_cross(99.5, 100.0)  # the ask side reached our bid
+    assert [(f.key, round(f.qty, 8), f.closed) for f in fills] == [("b1", 0.3, True)]
+    assert list(m.orders())[0].key == "a1"
+
+
+def test_level_sizes_over_price_maps_matches_window_sizes_over_a_book() -> None:
+    from types import SimpleNamespace
+
+    from simulation.matcher import level_sizes
+    from simulation.matcher import window_sizes
+
+    def level(px: float, sz: float) -> SimpleNamespace:
+        return SimpleNamespace(price=px, size=lambda: sz)
+
+    bids, asks = {100.0: 2.0, 99.8: 1.0}, {100.1: 3.0}
+    book = SimpleNamespace(bids=lambda: [level(p, s) for p, s in bids.items()],
+                           asks=lambda: [level(p, s) for p, s in asks.items()])
+    a, b = window_sizes(book), level_sizes(bids, asks)
+    for is_bid in (True, False):
+        for px in (99.7, 99.8, 99.9, 100.0, 100.1, 100.2):
+            assert a(is_bid, px) == b(is_bid, px)
+    assert b(True, 99.9) == 0.0 and b(True, 99.7) is None and b(False, 100.2) is None
