@@ -192,7 +192,10 @@ def print_summary(reports: list[RunReport], console: Console | None = None) -> N
     console = console or Console()
     table = Table(title="All runs (USDC; markouts in bps, + = good for us)")
     for title, key in OVERVIEW_COLUMNS:
-        table.add_column(title, justify="left" if key in ("run", "instrument", "queue_rule") else "right")
+        # Never cut a run's name or rule short (two runs differing by their rule would look alike):
+        # when the table is too wide, headers of the other columns wrap or shorten instead.
+        table.add_column(title, justify="left" if key in ("run", "instrument", "queue_rule") else "right",
+                         no_wrap=key in ("run", "queue_rule"))
     for row in overview(reports):
         table.add_row(*(overview_cell(key, row[key]) for _, key in OVERVIEW_COLUMNS))
     console.print(table)

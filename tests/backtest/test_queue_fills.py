@@ -349,9 +349,12 @@ def test_the_report_shows_the_rule_beside_each_run(wlfi_runs, tmp_path: Path) ->
     assert [(r["run"], r["queue_rule"]) for r in rows] == [
         ("wlfi_20250904", "nautilus"), ("wlfi_20250904_probabilistic", "probabilistic"),
     ]
-    console = Console(record=True, width=250)
+    console = Console(record=True, width=170)  # run_backtest's width when not on a terminal
     report.print_summary(runs, console)
     text = console.export_text()
+    overview_table = text[: text.index("wlfi_20250904  (")]  # up to the first run's own table
+    for name, rule in (("wlfi_20250904 ", "nautilus"), ("wlfi_20250904_probabilistic", "probabilistic")):
+        assert any(name in line and f" {rule} " in line for line in overview_table.splitlines()), overview_table
     assert "queue rule" in text and "probabilistic: hlsim/shadow power rule" in text
     page = report.write(runs, tmp_path)["html"].read_text()
     assert "<th>queue</th>" in page and "nautilus: the venue&#x27;s queue" in page

@@ -155,7 +155,7 @@ def test_on_cross_fills_only_crossed_orders_and_leaves_queues_alone() -> None:
     assert bid.queue.front == 5.0 and bid.level_qty == 5.0
     fills = m.on_cross(99.5, 100.0)  # the ask side reached our bid
     assert [(f.key, round(f.qty, 8), f.closed) for f in fills] == [("b1", 0.3, True)]
-    assert list(m.orders())[0].key == "a1"
+    assert [o.key for o in m.orders()] == ["a1"]
 
 
 def test_level_sizes_over_price_maps_matches_window_sizes_over_a_book() -> None:
