@@ -3,8 +3,8 @@
 A run picks its `queue_rule` (`backtest.runner`):
 
 - "nautilus": the venue's own queue (`queue_position=True`): an order fills only after the size
-  displayed ahead of it when it was placed has *traded*; cancels ahead never move it, and a level
-  DELETE, a snapshot or a CLEAR puts it at the front. The conservative end of the range.
+  displayed ahead of it when it was placed has *traded*; cancels ahead never move it (the
+  conservative end of the range), but a level DELETE, a snapshot or a CLEAR puts it at the front.
 - "conservative" / "probabilistic": `simulation.matcher.QueueMatcher` with `ConservativeQueue` /
   the power rule (`ProbQueue`, hlsim's default power), the rules hlsim and shadow apply: trades at
   the order's price advance it, size leaving the level without a trade advances it by the rule
@@ -62,9 +62,9 @@ from simulation.queue_model import make_queue_rule
 QUEUE_RULES = ("nautilus", "conservative", "probabilistic")
 DEFAULT_QUEUE_RULE = "nautilus"
 QUEUE_RULE_MEANING = {  # for the report: where in the range of likely fills a run sits
-    "nautilus": "the venue's queue, only trades advance it (fewest fills)",
+    "nautilus": "the venue's queue, only trades at the price advance an order",
     "conservative": "hlsim/shadow rule, cancels only cap the size ahead at the level's size",
-    "probabilistic": "hlsim/shadow power rule, cancels ahead advance it (most fills)",
+    "probabilistic": "hlsim/shadow power rule, part of the size cancelled counts as ahead",
 }
 # The matcher's rule of each module-run name; "probabilistic" is hlsim's and shadow's power rule at its default power.
 _MATCHER_RULES = {"conservative": "conservative", "probabilistic": "power"}
