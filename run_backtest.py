@@ -168,7 +168,7 @@ def output_console():
     the one-line-per-run (or per-cell) table is not wrapped into unreadable cells."""
     from rich.console import Console
 
-    return Console() if sys.stdout.isatty() else Console(width=170)
+    return Console() if sys.stdout.isatty() else Console(width=220)
 
 
 def checked_report_dir(path: str) -> Path:
