@@ -112,6 +112,12 @@ class MarketMaker(Strategy):
             raise ValueError("order_size_usd must be ≥ 10 (Hyperliquid's minimum order value)")
         if config.max_inventory_usd <= 0:
             raise ValueError("max_inventory_usd must be > 0")
+        if config.order_size_usd > config.max_inventory_usd:
+            # The ladder would be silently capped at the inventory limit: the size asked for is never quoted.
+            raise ValueError(
+                f"order_size_usd {config.order_size_usd:g} exceeds max_inventory_usd {config.max_inventory_usd:g}: "
+                "one order would be more than the inventory allowed"
+            )
         if config.requote_tolerance_ticks < 0 or config.size_tolerance < 0:
             raise ValueError("requote_tolerance_ticks and size_tolerance must be ≥ 0")
         if config.journal_interval_ms < 0 or config.journal_max_entries <= 0:
@@ -611,10 +617,18 @@ class MarketMaker(Strategy):
             changes["level_spacing_ticks"] = int(m.level_spacing_ticks)
         if valid("order_size_usd", m.order_size_usd, 10.0):
             changes["order_size_usd"] = float(m.order_size_usd)
+        max_inventory = self.max_inventory_usd
+        if valid("max_inventory_usd", m.max_inventory_usd, 0.0, inclusive=False):
+            max_inventory = float(m.max_inventory_usd)
+        order_size = changes.get("order_size_usd", self.ladder.order_size_usd)
+        if order_size > max_inventory:
+            # The same rule as the config's: both stay as they were rather than one being capped by the other.
+            refused.append(f"order_size_usd={order_size:g} > max_inventory_usd={max_inventory:g}")
+            changes.pop("order_size_usd", None)
+            max_inventory = self.max_inventory_usd
         if changes:
             self.ladder = replace(self.ladder, **changes)
-        if valid("max_inventory_usd", m.max_inventory_usd, 0.0, inclusive=False):
-            self.max_inventory_usd = float(m.max_inventory_usd)
+        self.max_inventory_usd = max_inventory
         if refused:
             self.log.warning(f"params update from {m.source} refused for {', '.join(refused)}; current values kept")
 

@@ -148,20 +148,25 @@ def test_a_folder_or_a_binary_file_as_config_gets_a_clear_error(tmp_path: Path) 
 
 
 @pytest.mark.parametrize(
-    ("section", "field", "value", "where"),
+    ("section", "index", "field", "value", "message"),
     [
-        ("strategies", "base_spread_bps", -5, "strategies[0]"),
-        ("actors", "daily_drawdown_cap", 5, "actors[1]"),
+        ("strategies", 0, "base_spread_bps", -5, "strategies[0]"),
+        ("actors", 1, "daily_drawdown_cap", 5, "actors[1]"),
+        # Issue 17 item 3: this url passed the check and failed only when the actor started.
+        ("actors", 0, "redis_url", "http://x", "actors[0] (mm_strategy.governor:RegimeGovernor): bad Redis url 'http://x'"),
+        # Issue 17 item 8: silently capped at max_inventory_usd before.
+        ("strategies", 0, "order_size_usd", 1e12, "strategies[0] (mm_strategy.market_maker:MarketMaker): "
+         "order_size_usd 1e+12 exceeds max_inventory_usd 1500"),
     ],
 )
 def test_a_bad_strategy_or_actor_setting_is_refused_before_anything_starts(
-    tmp_path: Path, section: str, field: str, value: float, where: str,
+    tmp_path: Path, section: str, index: int, field: str, value: object, message: str,
 ) -> None:
     def edit(raw: dict) -> None:
-        raw[section][0 if section == "strategies" else 1]["config"][field] = value
+        raw[section][index]["config"][field] = value
 
     path = edited_live_config(tmp_path, edit)
-    with pytest.raises(run_live.ConfigError, match=re.escape(where)):
+    with pytest.raises(run_live.ConfigError, match=re.escape(message)):
         run_live.prepare(args("--account", ACCOUNT, config=path))
 
 

@@ -324,6 +324,24 @@ def test_a_governor_config_out_of_range_is_refused_naming_the_field(field: str, 
         RegimeGovernor(RegimeGovernorConfig(instrument_ids=(str(scripted_perp().id),), **{field: value}))
 
 
+def test_an_order_size_above_the_inventory_limit_is_refused_naming_both_fields() -> None:
+    # Issue 17 item 8: 1e12 used to be capped at max_inventory_usd without a word.
+    with pytest.raises(ValueError, match="order_size_usd 1e\\+12 exceeds max_inventory_usd 150"):
+        _mm(scripted_perp(), order_size_usd=1e12)
+
+
+@pytest.mark.parametrize(
+    "update",
+    [msg.ParamsUpdate("screener", order_size_usd=1e12), msg.ParamsUpdate("screener", max_inventory_usd=15.0),
+     msg.ParamsUpdate("screener", order_size_usd=200.0, max_inventory_usd=100.0)],
+    ids=["size_above_limit", "limit_below_size", "both_at_once"],
+)
+def test_a_params_update_that_puts_the_order_size_above_the_inventory_limit_keeps_both(update) -> None:
+    mm = _mm(scripted_perp())
+    mm._apply_params(update)
+    assert (mm.ladder.order_size_usd, mm.max_inventory_usd) == (20.0, 150.0)
+
+
 def test_orders_denied_by_the_risk_engine_free_their_levels_and_are_quoted_again() -> None:
     # A submit throttle of 1 command a second: the first ladder goes out (one order list for both
     # sides), then the book jumps 10 steps 0.3 s later and the re-placed ladder (cancel + place)
