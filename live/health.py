@@ -1,6 +1,7 @@
 """What ends a run with a fault: a component that failed to start or stopped on its own, clients that
-never connected, a trader that never reached RUNNING, or the exchange refusing every action of the
-account (the adapter's `TradingRefused`).
+never connected, a trader that never reached RUNNING, the exchange refusing every action of the
+account (the adapter's `TradingRefused`), or every market maker having stopped quoting for good
+(`QuotingStopped`, e.g. its rejection circuit breaker tripped).
 
 Nautilus itself keeps a node running through all of these (it logs them and waits), so a supervisor
 would never learn of them; the runner stops the node gracefully instead and exits with `ExitCode.FAULT`.
@@ -18,6 +19,9 @@ from nautilus_trader.live.node import TradingNode
 
 from adapters.hyperliquid.types import TOPIC_TRADING_REFUSED
 from adapters.hyperliquid.types import TradingRefused
+from mm_strategy.market_maker import MarketMaker
+from mm_strategy.messages import TOPIC_QUOTING_STOPPED
+from mm_strategy.messages import QuotingStopped
 
 # Added to Nautilus's own start-up timeouts before the runner gives up on a node that has not started:
 # Nautilus decides at its deadline, the runner looks a moment later.
@@ -132,3 +136,25 @@ def trip_on_trading_refused(node: TradingNode, latch: FaultLatch) -> None:
         latch.trip(f"the exchange refuses this account's actions ({event.kind}): {event.reason}")
 
     node.kernel.msgbus.subscribe(TOPIC_TRADING_REFUSED, on_refused)
+
+
+def no_instrument_left(quoted: set[str], stopped: dict[str, str]) -> str | None:
+    """The fault when every quoted instrument has stopped quoting (`stopped`: instrument → why), else None."""
+    if not quoted or not quoted <= stopped.keys():
+        return None
+    return "no instrument can trade any more: " + "; ".join(f"{i}: {stopped[i]}" for i in sorted(quoted))
+
+
+def trip_when_no_instrument_trades(node: TradingNode, latch: FaultLatch) -> None:
+    """A market maker that stopped quoting for good leaves the node to the others; when none is left,
+    the node cannot trade and the run ends with a fault (a supervisor restarts it, or gives up)."""
+    quoted = {str(s.instrument_id) for s in node.trader.strategies() if isinstance(s, MarketMaker)}
+    stopped: dict[str, str] = {}
+
+    def on_stopped(event: QuotingStopped) -> None:
+        stopped[event.instrument_id] = event.reason
+        fault = no_instrument_left(quoted, stopped)
+        if fault is not None:
+            latch.trip(fault)
+
+    node.kernel.msgbus.subscribe(TOPIC_QUOTING_STOPPED, on_stopped)

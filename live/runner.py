@@ -35,6 +35,7 @@ from live.factories import register_factories
 from live.health import FaultLatch
 from live.health import StartDeadlines
 from live.health import trip_on_trading_refused
+from live.health import trip_when_no_instrument_trades
 from live.health import watch_node
 from live.logs import log
 from live.node_config import RunOptions
@@ -141,6 +142,7 @@ async def run(args: argparse.Namespace, holder: list[TradingNode]) -> int:
     install_stop_signals(loop, stop)  # the TradingNode put its own handlers in place: ours wind down first
     latch = FaultLatch()
     trip_on_trading_refused(node, latch)
+    trip_when_no_instrument_trades(node, latch)
     board = StatusBoard(node)
     dashboard = await start_dashboard(node, args)
     started_ns, started = time.time_ns(), time.monotonic()

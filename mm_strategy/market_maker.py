@@ -46,6 +46,7 @@ from mm_strategy.quoting.skew import exit_mode
 from mm_strategy.quoting.skew import reservation_price
 from mm_strategy.quoting.skew import side_size_factors
 from mm_strategy.quoting.skew import soft_exit_anchor
+from mm_strategy.risk.rejection_breaker import RejectionBreaker
 
 _FOREVER = 2**63 - 1
 _F_LAST = int(RecordFlag.F_LAST)
@@ -89,6 +90,11 @@ class MarketMakerConfig(StrategyConfig, frozen=True, kw_only=True):
     # journals its fills, so these are off by default; set True to have Nautilus log them.
     log_events: bool = False
     log_commands: bool = False
+    # The rejection circuit breaker (`mm_strategy.risk.rejection_breaker`): this many orders rejected
+    # for one reason that retrying cannot cure (margin, price or size rules, minimum value, open-order
+    # limit) within the window stop the quoting of the instrument for good, its orders cancelled.
+    rejection_breaker_count: int = 10
+    rejection_breaker_window_secs: float = 60.0
 
 
 # Worst price of the hard exit, as a fraction past fair (the SDK's `market_open` default).
@@ -122,6 +128,10 @@ class MarketMaker(Strategy):
             raise ValueError("requote_tolerance_ticks and size_tolerance must be ≥ 0")
         if config.journal_interval_ms < 0 or config.journal_max_entries <= 0:
             raise ValueError("journal_interval_ms must be ≥ 0 and journal_max_entries > 0")
+        if config.rejection_breaker_count < 1:
+            raise ValueError(f"rejection_breaker_count must be >= 1, got {config.rejection_breaker_count}")
+        if not config.rejection_breaker_window_secs > 0:
+            raise ValueError(f"rejection_breaker_window_secs must be > 0, got {config.rejection_breaker_window_secs}")
         if config.fair_price not in {k.value for k in FairPrice}:
             raise ValueError(f"fair_price must be one of {[k.value for k in FairPrice]}, got {config.fair_price!r}")
         self.instrument_id = InstrumentId.from_str(config.instrument_id)
@@ -170,6 +180,10 @@ class MarketMaker(Strategy):
         self._dirty = True  # an order or control event happened since the last ladder update
         self.exit_mode = ExitMode.NONE
         self.vol_bps = 0.0
+        self._breaker = RejectionBreaker(config.rejection_breaker_count, config.rejection_breaker_window_secs)
+        # Why this strategy stopped quoting for good (None while it quotes); the strategy itself keeps
+        # running, so that the node goes on with its other instruments.
+        self.quoting_stopped: str | None = None
         # Counters and journal for reports.
         self.plans = 0  # book events planned on: at most one plan per book event
         self.actions = {"submit": 0, "modify": 0, "cancel": 0}
@@ -228,8 +242,8 @@ class MarketMaker(Strategy):
     def update_quotes(self, ts_ns: int) -> None:
         """Plan for the book event stamped `ts_ns` (its `ts_init`): recompute the ladder and send
         only the actions needed to get there."""
-        if ts_ns < self._quote_from_ns:
-            return  # still replaying the book before the start: nothing to decide yet
+        if ts_ns < self._quote_from_ns or self.quoting_stopped is not None:
+            return  # still replaying the book before the start, or stopped for good
         spec = self.spec
         if spec is None:
             return
@@ -485,6 +499,7 @@ class MarketMaker(Strategy):
 
     def on_order_modify_rejected(self, event) -> None:
         self._release(event.client_order_id)
+        self._count_rejection(event.reason)
 
     def on_order_cancel_rejected(self, event) -> None:
         self._release(event.client_order_id)
@@ -508,6 +523,27 @@ class MarketMaker(Strategy):
         self._slots.pop(event.client_order_id, None)
         if event.client_order_id == self._exit_order:
             self._exit_order = None
+        if not event.due_post_only:
+            self._count_rejection(event.reason)
+
+    def _count_rejection(self, reason: str) -> None:
+        trip = self._breaker.on_rejected(reason, self.clock.timestamp_ns())
+        if trip is not None:
+            self.stop_quoting(trip.describe(), guard="rejections")
+
+    def stop_quoting(self, reason: str, guard: str) -> None:
+        """Stop quoting this instrument for good: cancel every order, say why (log, guard event) and tell
+        the runner (`QuotingStopped`), which ends the run once no instrument can trade."""
+        if self.quoting_stopped is not None:
+            return
+        self.quoting_stopped = reason
+        self._dirty = True
+        self._cancel_where(lambda s: True)
+        now = self.clock.timestamp_ns()
+        instrument = str(self.instrument_id)
+        self.log.error(f"{instrument}: stopped quoting: {reason}")
+        self.msgbus.publish(msg.TOPIC_GUARD, msg.GuardEvent("MarketMaker", guard, reason, now, instrument))
+        self.msgbus.publish(msg.TOPIC_QUOTING_STOPPED, msg.QuotingStopped(instrument, reason, now))
 
     def on_order_denied(self, event) -> None:
         # Refused inside Nautilus (risk engine: rate limit, trading state): never reached the

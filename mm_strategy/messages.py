@@ -89,3 +89,17 @@ class GuardEvent:
     ts_ns: int
     instrument_id: str | None = None
     details: dict = field(default_factory=dict)
+
+
+TOPIC_QUOTING_STOPPED = "mm.quoting_stopped"
+
+
+@dataclass(frozen=True, slots=True)
+class QuotingStopped:
+    """A strategy has stopped quoting `instrument_id` for good (its orders cancelled), e.g. because the
+    exchange keeps rejecting them for a reason that retrying cannot cure. The node runs on for the
+    other instruments; the runner ends the run when none can trade any more."""
+
+    instrument_id: str
+    reason: str
+    ts_ns: int

@@ -10,8 +10,8 @@ from nautilus_trader.common.component import TestClock
 from nautilus_trader.model.identifiers import InstrumentId
 from nautilus_trader.model.identifiers import TraderId
 
+from adapters.hyperliquid.common.repeats import RepeatCounter
 from adapters.hyperliquid.execution.rejections import RejectionMonitor
-from adapters.hyperliquid.execution.rejections import RepeatCounter
 from adapters.hyperliquid.parsing.rejections import RejectionKind
 from adapters.hyperliquid.parsing.rejections import classify_rejection
 from adapters.hyperliquid.types import TOPIC_ORDER_REJECTIONS

@@ -127,7 +127,8 @@ def test_an_agent_key_de_registered_mid_run_stops_the_node_within_seconds(tmp_pa
 
 
 def test_an_account_that_cannot_margin_its_quotes_reports_the_rejection_alarm(tmp_path: Path, sim, book) -> None:
-    node = NodeProcess(tmp_path, eth_config(exec_={"rejection_alarm_count": 5}), sim.rest_url)
+    config = eth_config(exec_={"rejection_alarm_count": 5}, strategy={"rejection_breaker_count": 10_000})
+    node = NodeProcess(tmp_path, config, sim.rest_url)
     sim.fund(node.address, 1)  # $1 cannot margin a $50 quote
     try:
         node.start()
@@ -141,3 +142,20 @@ def test_an_account_that_cannot_margin_its_quotes_reports_the_rejection_alarm(tm
         assert node.stop() == ExitCode.CLEAN
     finally:
         node.ensure_dead()
+
+
+def test_quotes_the_account_cannot_margin_trip_the_breaker_and_the_node_exits_1_saying_why(
+    tmp_path: Path, sim, book
+) -> None:
+    # Issue 17 item 2: "Insufficient margin" used to be retried without end (90 rejections in 20 s), exit 0.
+    node = NodeProcess(tmp_path, eth_config(), sim.rest_url)
+    sim.fund(node.address, 1)  # $1 cannot margin a $50 quote
+    started = time.monotonic()
+    assert node.run_to_exit(60) == ExitCode.FAULT
+    elapsed = time.monotonic() - started
+    line = _one_error_line(node)
+    assert ("no instrument can trade any more: ETH-USD-PERP.HYPERLIQUID: "
+            "10 orders rejected as insufficient_margin within 60 s (last: Insufficient margin") in line, line
+    assert "ETH-USD-PERP.HYPERLIQUID: stopped quoting: 10 orders rejected" in node.log_path.read_text(errors="replace")
+    assert sim.open_orders(node.address) == []
+    assert elapsed < 30, f"exited {elapsed:.1f} s after the start"

@@ -12,13 +12,13 @@ What to do about them is the trading plane's and the runner's business; this onl
 
 from __future__ import annotations
 
-from collections import deque
-
 from nautilus_trader.common.component import LiveClock
 from nautilus_trader.common.component import MessageBus
 from nautilus_trader.model.identifiers import InstrumentId
 
 from adapters.hyperliquid.common.log import LogLike
+from adapters.hyperliquid.common.repeats import RepeatCounter
+from adapters.hyperliquid.common.repeats import counter_of
 from adapters.hyperliquid.parsing.rejections import ACCOUNT_REFUSALS
 from adapters.hyperliquid.parsing.rejections import RejectionKind
 from adapters.hyperliquid.parsing.rejections import classify_rejection
@@ -29,38 +29,6 @@ from adapters.hyperliquid.types import TradingRefused
 
 _NS_PER_SEC = 1_000_000_000
 _NOT_COUNTED = frozenset({RejectionKind.POST_ONLY_CROSS, RejectionKind.ORDER_GONE})
-
-
-class RepeatCounter:
-    """Counts events in a sliding window; `add` says when `threshold` of them fell within it."""
-
-    def __init__(self, threshold: int, window_ns: int) -> None:
-        if threshold < 1 or window_ns <= 0:
-            raise ValueError("threshold must be >= 1 and window_ns > 0")
-        self.threshold = threshold
-        self.window_ns = window_ns
-        self._times: deque[int] = deque()
-
-    def add(self, now_ns: int) -> int:
-        """Record one event; returns how many fell within the window when that reaches the threshold
-        (the count then starts afresh), else 0."""
-        times = self._times
-        times.append(now_ns)
-        while times[0] <= now_ns - self.window_ns:
-            times.popleft()
-        if len(times) < self.threshold:
-            return 0
-        count = len(times)
-        times.clear()
-        return count
-
-
-def _counter[K](counters: dict[K, RepeatCounter], key: K, threshold: int, window_ns: int) -> RepeatCounter:
-    """The counter of `key`, made on first use."""
-    counter = counters.get(key)
-    if counter is None:
-        counter = counters[key] = RepeatCounter(threshold, window_ns)
-    return counter
 
 
 class RejectionMonitor:
@@ -92,7 +60,7 @@ class RejectionMonitor:
         if kind in _NOT_COUNTED:
             return
         now = self._clock.timestamp_ns()
-        count = _counter(self._per_instrument, (instrument_id, kind), self._alarm_count, self._window_ns).add(now)
+        count = counter_of(self._per_instrument, (instrument_id, kind), self._alarm_count, self._window_ns).add(now)
         if not count:
             return
         self.alarms_published += 1
@@ -110,7 +78,7 @@ class RejectionMonitor:
         if kind not in ACCOUNT_REFUSALS or self.trading_refused is not None:
             return
         now = self._clock.timestamp_ns()
-        count = _counter(self._refusals, kind, self._stop_count, self._window_ns).add(now)
+        count = counter_of(self._refusals, kind, self._stop_count, self._window_ns).add(now)
         if not count:
             return
         self.trading_refused = TradingRefused(str(kind), reason, count, now)

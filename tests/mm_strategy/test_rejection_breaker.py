@@ -1,0 +1,69 @@
+"""The rejection circuit breaker (pure logic): repeated rejections that retrying cannot cure trip it,
+transient ones never do."""
+
+from __future__ import annotations
+
+import pytest
+
+from adapters.hyperliquid.parsing.rejections import RejectionKind
+from mm_strategy.risk.rejection_breaker import RejectionBreaker
+
+SEC = 1_000_000_000
+MARGIN = "Insufficient margin to place order. asset=4"
+TICK = "Price must be divisible by tick size. asset=4"
+
+
+def test_ten_rejections_of_one_incurable_kind_within_the_window_trip_it_naming_the_kind_and_reason() -> None:
+    breaker = RejectionBreaker(10, 60.0)
+    trips = [breaker.on_rejected(MARGIN, i * SEC) for i in range(10)]
+    assert trips[:9] == [None] * 9
+    trip = trips[9]
+    assert trip is not None and trip.kind is RejectionKind.INSUFFICIENT_MARGIN and trip.count == 10
+    assert trip.describe() == f"10 orders rejected as insufficient_margin within 60 s (last: {MARGIN})"
+    assert breaker.tripped == trip
+
+
+@pytest.mark.parametrize(
+    "reason",
+    [MARGIN, TICK, "Order has invalid size.", "Order must have minimum value of $10. asset=4",
+     "Too many open orders"],
+    ids=["margin", "tick", "size", "min_value", "open_orders"],
+)
+def test_every_kind_that_retrying_cannot_cure_is_counted(reason: str) -> None:
+    breaker = RejectionBreaker(3, 60.0)
+    assert [breaker.on_rejected(reason, i) is not None for i in range(3)] == [False, False, True]
+
+
+@pytest.mark.parametrize(
+    "reason",
+    ["Post only order would have immediately matched, bbo was 3000.0@3000.1. asset=4", "badAloPxRejected",
+     "Cannot modify canceled or filled order", "Invalid nonce: duplicate nonce",
+     "the exchange did not receive it", "Reduce only order would increase position.", "something new"],
+    ids=["alo_cross", "alo_status", "order_gone", "nonce", "not_delivered", "reduce_only", "unknown"],
+)
+def test_transient_or_unknown_rejections_never_trip_it(reason: str) -> None:
+    breaker = RejectionBreaker(3, 60.0)
+    assert all(breaker.on_rejected(reason, i) is None for i in range(50))
+    assert breaker.tripped is None
+
+
+def test_kinds_are_counted_apart() -> None:
+    breaker = RejectionBreaker(10, 60.0)
+    assert all(breaker.on_rejected(MARGIN if i % 2 else TICK, i) is None for i in range(18))
+
+
+def test_rejections_older_than_the_window_are_forgotten() -> None:
+    breaker = RejectionBreaker(10, 60.0)
+    assert all(breaker.on_rejected(MARGIN, i * 7 * SEC) is None for i in range(30))  # 9 within any 60 s
+
+
+def test_it_trips_only_once() -> None:
+    breaker = RejectionBreaker(2, 60.0)
+    assert breaker.on_rejected(MARGIN, 0) is None and breaker.on_rejected(MARGIN, 1) is not None
+    assert all(breaker.on_rejected(MARGIN, 2 + i) is None for i in range(10))
+
+
+@pytest.mark.parametrize(("count", "window"), [(0, 60.0), (10, 0.0), (10, float("nan"))])
+def test_a_breaker_that_could_never_or_always_trip_is_refused(count: int, window: float) -> None:
+    with pytest.raises(ValueError, match="rejection breaker"):
+        RejectionBreaker(count, window)
