@@ -174,6 +174,16 @@ def apply_credentials(raw: dict[str, Any], account: str | None, key_file: str | 
             raise ConfigError(f"no account address: put it in the exec client config, pass --account or set {ACCOUNT_ENV}")
 
 
+def apply_keep_orders(raw: dict[str, Any]) -> None:
+    """`--keep-orders`: each market maker claims the open orders of its instrument that the start-up
+    reconciliation finds on the exchange (Nautilus's `external_order_claims`), and adopts them into its
+    ladder; left unclaimed they would rest beside the new ladder, managed by nobody."""
+    for strategy in raw["strategies"]:
+        if strategy.get("strategy_path") == STRATEGY_PATH:
+            config = strategy["config"]
+            config.setdefault("external_order_claims", [config["instrument_id"]])
+
+
 def apply_redis_cache(raw: dict[str, Any], url: str) -> None:
     parsed = urlparse(url)
     try:
@@ -273,6 +283,8 @@ def prepare(args: argparse.Namespace) -> tuple[TradingNodeConfig, RunOptions, di
             raise ConfigError("live mode needs 'exec_clients' (or run with --mode shadow)")
         apply_credentials(raw, args.account or os.environ.get(ACCOUNT_ENV), args.key_file)
         apply_live_exec_engine(raw)
+        if args.keep_orders:
+            apply_keep_orders(raw)
     redis_url = args.redis_cache or options.redis_cache_url
     if redis_url:
         apply_redis_cache(raw, redis_url)

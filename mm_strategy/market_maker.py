@@ -223,10 +223,33 @@ class MarketMaker(Strategy):
                 f"L1 half-spread {self.ladder.base_spread_bps / 2:.2f} bps < maker fee + adverse selection "
                 f"{need:.2f} bps: levels closer than that will not be quoted",
             )
+        self._adopt_open_orders()
         self.msgbus.subscribe(msg.control_topic(str(self.instrument_id)), self._on_control)
         self.msgbus.subscribe(msg.TOPIC_CONTROL_ALL, self._on_control)
         self.msgbus.subscribe(msg.TOPIC_GUARD, self._on_guard_event)
         self.subscribe_order_book_deltas(self.instrument_id, book_type=BookType.L2_MBP)
+
+    def _adopt_open_orders(self) -> None:
+        """Take over the open orders of this strategy the cache holds at start that it did not place in
+        this run: orders of an earlier run kept on the exchange (`run_live.py --keep-orders` claims them
+        for the strategy, Nautilus's `external_order_claims`) or kept in a Redis cache. Each side's are
+        ranked best price first onto the ladder's levels, so the next plan re-quotes them like its own,
+        and cancels those past the ladder's depth: the account never holds more than one ladder."""
+        adopted = 0
+        for is_bid in (True, False):
+            side = OrderSide.BUY if is_bid else OrderSide.SELL
+            orders = [
+                o for o in self.cache.orders_open(instrument_id=self.instrument_id, strategy_id=self.id, side=side)
+                if o.client_order_id not in self._slots and o.has_price
+            ]
+            orders.sort(key=lambda o: float(o.price), reverse=is_bid)
+            for level, order in enumerate(orders):
+                self._slots[order.client_order_id] = _Slot(
+                    is_bid, level, float(order.price), float(order.quantity), False, order.ts_last,
+                )
+            adopted += len(orders)
+        if adopted:
+            self.log.warning(f"adopted {adopted} open orders of an earlier run: re-quoted or cancelled like its own")
 
     def on_stop(self) -> None:
         if self._instrument is not None:

@@ -97,6 +97,18 @@ def test_live_mode_without_an_account_is_refused(monkeypatch: pytest.MonkeyPatch
         run_live.prepare(args())
 
 
+def test_keep_orders_makes_each_market_maker_claim_its_instrument_s_open_orders() -> None:
+    def claims(*extra: str) -> list:
+        config, _, _ = run_live.prepare(args("--account", ACCOUNT, *extra))
+        return [(s.config["instrument_id"], s.config.get("external_order_claims")) for s in config.strategies]
+
+    assert claims("--keep-orders") == [
+        ("ETH-USD-PERP.HYPERLIQUID", ["ETH-USD-PERP.HYPERLIQUID"]),
+        ("BTC-USD-PERP.HYPERLIQUID", ["BTC-USD-PERP.HYPERLIQUID"]),
+    ]
+    assert {claim for _, claim in claims()} == {None}  # without it, orders placed outside stay outside
+
+
 def test_redis_cache_is_configured_from_the_url() -> None:
     config, _, _ = run_live.prepare(args("--account", ACCOUNT, "--redis-cache", "redis://127.0.0.1:6390"))
     assert config.cache.database.type == "redis" and config.cache.database.port == 6390

@@ -147,6 +147,36 @@ def test_kill_9_then_restart_leaves_no_orphan_orders(tmp_path: Path, sim, book: 
     assert sim.open_orders(node.address) == []
 
 
+def test_keep_orders_adopts_the_orders_of_the_earlier_run_so_the_account_never_holds_more_than_one_ladder(
+    tmp_path: Path, sim, book: BookTicker
+) -> None:
+    # Issue 17 item 6: the kept orders used to rest beside the new ladder, managed by nobody (12 orders).
+    import time
+
+    node = NodeProcess(tmp_path, eth_config(), sim.rest_url, args=["--keep-orders"])
+    sim.fund(node.address, 100_000)
+    try:
+        node.start()
+        ladder = len(node.wait_for("quotes", quoting)["open_orders"])
+        node.kill9()
+        kept = {str(o["oid"]) for o in sim.open_orders(node.address)}
+        assert len(kept) == ladder  # the killed process left its ladder resting
+        node.start()
+        most = 0
+        deadline = time.monotonic() + 25
+        while time.monotonic() < deadline and node.proc.poll() is None:
+            most = max(most, len(sim.open_orders(node.address)))
+            time.sleep(0.02)
+        assert most <= ladder, f"{most} orders rested at once; the ladder has {ladder}"
+        state = node.wait_for("the node and the exchange to agree", in_step_with(sim, node.address), timeout=10)
+        assert "adopted 6 open orders of an earlier run" in node.log_path.read_text(errors="replace")
+        assert len(state["open_orders"]) <= ladder
+        assert node.stop() == 0
+    finally:
+        node.ensure_dead()
+    assert sim.open_orders(node.address) == []
+
+
 def test_429_storm_backs_off_without_crashing_or_busy_looping(tmp_path: Path, sim, book: BookTicker) -> None:
     import time
 
