@@ -522,7 +522,7 @@ class MarketMaker(Strategy):
 
     def on_order_modify_rejected(self, event) -> None:
         self._release(event.client_order_id)
-        self._count_rejection(event.reason)
+        self._count_rejection(event.reason, event.ts_init)
 
     def on_order_cancel_rejected(self, event) -> None:
         self._release(event.client_order_id)
@@ -547,10 +547,11 @@ class MarketMaker(Strategy):
         if event.client_order_id == self._exit_order:
             self._exit_order = None
         if not event.due_post_only:
-            self._count_rejection(event.reason)
+            self._count_rejection(event.reason, event.ts_init)
 
-    def _count_rejection(self, reason: str) -> None:
-        trip = self._breaker.on_rejected(reason, self.clock.timestamp_ns())
+    def _count_rejection(self, reason: str, ts_ns: int) -> None:
+        # Counted on the event's own time: the same in a backtest as live.
+        trip = self._breaker.on_rejected(reason, ts_ns)
         if trip is not None:
             self.stop_quoting(trip.describe(), guard="rejections")
 
