@@ -163,7 +163,10 @@ def check_settings(settings: BacktestSettings) -> None:
         if (gov_cfg := governor_config(settings, spec.instrument)) is not None:
             RegimeGovernor(gov_cfg)
         if (guard_cfg := risk_guard_config(settings, spec.instrument)) is not None:
-            RiskGuard(guard_cfg)
+            try:
+                RiskGuard(guard_cfg)
+            except ValueError as exc:
+                raise ValueError(f"risk_guard: {exc}") from None
 
 
 def queue_rule_of(settings: BacktestSettings, spec: RunSpec) -> str:

@@ -80,6 +80,7 @@ def _config(tmp_path: Path, **changes) -> Path:
         ({"runs": [{"name": "a", "instrument": "ETH"}]}, "not an instrument id"),
         ({"calendar_path": "/nonexistent/calendar.json"}, "calendar_path"),
         ({"risk_guard": {"daily_drawdown_cap": 5}}, "cap"),
+        ({"risk_guard": {"daily_drawdown_cap": -1}}, r"risk_guard: daily_drawdown_cap must be in \(0, 1\), got -1$"),
         ({"strategy": {"base_spread_bps": -1}}, "base_spread_bps"),
     ],
 )
