@@ -8,6 +8,8 @@ from pathlib import Path
 
 import msgspec
 import pytest
+from nautilus_trader.model.events import OrderModifyRejected
+from nautilus_trader.model.events import OrderRejected
 from nautilus_trader.persistence.catalog import ParquetDataCatalog
 
 from backtest.margin import Exposure
@@ -107,3 +109,14 @@ def test_a_config_leverage_below_1_is_refused_when_the_config_is_read(tmp_path: 
     path.write_text(json.dumps(cfg))
     with pytest.raises(ValueError, match="leverage must be an integer >= 1, got 0"):
         load_settings(path)
+
+
+@pytest.mark.slow
+def test_a_modify_the_account_cannot_margin_is_refused_and_counted(eth_two_months: ParquetDataCatalog) -> None:
+    # $60 at 1x: some re-quotes enlarge a resting order past what the account margins.
+    session = run_session(_settings(starting_usdc=60.0, leverage=1), ETH_RUN, eth_two_months)
+    events = [e for o in session.engine.cache.orders() for e in o.events]
+    modify_refusals = [e for e in events if isinstance(e, OrderModifyRejected) and e.reason.startswith("Insufficient margin")]
+    order_refusals = [e for e in events if isinstance(e, OrderRejected) and e.reason.startswith("Insufficient margin")]
+    assert modify_refusals
+    assert report.build(session).run["margin_refusals"] == len(modify_refusals) + len(order_refusals)
