@@ -56,6 +56,10 @@ from adapters.hyperliquid.common.fees import perp_fees
 from adapters.hyperliquid.parsing.instruments import coin_of
 from adapters.hyperliquid.parsing.instruments import perp_instrument
 from backtest import window
+from backtest.margin import check_leverage
+from backtest.margin import default_leverage
+from backtest.margin_venue import VenueHandle
+from backtest.margin_venue import install as install_margin_check
 from backtest.queue_fills import DEFAULT_QUEUE_RULE
 from backtest.queue_fills import QueueFillModule
 from backtest.queue_fills import check_queue_rule
@@ -78,6 +82,7 @@ class RunSpec(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     start: str | None = None  # ISO UTC; quoting starts here (data is read from `warmup_s` before it)
     end: str | None = None
     queue_rule: str | None = None  # None: the config's `queue_rule`
+    leverage: int | None = None  # None: the config's `leverage`
 
 
 class BacktestSettings(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
@@ -94,6 +99,9 @@ class BacktestSettings(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     calendar_path: str | None = None
     warmup_s: float = 300.0  # data read before each run's start, for the actors' windows and the book
     queue_rule: str = DEFAULT_QUEUE_RULE  # what fills resting orders (`backtest.queue_fills.QUEUE_RULES`)
+    # The account's leverage on every run's coin (`backtest.margin`): orders beyond what the account
+    # value margins at it are refused. None: min(20, the coin's maxLeverage).
+    leverage: int | None = None
 
 
 MAX_LATENCY_MS = 60_000.0  # a one-way latency past a minute is a broken setting, not a venue
@@ -129,6 +137,8 @@ def check_settings(settings: BacktestSettings) -> None:
         raise ValueError(f"starting_usdc must be a finite number > 0, got {settings.starting_usdc}")
     perp_fees(settings.fee_tier)  # raises on an unknown tier
     check_queue_rule(settings.queue_rule)
+    if settings.leverage is not None:
+        check_leverage(settings.leverage)
     names = [r.name for r in settings.runs]
     for spec in settings.runs:
         if not _RUN_NAME.fullmatch(spec.name):
@@ -142,6 +152,8 @@ def check_settings(settings: BacktestSettings) -> None:
             raise ValueError(f"run {spec.name}: the end is not after the start")
         if spec.queue_rule is not None:
             check_queue_rule(spec.queue_rule, f"run {spec.name}: queue_rule")
+        if spec.leverage is not None:
+            check_leverage(spec.leverage, f"run {spec.name}: leverage")
     if len(set(names)) != len(names):
         raise ValueError(f"run names must be unique, got {names}")
     if settings.calendar_path is not None and not Path(settings.calendar_path).is_file():
@@ -151,12 +163,26 @@ def check_settings(settings: BacktestSettings) -> None:
         if (gov_cfg := governor_config(settings, spec.instrument)) is not None:
             RegimeGovernor(gov_cfg)
         if (guard_cfg := risk_guard_config(settings, spec.instrument)) is not None:
-            RiskGuard(guard_cfg)
+            try:
+                RiskGuard(guard_cfg)
+            except ValueError as exc:
+                raise ValueError(f"risk_guard: {exc}") from None
 
 
 def queue_rule_of(settings: BacktestSettings, spec: RunSpec) -> str:
     """The queue rule a run of `spec` uses: its own, else the config's."""
     return spec.queue_rule if spec.queue_rule is not None else settings.queue_rule
+
+
+def leverage_of(settings: BacktestSettings, spec: RunSpec, instrument: CryptoPerpetual) -> int:
+    """The account's leverage on a run's coin: the run's, else the config's, else the default
+    (`backtest.margin.default_leverage`); never above the coin's maxLeverage (ValueError naming the field)."""
+    max_leverage = (instrument.info or {}).get("maxLeverage")
+    if spec.leverage is not None:
+        return check_leverage(spec.leverage, f"run {spec.name}: leverage", max_leverage)
+    if settings.leverage is not None:
+        return check_leverage(settings.leverage, f"leverage (run {spec.name})", max_leverage)
+    return default_leverage(max_leverage)
 
 
 def governor_config(settings: BacktestSettings, instrument_id: str) -> RegimeGovernorConfig | None:
@@ -206,14 +232,18 @@ def make_engine(
     bypass_risk: bool = False,
     max_order_submit_rate: str | None = None,
     queue_rule: str = DEFAULT_QUEUE_RULE,
+    leverages: dict[InstrumentId, int] | None = None,
 ) -> BacktestEngine:
     """A BacktestEngine with the Hyperliquid venue: L2 book, queue position, liquidity
     consumption, trade execution, one-way latency `latency_ms`, netting margin account in USDC.
     `max_order_submit_rate` ("N/HH:MM:SS") overrides the risk engine's submit throttle.
     `queue_rule` other than "nautilus": resting orders fill by that `simulation` rule through a
-    `QueueFillModule`, and the venue's own trade-driven queue is off (`backtest.queue_fills`)."""
+    `QueueFillModule`, and the venue's own trade-driven queue is off (`backtest.queue_fills`).
+    Orders the account cannot margin are refused as on the exchange (`backtest.margin_venue`), at
+    `leverages` per instrument (default: min(20, its maxLeverage))."""
     check_queue_rule(queue_rule)
     by_module = queue_rule != "nautilus"
+    handle = VenueHandle()
     engine = BacktestEngine(
         BacktestEngineConfig(
             logging=LoggingConfig(log_level=log_level, bypass_logging=log_level == "OFF"),
@@ -237,10 +267,11 @@ def make_engine(
         trade_execution=not by_module,
         liquidity_consumption=True,
         queue_position=not by_module,
-        modules=[QueueFillModule(queue_rule)] if by_module else None,
+        modules=[handle, QueueFillModule(queue_rule)] if by_module else [handle],
     )
     for inst in instruments:
         engine.add_instrument(inst)
+    install_margin_check(engine, handle, leverages)
     return engine
 
 
@@ -272,6 +303,7 @@ class Session:
     settings: BacktestSettings
     extra: dict[str, Any] = field(default_factory=dict)
     queue_rule: str | None = None  # what filled its resting orders (None: not a backtest's, e.g. a shadow node)
+    leverage: int | None = None  # the account's leverage on its coin (None: not a backtest's)
 
 
 def window_of(settings: BacktestSettings, spec: RunSpec, start_ns: int | None = None, end_ns: int | None = None) -> RunWindow:
@@ -361,7 +393,9 @@ def run_session(
     if start_ns is None:
         start_ns = first[0].ts_init
     queue_rule = queue_rule_of(settings, spec)
-    engine = make_engine([inst], settings.latency_ms, settings.starting_usdc, log_level=log_level, queue_rule=queue_rule)
+    leverage = leverage_of(settings, spec, inst)
+    engine = make_engine([inst], settings.latency_ms, settings.starting_usdc, log_level=log_level, queue_rule=queue_rule,
+                         leverages={inst.id: leverage})
     strategy = MarketMaker(strategy_config(settings, spec.instrument, start_ns))
     engine.add_strategy(strategy)
     governor = risk_guard = None
@@ -378,6 +412,6 @@ def run_session(
     events = replay(engine, itertools.chain([first], chunks))
     wall = time.perf_counter() - t0
     session = Session(spec, inst, engine, strategy, governor, risk_guard, events, wall, start_ns, settings,
-                      queue_rule=queue_rule)
+                      queue_rule=queue_rule, leverage=leverage)
     session.extra["cpu_s"] = time.process_time() - c0
     return session

@@ -459,9 +459,20 @@ def config_from_args(args: argparse.Namespace) -> HarvestConfig:
     )
 
 
+def meta_file_instruments(path: str, fee_tier: int) -> dict[str, Any]:
+    """Instruments from a saved meta reply; a file that is not one is a ValueError naming it (the
+    parser's own message names no file)."""
+    try:
+        return dict(instruments_from_meta(Path(path).read_bytes(), fee_tier=fee_tier))
+    except OSError as exc:
+        raise ValueError(f"--meta {path}: {exc.strerror or exc}") from None
+    except Exception as exc:  # JSON or msgspec decode errors, a reply of another shape
+        raise ValueError(f"--meta {path}: not a saved meta reply ({exc})") from None
+
+
 async def harvest_until_signal(config: HarvestConfig) -> HarvestStats:
     if config.meta:
-        instruments = dict(instruments_from_meta(Path(config.meta).read_bytes(), fee_tier=config.fee_tier))
+        instruments = meta_file_instruments(config.meta, config.fee_tier)
     else:
         instruments = await fetch_instruments(config.base_url, config.fee_tier)
     harvester = Harvester(config, instruments)

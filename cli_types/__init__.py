@@ -95,6 +95,26 @@ def check_writable_dir(path: Path, what: str, *, create: bool = True) -> Path:
     return path
 
 
+def check_writable_file(path: Path, what: str) -> Path:
+    """`path` as a file this process can (over)write: not a folder, no file where a folder of its path
+    should be, and its folder (or the nearest one that exists: the writer creates the rest) writable;
+    a `ValueError` naming `what` otherwise. Nothing is created. Checked before any work, so a run
+    does not end in a traceback with its output lost."""
+    if path.is_dir():
+        raise ValueError(f"{what} {path} is a folder, not a file")
+    folder = path.parent
+    while not folder.exists():
+        folder = folder.parent
+    if not folder.is_dir():
+        raise ValueError(f"{what} {path}: {folder} is a file, not a folder")
+    try:
+        with tempfile.NamedTemporaryFile(dir=folder, prefix=".write-check-"):
+            pass
+    except OSError as exc:
+        raise ValueError(f"{what} {path}: folder {folder} is not writable ({exc.strerror})") from None
+    return path
+
+
 def readable_file(text: str) -> Path:
     """An argument type: a path to an existing regular file (not a folder)."""
     path = Path(text).expanduser()

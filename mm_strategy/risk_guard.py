@@ -86,7 +86,10 @@ class RiskGuard(Actor):
             raise ValueError("RiskGuardConfig.instrument_ids must not be empty")
         self.instrument_ids = [InstrumentId.from_str(i) for i in config.instrument_ids]
         self._state = {iid: _InstrumentState(config) for iid in self.instrument_ids}
-        self.drawdown = DailyDrawdown(config.daily_drawdown_cap)
+        cap = config.daily_drawdown_cap
+        if not 0 < cap < 1:  # said here in the config's words: DailyDrawdown's own check names its argument
+            raise ValueError(f"daily_drawdown_cap must be in (0, 1), got {cap:g}")
+        self.drawdown = DailyDrawdown(cap)
         self.capital = CapitalAtRisk(CapitalLimits(config.max_concurrent_assets, config.max_total_inventory_usd))
         if config.check_interval_ms <= 0:
             raise ValueError("RiskGuardConfig.check_interval_ms must be > 0")

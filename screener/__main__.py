@@ -30,6 +30,7 @@ import redis
 from rich.console import Console
 
 from adapters.hyperliquid.common.fees import parse_fee_tier
+from cli_types import check_writable_file
 from cli_types import checked
 from cli_types import non_negative_float
 from cli_types import positive_float
@@ -248,16 +249,20 @@ def run_once(args: argparse.Namespace, screening: Screening, console: Console) -
             screener_channel=args.channel,
             screener_key=args.key,
         )
-        path = write_node_config(args.write_config, result.snapshot, options)
-        console.print(f"wrote TradingNode config: {path} ({len(result.snapshot.assets)} market makers)")
-        if args.catalog is not None:
-            backtest_options = BacktestConfigOptions(
-                catalog=args.catalog,
-                fee_tier=args.fee_tier,
-                starting_usdc=args.capital,
-            )
-            path = write_backtest_config(backtest_config_path(args.write_config), result, backtest_options)
-            console.print(f"wrote backtest config: {path} (run it: python run_backtest.py --config {path})")
+        try:
+            path = write_node_config(args.write_config, result.snapshot, options)
+            console.print(f"wrote TradingNode config: {path} ({len(result.snapshot.assets)} market makers)")
+            if args.catalog is not None:
+                backtest_options = BacktestConfigOptions(
+                    catalog=args.catalog,
+                    fee_tier=args.fee_tier,
+                    starting_usdc=args.capital,
+                )
+                path = write_backtest_config(backtest_config_path(args.write_config), result, backtest_options)
+                console.print(f"wrote backtest config: {path} (run it: python run_backtest.py --config {path})")
+        except OSError as exc:  # checked at start; the folder may still go away or fill up during the run
+            console.print(f"[red]error:[/] --write-config {args.write_config}: {exc.strerror or exc}", soft_wrap=True, highlight=False)
+            return 2
     if args.catalog is not None:
         console.print("nothing published: a recording is not the market now")
     elif not args.no_publish:
@@ -278,6 +283,11 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     console = Console(width=None if sys.stdout.isatty() else 200)
     try:
+        if args.write_config is not None:
+            # Where the configs go, checked before the first (possibly slow) run: not after it, as a traceback.
+            check_writable_file(args.write_config, "--write-config")
+            if args.catalog is not None:
+                check_writable_file(backtest_config_path(args.write_config), "--write-config (its backtest config)")
         if args.write_config is not None or args.account_address is not None:
             # Check config options before the first (possibly slow) run.
             NodeConfigOptions(
@@ -285,7 +295,7 @@ def main(argv: list[str] | None = None) -> int:
             )
         screening = make_screening(args)
     except (ValueError, InfoError, CatalogError) as exc:
-        console.print(f"[red]error:[/] {exc}")
+        console.print(f"[red]error:[/] {exc}", soft_wrap=True, highlight=False)  # one line, whatever its length
         return 2
     try:
         if args.every is None:

@@ -14,9 +14,12 @@ from typing import Any
 
 from nautilus_trader.model.enums import OrderSide
 from nautilus_trader.model.events import OrderFilled
+from nautilus_trader.model.events import OrderModifyRejected
+from nautilus_trader.model.events import OrderRejected
 from rich.console import Console
 from rich.table import Table
 
+from backtest.margin import INSUFFICIENT_MARGIN
 from backtest.queue_fills import QUEUE_RULE_MEANING
 from backtest.reporting.charts import chart_png
 from backtest.reporting.metrics import MARKOUT_HORIZONS_S
@@ -101,11 +104,25 @@ def build(session: Session) -> RunReport:
         "latency_ms": session.settings.latency_ms,
         "fee_tier": session.settings.fee_tier,
         "queue_rule": session.queue_rule,
+        "leverage": session.leverage,
+        "margin_refusals": margin_refusals(cache, mm.instrument_id, mm.id),
         "quote_from": _iso(session.quote_from_ns),
         "end": _iso(times[-1]) if times else None,
     }
     return RunReport(session.spec.name, session.spec.instrument, metrics, fee_check, engine_pnl, market, run,
                      fills, times, mids, list(mm.inventory))
+
+
+def margin_refusals(cache, instrument_id, strategy_id) -> int:
+    """Orders and modifies of the strategy on `instrument_id` refused because the account could not
+    margin them: the backtest venue's refusals (`backtest.margin_venue`) and the exchange's, which
+    use the same words."""
+    count = 0
+    for order in cache.orders(instrument_id=instrument_id, strategy_id=strategy_id):
+        for ev in order.events:
+            if isinstance(ev, (OrderRejected, OrderModifyRejected)) and ev.reason.startswith(MARGIN_REASON):
+                count += 1
+    return count
 
 
 def engine_fill_pnl(cache, instrument_id, mark: float | None) -> float:
@@ -123,6 +140,17 @@ def engine_fill_pnl(cache, instrument_id, mark: float | None) -> float:
     if position and mark is not None:
         cash += position * mark
     return cash
+
+
+# The exchange adds the asset after these words ("... order. asset=4"); the backtest venue says them alone.
+MARGIN_REASON = INSUFFICIENT_MARGIN.rstrip(".")
+
+
+def margin_text(run: dict[str, Any]) -> str:
+    """The run's leverage and how many orders it could not margin, in a line."""
+    leverage = run.get("leverage")
+    refused = run.get("margin_refusals", 0)
+    return f"{'–' if leverage is None else f'{leverage}x'}; {refused} order(s)/modify(s) refused for margin"
 
 
 def _iso(ns: int) -> str:
@@ -210,6 +238,7 @@ def print_summary(reports: list[RunReport], console: Console | None = None) -> N
                   f"median market spread {_fmt(fc['median_market_spread_bps'])} bps")
         t.add_row("market move", f"{_fmt(r.market['move_bps'], '+.1f')} bps")
         t.add_row("queue rule", queue_rule_text(r.run.get("queue_rule")))
+        t.add_row("leverage / margin", margin_text(r.run))
         t.add_row("PnL total (USDC)", _fmt(m.total_pnl, "+,.4f") + f"   (engine fills: {r.engine_pnl:+,.4f})")
         t.add_row("  spread capture", _fmt(m.spread_capture, "+,.4f"))
         t.add_row("  inventory (mark-to-market)", _fmt(m.inventory_pnl, "+,.4f"))
@@ -249,6 +278,7 @@ def write(reports: list[RunReport], report_dir: Path) -> dict[str, Path]:
             ("fees", f"{-m.fees:+,.4f}"), ("maker share", "–" if m.maker_share is None else f"{m.maker_share:.1%}"),
             ("fills", f"{m.fills} (${m.volume_usd:,.0f})"),
             ("queue rule", queue_rule_text(r.run.get("queue_rule"))),
+            ("leverage / margin", margin_text(r.run)),
             ("fills per level", ", ".join(f"L{k}: {v}" for k, v in sorted(m.fills_per_level.items()))),
             ("fill rate", "–" if m.fill_rate is None else f"{m.fill_rate:.1%} of {m.orders_submitted} orders"),
             ("cancel-to-fill", _fmt(m.cancel_to_fill, ".1f")), ("actions per USDC", _fmt(m.actions_per_usdc, ".3f")),

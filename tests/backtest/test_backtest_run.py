@@ -80,6 +80,7 @@ def _config(tmp_path: Path, **changes) -> Path:
         ({"runs": [{"name": "a", "instrument": "ETH"}]}, "not an instrument id"),
         ({"calendar_path": "/nonexistent/calendar.json"}, "calendar_path"),
         ({"risk_guard": {"daily_drawdown_cap": 5}}, "cap"),
+        ({"risk_guard": {"daily_drawdown_cap": -1}}, r"risk_guard: daily_drawdown_cap must be in \(0, 1\), got -1$"),
         ({"strategy": {"base_spread_bps": -1}}, "base_spread_bps"),
     ],
 )
@@ -138,3 +139,13 @@ def btc_end_ns(spec) -> int:
     from backtest.runner import parse_utc
 
     return parse_utc(spec.end)
+
+
+def test_a_run_dated_past_the_year_2262_is_refused_in_words_not_a_timestamp_overflow(eth_two_months, tmp_path: Path, capsys) -> None:
+    runs = [{"name": "eth", "instrument": "ETH-USD-PERP.HYPERLIQUID"}]
+    path = _config(tmp_path, runs=runs, report_dir=str(tmp_path / "reports"))
+    argv = ["--config", str(path), "--catalog", eth_two_months.path, "--start", "2520-01-01T00:00Z", "--end", "2520-01-02T00:00Z"]
+    assert run_backtest.main(argv) == 2
+    err = capsys.readouterr().err
+    assert "quoting would start at 2520-01-01T00:00:00+00:00, after its data ends" in err
+    assert "Out of bounds" not in err and "Traceback" not in err

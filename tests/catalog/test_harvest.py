@@ -241,3 +241,15 @@ def test_without_coins_the_screeners_node_config_names_them(tmp_path: Path) -> N
     assert config.coins == ("kPEPE", "WIF")
     with pytest.raises(ValueError, match="no --coins given"):
         config_from_args(parser.parse_args(["--catalog", str(tmp_path), "--from-config", str(tmp_path / "none")]))
+
+
+def test_a_meta_file_that_is_not_json_is_refused_naming_the_file(tmp_path: Path, capsys) -> None:
+    from catalog.__main__ import main
+
+    meta = tmp_path / "meta.txt"
+    meta.write_text("not json\n")
+    status = main(["harvest", "--coins", "BTC", "--catalog", str(tmp_path / "cat"), "--meta", str(meta),
+                   "--base-url", "http://127.0.0.1:1"])
+    err = capsys.readouterr().err
+    assert status == 2
+    assert err.startswith(f"error: --meta {meta}: not a saved meta reply") and err.count("\n") == 1

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 
 import pytest
 
@@ -88,3 +89,25 @@ def test_an_output_folder_checked_without_creating_is_left_missing(tmp_path) -> 
     (tmp_path / "file").write_text("")
     with pytest.raises(ValueError, match="a part of that path is a file"):
         cli_types.check_writable_dir(tmp_path / "file" / "catalog", "catalog", create=False)
+
+
+def test_a_writable_file_path_is_accepted_without_creating_anything(tmp_path) -> None:
+    target = tmp_path / "new" / "out.json"
+    assert cli_types.check_writable_file(target, "--write-config") == target
+    assert not (tmp_path / "new").exists()
+
+
+@pytest.mark.parametrize(("where", "message"), [
+    ("", "is a folder, not a file"),
+    ("file/out.json", "is a file, not a folder"),
+])
+def test_a_folder_or_a_path_under_a_file_is_refused_as_an_output_file(tmp_path, where: str, message: str) -> None:
+    (tmp_path / "file").write_text("")
+    with pytest.raises(ValueError, match=f"--write-config .*{message}"):
+        cli_types.check_writable_file(tmp_path / where, "--write-config")
+
+
+def test_an_output_file_in_a_folder_that_cannot_take_files_is_refused() -> None:
+    # /proc takes no new files, even for root (the tests may run as root, for whom modes do not bind).
+    with pytest.raises(ValueError, match="folder /proc is not writable"):
+        cli_types.check_writable_file(Path("/proc/out.json"), "--write-config")

@@ -215,3 +215,19 @@ def test_daemon_keeps_the_previous_publication_when_nothing_is_selected(
     returncode, _, stderr = _daemon_until([*args, *redis_args], "no asset selected")
     assert returncode == 0, stderr
     assert redis.Redis.from_url(redis_url).get(key) == held
+
+
+@pytest.mark.parametrize(("where", "message"), [
+    ("folder", "is a folder, not a file"),
+    ("a_file/live.json", "is a file, not a folder"),
+])
+def test_write_config_that_cannot_be_written_is_refused_before_the_screen(
+    info_dir: Path, tmp_path: Path, capsys, where: str, message: str,
+) -> None:
+    (tmp_path / "folder").mkdir()
+    (tmp_path / "a_file").write_text("")
+    status = main(["run", "--offline", str(info_dir), "--no-publish", "--write-config", str(tmp_path / where)])
+    out = capsys.readouterr().out
+    assert status == 2
+    assert f"error: --write-config {tmp_path / where}" in out and message in out
+    assert "Maker-edge screen" not in out  # refused before any screening

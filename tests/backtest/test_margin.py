@@ -1,0 +1,122 @@
+"""Backtest margin as the exchange applies it: the rule (`backtest.margin`), the venue that refuses
+what the account cannot margin (`backtest.margin_venue`), the leverage setting and the report's count."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import msgspec
+import pytest
+from nautilus_trader.model.events import OrderModifyRejected
+from nautilus_trader.model.events import OrderRejected
+from nautilus_trader.persistence.catalog import ParquetDataCatalog
+
+from backtest.margin import Exposure
+from backtest.margin import admits
+from backtest.margin import check_leverage
+from backtest.margin import default_leverage
+from backtest.margin import initial_margin
+from backtest.margin import with_order
+from backtest.reporting import report
+from backtest.runner import RunSpec
+from backtest.runner import load_settings
+from backtest.runner import run_session
+from run_backtest import DEFAULT_CONFIG
+
+# Five minutes of the ETH capture of 2025-12-10 (ETH's maxLeverage in the shipped meta: 25).
+ETH_RUN = RunSpec(name="eth_short", instrument="ETH-USD-PERP.HYPERLIQUID", start="2025-12-10T21:11:00Z",
+                  end="2025-12-10T21:16:00Z")
+
+
+def test_orders_on_the_reducing_side_need_no_margin_until_they_flip_the_position() -> None:
+    long_100 = Exposure(position_notional=100.0)
+    assert initial_margin(with_order(long_100, is_buy=False, notional=100.0), 10) == pytest.approx(10.0)
+    assert initial_margin(with_order(long_100, is_buy=False, notional=300.0), 10) == pytest.approx(20.0)  # short 200
+
+
+def test_orders_on_the_increasing_side_add_their_notional_over_the_leverage() -> None:
+    assert initial_margin(Exposure(position_notional=-50.0, buys=20.0, sells=150.0), 20) == pytest.approx(200.0 / 20)
+
+
+def test_an_order_raising_the_margin_past_the_account_value_is_refused() -> None:
+    assert admits(account_value=10.0, margin_before=5.0, margin_after=10.0)
+    assert not admits(account_value=10.0, margin_before=5.0, margin_after=10.01)
+
+
+def test_an_order_lowering_the_margin_passes_even_when_the_account_cannot_margin_what_it_holds() -> None:
+    assert admits(account_value=1.0, margin_before=50.0, margin_after=40.0)
+
+
+def test_the_default_leverage_is_20_capped_by_the_coins_max_leverage() -> None:
+    assert default_leverage(25) == 20
+    assert default_leverage(5) == 5
+    assert default_leverage(None) == 20
+
+
+@pytest.mark.parametrize(("leverage", "max_leverage", "message"), [
+    (0, None, "must be an integer >= 1, got 0"),
+    (True, None, "must be an integer >= 1"),
+    (30, 25, "30 is above the coin's maxLeverage 25"),
+])
+def test_a_leverage_the_exchange_would_not_set_is_refused_naming_the_field(leverage, max_leverage, message: str) -> None:
+    with pytest.raises(ValueError, match=f"run x: leverage {message}"):
+        check_leverage(leverage, "run x: leverage", max_leverage)
+
+
+def _settings(**changes):
+    return msgspec.structs.replace(load_settings(DEFAULT_CONFIG), **{"runs": [ETH_RUN], **changes})
+
+
+@pytest.mark.slow
+def test_a_run_with_a_cent_fills_nothing_it_cannot_margin_and_reports_the_refusals(eth_two_months: ParquetDataCatalog) -> None:
+    session = run_session(_settings(starting_usdc=0.01), ETH_RUN, eth_two_months)
+    r = report.build(session)
+    assert session.leverage == 20
+    assert r.metrics.volume_usd <= 0.01 * session.leverage
+    assert r.run["margin_refusals"] > 0
+    assert r.run["margin_refusals"] == sum(
+        1 for o in session.engine.cache.orders() for e in o.events if "Insufficient margin" in getattr(e, "reason", "")
+    )
+
+
+@pytest.mark.slow
+def test_an_account_that_margins_the_ladder_has_no_order_refused(eth_two_months: ParquetDataCatalog) -> None:
+    r = report.build(run_session(_settings(), ETH_RUN, eth_two_months))
+    assert r.metrics.fills > 0 and r.run["margin_refusals"] == 0
+
+
+@pytest.mark.slow
+def test_a_small_account_holds_no_more_than_its_value_times_its_leverage(eth_two_months: ParquetDataCatalog) -> None:
+    low = report.build(run_session(_settings(starting_usdc=20.0, leverage=1), ETH_RUN, eth_two_months))
+    high = report.build(run_session(_settings(starting_usdc=20.0, leverage=20), ETH_RUN, eth_two_months))
+    assert low.run["leverage"] == 1 and low.run["margin_refusals"] > 0
+    # $20 at 1x: no position worth more than the account (1% for the PnL and the mark's moves).
+    assert max(abs(q) for _, q in low.inventory) * max(low.mids) <= 20.0 * 1.01
+    assert max(abs(q) for _, q in high.inventory) * min(high.mids) > 20.0 * 1.01  # at 20x it does hold more
+
+
+def test_a_run_leverage_above_the_coins_max_leverage_is_refused_naming_the_run(eth_two_months: ParquetDataCatalog) -> None:
+    spec = msgspec.structs.replace(ETH_RUN, leverage=30)
+    with pytest.raises(ValueError, match="run eth_short: leverage 30 is above the coin's maxLeverage 25"):
+        run_session(_settings(runs=[spec]), spec, eth_two_months)
+
+
+def test_a_config_leverage_below_1_is_refused_when_the_config_is_read(tmp_path: Path) -> None:
+    cfg = json.loads(DEFAULT_CONFIG.read_text())
+    cfg["leverage"] = 0
+    path = tmp_path / "bt.json"
+    path.write_text(json.dumps(cfg))
+    with pytest.raises(ValueError, match="leverage must be an integer >= 1, got 0"):
+        load_settings(path)
+
+
+@pytest.mark.slow
+def test_a_modify_the_account_cannot_margin_is_refused_and_counted(eth_two_months: ParquetDataCatalog) -> None:
+    # $60 at 1x: some re-quotes enlarge a resting order past what the account margins.
+    session = run_session(_settings(starting_usdc=60.0, leverage=1), ETH_RUN, eth_two_months)
+    events = [e for o in session.engine.cache.orders() for e in o.events]
+    modify_refusals = [e for e in events if isinstance(e, OrderModifyRejected) and e.reason.startswith("Insufficient margin")]
+    order_refusals = [e for e in events if isinstance(e, OrderRejected) and e.reason.startswith("Insufficient margin")]
+    assert modify_refusals
+    assert report.build(session).run["margin_refusals"] == len(modify_refusals) + len(order_refusals)
