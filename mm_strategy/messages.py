@@ -82,6 +82,23 @@ class ParamsUpdate:
 
 
 @dataclass(frozen=True, slots=True)
+class InventoryCap:
+    """The account-wide share this node holds for the instrument (the `BudgetGuard`): |position|
+    must stay within `max_abs_usd`; `reduce_only` (no claim granted, or Redis unreachable) quotes
+    only what brings the position back to zero. `max_abs_usd` None lifts the cap."""
+
+    source: str
+    max_abs_usd: float | None
+    reduce_only: bool = False
+    reason: str = ""
+    instrument_id: str = ""  # for monitors (the status board): the topic already names it
+
+    def __post_init__(self) -> None:
+        if self.max_abs_usd is not None and not self.max_abs_usd >= 0:
+            raise ValueError(f"InventoryCap.max_abs_usd must be >= 0 or None, got {self.max_abs_usd!r}")
+
+
+@dataclass(frozen=True, slots=True)
 class GuardEvent:
     source: str  # the component: "RiskGuard", "RegimeGovernor", "MarketMaker"
     guard: str  # which guard: "micro_vol", "ofi", "drawdown", "calendar", ...
