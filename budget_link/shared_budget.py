@@ -26,6 +26,7 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass
+from dataclasses import field
 
 import redis
 
@@ -116,6 +117,8 @@ class BudgetView:
     claims: dict[str, dict[str, float]]  # node → coin → usd
     actions: int
     volume_usd: float
+    actions_by_node: dict[str, int] = field(default_factory=dict)
+    volume_by_node: dict[str, float] = field(default_factory=dict)
 
     @property
     def total_usd(self) -> float:
@@ -222,7 +225,9 @@ class SharedBudget:
             self._failed(exc)
             return None
         self._ok()
-        return BudgetView(claims, sum(int(v) for v in actions.values()), sum(float(v) for v in volume.values()))
+        by_node = {k.decode(): int(v) for k, v in actions.items()}
+        volume_by_node = {k.decode(): float(v) for k, v in volume.items()}
+        return BudgetView(claims, sum(by_node.values()), sum(volume_by_node.values()), by_node, volume_by_node)
 
     def release(self) -> None:
         """Give back every claim of this node (a clean stop)."""

@@ -18,6 +18,10 @@ from datetime import timedelta
 
 from nautilus_trader.common.actor import Actor
 from nautilus_trader.config import ActorConfig
+from nautilus_trader.model.events import OrderFilled
+from nautilus_trader.model.events import OrderPendingCancel
+from nautilus_trader.model.events import OrderPendingUpdate
+from nautilus_trader.model.events import OrderSubmitted
 from nautilus_trader.model.identifiers import InstrumentId
 
 from adapters.hyperliquid.parsing.instruments import coin_of
@@ -30,6 +34,8 @@ _TIMER = "BudgetGuard.claim"
 SOURCE = "shared_budget"
 # A grant with less room than this above what is held cannot place a useful order: reduce-only.
 _MIN_ROOM_USD = 1e-6
+# What the address budget counts, as the governor counts it.
+_ACTION_EVENTS = (OrderSubmitted, OrderPendingUpdate, OrderPendingCancel)
 
 
 class BudgetGuardConfig(ActorConfig, frozen=True, kw_only=True):
@@ -74,10 +80,14 @@ class BudgetGuard(Actor):
         self.caps: dict[InstrumentId, msg.InventoryCap] = {}  # the last cap sent per instrument
         self.granted: dict[InstrumentId, float] = {}
         self.firings: dict[str, int] = {}
+        # This node's actions and traded USDC not yet added to the account's totals in Redis.
+        self._unrecorded_actions = 0
+        self._unrecorded_volume = 0.0
 
     def on_start(self) -> None:
         # Any strategy's position event: the account's position in that instrument moved.
         self.msgbus.subscribe("events.position.*", self._on_position_event)
+        self.msgbus.subscribe("events.order.*", self._on_order_event)
         self.clock.set_timer(_TIMER, timedelta(milliseconds=self.config.check_interval_ms), callback=self._on_timer)
 
     def on_stop(self) -> None:
@@ -94,6 +104,32 @@ class BudgetGuard(Actor):
 
     def _on_timer(self, event: object) -> None:
         self.claim_all()
+        if self.budget.healthy:
+            self.share_activity()
+
+    def _on_order_event(self, event: object) -> None:
+        if isinstance(event, _ACTION_EVENTS):
+            self._unrecorded_actions += 1
+        elif isinstance(event, OrderFilled):
+            self._unrecorded_volume += float(event.last_px) * float(event.last_qty)
+
+    def share_activity(self) -> None:
+        """Add this node's actions to the account's totals and tell the governor what the other
+        nodes did (the address action budget is the account's, not the node's)."""
+        if self._unrecorded_actions or self._unrecorded_volume:
+            self.budget.record_activity(self._unrecorded_actions, self._unrecorded_volume)
+            if not self.budget.healthy:
+                return  # kept for the next tick
+            self._unrecorded_actions, self._unrecorded_volume = 0, 0.0
+        view = self.budget.view()
+        if view is None:
+            return
+        me = self.budget.node
+        others = sum(n for node, n in view.actions_by_node.items() if node != me)
+        volume = sum(v for node, v in view.volume_by_node.items() if node != me)
+        self.msgbus.publish(
+            msg.TOPIC_ACCOUNT_ACTIVITY, msg.AccountActivity(SOURCE, others, volume, self.clock.timestamp_ns()),
+        )
 
     def _on_position_event(self, event: object) -> None:
         iid = getattr(event, "instrument_id", None)

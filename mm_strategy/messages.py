@@ -13,6 +13,7 @@ from dataclasses import field
 
 TOPIC_CONTROL_ALL = "mm.control.all"
 TOPIC_GUARD = "mm.guard"
+TOPIC_ACCOUNT_ACTIVITY = "mm.account.activity"
 
 
 def control_topic(instrument_id: str) -> str:
@@ -96,6 +97,18 @@ class InventoryCap:
     def __post_init__(self) -> None:
         if self.max_abs_usd is not None and not self.max_abs_usd >= 0:
             raise ValueError(f"InventoryCap.max_abs_usd must be >= 0 or None, got {self.max_abs_usd!r}")
+
+
+@dataclass(frozen=True, slots=True)
+class AccountActivity:
+    """The other nodes trading this account, on `TOPIC_ACCOUNT_ACTIVITY` (the `BudgetGuard`): their
+    cumulative actions and traded USDC as they recorded them in Redis. The address action budget is
+    the account's: the governor counts their increments with its own."""
+
+    source: str
+    other_actions: int
+    other_volume_usd: float
+    ts_ns: int
 
 
 @dataclass(frozen=True, slots=True)
