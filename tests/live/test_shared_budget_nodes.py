@@ -168,6 +168,39 @@ def test_a_killed_nodes_reservation_is_freed_within_its_lease_and_the_other_node
         _stop_all(nodes)
 
 
+def test_what_a_killed_node_held_stays_counted_after_its_lease(tmp_path: Path, market: HlSimThread) -> None:
+    sim = market
+    url = "redis://127.0.0.1:6379/0"
+    lease = 2.0
+    account, nodes = _nodes(tmp_path, sim, url, lease_secs=lease)
+    try:
+        _start(sim, account, nodes)
+        for _ in range(3):  # ETH takes some inventory
+            assert _fill_best_bid(sim, account, "ETH")
+            time.sleep(0.5)
+        eth_held = abs(float(sim.position(account, "ETH")["szi"])) * MIDS["ETH"]
+        assert eth_held > 50.0
+        _wait("ETH's claim to cover its inventory", lambda: _claims(url, account).get("eth-node|ETH", 0) >= eth_held, 5, nodes)
+
+        nodes["ETH"].kill9()
+        del nodes["ETH"]
+        _wait("the killed node's claim to go", lambda: "eth-node|ETH" not in _claims(url, account), lease + 5, nodes)
+        assert _claims(url, account)["~|ETH"] >= eth_held - 1.0  # its inventory, still on the account
+        # BTC now fills until it has no room left: ETH's leftover inventory still counts against the cap.
+        t0 = time.monotonic()
+        while _orders(sim, account, "BTC", "B") and time.monotonic() - t0 < 30:
+            _fill_best_bid(sim, account, "BTC")
+            time.sleep(0.5)
+        _wait("BTC out of room", lambda: not _orders(sim, account, "BTC", "B"), 10, nodes)
+        total = _inventory_usd(sim, account)
+        assert total <= CAP_USD * 1.01, f"inventory ${total:,.2f} past the cap: the dead node's share was given away"
+        btc = abs(float(sim.position(account, "BTC")["szi"])) * MIDS["BTC"]
+        assert btc >= CAP_USD - eth_held - 2 * 20.0  # BTC used the headroom the dead node returned
+        assert nodes["BTC"].stop() == 0
+    finally:
+        _stop_all(nodes)
+
+
 def test_without_redis_both_nodes_only_reduce_and_add_again_once_it_is_back(
     tmp_path: Path, market: HlSimThread
 ) -> None:
