@@ -299,3 +299,18 @@ def test_a_disabled_shared_budget_section_is_off(tmp_path: Path) -> None:
     config, options, _ = run_live.prepare(args("--account", ACCOUNT, config=_with_shared(tmp_path, enabled=False)))
     assert "mm_strategy.budget_guard:BudgetGuard" not in {a.actor_path for a in config.actors}
     assert not options.own_coins_only
+
+
+def test_the_shipped_scale_out_configs_are_two_nodes_on_disjoint_coins_sharing_one_budget() -> None:
+    coins: dict[str, str] = {}
+    trader_ids = set()
+    for name in ("eth", "btc"):
+        config, options, _ = run_live.prepare(args("--account", ACCOUNT, config=ROOT / "configs" / "scale_out" / f"{name}.json"))
+        (guard,) = [a for a in config.actors if a.actor_path == "mm_strategy.budget_guard:BudgetGuard"]
+        (exec_cfg,) = clients(config, "exec_clients")
+        assert options.own_coins_only and guard.config["instrument_ids"] == [s.config["instrument_id"] for s in config.strategies]
+        for coin in exec_cfg.coins:
+            assert coin not in coins, f"{coin} is traded by {coins.get(coin)} and {name}"
+            coins[coin] = name
+        trader_ids.add(str(config.trader_id))  # one each: a shared Redis cache keeps the nodes apart by it
+    assert set(coins) == {"ETH", "BTC"} and len(trader_ids) == 2
