@@ -93,6 +93,8 @@ class BudgetGuard(Actor):
     def on_stop(self) -> None:
         if _TIMER in self.clock.timer_names:
             self.clock.cancel_timer(_TIMER)
+        self.msgbus.unsubscribe("events.position.*", self._on_position_event)
+        self.msgbus.unsubscribe("events.order.*", self._on_order_event)
         # Keep what is held claimed (the strategies' stop cancels the rest): another node must not
         # take the room of inventory that is still there. The lease then runs out on its own.
         for iid in self.instrument_ids:
