@@ -9,10 +9,15 @@ the node already holds: what is held is held, and the node's soft exit reduces i
 
 A node proves it is alive with a lease (a key with a TTL it renews); the script drops the claims of
 nodes whose lease expired, so a node that dies (kill -9) returns its share within the lease time.
+What the dead node *held* (its last floor) is not returned: the position is still on the account,
+so it stays counted as an orphan claim (node `~`) until a live node claims that coin (its floor is
+the account's position in the coin, as the exchange reports it, which covers the orphan) or an
+operator deletes it (`HDEL mm:budget:{account}:claims "~|COIN"`) once the position is closed.
 A node that loses Redis must not add risk: `SharedBudget` reports it (`claim` returns the floor and
 `healthy` is False) and the caller quotes reduce-only until Redis is back.
 
-Keys, all under `mm:budget:{account}`: `:claims` (hash `node|coin` → usd), `:lease:{node}` (TTL
+Keys, all under `mm:budget:{account}`: `:claims` (hash `node|coin` → usd; node `~` for what dead
+nodes held), `:floors` (hash `node|coin` → the held usd of the last claim), `:lease:{node}` (TTL
 key), `:actions` (hash node → actions), `:volume` (hash node → traded USDC).
 """
 
@@ -21,29 +26,54 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass
+from dataclasses import field
 
 import redis
 
+ORPHAN = "~"  # the claims' owner for what dead nodes held (not a valid node id)
 _NODE_RE = re.compile(r"^[A-Za-z0-9_.:-]{1,64}$")
 _COIN_RE = re.compile(r"^[A-Za-z0-9]{1,32}$")
 _ACCOUNT_RE = re.compile(r"^0x[0-9a-fA-F]{40}$")
 
-# KEYS: claims hash, lease prefix. ARGV: node, coin, want, floor, cap, max_assets.
+# KEYS: claims hash, lease prefix, floors hash. ARGV: node, coin, want, floor, cap, max_assets.
 # Returns the granted claim as a string (Lua numbers would be truncated to integers).
 _CLAIM = """
-local claims, lease_prefix = KEYS[1], KEYS[2]
+local claims, lease_prefix, floors = KEYS[1], KEYS[2], KEYS[3]
 local node, coin = ARGV[1], ARGV[2]
 local want, floor, cap, max_assets = tonumber(ARGV[3]), tonumber(ARGV[4]), tonumber(ARGV[5]), tonumber(ARGV[6])
-local entries = redis.call('HGETALL', claims)
-local others, coins, alive = 0, {}, {}
-for i = 1, #entries, 2 do
-  local key, usd = entries[i], tonumber(entries[i + 1])
+local function split(key)
   local sep = string.find(key, '|', 1, true)
-  local owner, owned = string.sub(key, 1, sep - 1), string.sub(key, sep + 1)
-  if alive[owner] == nil then alive[owner] = redis.call('EXISTS', lease_prefix .. owner) == 1 end
-  if not alive[owner] then
-    redis.call('HDEL', claims, key)
-  elseif not (owner == node and owned == coin) then
+  return string.sub(key, 1, sep - 1), string.sub(key, sep + 1)
+end
+-- Pass 1: the claims of dead nodes. Their headroom returns to the account; what they held stays
+-- counted as an orphan of the coin. Our own floor is the account's position in our coin (as the
+-- exchange reports it), which covers any orphan of that coin: it goes.
+local entries, alive = redis.call('HGETALL', claims), {}
+for i = 1, #entries, 2 do
+  local key = entries[i]
+  local owner, owned = split(key)
+  if owner == '~' then
+    if owned == coin then redis.call('HDEL', claims, key) end
+  else
+    if alive[owner] == nil then alive[owner] = redis.call('EXISTS', lease_prefix .. owner) == 1 end
+    if not alive[owner] then
+      local held = tonumber(redis.call('HGET', floors, key) or '0')
+      redis.call('HDEL', claims, key)
+      redis.call('HDEL', floors, key)
+      local orphan = '~|' .. owned
+      if owned ~= coin and held > tonumber(redis.call('HGET', claims, orphan) or '0') then
+        redis.call('HSET', claims, orphan, tostring(held))
+      end
+    end
+  end
+end
+-- Pass 2: everyone else's claims against the cap and the coin count.
+entries = redis.call('HGETALL', claims)
+local others, coins = 0, {}
+for i = 1, #entries, 2 do
+  local owner, owned = split(entries[i])
+  local usd = tonumber(entries[i + 1])
+  if not (owner == node and owned == coin) then
     others = others + usd
     if usd > 0 then coins[owned] = true end
   end
@@ -56,8 +86,10 @@ if grant < floor then grant = floor end
 if grant < 0 then grant = 0 end
 if grant > 0 then
   redis.call('HSET', claims, node .. '|' .. coin, tostring(grant))
+  redis.call('HSET', floors, node .. '|' .. coin, tostring(floor))
 else
   redis.call('HDEL', claims, node .. '|' .. coin)
+  redis.call('HDEL', floors, node .. '|' .. coin)
 end
 return tostring(grant)
 """
@@ -85,6 +117,8 @@ class BudgetView:
     claims: dict[str, dict[str, float]]  # node → coin → usd
     actions: int
     volume_usd: float
+    actions_by_node: dict[str, int] = field(default_factory=dict)
+    volume_by_node: dict[str, float] = field(default_factory=dict)
 
     @property
     def total_usd(self) -> float:
@@ -112,6 +146,7 @@ class SharedBudget:
         self.limits = limits
         prefix = f"mm:budget:{account.lower()}"
         self._claims_key = f"{prefix}:claims"
+        self._floors_key = f"{prefix}:floors"
         self._lease_prefix = f"{prefix}:lease:"
         self._actions_key = f"{prefix}:actions"
         self._volume_key = f"{prefix}:volume"
@@ -149,7 +184,7 @@ class SharedBudget:
         try:
             self._redis.set(self._lease_prefix + self.node, b"1", px=self.limits.lease_ms)
             granted = self._claim(
-                keys=[self._claims_key, self._lease_prefix],
+                keys=[self._claims_key, self._lease_prefix, self._floors_key],
                 args=[self.node, coin, repr(float(want_usd)), repr(float(floor_usd)),
                       repr(float(self.limits.max_total_inventory_usd)), self.limits.max_assets],
             )
@@ -173,7 +208,8 @@ class SharedBudget:
             self._failed(exc)
 
     def view(self) -> BudgetView | None:
-        """Every live node's claims and the account's activity; None without Redis."""
+        """Every live node's claims, what dead nodes held (node `~`, as of the last claim), and the
+        account's activity; None without Redis."""
         try:
             pipe = self._redis.pipeline(transaction=False)
             pipe.hgetall(self._claims_key)
@@ -183,13 +219,15 @@ class SharedBudget:
             claims: dict[str, dict[str, float]] = {}
             for key, usd in raw_claims.items():
                 node, coin = key.decode().split("|", 1)
-                if self._redis.exists(self._lease_prefix + node):
+                if node == ORPHAN or self._redis.exists(self._lease_prefix + node):
                     claims.setdefault(node, {})[coin] = float(usd)
         except (redis.RedisError, OSError, ValueError) as exc:
             self._failed(exc)
             return None
         self._ok()
-        return BudgetView(claims, sum(int(v) for v in actions.values()), sum(float(v) for v in volume.values()))
+        by_node = {k.decode(): int(v) for k, v in actions.items()}
+        volume_by_node = {k.decode(): float(v) for k, v in volume.items()}
+        return BudgetView(claims, sum(by_node.values()), sum(volume_by_node.values()), by_node, volume_by_node)
 
     def release(self) -> None:
         """Give back every claim of this node (a clean stop)."""
@@ -197,6 +235,7 @@ class SharedBudget:
             keys = [k for k in self._redis.hkeys(self._claims_key) if k.decode().startswith(self.node + "|")]
             if keys:
                 self._redis.hdel(self._claims_key, *keys)
+                self._redis.hdel(self._floors_key, *keys)
             self._redis.delete(self._lease_prefix + self.node)
         except (redis.RedisError, OSError) as exc:
             self._failed(exc)

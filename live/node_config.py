@@ -1,8 +1,9 @@
 """Reading the TradingNode JSON config and applying the command line's overrides.
 
-The config has the shape the screener writes to `configs/live.generated.json`. Two optional
-top-level sections are read here and removed before Nautilus parses the rest: `"run"` (`RunOptions`)
-and `"shadow"` (ShadowExecClientConfig fields). Every problem is a `ConfigError` saying what is wrong.
+The config has the shape the screener writes to `configs/live.generated.json`. Three optional
+top-level sections are read here and removed before Nautilus parses the rest: `"run"` (`RunOptions`),
+`"shadow"` (ShadowExecClientConfig fields) and `"shared_budget"` (`SharedBudgetOptions`: several
+nodes on one account). Every problem is a `ConfigError` saying what is wrong.
 """
 
 from __future__ import annotations
@@ -11,6 +12,8 @@ import argparse
 import json
 import math
 import os
+import re
+import socket
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -23,6 +26,9 @@ from adapters.hyperliquid.common.constants import NETWORK_REST_URLS
 from adapters.hyperliquid.config import HyperliquidExecClientConfig
 from live.errors import ConfigError
 from live.factories import take_factories
+from live.logs import log
+from mm_strategy.market_maker import MarketMakerConfig
+from mm_strategy.risk.budget_share import ladder_notional_usd
 
 VENUE = "HYPERLIQUID"
 ACCOUNT_ENV = "HYPERLIQUID_ACCOUNT"
@@ -30,6 +36,8 @@ HL_CONFIG_PREFIX = "adapters.hyperliquid.config:"
 SHADOW_CONFIG_PATH = "shadow.config:ShadowExecClientConfig"
 SHADOW_FACTORY_PATH = "shadow.factory:ShadowExecClientFactory"
 STRATEGY_PATH = "mm_strategy.market_maker:MarketMaker"
+BUDGET_GUARD_PATH = "mm_strategy.budget_guard:BudgetGuard"
+BUDGET_GUARD_CONFIG_PATH = "mm_strategy.budget_guard:BudgetGuardConfig"
 
 
 # What a live run's execution engine keeps checking against the exchange, unless the config sets
@@ -57,6 +65,9 @@ class RunOptions(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     redis_cache_url: str | None = None
     report_dir: str = "reports/shadow"
     status_interval_secs: float = 1.0
+    # The start-up and shutdown sweeps cancel only orders on the node's own coins (the exec client's
+    # `coins`), not the whole account's: other nodes trade its other coins. On with `shared_budget`.
+    own_coins_only: bool = False
 
     def __post_init__(self) -> None:
         if self.mode not in ("live", "shadow"):
@@ -65,6 +76,55 @@ class RunOptions(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
             raise ValueError("run.shutdown_timeout_secs and run.status_interval_secs must be positive")
         if self.redis_cache_url is not None and not self.redis_cache_url.startswith("redis://"):
             raise ValueError(f"run.redis_cache_url must be redis://host:port, got {self.redis_cache_url!r}")
+
+
+def parse_redis_url(url: str, what: str) -> tuple[str, int]:
+    """(host, port) of a redis://host[:port][/db] url, or a `ValueError` naming `what`."""
+    parsed = urlparse(url)
+    try:
+        port = parsed.port or 6379  # ValueError for a port that is not 0..65535
+    except ValueError:
+        port = None
+    if parsed.scheme != "redis" or not parsed.hostname or port is None:
+        raise ValueError(f"{what} must be redis://host:port, got {url!r}")
+    return parsed.hostname, port
+
+
+class SharedBudgetOptions(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """The `"shared_budget"` section: this node is one of several trading one account, which share
+    its inventory cap and coin count through Redis (`budget_link`). Off unless the section is there."""
+
+    redis_url: str
+    max_total_inventory_usd: float  # the account's cap on the sum of |inventory| over every node's coins
+    max_assets: int = 5  # coins the account may hold at once, all nodes together
+    lease_secs: float = 10.0  # a node that stops renewing frees its share this long after
+    check_interval_secs: float = 1.0  # claims and lease renewal (at most half the lease)
+    account: str | None = None  # default: the exec client's account_address
+    node_id: str | None = None  # default: trader id, host and process id (unique per run)
+    enabled: bool = True
+
+    def __post_init__(self) -> None:
+        parse_redis_url(self.redis_url, "shared_budget.redis_url")
+        if not (math.isfinite(self.max_total_inventory_usd) and self.max_total_inventory_usd > 0):
+            raise ValueError(f"shared_budget.max_total_inventory_usd must be > 0, got {self.max_total_inventory_usd!r}")
+        if self.max_assets < 1:
+            raise ValueError(f"shared_budget.max_assets must be >= 1, got {self.max_assets!r}")
+        if not 1.0 <= self.lease_secs <= 600.0:
+            raise ValueError(f"shared_budget.lease_secs must be within 1..600, got {self.lease_secs!r}")
+        if not 0 < self.check_interval_secs <= self.lease_secs / 2:
+            raise ValueError("shared_budget.check_interval_secs must be > 0 and at most half of lease_secs")
+        if self.node_id is not None and not _NODE_ID.match(self.node_id):
+            raise ValueError(f"shared_budget.node_id must be 1-64 of letters, digits, _ . : -, got {self.node_id!r}")
+
+
+_NODE_ID = re.compile(r"^[A-Za-z0-9_.:-]{1,64}$")
+
+
+def default_node_id(trader_id: str) -> str:
+    """Unique per process: a restarted node must not inherit the claims of the run it replaces
+    (they lapse with that run's lease)."""
+    raw = f"{trader_id}-{socket.gethostname()}-{os.getpid()}"
+    return re.sub(r"[^A-Za-z0-9_.:-]", "_", raw)[-64:]
 
 
 def load_raw_config(path: str | Path) -> dict[str, Any]:
@@ -185,19 +245,66 @@ def apply_keep_orders(raw: dict[str, Any]) -> None:
 
 
 def apply_redis_cache(raw: dict[str, Any], url: str) -> None:
-    parsed = urlparse(url)
     try:
-        port = parsed.port or 6379  # ValueError for a port that is not 0..65535
-    except ValueError:
-        port = None
-    if parsed.scheme != "redis" or not parsed.hostname or port is None:
-        raise ConfigError(f"redis cache url must be redis://host:port, got {url!r}")
-    database = {"type": "redis", "host": parsed.hostname, "port": port}
+        host, port = parse_redis_url(url, "redis cache url")
+    except ValueError as exc:
+        raise ConfigError(str(exc)) from None
+    database = {"type": "redis", "host": host, "port": port}
     cache = raw.setdefault("cache", {})
     cache["database"] = database
     # Write-through: a kill -9 must not lose the last order events.
     cache.setdefault("buffer_interval_ms", None)
     cache.setdefault("flush_on_start", False)
+
+
+def apply_shared_budget(raw: dict[str, Any], shared: SharedBudgetOptions) -> None:
+    """Add the BudgetGuard for every market maker's instrument, and have each market maker wait
+    for its first claim before quoting (reduce-only until then)."""
+    accounts = {cfg.get("account_address") for cfg in _hl_client_configs(raw.get("exec_clients", {}))}
+    account = shared.account or (accounts.pop() if len(accounts) == 1 else None)
+    if not isinstance(account, str) or not re.match(r"^0x[0-9a-fA-F]{40}$", account):
+        raise ConfigError(f"shared_budget.account must be the one account's 0x address, got {account!r}")
+    if not all(cfg.get("coins") for cfg in _hl_client_configs(raw.get("exec_clients", {}))):
+        # The sweeps then cancel only these coins' orders: the other nodes' coins are theirs.
+        raise ConfigError("shared_budget: every exec client must list its coins (the node's own, not the account's)")
+    if any(a.get("actor_path") == BUDGET_GUARD_PATH for a in raw.get("actors", [])):
+        raise ConfigError("the config already has a BudgetGuard actor: the shared_budget section adds it")
+    defaults = MarketMakerConfig(instrument_id="X-USD-PERP.HYPERLIQUID")
+    iids, headroom, limits = [], [], []
+    for strategy in raw["strategies"]:
+        if strategy.get("strategy_path") != STRATEGY_PATH:
+            continue
+        cfg = strategy["config"]
+        cfg["await_inventory_cap"] = True
+        iids.append(cfg["instrument_id"])
+        try:
+            headroom.append(ladder_notional_usd(
+                float(cfg.get("order_size_usd", defaults.order_size_usd)),
+                tuple(float(m) for m in cfg.get("size_multipliers", defaults.size_multipliers)),
+            ))
+        except (TypeError, ValueError) as exc:
+            raise ConfigError(f"strategy {cfg['instrument_id']}: {exc}") from None
+        limits.append(float(cfg.get("max_inventory_usd", defaults.max_inventory_usd)))
+    if not iids:
+        raise ConfigError("shared_budget: no market maker in 'strategies' to share the budget with")
+    raw.setdefault("actors", []).append({
+        "actor_path": BUDGET_GUARD_PATH,
+        "config_path": BUDGET_GUARD_CONFIG_PATH,
+        "config": {
+            "instrument_ids": iids,
+            "redis_url": shared.redis_url,
+            "account": account.lower(),
+            "node_id": shared.node_id or default_node_id(str(raw.get("trader_id", "MM-001"))),
+            "max_total_inventory_usd": shared.max_total_inventory_usd,
+            "max_assets": shared.max_assets,
+            "lease_ms": round(shared.lease_secs * 1000),
+            "check_interval_ms": round(shared.check_interval_secs * 1000),
+            # Each Redis call blocks the node's loop at most this long (Redis away): well inside a tick.
+            "redis_timeout_ms": max(1, min(250, round(shared.check_interval_secs * 1000) // 4)),
+            "headroom_usd": headroom,
+            "max_inventory_usd": limits,
+        },
+    })
 
 
 def node_config(raw: dict[str, Any], log_level: str) -> TradingNodeConfig:
@@ -269,12 +376,18 @@ def prepare(args: argparse.Namespace) -> tuple[TradingNodeConfig, RunOptions, di
     shadow = raw.pop("shadow", {})
     if not isinstance(shadow, dict):
         raise ConfigError("'shadow' section must be an object")
+    try:
+        shared = msgspec.convert(raw.pop("shared_budget"), SharedBudgetOptions) if "shared_budget" in raw else None
+    except (msgspec.ValidationError, ValueError) as exc:
+        raise ConfigError(f"'shared_budget' section: {exc}") from None
     if args.network:
         apply_network(raw, args.network)
     if args.backup_url:
         apply_backups(raw, args.backup_url)
     args.mode = args.mode or options.mode
     if args.mode == "shadow":
+        if shared is not None and shared.enabled:
+            log.warning("shared_budget is for live nodes: a shadow run holds no inventory on the account; ignored")
         if args.shadow_latency_ms is not None:
             shadow = {**shadow, "latency_ms": args.shadow_latency_ms}
         apply_shadow(raw, shadow)
@@ -285,6 +398,9 @@ def prepare(args: argparse.Namespace) -> tuple[TradingNodeConfig, RunOptions, di
         apply_live_exec_engine(raw)
         if args.keep_orders:
             apply_keep_orders(raw)
+        if shared is not None and shared.enabled:
+            apply_shared_budget(raw, shared)
+            options = msgspec.structs.replace(options, own_coins_only=True)
     redis_url = args.redis_cache or options.redis_cache_url
     if redis_url:
         apply_redis_cache(raw, redis_url)

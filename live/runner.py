@@ -93,7 +93,7 @@ async def start_up(
     if not exec_configs or not options.sweep_on_start or keep_orders:
         return set()
     try:
-        return await sweep_leftover_orders(exec_configs)
+        return await sweep_leftover_orders(exec_configs, options.own_coins_only)
     except _EXCHANGE_ERRORS as exc:
         raise StartupError(f"the exchange could not be reached for the start-up sweep ({exc}); nothing was sent") from None
 
@@ -191,7 +191,10 @@ async def shut_down(
         await dashboard.stop()
     await node.stop_async()
     if exec_configs:
-        left = await final_exchange_check(exec_configs, options.shutdown_timeout_secs) if connected else 0
+        left = (
+            await final_exchange_check(exec_configs, options.shutdown_timeout_secs, options.own_coins_only)
+            if connected else 0
+        )
     if not connected:
         run_task.cancel()  # still inside Nautilus's wait for the connection: nothing left to run
     with contextlib.suppress(asyncio.CancelledError, Exception):

@@ -13,6 +13,7 @@ from adapters.hyperliquid.config import HyperliquidExecClientConfig
 from live.logs import log
 from live.status import orders_outstanding
 from live.sweep import exchange_open_orders
+from live.sweep import own_coins
 from live.sweep import sweep_open_orders
 
 
@@ -46,14 +47,17 @@ async def wind_down(node: TradingNode, timeout_secs: float) -> int:
     return orders_outstanding(node)
 
 
-async def final_exchange_check(exec_configs: list[HyperliquidExecClientConfig], timeout_secs: float) -> int:
-    """After the node stopped: cancel what still rests on the exchange, then count what is left
-    (an account whose orders cannot be listed within `timeout_secs` counts as one left)."""
+async def final_exchange_check(
+    exec_configs: list[HyperliquidExecClientConfig], timeout_secs: float, own_coins_only: bool = False
+) -> int:
+    """After the node stopped: cancel what still rests on the exchange (only on the node's coins when
+    `own_coins_only`: other nodes trade the rest of the account), then count what is left (an account
+    whose orders cannot be listed within `timeout_secs` counts as one left)."""
     # The exchange is the truth: sweep what still rests there, then count what is left.
     left = 0
     for cfg in exec_configs:
         try:
-            left += await asyncio.wait_for(_sweep_and_count(cfg), timeout_secs)
+            left += await asyncio.wait_for(_sweep_and_count(cfg, own_coins(cfg) if own_coins_only else None), timeout_secs)
         except Exception as exc:
             log.error(f"shutdown: cannot verify the exchange's open orders ({type(exc).__name__}: {exc})")
             left += 1
@@ -62,8 +66,8 @@ async def final_exchange_check(exec_configs: list[HyperliquidExecClientConfig], 
     return left
 
 
-async def _sweep_and_count(config: HyperliquidExecClientConfig) -> int:
-    late = await sweep_open_orders(config)
+async def _sweep_and_count(config: HyperliquidExecClientConfig, coins: frozenset[str] | None) -> int:
+    late = await sweep_open_orders(config, coins)
     if late:
         log.error(f"shutdown: {len(late)} orders were still resting on the exchange; cancelled")
-    return len(await exchange_open_orders(config))
+    return len(await exchange_open_orders(config, coins))

@@ -43,6 +43,8 @@ class StatusBoard:
         self.screener_stale = False
         # The adapter's rejection alarms: (instrument, kind) -> the last `OrderRejections` and how many came.
         self.rejection_alarms: dict[str, dict[str, Any]] = {}
+        # The shared budget's last cap per instrument (several nodes on one account), as the BudgetGuard sent it.
+        self.shared_caps: dict[str, dict[str, Any]] = {}
         node.kernel.msgbus.subscribe(TOPIC_ORDER_REJECTIONS, self._on_rejections)
         node.kernel.msgbus.subscribe(mm_msg.TOPIC_GUARD, self._on_guard)
         node.kernel.msgbus.subscribe(mm_msg.TOPIC_CONTROL_ALL, self._on_control)
@@ -66,6 +68,10 @@ class StatusBoard:
             self.halted = f"{message.source}: {message.reason}"
         elif isinstance(message, mm_msg.Resume) and self.halted and self.halted.startswith(f"{message.source}:"):
             self.halted = None
+        elif isinstance(message, mm_msg.InventoryCap):
+            self.shared_caps[message.instrument_id] = {
+                "max_abs_usd": message.max_abs_usd, "reduce_only": message.reduce_only, "reason": message.reason,
+            }
         elif isinstance(message, mm_msg.SpreadAdjust) and message.source == "screener":
             self.screener_stale = message.reason == "screener feed stale"
 
@@ -116,6 +122,7 @@ class StatusBoard:
             "halted": self.halted,
             "screener_stale": self.screener_stale,
             "rejection_alarms": dict(self.rejection_alarms),
+            "shared_budget": dict(self.shared_caps),
         }
 
     def write(self, path: Path) -> None:

@@ -31,23 +31,36 @@ class SweepRefused(StartupError):
     """The exchange refused the cancel action as a whole (e.g. the agent key is not registered)."""
 
 
-async def exchange_open_orders(config: HyperliquidExecClientConfig) -> list[BasicOrder]:
-    """The account's open orders as the exchange lists them (REST, with the backups)."""
+async def exchange_open_orders(config: HyperliquidExecClientConfig, coins: frozenset[str] | None = None) -> list[BasicOrder]:
+    """The account's open orders as the exchange lists them (REST, with the backups); only those on
+    `coins` when given."""
     http = http_client_for(config)
     try:
-        return await AccountQueries(http, _address(config)).open_orders()
+        return _on(await AccountQueries(http, _address(config)).open_orders(), coins)
     finally:
         await http.close()
 
 
-async def sweep_open_orders(config: HyperliquidExecClientConfig) -> list[str]:
-    """Cancel every order the exchange lists for the account (left by an earlier run); returns their oids.
+def _on(orders: list[BasicOrder], coins: frozenset[str] | None) -> list[BasicOrder]:
+    return orders if coins is None else [o for o in orders if o.coin in coins]
+
+
+def own_coins(config: HyperliquidExecClientConfig) -> frozenset[str]:
+    """The coins a node trades: its sweeps' scope when other nodes trade the same account."""
+    if not config.coins:
+        raise ValueError("a node sharing its account with others must list its coins in the exec client config")
+    return frozenset(config.coins)
+
+
+async def sweep_open_orders(config: HyperliquidExecClientConfig, coins: frozenset[str] | None = None) -> list[str]:
+    """Cancel every order the exchange lists for the account (left by an earlier run), or only those
+    on `coins` (other nodes trade the account's other coins); returns their oids.
 
     The agent key is read only when there is something to cancel.
     """
     http = http_client_for(config)
     try:
-        open_orders = await AccountQueries(http, _address(config)).open_orders()
+        open_orders = _on(await AccountQueries(http, _address(config)).open_orders(), coins)
         if not open_orders:
             return []
         assets = {asset["name"]: i for i, asset in enumerate(meta_universe(await http.info({"type": "meta"})))}
@@ -70,11 +83,12 @@ def _address(config: HyperliquidExecClientConfig) -> str:
     return config.account_address.lower()
 
 
-async def sweep_leftover_orders(exec_configs: list[HyperliquidExecClientConfig]) -> set[str]:
-    """The start-up sweep over every exec client's account; returns the oids it cancelled."""
+async def sweep_leftover_orders(exec_configs: list[HyperliquidExecClientConfig], own_coins_only: bool = False) -> set[str]:
+    """The start-up sweep over every exec client's account (only the client's coins when
+    `own_coins_only`); returns the oids it cancelled."""
     swept: set[str] = set()
     for cfg in exec_configs:
-        oids = await sweep_open_orders(cfg)
+        oids = await sweep_open_orders(cfg, own_coins(cfg) if own_coins_only else None)
         if oids:
             log.warning(f"start-up: cancelled {len(oids)} orders left on the exchange by an earlier run")
         swept.update(oids)

@@ -128,6 +128,7 @@ class RegimeGovernor(Actor):
         self.calendar = EventCalendar.from_file(config.calendar_path) if config.calendar_path else None
         self.c2f = CancelToFill(config.c2f_window_ms * _MS)
         self.budget = ActionBudget()
+        self._others_seen: tuple[int, float] | None = None  # the other nodes' last AccountActivity
         self._c2f_holding = False
         self._c2f_since = 0
         self._budget_holding = False
@@ -147,6 +148,7 @@ class RegimeGovernor(Actor):
             self.subscribe_bars(BarType.from_str(f"{iid}-1-MINUTE-LAST-INTERNAL"))
         self.msgbus.subscribe("events.order.*", self._on_order_event)
         self.msgbus.subscribe(ve.TOPIC_RATE_LIMIT, self._on_rate_limit)
+        self.msgbus.subscribe(msg.TOPIC_ACCOUNT_ACTIVITY, self._on_account_activity)
         if self._feed is None and self.config.redis_url:
             from screener_link.feed import ScreenerFeed  # the screener helper's module
 
@@ -188,6 +190,20 @@ class RegimeGovernor(Actor):
         elif isinstance(event, OrderFilled):
             self.c2f.on_fill(event.ts_event)
             self.budget.on_fill(float(event.last_px) * float(event.last_qty))
+
+    def _on_account_activity(self, m: msg.AccountActivity) -> None:
+        """Other nodes on this account spend the same address budget: add what they did since the
+        last report. The first report is the baseline (what they did before is in the exchange's
+        figure at the next sync); a drop (Redis restarted empty) is a new baseline. Between an
+        exchange sync and the next report their actions may count twice: that errs on holding early."""
+        last = self._others_seen
+        self._others_seen = (m.other_actions, m.other_volume_usd)
+        if last is None or m.other_actions < last[0] or m.other_volume_usd < last[1]:
+            return
+        if m.other_actions > last[0]:
+            self.budget.on_action(m.other_actions - last[0])
+        if m.other_volume_usd > last[1]:
+            self.budget.on_fill(m.other_volume_usd - last[1])
 
     def _on_rate_limit(self, status: ve.RateLimitStatus) -> None:
         # The adapter's count is the exchange's own: it replaces our estimate.

@@ -46,6 +46,7 @@ from mm_strategy.quoting.skew import exit_mode
 from mm_strategy.quoting.skew import reservation_price
 from mm_strategy.quoting.skew import side_size_factors
 from mm_strategy.quoting.skew import soft_exit_anchor
+from mm_strategy.risk.budget_share import side_capacities
 from mm_strategy.risk.rejection_breaker import RejectionBreaker
 
 _FOREVER = 2**63 - 1
@@ -95,6 +96,9 @@ class MarketMakerConfig(StrategyConfig, frozen=True, kw_only=True):
     # limit) within the window stop the quoting of the instrument for good, its orders cancelled.
     rejection_breaker_count: int = 10
     rejection_breaker_window_secs: float = 60.0
+    # Several nodes share the account's inventory cap (a BudgetGuard runs): quote reduce-only until
+    # its first `InventoryCap` arrives, so no order goes out before this node holds a claim.
+    await_inventory_cap: bool = False
 
 
 # Worst price of the hard exit, as a fraction past fair (the SDK's `market_open` default).
@@ -171,6 +175,10 @@ class MarketMaker(Strategy):
         self._halts: dict[str, int] = {}
         self._pulled = {True: 0, False: 0}  # is_bid -> until_ns
         self._flatten = False
+        # The account-wide share (`InventoryCap` from the BudgetGuard); None: only our own limit.
+        self._cap: msg.InventoryCap | None = (
+            msg.InventoryCap("shared_budget", None, True, "no claim yet") if config.await_inventory_cap else None
+        )
         self._exit_order: ClientOrderId | None = None
         # The re-plan shortcut (see `update_quotes`): inputs and targets of the last plan, and
         # whether that plan sent nothing.
@@ -345,6 +353,12 @@ class MarketMaker(Strategy):
         pull_bids = pulled[True] > ts_ns
         pull_asks = pulled[False] > ts_ns
         max_qty = self.max_inventory_usd / fair
+        bid_room, ask_room = max(0.0, max_qty - position), max(0.0, max_qty + position)
+        cap = self._cap
+        if cap is not None and (cap.reduce_only or cap.max_abs_usd is not None):
+            # The shared cap only ever narrows what our own limit allows.
+            shared_bid, shared_ask = side_capacities(position, fair, cap.max_abs_usd or 0.0, cap.reduce_only)
+            bid_room, ask_room = min(bid_room, shared_bid), min(ask_room, shared_ask)
         bids: list[Quote] = []
         asks: list[Quote] = []
         if self.exit_mode is ExitMode.SOFT:
@@ -375,13 +389,13 @@ class MarketMaker(Strategy):
                 bids = build_side(
                     is_bid=True, anchor=r, fair=fair, best_bid=bid, best_ask=ask, spec=spec, params=ladder,
                     spread_mult=self._spread_mult, size_mult=self._size_mult * bid_f,
-                    capacity=max(0.0, max_qty - position), enforce_edge=enforce, quoted=quoted_bids,
+                    capacity=bid_room, enforce_edge=enforce, quoted=quoted_bids,
                 )
             if not pull_asks:
                 asks = build_side(
                     is_bid=False, anchor=r, fair=fair, best_bid=bid, best_ask=ask, spec=spec, params=ladder,
                     spread_mult=self._spread_mult, size_mult=self._size_mult * ask_f,
-                    capacity=max(0.0, max_qty + position), enforce_edge=enforce, quoted=quoted_asks,
+                    capacity=ask_room, enforce_edge=enforce, quoted=quoted_asks,
                 )
         if pull_bids:
             bids = []
@@ -650,6 +664,16 @@ class MarketMaker(Strategy):
             self._cancel_where(lambda s: True)
         elif isinstance(m, msg.ParamsUpdate):
             self._apply_params(m)
+        elif isinstance(m, msg.InventoryCap):
+            previous = self._cap
+            self._cap = m
+            if previous is not None and (previous.max_abs_usd, previous.reduce_only) == (m.max_abs_usd, m.reduce_only):
+                return  # a renewal: nothing changed for the ladder
+            if m.reduce_only:
+                # Stop adding now, not at the next book event: cancel each side that would grow |position|
+                # (both when flat). A smaller cap re-plans at the next book event instead.
+                position = self._position()
+                self._cancel_where(lambda s: (s.is_bid and position >= 0) or (not s.is_bid and position <= 0))
         else:
             self.log.warning(f"ignored unknown control message {type(m).__name__}")
             return

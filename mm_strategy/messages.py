@@ -13,6 +13,7 @@ from dataclasses import field
 
 TOPIC_CONTROL_ALL = "mm.control.all"
 TOPIC_GUARD = "mm.guard"
+TOPIC_ACCOUNT_ACTIVITY = "mm.account.activity"
 
 
 def control_topic(instrument_id: str) -> str:
@@ -79,6 +80,35 @@ class ParamsUpdate:
     level_spacing_ticks: int | None = None
     max_inventory_usd: float | None = None
     order_size_usd: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class InventoryCap:
+    """The account-wide share this node holds for the instrument (the `BudgetGuard`): |position|
+    must stay within `max_abs_usd`; `reduce_only` (no claim granted, or Redis unreachable) quotes
+    only what brings the position back to zero. `max_abs_usd` None lifts the cap."""
+
+    source: str
+    max_abs_usd: float | None
+    reduce_only: bool = False
+    reason: str = ""
+    instrument_id: str = ""  # for monitors (the status board): the topic already names it
+
+    def __post_init__(self) -> None:
+        if self.max_abs_usd is not None and not self.max_abs_usd >= 0:
+            raise ValueError(f"InventoryCap.max_abs_usd must be >= 0 or None, got {self.max_abs_usd!r}")
+
+
+@dataclass(frozen=True, slots=True)
+class AccountActivity:
+    """The other nodes trading this account, on `TOPIC_ACCOUNT_ACTIVITY` (the `BudgetGuard`): their
+    cumulative actions and traded USDC as they recorded them in Redis. The address action budget is
+    the account's: the governor counts their increments with its own."""
+
+    source: str
+    other_actions: int
+    other_volume_usd: float
+    ts_ns: int
 
 
 @dataclass(frozen=True, slots=True)

@@ -356,10 +356,11 @@ def eth_config(
     strategy: dict[str, Any] | None = None,
     run: dict[str, Any] | None = None,
     source: str = "configs/live.json",
+    coin: str = "ETH",
 ) -> dict[str, Any]:
-    """The shipped live config narrowed to ETH, with per-test overrides."""
+    """The shipped live config narrowed to one coin (ETH unless told), with per-test overrides."""
     raw = json.loads((ROOT / source).read_text())
-    iid = "ETH-USD-PERP.HYPERLIQUID"
+    iid = f"{coin}-USD-PERP.HYPERLIQUID"
     raw["strategies"] = [s for s in raw["strategies"] if s["config"]["instrument_id"] == iid]
     raw["strategies"][0]["config"].update(strategy or {})
     for actor in raw["actors"]:
@@ -372,7 +373,7 @@ def eth_config(
             actor["config"].update(risk_guard or {})
     for section, extra in (("data_clients", data), ("exec_clients", exec_)):
         for spec in raw.get(section, {}).values():
-            spec["config"]["coins"] = ["ETH"]
+            spec["config"]["coins"] = [coin]
             spec["config"].update(extra or {})
     raw.setdefault("run", {}).update({"status_interval_secs": 0.2, **(run or {})})
     return raw
@@ -565,20 +566,21 @@ class BookTicker:
     with the deepest bid's size nudged, so the stall guard only fires when a test stalls the data."""
 
     def __init__(self, sim: Any, bids: list[tuple[float, float]], asks: list[tuple[float, float]],
-                 period: float = 0.3) -> None:
+                 period: float = 0.3, coin: str = "ETH") -> None:
         self.sim = sim
+        self.coin = coin
         self._lock = threading.Lock()
         self._bids, self._asks = list(bids), list(asks)
         self._stop = threading.Event()
         self._period = period
         self._thread = threading.Thread(target=self._run, name="book-ticker", daemon=True)
-        sim.set_book("ETH", bids=bids, asks=asks)
+        sim.set_book(coin, bids=bids, asks=asks)
         self._thread.start()
 
     def set(self, bids: list[tuple[float, float]], asks: list[tuple[float, float]]) -> None:
         with self._lock:
             self._bids, self._asks = list(bids), list(asks)
-            self.sim.set_book("ETH", bids=self._bids, asks=self._asks)
+            self.sim.set_book(self.coin, bids=self._bids, asks=self._asks)
 
     def shift(self, delta: float) -> None:
         """Move the whole scripted book by `delta` (from the shipped ETH levels)."""
@@ -593,7 +595,7 @@ class BookTicker:
                 px, sz = bids[-1]
                 bids[-1] = (px, sz + (0.5 if flip else 0.0))
                 try:
-                    self.sim.set_book("ETH", bids=bids, asks=self._asks)
+                    self.sim.set_book(self.coin, bids=bids, asks=self._asks)
                 except Exception:
                     return  # the sim is shutting down
 

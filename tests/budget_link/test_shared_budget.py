@@ -116,3 +116,18 @@ def test_bad_identities_are_refused(redis_url: str, kwargs: dict, message: str) 
 def test_bad_limits_are_refused(cap: float, assets: int, lease: int) -> None:
     with pytest.raises(ValueError):
         SharedLimits(cap, assets, lease)
+
+
+def test_what_a_dead_node_held_stays_counted_until_a_node_claims_its_coin(redis_url: str, account: str) -> None:
+    dead = _node(redis_url, account, "dead", lease_ms=1_000)
+    alive = _node(redis_url, account, "alive", lease_ms=1_000)
+    assert dead.claim("ETH", 600.0, 400.0) == 600.0  # holds 400, may add 200
+    time.sleep(1.3)  # dead stops renewing: its 200 of headroom come back, its 400 held do not
+    assert alive.claim("WLFI", 1_000.0, 0.0) == pytest.approx(600.0)
+    view = alive.view()
+    assert view is not None and view.claims == {"alive": {"WLFI": 600.0}, "~": {"ETH": 400.0}}
+    # A node taking over ETH holds the account's ETH position: its floor replaces the orphan.
+    heir = _node(redis_url, account, "heir", lease_ms=1_000)
+    assert heir.claim("ETH", 450.0, 400.0) == 400.0
+    view = heir.view()
+    assert view is not None and "~" not in view.claims and view.total_usd == pytest.approx(1_000.0)

@@ -253,3 +253,81 @@ def test_shadow_mode_turns_the_position_check_off(tmp_path: Path) -> None:
     shadow, _, _ = run_live.prepare(args("--mode", "shadow", config=path))
     assert live.exec_engine.position_check_interval_secs == 30.0
     assert shadow.exec_engine.position_check_interval_secs is None
+
+
+# -- shared_budget: several nodes on one account -------------------------------------------------------
+
+SHARED = {"redis_url": "redis://127.0.0.1:6379/0", "max_total_inventory_usd": 300.0}
+
+
+def _with_shared(tmp_path: Path, **fields) -> Path:
+    return edited_live_config(tmp_path, lambda raw: raw.__setitem__("shared_budget", {**SHARED, **fields}))
+
+
+def test_without_a_shared_budget_section_no_budget_guard_runs_and_the_sweeps_take_the_whole_account() -> None:
+    config, options, _ = run_live.prepare(args("--account", ACCOUNT))
+    assert "mm_strategy.budget_guard:BudgetGuard" not in {a.actor_path for a in config.actors}
+    assert not options.own_coins_only
+    assert not any(s.config.get("await_inventory_cap") for s in config.strategies)
+
+
+def test_a_shared_budget_adds_the_budget_guard_for_every_market_maker_and_scopes_the_sweeps(tmp_path: Path) -> None:
+    config, options, _ = run_live.prepare(args("--account", ACCOUNT, config=_with_shared(tmp_path, lease_secs=4.0)))
+    (guard,) = [a for a in config.actors if a.actor_path == "mm_strategy.budget_guard:BudgetGuard"]
+    assert guard.config["instrument_ids"] == ["ETH-USD-PERP.HYPERLIQUID", "BTC-USD-PERP.HYPERLIQUID"]
+    assert guard.config["account"] == ACCOUNT and guard.config["max_total_inventory_usd"] == 300.0
+    assert guard.config["lease_ms"] == 4_000
+    assert guard.config["headroom_usd"] == [350.0, 350.0]  # one side's ladder: 50 USD × (1 + 2 + 4)
+    assert guard.config["max_inventory_usd"] == [1500.0, 1500.0]
+    assert all(s.config["await_inventory_cap"] for s in config.strategies)  # reduce-only until the first claim
+    assert options.own_coins_only
+
+
+@pytest.mark.parametrize(
+    ("fields", "message"),
+    [
+        ({"redis_url": "http://127.0.0.1:6379"}, "redis_url must be redis://host:port"),
+        ({"redis_url": "redis://127.0.0.1:99999"}, "redis_url must be redis://host:port"),
+        ({"max_total_inventory_usd": 0.0}, "max_total_inventory_usd must be > 0"),
+        ({"max_total_inventory_usd": -5.0}, "max_total_inventory_usd must be > 0"),
+        ({"max_assets": 0}, "max_assets must be >= 1"),
+        ({"lease_secs": 0.5}, "lease_secs must be within 1..600"),
+        ({"lease_secs": 2.0, "check_interval_secs": 1.5}, "at most half of lease_secs"),
+        ({"node_id": "a node"}, "node_id must be"),
+        ({"account": "nobody"}, "shared_budget.account must be"),
+        ({"typo_field": 1}, "unknown field"),
+    ],
+)
+def test_a_bad_shared_budget_is_refused_with_what_is_wrong(tmp_path: Path, fields: dict, message: str) -> None:
+    with pytest.raises(run_live.ConfigError, match=re.escape(message)):
+        run_live.prepare(args("--account", ACCOUNT, config=_with_shared(tmp_path, **fields)))
+
+
+def test_a_shared_budget_needs_the_nodes_coins_listed(tmp_path: Path) -> None:
+    def edit(raw: dict) -> None:
+        raw["shared_budget"] = SHARED
+        del raw["exec_clients"]["HYPERLIQUID"]["config"]["coins"]
+
+    with pytest.raises(run_live.ConfigError, match="must list its coins"):
+        run_live.prepare(args("--account", ACCOUNT, config=edited_live_config(tmp_path, edit)))
+
+
+def test_a_disabled_shared_budget_section_is_off(tmp_path: Path) -> None:
+    config, options, _ = run_live.prepare(args("--account", ACCOUNT, config=_with_shared(tmp_path, enabled=False)))
+    assert "mm_strategy.budget_guard:BudgetGuard" not in {a.actor_path for a in config.actors}
+    assert not options.own_coins_only
+
+
+def test_the_shipped_scale_out_configs_are_two_nodes_on_disjoint_coins_sharing_one_budget() -> None:
+    coins: dict[str, str] = {}
+    trader_ids = set()
+    for name in ("eth", "btc"):
+        config, options, _ = run_live.prepare(args("--account", ACCOUNT, config=ROOT / "configs" / "scale_out" / f"{name}.json"))
+        (guard,) = [a for a in config.actors if a.actor_path == "mm_strategy.budget_guard:BudgetGuard"]
+        (exec_cfg,) = clients(config, "exec_clients")
+        assert options.own_coins_only and guard.config["instrument_ids"] == [s.config["instrument_id"] for s in config.strategies]
+        for coin in exec_cfg.coins:
+            assert coin not in coins, f"{coin} is traded by {coins.get(coin)} and {name}"
+            coins[coin] = name
+        trader_ids.add(str(config.trader_id))  # one each: a shared Redis cache keeps the nodes apart by it
+    assert set(coins) == {"ETH", "BTC"} and len(trader_ids) == 2

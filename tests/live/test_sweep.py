@@ -11,6 +11,7 @@ import pytest
 from adapters.hyperliquid.config import HyperliquidExecClientConfig
 from live.sweep import SweepRefused
 from live.sweep import exchange_open_orders
+from live.sweep import own_coins
 from live.sweep import sweep_open_orders
 from tests.node_kit import ACCOUNT
 from tests.node_kit import AGENT_KEY
@@ -55,3 +56,17 @@ def test_a_cancel_the_exchange_refuses_as_a_whole_is_an_error_naming_its_reason(
             asyncio.run(sweep_open_orders(_config(sim)))
 
         assert [o["oid"] for o in sim.open_orders(ACCOUNT)] == [oid]
+
+
+def test_a_node_sharing_its_account_sweeps_only_its_own_coins(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(KEY_ENV, AGENT_KEY)
+    with prepared_sim() as sim:
+        eth = place_outside_order(sim, True, 0.01, 2990.0)
+        btc = place_outside_order(sim, False, 0.001, 60000.0, coin="BTC")  # another node's order
+
+        config = _config(sim, coins=("ETH",))
+        swept = asyncio.run(sweep_open_orders(config, own_coins(config)))
+
+        assert swept == [str(eth)]
+        assert [o["oid"] for o in sim.open_orders(ACCOUNT)] == [btc]
+        assert asyncio.run(exchange_open_orders(config, own_coins(config))) == []
