@@ -201,7 +201,8 @@ def test_a_calendar_window_pauses_quoting(tmp_path) -> None:
     cal.write_text(json.dumps({"events": [{"name": "FOMC", "start": "1970-01-01T00:00:12Z",
                                            "end": "1970-01-01T00:00:20Z", "pad_before_s": 0, "pad_after_s": 0}]}))
     mm = _mm(inst)
-    gov = RegimeGovernor(RegimeGovernorConfig(instrument_ids=(str(inst.id),), calendar_path=str(cal), eval_interval_ms=200))
+    gov = RegimeGovernor(RegimeGovernorConfig(instrument_ids=(str(inst.id),), calendar_path=str(cal), eval_interval_ms=200,
+                                              edge_check_enabled=False))  # a one-tick book: no edge
     engine = _run(inst, data, mm, gov)
 
     assert gov.firings.get("calendar") == 1
