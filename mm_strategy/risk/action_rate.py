@@ -5,7 +5,7 @@ to one request per 10 s once that is spent; it counts every order, cancel and mo
 So the budget is a rate, not a reserve: over the window the actions must stay within what the
 window's trading earns (`target_per_usdc` per USDC), plus one action per `idle_interval` of
 quoting (a book with no fills may still be quoted at the exchange's throttled pace, never faster)
-and a small burst for the first ladder.
+and a small burst for the first ladder that fades over the first window.
 
 When the window is over its allowance the controller steps up: each step lengthens the minimum
 quote lifetime and widens the re-quote tolerance (fewer, larger re-quotes). Past the last step it
@@ -97,7 +97,10 @@ class ActionRate:
         self._expire(ts_ns)
         first = self._first_ns if self._first_ns is not None else ts_ns
         quoting_ns = min(p.window_ns, max(0, ts_ns - first))
-        allowance = p.burst_actions + p.target_per_usdc * self._volume + quoting_ns / p.idle_interval_ns
+        # The burst is for the first ladder only: it fades over the first window, else it would
+        # add to the idle pace for good.
+        burst = p.burst_actions * (1.0 - quoting_ns / p.window_ns)
+        allowance = burst + p.target_per_usdc * self._volume + quoting_ns / p.idle_interval_ns
         return self._n_actions, self._volume, allowance
 
     def update(self, ts_ns: int) -> RateDecision:
