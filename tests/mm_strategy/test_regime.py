@@ -91,7 +91,7 @@ def _median(xs: list[float]) -> float:
 def test_a_volatile_stretch_widens_the_ladder_by_realized_vol_and_a_calm_one_narrows_it_back(eth_catalog) -> None:
     # 20:00:48 the 1-s realized vol passes 2 bps (volatile: spread ×2); by 20:02 it is back under.
     # ATR is set out of reach: the vol alone decides.
-    mm, gov = _run(eth_catalog, "19:58:00", "20:06:00", atr_volatile_bps=1e9, atr_extreme_bps=1e9)
+    mm, _ = _run(eth_catalog, "19:58:00", "20:06:00", atr_volatile_bps=1e9, atr_extreme_bps=1e9)
     assert any("regime volatile" in e.reason for e in mm.guard_events)
     assert max(_mults(mm, "20:00:40", "20:01:40")) == 2.0
     assert set(_mults(mm, "19:58:00", "20:00:40")) == {1.0}
@@ -103,7 +103,7 @@ def test_a_volatile_stretch_widens_the_ladder_by_realized_vol_and_a_calm_one_nar
 def test_a_volatile_stretch_widens_the_ladder_by_atr_and_a_calm_one_narrows_it_back(eth_catalog) -> None:
     # Realized vol set out of reach (always "normal"); the 3-minute ATR of 1-minute bars passes
     # 11 bps at 20:01 (22.5) and falls back under it by 20:04:30 (10.8, then the 30 s release).
-    mm, gov = _run(eth_catalog, "19:58:00", "20:20:00", calm_below_bps=0.0, normal_below_bps=1e6,
+    mm, _ = _run(eth_catalog, "19:58:00", "20:20:00", calm_below_bps=0.0, normal_below_bps=1e6,
                    volatile_below_bps=1e6, atr_period=3, atr_volatile_bps=11.0)
     reasons = [e.reason for e in mm.guard_events if e.guard == "regime"]
     assert any(r.startswith("regime volatile") for r in reasons)
