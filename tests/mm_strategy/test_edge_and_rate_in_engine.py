@@ -3,9 +3,14 @@ scripted books, and the strategy's side of their messages."""
 
 from __future__ import annotations
 
+import json
+
+import pytest
+
 from backtest.scripted import ScriptedBook
 from backtest.scripted import ladder_book
 from backtest.scripted import scripted_perp
+from catalog import shipped_data
 from mm_strategy import messages as msg
 from mm_strategy.governor import RegimeGovernor
 from mm_strategy.governor import RegimeGovernorConfig
@@ -86,3 +91,17 @@ def test_a_learned_adverse_selection_moves_the_ladder_out_to_where_it_pays() -> 
     assert mm._quote_mult == 2 * 4.75 / 4.0
     mm._on_control(msg.AdverseSelection("edge", None))  # back to the configured allowance
     assert mm.ladder.adverse_selection_bps == 0.5 and mm._quote_mult == 1.0
+
+
+@pytest.mark.parametrize("path", ["configs/live.json", "configs/shadow.json", "configs/backtest.json"])
+def test_the_edge_check_and_the_action_rate_are_on_by_default_and_in_every_shipped_config(path: str) -> None:
+    # Safe for real money without a setting: the class defaults, and no shipped config turns them off.
+    default = RegimeGovernorConfig(instrument_ids=("ETH-USD-PERP.HYPERLIQUID",))
+    assert default.edge_check_enabled and default.action_rate_enabled and default.action_target_per_usdc == 1.0
+    raw = json.loads((shipped_data.PROJECT_ROOT / path).read_text())
+    governors = [a["config"] for a in raw.get("actors", []) if a["actor_path"].endswith("RegimeGovernor")]
+    governors += [raw["governor"]] if "governor" in raw else []
+    assert governors
+    for cfg in governors:
+        assert cfg.get("edge_check_enabled", True) and cfg.get("action_rate_enabled", True)
+        assert cfg.get("action_target_per_usdc", 1.0) <= 1.0
