@@ -4,8 +4,13 @@
   spread / size multipliers;
 - cancel-to-fill over a sliding window (order actions it sees on the bus per fill): above a
   threshold it widens and holds quotes (a minimum quote lifetime) until the ratio recovers;
-- Hyperliquid's address action budget (10,000 + 1 per USDC traded): slows quoting down before it
-  runs out;
+- Hyperliquid's address action budget (10,000 + 1 per USDC traded): held as a rate per instrument
+  (`mm_strategy.risk.action_rate`: actions per USDC traded over a rolling window at or under the
+  exchange's 1.0; longer quote lifetimes and wider re-quote tolerance step by step, then a stop),
+  and a slow-down before the lifetime budget runs out;
+- the edge check (`mm_strategy.signals.edge`): an instrument whose expected capture cannot pay the
+  maker fee plus its adverse selection (learned from its own fills' markouts) stands down and is
+  re-checked periodically;
 - event calendar: pauses quoting around each event window;
 - screener parameters (optional `ScreenerFeed` over Redis): applied per instrument, and spreads
   widen while the feed is stale.
@@ -22,6 +27,7 @@ from nautilus_trader.indicators import AverageTrueRange
 from nautilus_trader.model.data import Bar
 from nautilus_trader.model.data import BarType
 from nautilus_trader.model.enums import BookType
+from nautilus_trader.model.enums import OrderSide
 from nautilus_trader.model.enums import RecordFlag
 from nautilus_trader.model.events import OrderFilled
 from nautilus_trader.model.events import OrderPendingCancel
@@ -32,10 +38,15 @@ from nautilus_trader.model.identifiers import InstrumentId
 from adapters.hyperliquid import types as ve
 from mm_strategy import messages as msg
 from mm_strategy.calendar import EventCalendar
+from mm_strategy.risk.action_rate import ActionRate
+from mm_strategy.risk.action_rate import ActionRateParams
 from mm_strategy.risk.activity import ActionBudget
 from mm_strategy.risk.activity import CancelToFill
+from mm_strategy.signals.edge import EdgeMonitor
+from mm_strategy.signals.edge import EdgeParams
 from mm_strategy.signals.volatility import RealizedVol
 from mm_strategy.signals.volatility import Regime
+from mm_strategy.signals.volatility import RegimeHysteresis
 from mm_strategy.signals.volatility import RegimeTable
 from mm_strategy.signals.volatility import atr_bps
 from screener_link.redis_target import DEFAULT_CHANNEL
@@ -80,8 +91,27 @@ class RegimeGovernorConfig(ActorConfig, frozen=True):
     c2f_min_actions: int = 60
     c2f_spread_mult: float = 1.5
     hold_ms: int = 5_000
+    # A lower regime must hold this long before the ladder narrows again (up is at once).
+    regime_release_ms: int = 30_000
     budget_reserve_fraction: float = 0.2
     budget_hold_ms: int = 10_000
+    # Actions per USDC traded, per instrument, over a rolling window (`risk.action_rate`).
+    action_rate_enabled: bool = True
+    action_target_per_usdc: float = 1.0
+    action_window_s: float = 600.0
+    action_idle_interval_s: float = 10.0
+    action_stop_s: float = 300.0
+    # The edge check (`signals.edge`): on by default, the safe side with real money.
+    edge_check_enabled: bool = True
+    edge_min_fills: int = 20
+    edge_max_fills: int = 60
+    edge_horizon_ms: int = 5_000
+    edge_spread_window_s: float = 300.0
+    edge_spread_quantile: float = 0.9
+    edge_allowance_bps: float = 0.5
+    edge_margin_bps: float = 0.25
+    edge_recheck_s: float = 60.0
+    edge_fill_memory_s: float = 900.0
     calendar_path: str | None = None
     redis_url: str | None = None
     screener_channel: str = DEFAULT_CHANNEL
@@ -90,15 +120,39 @@ class RegimeGovernorConfig(ActorConfig, frozen=True):
     stale_spread_mult: float = 1.5
 
 
+_S = 1_000_000_000
+
+
+def action_rate_params(cfg: RegimeGovernorConfig) -> ActionRateParams:
+    return ActionRateParams(
+        target_per_usdc=cfg.action_target_per_usdc, window_ns=int(cfg.action_window_s * _S),
+        idle_interval_ns=int(cfg.action_idle_interval_s * _S), stop_ns=int(cfg.action_stop_s * _S),
+    )
+
+
+def edge_params(cfg: RegimeGovernorConfig) -> EdgeParams:
+    return EdgeParams(
+        min_fills=cfg.edge_min_fills, max_fills=cfg.edge_max_fills, horizon_ns=cfg.edge_horizon_ms * _MS,
+        spread_window_ns=int(cfg.edge_spread_window_s * _S), spread_quantile=cfg.edge_spread_quantile,
+        allowance_bps=cfg.edge_allowance_bps, margin_bps=cfg.edge_margin_bps,
+        recheck_ns=int(cfg.edge_recheck_s * _S), fill_memory_ns=int(cfg.edge_fill_memory_s * _S),
+    )
+
+
 class _InstrumentState:
-    __slots__ = ("atr", "coin", "last_mid", "regime", "vol")
+    __slots__ = ("atr", "coin", "edge", "edge_published", "fee_bps", "hysteresis", "last_mid", "rate", "regime", "vol")
 
     def __init__(self, iid: InstrumentId, cfg: RegimeGovernorConfig) -> None:
         self.vol = RealizedVol(cfg.vol_interval_ms * _MS, cfg.vol_window)
         self.atr = AverageTrueRange(cfg.atr_period)
         self.regime = Regime.NORMAL
+        self.hysteresis = RegimeHysteresis(cfg.regime_release_ms * _MS)
         self.last_mid = 0.0
         self.coin = iid.symbol.value.split("-")[0]
+        self.rate = ActionRate(action_rate_params(cfg))
+        self.edge = EdgeMonitor(edge_params(cfg))
+        self.fee_bps: float | None = None  # the instrument's maker fee, read at start
+        self.edge_published: float | None = None  # the learned adverse estimate last sent
 
 
 class RegimeGovernor(Actor):
@@ -119,6 +173,16 @@ class RegimeGovernor(Actor):
             check_redis_url(config.redis_url)  # here, not at start: a bad url fails when the node is built
         if not 0 <= config.budget_reserve_fraction < 1:
             raise ValueError(f"budget_reserve_fraction must be in [0, 1), got {config.budget_reserve_fraction}")
+        if config.regime_release_ms < 0:
+            raise ValueError(f"regime_release_ms must be ≥ 0, got {config.regime_release_ms}")
+        try:  # the pure parts check their own ranges; name the config's fields in the error
+            action_rate_params(config)
+        except ValueError as exc:
+            raise ValueError(f"action_* settings: {exc}") from None
+        try:
+            edge_params(config)
+        except ValueError as exc:
+            raise ValueError(f"edge_* settings: {exc}") from None
         self.instrument_ids = [InstrumentId.from_str(i) for i in config.instrument_ids]
         self._state = {iid: _InstrumentState(iid, config) for iid in self.instrument_ids}
         self.table = RegimeTable(
@@ -144,6 +208,9 @@ class RegimeGovernor(Actor):
         # it keeps it off the per-event path.
         interval_ms = min(self.config.vol_interval_ms, self.config.eval_interval_ms)
         for iid in self.instrument_ids:
+            inst = self.cache.instrument(iid)
+            if inst is not None:
+                self._state[iid].fee_bps = float(inst.maker_fee) * 1e4
             self.subscribe_order_book_at_interval(iid, book_type=BookType.L2_MBP, depth=1, interval_ms=interval_ms)
             self.subscribe_bars(BarType.from_str(f"{iid}-1-MINUTE-LAST-INTERNAL"))
         self.msgbus.subscribe("events.order.*", self._on_order_event)
@@ -174,6 +241,11 @@ class RegimeGovernor(Actor):
         ts = self.clock.timestamp_ns()
         st.last_mid = float(mid)
         st.vol.update(ts, st.last_mid)
+        if self.config.edge_check_enabled:
+            st.edge.on_mid(ts, st.last_mid)
+            spread = book.spread()
+            if spread is not None:
+                st.edge.on_half_spread(ts, float(spread) / 2.0 / st.last_mid * 1e4)
         if ts >= self._next_eval_ns:
             self._next_eval_ns = ts + self.config.eval_interval_ms * _MS
             self.evaluate(ts)
@@ -184,12 +256,27 @@ class RegimeGovernor(Actor):
             st.atr.update_raw(float(bar.high), float(bar.low), float(bar.close))
 
     def _on_order_event(self, event: object) -> None:
+        # One event per order: a batch of n orders, cancels or modifies is n actions, as the
+        # exchange counts them.
         if isinstance(event, _ACTION_EVENTS):
             self.c2f.on_action(event.ts_init)
             self.budget.on_action()
+            st = self._state.get(event.instrument_id)
+            if st is not None:
+                st.rate.start(event.ts_init)
+                st.rate.on_action(event.ts_init)
         elif isinstance(event, OrderFilled):
+            px = float(event.last_px)
+            qty = float(event.last_qty)
             self.c2f.on_fill(event.ts_event)
-            self.budget.on_fill(float(event.last_px) * float(event.last_qty))
+            self.budget.on_fill(px * qty)
+            st = self._state.get(event.instrument_id)
+            if st is not None:
+                st.rate.on_fill(event.ts_event, px * qty)
+                book = self.cache.order_book(event.instrument_id)
+                mid = book.midpoint() if book is not None else None
+                st.edge.on_fill(event.ts_event, event.order_side == OrderSide.BUY, px, qty,
+                                float(mid) if mid is not None else st.last_mid)
 
     def _on_account_activity(self, m: msg.AccountActivity) -> None:
         """Other nodes on this account spend the same address budget: add what they did since the
@@ -214,6 +301,8 @@ class RegimeGovernor(Actor):
         for iid, st in self._state.items():
             self._evaluate_regime(iid, st, ts)
             self._evaluate_calendar(iid, st, ts)
+            self._evaluate_edge(iid, st, ts)
+            self._evaluate_action_rate(iid, st, ts)
         self._evaluate_traffic(ts)
         self._evaluate_feed(ts)
 
@@ -227,6 +316,7 @@ class RegimeGovernor(Actor):
             regime = Regime.EXTREME
         elif atr >= self.config.atr_volatile_bps and _REGIME_ORDER.index(regime) < 2:
             regime = Regime.VOLATILE
+        regime = st.hysteresis.update(ts, regime)
         spread, size = self.table.multipliers(regime)
         reason = f"regime {regime.value}: vol {vol:.2f} bps/{self.config.vol_interval_ms} ms, ATR {atr:.1f} bps"
         if regime is not st.regime:
@@ -235,6 +325,53 @@ class RegimeGovernor(Actor):
         # Published every evaluation (not only on a regime change) so the strategy's A–S risk term
         # sees the current vol.
         self.msgbus.publish(msg.control_topic(str(iid)), msg.SpreadAdjust("regime", spread, size, 0, reason, vol_bps=vol))
+
+    def _evaluate_edge(self, iid: InstrumentId, st: _InstrumentState, ts: int) -> None:
+        if not self.config.edge_check_enabled or st.fee_bps is None:
+            return
+        decision = st.edge.decide(ts, st.fee_bps)
+        topic = msg.control_topic(str(iid))
+        est = decision.estimate
+        learned = round(est.adverse_bps, 1) if est is not None and est.learned else None
+        if learned != st.edge_published:
+            # The learned estimate replaces the strategy's fixed allowance (rounded: a new value
+            # re-plans the ladder, so a change of noise must not).
+            st.edge_published = learned
+            self.msgbus.publish(topic, msg.AdverseSelection(
+                "edge", None if learned is None else max(0.0, learned),
+                est.describe() if est is not None else "",
+            ))
+        if not decision.changed or decision.estimate is None:
+            return
+        if decision.stand_down:
+            reason = f"stood down: no edge: {decision.estimate.describe()}"
+            self._fire("edge", reason, iid, ts)
+            # No new exposure, but the inventory already held is worked off by the maker soft exit
+            # (no orders once flat): a pause would leave it unmanaged for as long as the stand-down lasts.
+            self.msgbus.publish(topic, msg.ReduceOnly("edge", reason))
+        else:
+            reason = f"edge again: {decision.estimate.describe()}"
+            self._fire("edge_resume", reason, iid, ts)
+            self.msgbus.publish(topic, msg.Resume("edge", reason))
+
+    def _evaluate_action_rate(self, iid: InstrumentId, st: _InstrumentState, ts: int) -> None:
+        if not self.config.action_rate_enabled:
+            return
+        d = st.rate.update(ts)
+        if not d.changed:
+            return
+        topic = msg.control_topic(str(iid))
+        self._fire("action_rate", d.reason, iid, ts)
+        self.msgbus.publish(topic, msg.SpreadAdjust(
+            "action_rate", 1.0, 1.0, d.min_quote_lifetime_ms, d.reason, tolerance_mult=d.tolerance_mult,
+        ))
+        if d.stopped_until_ns:
+            self.msgbus.publish(topic, msg.Pause("action_rate", d.reason, until_ns=d.stopped_until_ns))
+
+    def edge_status(self, iid: InstrumentId | str) -> tuple[bool, str | None]:
+        """(stood down now, the last estimate in words) of an instrument."""
+        st = self._state[InstrumentId.from_str(str(iid))]
+        return st.edge.stood_down, st.edge.last.describe() if st.edge.last is not None else None
 
     def _evaluate_calendar(self, iid: InstrumentId, st: _InstrumentState, ts: int) -> None:
         if self.calendar is None:

@@ -170,10 +170,14 @@ class MarketMaker(Strategy):
         self._adjust: dict[str, msg.SpreadAdjust] = {}
         self._spread_mult = 1.0
         self._size_mult = 1.0
+        # The spread multiplier in force: the actors' product, raised so that L1 pays the edge
+        # requirement once a learned adverse-selection estimate replaces the allowance.
+        self._quote_mult = 1.0
         self._hold_ns = 0
         self._pauses: dict[str, int] = {}
         self._halts: dict[str, int] = {}
         self._pulled = {True: 0, False: 0}  # is_bid -> until_ns
+        self._reduce_only: dict[str, str] = {}  # source -> reason: only the soft exit is quoted
         self._flatten = False
         # The account-wide share (`InventoryCap` from the BudgetGuard); None: only our own limit.
         self._cap: msg.InventoryCap | None = (
@@ -306,6 +310,9 @@ class MarketMaker(Strategy):
         pulled = self._pulled
         q = position * fair / self.max_inventory_usd
         mode = exit_mode(q, self.skew, kill_switch=self._flatten)
+        if self._reduce_only and mode is ExitMode.NONE:
+            # A budget breach: no adding side, the reducing side as a maker at the touch (nothing when flat).
+            mode = ExitMode.SOFT
         # The shortcut is exact: it is only taken when the full re-plan provably sends nothing.
         # Preconditions: the last plan sent nothing, and since then no order or control event
         # (`_dirty`; a vol-only update is one of the inputs instead), so our resting orders, the
@@ -363,6 +370,8 @@ class MarketMaker(Strategy):
         asks: list[Quote] = []
         if self.exit_mode is ExitMode.SOFT:
             # Exit as a maker: drop the adding side, start the reducing side at (or inside) the touch.
+            if position == 0:
+                return [], []
             is_bid, anchor = soft_exit_anchor(q, bid, ask, self._grid.step(fair))
             cached = self._exit_ladder
             if cached is None or cached[0] is not ladder:
@@ -388,13 +397,13 @@ class MarketMaker(Strategy):
             if not pull_bids:
                 bids = build_side(
                     is_bid=True, anchor=r, fair=fair, best_bid=bid, best_ask=ask, spec=spec, params=ladder,
-                    spread_mult=self._spread_mult, size_mult=self._size_mult * bid_f,
+                    spread_mult=self._quote_mult, size_mult=self._size_mult * bid_f,
                     capacity=bid_room, enforce_edge=enforce, quoted=quoted_bids,
                 )
             if not pull_asks:
                 asks = build_side(
                     is_bid=False, anchor=r, fair=fair, best_bid=bid, best_ask=ask, spec=spec, params=ladder,
-                    spread_mult=self._spread_mult, size_mult=self._size_mult * ask_f,
+                    spread_mult=self._quote_mult, size_mult=self._size_mult * ask_f,
                     capacity=ask_room, enforce_edge=enforce, quoted=quoted_asks,
                 )
         if pull_bids:
@@ -634,24 +643,41 @@ class MarketMaker(Strategy):
                 self.vol_bps = m.vol_bps  # one of the re-plan shortcut's inputs: no re-arm needed for it
             previous = self._adjust.get(m.source)
             self._adjust[m.source] = m
-            if previous is not None and (previous.spread_mult, previous.size_mult, previous.min_quote_lifetime_ms) == (
-                m.spread_mult, m.size_mult, m.min_quote_lifetime_ms,
+            if previous is not None and (previous.spread_mult, previous.size_mult, previous.min_quote_lifetime_ms,
+                                         previous.tolerance_mult) == (
+                m.spread_mult, m.size_mult, m.min_quote_lifetime_ms, m.tolerance_mult,
             ):
                 return  # nothing else changed for the ladder (e.g. a periodic vol update)
             self._spread_mult = 1.0
             self._size_mult = 1.0
+            tol_mult = 1.0
             hold = 0
             for a in self._adjust.values():
                 self._spread_mult *= a.spread_mult
                 self._size_mult *= a.size_mult
+                tol_mult *= a.tolerance_mult
                 hold = max(hold, a.min_quote_lifetime_ms)
             self._hold_ns = hold * 1_000_000
+            self._update_quote_mult()
+            base = self.config.requote_tolerance_ticks
+            # A wider tolerance re-quotes less often; a zero tolerance widens from one tick.
+            self._tolerance_ticks = base if tol_mult <= 1.0 else math.ceil(max(base, 1) * tol_mult)
         elif isinstance(m, msg.Pause):
             self._pauses[m.source] = m.until_ns or _FOREVER
             self._cancel_where(lambda s: True)
+        elif isinstance(m, msg.AdverseSelection):
+            bps = self.config.adverse_selection_bps if m.bps is None else m.bps
+            if not (math.isfinite(bps) and bps >= 0):
+                self.log.warning(f"adverse-selection estimate {bps!r} from {m.source} refused")
+                return
+            self.ladder = replace(self.ladder, adverse_selection_bps=bps)
+            self._update_quote_mult()
+        elif isinstance(m, msg.ReduceOnly):
+            self._reduce_only[m.source] = m.reason
         elif isinstance(m, msg.Resume):
             self._pauses.pop(m.source, None)
             self._halts.pop(m.source, None)
+            self._reduce_only.pop(m.source, None)
             if not self._halts:
                 self._flatten = False
         elif isinstance(m, msg.PullSide):
@@ -680,6 +706,17 @@ class MarketMaker(Strategy):
         # The re-plan shortcut in `update_quotes` assumes the steering is unchanged since the last
         # plan: any change re-arms a full plan on the next book event.
         self._dirty = True
+
+    def _update_quote_mult(self) -> None:
+        """Quote where the spread pays: when a learned adverse selection makes the edge requirement
+        wider than L1's half-spread, the ladder moves out to it instead of dropping L1."""
+        mult = self._spread_mult
+        ladder = self.ladder
+        if self.spec is not None and self.config.enforce_fee_edge and ladder.base_spread_bps > 0 \
+                and ladder.adverse_selection_bps > self.config.adverse_selection_bps:
+            need = min_edge_bps(self.spec, ladder) + ladder.edge_hysteresis_bps
+            mult = max(mult, 2.0 * need / ladder.base_spread_bps)
+        self._quote_mult = mult
 
     def _apply_params(self, m: msg.ParamsUpdate) -> None:
         """Apply the valid fields; an invalid one (NaN, ±inf, out of range) is refused with a
@@ -712,6 +749,7 @@ class MarketMaker(Strategy):
             max_inventory = self.max_inventory_usd
         if changes:
             self.ladder = replace(self.ladder, **changes)
+            self._update_quote_mult()
         self.max_inventory_usd = max_inventory
         if refused:
             self.log.warning(f"params update from {m.source} refused for {', '.join(refused)}; current values kept")
@@ -729,6 +767,14 @@ class MarketMaker(Strategy):
         return sorted(
             ("BUY" if s.is_bid else "SELL", s.level + 1, s.price, s.size) for s in self._slots.values()
         )
+
+    @property
+    def reduce_only(self) -> bool:
+        return bool(self._reduce_only)
+
+    @property
+    def tolerance_ticks(self) -> int:
+        return self._tolerance_ticks
 
     @property
     def spread_mult(self) -> float:

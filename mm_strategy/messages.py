@@ -22,7 +22,8 @@ def control_topic(instrument_id: str) -> str:
 
 @dataclass(frozen=True, slots=True)
 class SpreadAdjust:
-    """Multiply spreads and sizes; `min_quote_lifetime_ms` > 0 holds quotes (no re-quote) that long."""
+    """Multiply spreads and sizes; `min_quote_lifetime_ms` > 0 holds quotes (no re-quote) that long;
+    `tolerance_mult` widens the re-quote tolerance (a resting order is left alone further off target)."""
 
     source: str
     spread_mult: float = 1.0
@@ -30,6 +31,7 @@ class SpreadAdjust:
     min_quote_lifetime_ms: int = 0
     reason: str = ""
     vol_bps: float | None = None  # realized vol per sampling interval, for the A–S risk term
+    tolerance_mult: float = 1.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,6 +61,25 @@ class PullSide:
     def __post_init__(self) -> None:
         if self.side not in ("BUY", "SELL"):
             raise ValueError(f"PullSide.side must be BUY or SELL, got {self.side!r}")
+
+
+@dataclass(frozen=True, slots=True)
+class AdverseSelection:
+    """The learned adverse-selection estimate (bps) that replaces the strategy's fixed allowance
+    in its edge check; None goes back to the configured allowance."""
+
+    source: str
+    bps: float | None
+    reason: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class ReduceOnly:
+    """Stop adding inventory: only the maker soft exit on the reducing side is quoted (nothing when
+    flat) until a `Resume` from the same source. A budget breach is managed, not abandoned."""
+
+    source: str
+    reason: str
 
 
 @dataclass(frozen=True, slots=True)

@@ -7,13 +7,17 @@ and `mm_strategy.risk`. It never sends orders: it tells the strategy through the
   negative → pull bids at once, strongly positive → pull asks;
 - venue halt / market-data stall from the adapter → halt; venue resume → resume; market data
   resumed (the adapter's `MarketDataResumed`) → resume the stalled instruments;
-- capital at risk across instruments and the daily drawdown cap → halt for the UTC day
+- capital at risk across instruments (total inventory, assets holding inventory) → reduce-only:
+  nothing that adds, the maker soft exit on the reducing side, until back under the limits;
+- the daily drawdown cap → cancel everything and halt until the next UTC midnight, saying so
   (optionally flatten).
 Every firing is also published as a `GuardEvent` with its reason.
 """
 
 from __future__ import annotations
 
+from datetime import UTC
+from datetime import datetime
 from datetime import timedelta
 
 from nautilus_trader.common.actor import Actor
@@ -45,6 +49,10 @@ _BUYER = AggressorSide.BUYER
 _CAPITAL_TIMER = "RiskGuard.capital_check"
 
 
+def _iso(ns: int) -> str:
+    return datetime.fromtimestamp(ns / 1e9, tz=UTC).strftime("%Y-%m-%d %H:%M UTC")
+
+
 class RiskGuardConfig(ActorConfig, frozen=True):
     instrument_ids: tuple[str, ...]
     micro_move_bps: float = 8.0
@@ -61,6 +69,7 @@ class RiskGuardConfig(ActorConfig, frozen=True):
     flatten_on_breach: bool = False
     max_concurrent_assets: int = 5
     max_total_inventory_usd: float = 5_000.0
+    capital_release_fraction: float = 0.8  # reduce-only ends below this share of the inventory limit
     check_interval_ms: int = 1_000
     venue: str = "HYPERLIQUID"
     settlement_currency: str = "USDC"
@@ -93,7 +102,10 @@ class RiskGuard(Actor):
         self.capital = CapitalAtRisk(CapitalLimits(config.max_concurrent_assets, config.max_total_inventory_usd))
         if config.check_interval_ms <= 0:
             raise ValueError("RiskGuardConfig.check_interval_ms must be > 0")
+        if not 0 < config.capital_release_fraction <= 1:
+            raise ValueError(f"capital_release_fraction must be in (0, 1], got {config.capital_release_fraction}")
         self._halted_until = 0
+        self._reduce_only = False  # a capital breach in force
         self.firings: dict[str, int] = {}
         # Read on every tick: plain attributes instead of config lookups.
         self._ofi_threshold = config.ofi_threshold
@@ -219,7 +231,7 @@ class RiskGuard(Actor):
         return equity
 
     def check_capital(self, ts: int) -> None:
-        """Daily drawdown and capital at risk; on a breach halt everything until the next UTC day."""
+        """Daily drawdown (a halt to the next UTC day) and capital at risk (reduce-only while breached)."""
         if ts < self._halted_until:
             return
         for iid in self.instrument_ids:
@@ -227,23 +239,41 @@ class RiskGuard(Actor):
             if st.mid > 0:
                 self.capital.set_inventory(str(iid), float(self.portfolio.net_position(iid)) * st.mid)
         equity = self.equity()
-        reason = None
-        guard = ""
         if equity is not None and self.drawdown.update(ts, equity):
-            guard = "drawdown"
+            # A loss cap must stay a halt: nothing is quoted until the new day's equity resets it.
+            self._halted_until = (ts // NS_PER_DAY + 1) * NS_PER_DAY
             reason = (f"daily loss {self.drawdown.pnl_today():,.2f} ≥ {self.config.daily_drawdown_cap:.1%} "
-                      f"of day-start equity {self.drawdown.day_start_equity:,.2f}")
-        elif (breach := self.capital.breach()) is not None:
-            guard = "capital"
-            reason = breach
-        if reason is None:
+                      f"of day-start equity {self.drawdown.day_start_equity:,.2f}: every order cancelled, "
+                      f"halted until {_iso(self._halted_until)}")
+            self._fire("drawdown", reason, None, ts)
+            self.msgbus.publish(
+                msg.TOPIC_CONTROL_ALL,
+                msg.Halt("drawdown", reason, until_ns=self._halted_until, flatten=self.config.flatten_on_breach),
+            )
             return
-        self._halted_until = (ts // NS_PER_DAY + 1) * NS_PER_DAY
-        self._fire(guard, reason, None, ts)
-        self.msgbus.publish(
-            msg.TOPIC_CONTROL_ALL,
-            msg.Halt(guard, reason, until_ns=self._halted_until, flatten=self.config.flatten_on_breach),
-        )
+        breach = self.capital.breach()
+        if breach is not None and not self._reduce_only:
+            # A budget breach is managed, not abandoned: no instrument adds, each works its
+            # inventory off as a maker (the soft exit), which is what brings the total back down.
+            self._reduce_only = True
+            reason = f"{breach}: reduce-only (no adding side, maker soft exit) until back under the limits"
+            self._fire("capital", reason, None, ts)
+            self.msgbus.publish(msg.TOPIC_CONTROL_ALL, msg.ReduceOnly("capital", reason))
+        elif breach is None and self._reduce_only and self._under_release(ts):
+            self._reduce_only = False
+            reason = (f"capital back under the limits (total inventory ${self.capital.total_usd:,.0f}, "
+                      f"{self.capital.assets} assets): quoting both sides again")
+            self._fire("capital_clear", reason, None, ts)
+            self.msgbus.publish(msg.TOPIC_CONTROL_ALL, msg.Resume("capital", reason))
+
+    def _under_release(self, ts: int) -> bool:
+        """Hysteresis of the reduce-only state: total inventory below `capital_release_fraction` of
+        the limit, so the first fill after the release does not breach again at once."""
+        return self.capital.total_usd <= self.config.capital_release_fraction * self.config.max_total_inventory_usd
+
+    @property
+    def reduce_only(self) -> bool:
+        return self._reduce_only
 
     # ------------------------------------------------------------------ venue health
     def _on_venue_halt(self, event: ve.VenueHalt) -> None:

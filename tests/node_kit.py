@@ -367,7 +367,10 @@ def eth_config(
         actor["config"]["instrument_ids"] = [iid]
         if actor["actor_path"].endswith("RegimeGovernor"):
             actor["config"]["redis_url"] = redis_url
-            actor["config"].update(governor or {})
+            # The node tests run the plumbing on a replay of ETH, whose one-tick spread the edge
+            # check rightly stands down (and whose idle churn the action rate would slow): off
+            # unless a test turns them on.
+            actor["config"].update({"edge_check_enabled": False, "action_rate_enabled": False, **(governor or {})})
         if actor["actor_path"].endswith("RiskGuard"):
             actor["config"]["max_concurrent_assets"] = 1
             actor["config"].update(risk_guard or {})

@@ -43,6 +43,10 @@ class RunReport:
     times: list[int]
     mids: list[float]
     inventory: list[tuple[int, float]]
+    # First line of the run's section: "stood down: no edge at tier N: ..." when the edge check
+    # had it standing down at the end, else None.
+    status: str | None = None
+    stood_down_s: float = 0.0  # time spent stood down by the edge check after quoting started
 
 
 def build(session: Session) -> RunReport:
@@ -109,8 +113,39 @@ def build(session: Session) -> RunReport:
         "quote_from": _iso(session.quote_from_ns),
         "end": _iso(times[-1]) if times else None,
     }
+    end_ns = times[-1] if times else session.quote_from_ns
+    status, stood_down_s = edge_status(session, end_ns)
+    run["stood_down_s"] = round(stood_down_s, 1)
     return RunReport(session.spec.name, session.spec.instrument, metrics, fee_check, engine_pnl, market, run,
-                     fills, times, mids, list(mm.inventory))
+                     fills, times, mids, list(mm.inventory), status, stood_down_s)
+
+
+def edge_status(session: Session, end_ns: int) -> tuple[str | None, float]:
+    """The run's edge verdict: ("stood down: no edge at tier N: <figures>", seconds stood down
+    after quoting started) when the governor's edge check stood it down and it still was at the end."""
+    gov = session.governor
+    if gov is None:
+        return None, 0.0
+    stood = False
+    since = session.quote_from_ns
+    total = 0
+    for e in session.strategy.guard_events:
+        if e.source != "RegimeGovernor" or e.guard not in ("edge", "edge_resume"):
+            continue
+        if e.guard == "edge" and not stood:
+            stood, since = True, max(e.ts_ns, session.quote_from_ns)
+        elif e.guard == "edge_resume" and stood:
+            stood = False
+            total += max(0, e.ts_ns - since) if e.ts_ns > session.quote_from_ns else 0
+    if stood:
+        total += max(0, end_ns - since)
+    down_now, describe = gov.edge_status(session.spec.instrument)
+    if not down_now or describe is None:
+        return None, total / 1e9
+    span = max(1, end_ns - session.quote_from_ns)
+    line = (f"stood down: no edge at tier {session.settings.fee_tier}: {describe}; "
+            f"stood down {total / 1e9 / 60:.1f} of {span / 1e9 / 60:.1f} min")
+    return line, total / 1e9
 
 
 def margin_refusals(cache, instrument_id, strategy_id) -> int:
@@ -191,6 +226,7 @@ def overview(reports: list[RunReport]) -> list[dict[str, Any]]:
             "markout_1s_buy_bps": m.markouts_bps.get("BUY", {}).get(1),
             "markout_1s_sell_bps": m.markouts_bps.get("SELL", {}).get(1),
             "spread_pays_fee": None if not m.fills else m.spread_capture > m.fees,
+            "status": r.status,
         })
     return rows
 
@@ -232,6 +268,9 @@ def print_summary(reports: list[RunReport], console: Console | None = None) -> N
         t = Table(title=f"{r.name}  ({r.instrument}, from {r.run['quote_from']} to {r.run['end']})", show_header=False)
         t.add_column(style="bold")
         t.add_column(justify="right")
+        if r.status:
+            console.print(r.status)  # the run's first line: why it did not quote
+            t.add_row("status", r.status)
         fc = r.fee_check
         t.add_row("edge check", f"L1 half-spread {fc['l1_half_spread_bps']:.2f} bps vs required "
                   f"{fc['required_edge_bps']:.2f} (fee {fc['maker_fee_bps']:.2f} + AS {fc['adverse_selection_allowance_bps']:.2f}); "
@@ -268,11 +307,13 @@ def write(reports: list[RunReport], report_dir: Path) -> dict[str, Path]:
         png = chart_png(r, report_dir / f"backtest_{r.name}.png")
         out[r.name] = png
         data = base64.b64encode(png.read_bytes()).decode()
-        row = {"name": r.name, "instrument": r.instrument, "metrics": asdict(r.metrics), "fee_check": r.fee_check,
+        row = {"name": r.name, "instrument": r.instrument, "status": r.status, "metrics": asdict(r.metrics),
+               "fee_check": r.fee_check,
                "engine_pnl": r.engine_pnl, "market": r.market, "run": r.run}
         summary.append(row)
         m = r.metrics
-        items = [
+        items = [("status", r.status)] if r.status else []
+        items += [
             ("PnL total", f"{m.total_pnl:+,.4f} USDC (engine fills {r.engine_pnl:+,.4f})"),
             ("spread capture", f"{m.spread_capture:+,.4f}"), ("inventory", f"{m.inventory_pnl:+,.4f}"),
             ("fees", f"{-m.fees:+,.4f}"), ("maker share", "–" if m.maker_share is None else f"{m.maker_share:.1%}"),

@@ -109,3 +109,37 @@ class RegimeTable:
 def atr_bps(atr: float, price: float) -> float:
     """ATR in bps of price (Nautilus's `AverageTrueRange` computes the ATR itself)."""
     return atr / price * 1e4 if price > 0 else 0.0
+
+
+_ORDER = {Regime.CALM: 0, Regime.NORMAL: 1, Regime.VOLATILE: 2, Regime.EXTREME: 3}
+
+
+class RegimeHysteresis:
+    """Up at once, down only after the lower regime has held for `release_ns`.
+
+    Vol near a bound otherwise flips the regime (and the ladder's width, and every resting order)
+    on each evaluation; widening late costs more than narrowing late, hence the asymmetry."""
+
+    def __init__(self, release_ns: int, initial: Regime = Regime.NORMAL) -> None:
+        if release_ns < 0:
+            raise ValueError("release_ns must be ≥ 0")
+        self.release_ns = release_ns
+        self.regime = initial
+        self._lower_since: int | None = None
+        self._lower_peak = initial  # the highest of the lower readings while waiting
+
+    def update(self, ts_ns: int, raw: Regime) -> Regime:
+        if _ORDER[raw] >= _ORDER[self.regime]:
+            self.regime = raw
+            self._lower_since = None
+            return self.regime
+        if self._lower_since is None:
+            self._lower_since = ts_ns
+            self._lower_peak = raw
+        elif _ORDER[raw] > _ORDER[self._lower_peak]:
+            self._lower_peak = raw
+        if ts_ns - self._lower_since >= self.release_ns:
+            # Down to the highest regime read while waiting: a brief spike inside the wait counts.
+            self.regime = self._lower_peak
+            self._lower_since = None
+        return self.regime

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import msgspec
 import pytest
 from nautilus_trader.persistence.catalog import ParquetDataCatalog
 
@@ -22,16 +23,19 @@ def shipped_catalog(tmp_path_factory, hl_data) -> ParquetDataCatalog:
     return ParquetDataCatalog(str(ensure_shipped_catalog(tmp_path_factory.mktemp("catalog"))))
 
 
-def _run(shipped_catalog, name: str):
+def _run(shipped_catalog, name: str, **governor):
     settings = load_settings(DEFAULT_CONFIG)
+    if governor:
+        settings = msgspec.structs.replace(settings, governor={**(settings.governor or {}), **governor})
     spec = next(r for r in settings.runs if r.name == name)
     return report.build(run_session(settings, spec, shipped_catalog))
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("name", ["eth_capture", "btc_archive_hour"])
-def test_the_default_backtest_fills_on_several_levels_as_a_maker_only(shipped_catalog, name: str) -> None:
-    r = _run(shipped_catalog, name)
+def test_without_the_edge_check_the_backtest_fills_on_several_levels_as_a_maker_only(shipped_catalog, name: str) -> None:
+    # The fill path itself: with the edge check on these runs stand down (the next test).
+    r = _run(shipped_catalog, name, edge_check_enabled=False)
     m = r.metrics
     assert len([lvl for lvl, n in m.fills_per_level.items() if lvl >= 1 and n > 0]) >= 2
     assert all(f.maker for f in r.fills) and m.maker_share == pytest.approx(1.0)
@@ -40,6 +44,19 @@ def test_the_default_backtest_fills_on_several_levels_as_a_maker_only(shipped_ca
     assert m.total_pnl == pytest.approx(r.engine_pnl, abs=1e-6)
     assert r.fee_check["required_edge_bps"] == pytest.approx(2.0)
     assert r.fee_check["quoting_at_the_touch_would_pay_fee"] is True
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", ["eth_capture", "btc_archive_hour"])
+def test_the_default_backtest_stands_a_major_down_and_says_so_first(shipped_catalog, name: str) -> None:
+    # A 0.3-0.5 bps market spread cannot pay the 1.5 bps maker fee: no fills, almost no actions,
+    # and the run's first line says why, with the figures.
+    r = _run(shipped_catalog, name)
+    assert r.metrics.fills == 0
+    assert r.status is not None and r.status.startswith("stood down: no edge at tier 0: expected capture")
+    assert "maker fee 1.50" in r.status
+    span_s = (r.times[-1] - r.times[0]) / 1e9
+    assert r.metrics.actions <= span_s / 10  # at most one action per 10 s while not trading
 
 
 def test_unknown_config_fields_are_rejected_with_the_file_named(tmp_path: Path) -> None:

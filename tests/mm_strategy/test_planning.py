@@ -299,7 +299,7 @@ def _real_guards() -> tuple:
     ))
     governor = RegimeGovernor(RegimeGovernorConfig(
         instrument_ids=(str(inst.id),), vol_window=6, calm_below_bps=0.5, normal_below_bps=1.0,
-        volatile_below_bps=100.0,
+        volatile_below_bps=100.0, regime_release_ms=0,  # flips both ways: timer-driven re-plans to check
     ))
     engine = _run(inst, data, mm, guard, governor)
     assert guard.firings.get("ofi", 0) >= 1  # pulls from inside book events
