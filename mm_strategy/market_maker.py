@@ -23,6 +23,7 @@ from nautilus_trader.model.enums import RecordFlag
 from nautilus_trader.model.enums import TimeInForce
 from nautilus_trader.model.identifiers import ClientOrderId
 from nautilus_trader.model.identifiers import InstrumentId
+from nautilus_trader.model.orders import Order
 from nautilus_trader.model.orders import OrderList
 from nautilus_trader.trading.strategy import Strategy
 
@@ -89,6 +90,12 @@ class MarketMakerConfig(StrategyConfig, frozen=True, kw_only=True):
     # journals its fills, so these are off by default; set True to have Nautilus log them.
     log_events: bool = False
     log_commands: bool = False
+    # One book event's actions as few commands as Nautilus allows: its cancels as one
+    # `cancel_orders` (the cancels of quotes the market now crosses first), then its modifies (the
+    # Hyperliquid client sends one turn's modifies as one batchModify), then its new orders as one
+    # order list: at most one signed request of each kind. Off: each cancel and modify issued on
+    # its own as the plan reaches it (the new orders still go as one list).
+    batch_actions: bool = True
 
 
 # Worst price of the hard exit, as a fraction past fair (the SDK's `market_open` default).
@@ -281,17 +288,43 @@ class MarketMaker(Strategy):
             return
         self._last_targets = targets
         new_orders: list = []
-        sent = self._apply(True, targets[0], ts_ns, new_orders) + self._apply(False, targets[1], ts_ns, new_orders)
+        if not self.config.batch_actions:
+            sent = self._apply(True, targets[0], ts_ns, new_orders) + self._apply(False, targets[1], ts_ns, new_orders)
+            self._last_plan_empty = sent == 0
+            self._submit(new_orders)
+            return
+        cancels: list[tuple[Order, _Slot]] = []
+        modifies: list[tuple[Order, _Slot, float, float]] = []
+        sent = (self._apply(True, targets[0], ts_ns, new_orders, cancels, modifies)
+                + self._apply(False, targets[1], ts_ns, new_orders, cancels, modifies))
         self._last_plan_empty = sent == 0
-        if new_orders:
-            # Cancels and modifies went first (less exposure in between); the new orders of both
-            # sides go as one command: one `order` action on the wire (the adapter sends a batch),
-            # and one pass through Nautilus's order path instead of one per side.
-            self.actions["submit"] += len(new_orders)
-            if len(new_orders) == 1:
-                self.submit_order(new_orders[0])
+        if cancels:
+            # Most urgent first: a quote the market now trades through (a bid at or above the best
+            # ask, an ask at or below the best bid) is the one that can fill against us.
+            if len(cancels) > 1:
+                cancels.sort(key=lambda c: not (c[1].price >= ask if c[1].is_bid else c[1].price <= bid))
+            self.actions["cancel"] += len(cancels)
+            if len(cancels) == 1:
+                self.cancel_order(cancels[0][0])
             else:
-                self.submit_order_list(OrderList(self._ids.next_list(), new_orders))
+                self.cancel_orders([c[0] for c in cancels])
+        if modifies:
+            inst = self._instrument
+            self.actions["modify"] += len(modifies)
+            for order, _, size, price in modifies:
+                self.modify_order(order, quantity=inst.make_qty(size), price=inst.make_price(price))
+        self._submit(new_orders)
+
+    def _submit(self, new_orders: list) -> None:
+        """The event's new orders of both sides as one command: one `order` action on the wire (the
+        adapter sends a batch), and one pass through Nautilus's order path instead of one per side."""
+        if not new_orders:
+            return
+        self.actions["submit"] += len(new_orders)
+        if len(new_orders) == 1:
+            self.submit_order(new_orders[0])
+        else:
+            self.submit_order_list(OrderList(self._ids.next_list(), new_orders))
 
     def _targets(
         self, ts_ns: int, fair: float, bid: float, ask: float, position: float, q: float,
@@ -346,9 +379,13 @@ class MarketMaker(Strategy):
             asks = []
         return bids, asks
 
-    def _apply(self, is_bid: bool, targets: list[Quote], ts_ns: int, new_orders: list) -> int:
-        """Send the side's modifies and cancels and add its new orders to `new_orders` (the caller
-        submits them); returns how many steps the plan had (0 = nothing to do)."""
+    def _apply(
+        self, is_bid: bool, targets: list[Quote], ts_ns: int, new_orders: list,
+        cancels: list[tuple[Order, _Slot]] | None = None, modifies: list[tuple[Order, _Slot, float, float]] | None = None,
+    ) -> int:
+        """Add the side's new orders to `new_orders` and its cancels and modifies to `cancels` and
+        `modifies` (the caller issues them all); without those lists the cancels and modifies are
+        issued here, one by one. Returns how many steps the plan had (0 = nothing to do)."""
         hold = self._hold_ns
         held_levels = {q.level for q in targets} if hold > 0 else ()
         resting = [
@@ -383,8 +420,18 @@ class MarketMaker(Strategy):
                     continue
                 slot = self._slots[step.ref]
                 slot.busy = True
+                if modifies is not None:
+                    modifies.append((order, slot, step.size, step.price))
+                    continue
                 self.actions["modify"] += 1
                 self.modify_order(order, quantity=inst.make_qty(step.size), price=inst.make_price(step.price))
+            elif cancels is not None:
+                slot = self._slots.get(step.ref)
+                order = self.cache.order(step.ref)
+                if slot is None or order is None or not order.is_open or order.is_pending_cancel:
+                    continue
+                slot.busy = True
+                cancels.append((order, slot))
             else:
                 self._cancel(step.ref)
         return len(steps)
