@@ -41,6 +41,7 @@ from mm_strategy.quoting.ladder import min_edge_bps
 from mm_strategy.quoting.requote import Action
 from mm_strategy.quoting.requote import Resting
 from mm_strategy.quoting.requote import plan_side
+from mm_strategy.quoting.requote import urgent_first
 from mm_strategy.quoting.skew import ExitMode
 from mm_strategy.quoting.skew import SkewParams
 from mm_strategy.quoting.skew import exit_mode
@@ -110,6 +111,10 @@ class _Slot:
     size: float
     busy: bool
     ts_ns: int
+
+
+def _side_and_price(cancel: tuple[Order, _Slot]) -> tuple[bool, float]:
+    return cancel[1].is_bid, cancel[1].price
 
 
 class MarketMaker(Strategy):
@@ -302,7 +307,7 @@ class MarketMaker(Strategy):
             # Most urgent first: a quote the market now trades through (a bid at or above the best
             # ask, an ask at or below the best bid) is the one that can fill against us.
             if len(cancels) > 1:
-                cancels.sort(key=lambda c: not (c[1].price >= ask if c[1].is_bid else c[1].price <= bid))
+                cancels = urgent_first(cancels, _side_and_price, bid, ask)
             self.actions["cancel"] += len(cancels)
             if len(cancels) == 1:
                 self.cancel_order(cancels[0][0])
