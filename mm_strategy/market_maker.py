@@ -40,6 +40,7 @@ from mm_strategy.quoting.ladder import fair_price
 from mm_strategy.quoting.ladder import min_edge_bps
 from mm_strategy.quoting.requote import Action
 from mm_strategy.quoting.requote import Resting
+from mm_strategy.quoting.requote import Step
 from mm_strategy.quoting.requote import plan_side
 from mm_strategy.quoting.requote import urgent_first
 from mm_strategy.quoting.skew import ExitMode
@@ -252,18 +253,19 @@ class MarketMaker(Strategy):
             return  # crossed/locked book mid-update: wait for a consistent one
         self.plans += 1
         fair = fair_price(bid, float(book.best_bid_size()), ask, float(book.best_ask_size()), self._fair_kind)
+        # Read once per event (the portfolio sums the instrument's positions on every call).
+        position = self._position()
         if self.config.record_journal and ts_ns - self._last_journal_ns >= self._journal_ns:
             self._last_journal_ns = ts_ns
             mid = (bid + ask) / 2.0
             self.mids.append((ts_ns, mid, (ask - bid) / mid * 1e4))
-            self.inventory.append((ts_ns, self._position()))
+            self.inventory.append((ts_ns, position))
         if (self._pauses or self._halts) and self._blocked(ts_ns):
             self._cancel_where(lambda s: True)
             if self._flatten and self.skew.hard_exit_enabled:
                 self._hard_exit(fair)
             return
 
-        position = self._position()
         pulled = self._pulled
         q = position * fair / self.max_inventory_usd
         mode = exit_mode(q, self.skew, kill_switch=self._flatten)
@@ -300,8 +302,9 @@ class MarketMaker(Strategy):
             return
         cancels: list[tuple[Order, _Slot]] = []
         modifies: list[tuple[Order, _Slot, float, float]] = []
-        sent = (self._apply(True, targets[0], ts_ns, new_orders, cancels, modifies)
-                + self._apply(False, targets[1], ts_ns, new_orders, cancels, modifies))
+        places: list[tuple[bool, Step]] = []
+        sent = (self._apply(True, targets[0], ts_ns, places, cancels, modifies)
+                + self._apply(False, targets[1], ts_ns, places, cancels, modifies))
         self._last_plan_empty = sent == 0
         if cancels:
             # Most urgent first: a quote the market now trades through (a bid at or above the best
@@ -318,6 +321,10 @@ class MarketMaker(Strategy):
             self.actions["modify"] += len(modifies)
             for order, _, size, price in modifies:
                 self.modify_order(order, quantity=inst.make_qty(size), price=inst.make_price(price))
+        # The new orders are made only now: their creation (~15 µs each in Nautilus) would
+        # otherwise delay the event's first command, the most urgent one.
+        for is_bid, step in places:
+            new_orders.append(self._new_order(is_bid, step, ts_ns))
         self._submit(new_orders)
 
     def _submit(self, new_orders: list) -> None:
@@ -388,9 +395,10 @@ class MarketMaker(Strategy):
         self, is_bid: bool, targets: list[Quote], ts_ns: int, new_orders: list,
         cancels: list[tuple[Order, _Slot]] | None = None, modifies: list[tuple[Order, _Slot, float, float]] | None = None,
     ) -> int:
-        """Add the side's new orders to `new_orders` and its cancels and modifies to `cancels` and
-        `modifies` (the caller issues them all); without those lists the cancels and modifies are
-        issued here, one by one. Returns how many steps the plan had (0 = nothing to do)."""
+        """Without `cancels`/`modifies`: issue the side's cancels and modifies here, one by one,
+        and add its new orders to `new_orders`. With them (batching): add the side's cancels and
+        modifies to those lists and its placements, as (is_bid, step), to `new_orders`; the caller
+        issues them all and makes the orders. Returns how many steps the plan had (0 = nothing to do)."""
         hold = self._hold_ns
         held_levels = {q.level for q in targets} if hold > 0 else ()
         resting = [
@@ -407,18 +415,7 @@ class MarketMaker(Strategy):
         inst = self._instrument
         for step in steps:
             if step.action is Action.PLACE:
-                order = self.order_factory.limit(
-                    instrument_id=self.instrument_id,
-                    order_side=OrderSide.BUY if is_bid else OrderSide.SELL,
-                    quantity=inst.make_qty(step.size),
-                    price=inst.make_price(step.price),
-                    time_in_force=TimeInForce.GTC,
-                    post_only=True,
-                    tags=[self._tag(step.level)],
-                    client_order_id=self._ids.next_order(),
-                )
-                self._slots[order.client_order_id] = _Slot(is_bid, step.level, step.price, step.size, True, ts_ns)
-                new_orders.append(order)
+                new_orders.append((is_bid, step) if cancels is not None else self._new_order(is_bid, step, ts_ns))
             elif step.action is Action.MODIFY:
                 order = self.cache.order(step.ref)
                 if order is None or not order.is_open:
@@ -440,6 +437,22 @@ class MarketMaker(Strategy):
             else:
                 self._cancel(step.ref)
         return len(steps)
+
+    def _new_order(self, is_bid: bool, step: Step, ts_ns: int) -> Order:
+        """The post-only order of a PLACE step, its slot taken (in flight until accepted)."""
+        inst = self._instrument
+        order = self.order_factory.limit(
+            instrument_id=self.instrument_id,
+            order_side=OrderSide.BUY if is_bid else OrderSide.SELL,
+            quantity=inst.make_qty(step.size),
+            price=inst.make_price(step.price),
+            time_in_force=TimeInForce.GTC,
+            post_only=True,
+            tags=[self._tag(step.level)],
+            client_order_id=self._ids.next_order(),
+        )
+        self._slots[order.client_order_id] = _Slot(is_bid, step.level, step.price, step.size, True, ts_ns)
+        return order
 
     def _tag(self, level: int) -> str:
         tags = self._tags

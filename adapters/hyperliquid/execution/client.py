@@ -202,6 +202,9 @@ class HyperliquidExecutionClient(LiveExecutionClient):
             msgbus.subscribe(TOPIC_MARKET_DATA_STALL, self.stall_panic.on_stall)
         # One book event's modifies as one batchModify (None: each modify its own request).
         self._batch = ActionBatch(loop, self._send_modifies) if config.batch_actions else None
+        # The command lines are formatted before Nautilus applies the log level (an order's text
+        # is ~10 µs): only when asked for, off the quote path otherwise.
+        self._log_commands = config.log_commands
         self._loop_tasks: list[asyncio.Task] = []
         self._log.info(
             f"account={self._address} agent={signer.address} rest={list(endpoints.rest_urls)} "
@@ -293,16 +296,19 @@ class HyperliquidExecutionClient(LiveExecutionClient):
 
     def submit_order(self, command: SubmitOrder) -> None:
         self._flush_batch()
-        self._log.info(f"Submit {command.order}", LogColor.BLUE)
+        if self._log_commands:
+            self._log.info(f"Submit {command.order}", LogColor.BLUE)
         self._start_command(self.commands.submit([command.order]), "submit_order")
 
     def submit_order_list(self, command: SubmitOrderList) -> None:
         self._flush_batch()
-        self._log.info(f"Submit {command.order_list}", LogColor.BLUE)
+        if self._log_commands:
+            self._log.info(f"Submit {command.order_list}", LogColor.BLUE)
         self._start_command(self.commands.submit(list(command.order_list.orders)), "submit_order_list")
 
     def modify_order(self, command: ModifyOrder) -> None:
-        self._log.info(f"Modify {command.client_order_id!r}", LogColor.BLUE)
+        if self._log_commands:
+            self._log.info(f"Modify {command.client_order_id!r}", LogColor.BLUE)
         if self._batch is not None:
             self._batch.add_modify(command)  # leaves with the event's other modifies, one batchModify
         else:
@@ -310,12 +316,14 @@ class HyperliquidExecutionClient(LiveExecutionClient):
 
     def cancel_order(self, command: CancelOrder) -> None:
         self._flush_batch()
-        self._log.info(f"Cancel {command.client_order_id!r}", LogColor.BLUE)
+        if self._log_commands:
+            self._log.info(f"Cancel {command.client_order_id!r}", LogColor.BLUE)
         self._start_command(self.commands.cancel_order(command), "cancel_order")
 
     def batch_cancel_orders(self, command: BatchCancelOrders) -> None:
         self._flush_batch()
-        self._log.info(f"Batch cancel {len(command.cancels)} orders", LogColor.BLUE)
+        if self._log_commands:
+            self._log.info(f"Batch cancel {len(command.cancels)} orders", LogColor.BLUE)
         self._start_command(self.commands.batch_cancel(command), "batch_cancel_orders")
 
     def _flush_batch(self) -> None:
