@@ -10,6 +10,10 @@ The RegimeGovernor's cancel-to-fill hold is switched off for the bench (every tr
 fill, so after 60 actions it would hold quotes and there would be nothing to time); all else is the
 shipped configs/live.json.
 Writes bench/results/latency.json with p50_ms, p99_ms, max_ms (target p99 <= 5 ms).
+`--baseline` also runs the node with `batch_actions` off (each cancel and modify its own request),
+alternated with ours (ABBA over `--rounds`); the figures are medians of the runs' p50/p99/max.
+
+    .venv/bin/python bench/latency.py [--baseline] [--rounds N]
 """
 
 from __future__ import annotations
@@ -42,7 +46,7 @@ BIDS = [(3000.0, 4.0), (2999.9, 6.0), (2999.8, 8.0), (2999.5, 10.0), (2999.0, 20
 ASKS = [(3000.1, 4.0), (3000.2, 6.0), (3000.3, 8.0), (3000.6, 10.0), (3001.0, 20.0)]
 
 
-def node_config(redis_url: str) -> dict:
+def node_config(redis_url: str, batch: bool = True) -> dict:
     raw = json.loads((shipped_data.PROJECT_ROOT / "configs" / "live.json").read_text())
     iid = "ETH-USD-PERP.HYPERLIQUID"
     raw["strategies"] = [s for s in raw["strategies"] if s["config"]["instrument_id"] == iid]
@@ -58,11 +62,16 @@ def node_config(redis_url: str) -> dict:
     for section in ("data_clients", "exec_clients"):
         for spec in raw[section].values():
             spec["config"]["coins"] = ["ETH"]
+    for spec in raw["exec_clients"].values():
+        spec["config"]["batch_actions"] = batch
+    for strategy in raw["strategies"]:
+        strategy["config"]["batch_actions"] = batch
     raw["logging"] = {"log_level": "WARNING"}
     return raw
 
 
-def main() -> int:
+def run_once(batch: bool) -> tuple[list[float], int]:
+    """One node (batch_actions `batch`), TRIALS book shifts: the latencies (ms) and the trials with no action."""
     import subprocess
 
     key = "0x" + secrets.token_hex(32)
@@ -86,7 +95,7 @@ def main() -> int:
         sim.fund(address, 1_000_000)
         sim.set_book("ETH", BIDS, ASKS)
         config_path = Path(tmp) / "node.json"
-        config_path.write_text(json.dumps(node_config("redis://127.0.0.1:6379/0")))
+        config_path.write_text(json.dumps(node_config("redis://127.0.0.1:6379/0", batch)))
         import os
 
         proc = subprocess.Popen(
@@ -126,16 +135,53 @@ def main() -> int:
                 proc.wait(30)
             except subprocess.TimeoutExpired:
                 proc.kill()
-    values = np.array(latencies)
-    result = {
-        "p50_ms": round(float(np.percentile(values, 50)), 3),
-        "p99_ms": round(float(np.percentile(values, 99)), 3),
-        "max_ms": round(float(values.max()), 3),
-        "command": ".venv/bin/python bench/latency.py",
+    return latencies, missed
+
+
+def main(argv: list[str] | None = None) -> int:
+    import argparse
+    import os
+    import statistics
+
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--baseline", action="store_true",
+                        help="also run the node with batch_actions off, alternated with ours (ABBA)")
+    parser.add_argument("--rounds", type=int, default=1, help="runs per variant; figures are medians over them")
+    args = parser.parse_args(argv)
+    load_before = " ".join(f"{x:.2f}" for x in os.getloadavg())
+    variants = [True, False] if args.baseline else [True]
+    per_run: dict[bool, list[dict[str, float]]] = {True: [], False: []}
+    every: dict[bool, list[float]] = {True: [], False: []}
+    missed_all = {True: 0, False: 0}
+    for r in range(args.rounds):
+        for batch in variants if r % 2 == 0 else list(reversed(variants)):
+            latencies, missed = run_once(batch)
+            values = np.array(latencies)
+            per_run[batch].append({"p50_ms": float(np.percentile(values, 50)), "p99_ms": float(np.percentile(values, 99)),
+                                   "max_ms": float(values.max())})
+            every[batch] += latencies
+            missed_all[batch] += missed
+            print(f"round {r + 1} {'ours' if batch else 'baseline'}: " + ", ".join(
+                f"{k} {v:.3f}" for k, v in per_run[batch][-1].items()) + f" ({len(values)} trials, {missed} missed)")
+
+    def med(batch: bool, key: str) -> float:
+        return round(statistics.median(run[key] for run in per_run[batch]), 3)
+
+    result: dict = {k: med(True, k) for k in ("p50_ms", "p99_ms", "max_ms")}
+    if per_run[False]:
+        result |= {f"baseline_{k}": med(False, k) for k in ("p50_ms", "p99_ms", "max_ms")}
+    result |= {
+        "trials_per_run": TRIALS, "rounds": args.rounds, "missed": missed_all[True],
+        "machine_load_before": load_before, "machine_load_after": " ".join(f"{x:.2f}" for x in os.getloadavg()),
+        "command": " ".join([".venv/bin/python bench/latency.py", *(argv if argv is not None else sys.argv[1:])]),
         "date": datetime.now(UTC).isoformat(timespec="seconds"),
     }
+    latencies = every[True]
+    missed = missed_all[True]
+    values = np.array(latencies)
     hist, edges = np.histogram(values, bins=[0, 0.5, 1, 1.5, 2, 3, 4, 5, 7.5, 10, 20, 50, 1e9])
-    print(f"trials {TRIALS}, measured {len(values)}, no action within {GAP_S * 1000:.0f} ms: {missed}")
+    print(f"ours, all runs: trials {TRIALS * args.rounds}, measured {len(values)}, no action within "
+          f"{GAP_S * 1000:.0f} ms: {missed}")
     for count, lo, hi in zip(hist, edges[:-1], edges[1:], strict=True):
         label = f"[{lo:g}, {hi:g}) ms" if hi < 1e9 else f">= {lo:g} ms"
         print(f"  {label:>16} {count:4d} {'#' * int(count)}")

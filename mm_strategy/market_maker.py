@@ -23,6 +23,7 @@ from nautilus_trader.model.enums import RecordFlag
 from nautilus_trader.model.enums import TimeInForce
 from nautilus_trader.model.identifiers import ClientOrderId
 from nautilus_trader.model.identifiers import InstrumentId
+from nautilus_trader.model.orders import Order
 from nautilus_trader.model.orders import OrderList
 from nautilus_trader.trading.strategy import Strategy
 
@@ -39,7 +40,9 @@ from mm_strategy.quoting.ladder import fair_price
 from mm_strategy.quoting.ladder import min_edge_bps
 from mm_strategy.quoting.requote import Action
 from mm_strategy.quoting.requote import Resting
+from mm_strategy.quoting.requote import Step
 from mm_strategy.quoting.requote import plan_side
+from mm_strategy.quoting.requote import urgent_first
 from mm_strategy.quoting.skew import ExitMode
 from mm_strategy.quoting.skew import SkewParams
 from mm_strategy.quoting.skew import exit_mode
@@ -99,6 +102,12 @@ class MarketMakerConfig(StrategyConfig, frozen=True, kw_only=True):
     # Several nodes share the account's inventory cap (a BudgetGuard runs): quote reduce-only until
     # its first `InventoryCap` arrives, so no order goes out before this node holds a claim.
     await_inventory_cap: bool = False
+    # One book event's actions as few commands as Nautilus allows: its cancels as one
+    # `cancel_orders` (the cancels of quotes the market now crosses first), then its modifies (the
+    # Hyperliquid client sends one turn's modifies as one batchModify), then its new orders as one
+    # order list: at most one signed request of each kind. Off: each cancel and modify issued on
+    # its own as the plan reaches it (the new orders still go as one list).
+    batch_actions: bool = True
 
 
 # Worst price of the hard exit, as a fraction past fair (the SDK's `market_open` default).
@@ -113,6 +122,10 @@ class _Slot:
     size: float
     busy: bool
     ts_ns: int
+
+
+def _side_and_price(cancel: tuple[Order, _Slot]) -> tuple[bool, float]:
+    return cancel[1].is_bid, cancel[1].price
 
 
 class MarketMaker(Strategy):
@@ -295,18 +308,19 @@ class MarketMaker(Strategy):
             return  # crossed/locked book mid-update: wait for a consistent one
         self.plans += 1
         fair = fair_price(bid, float(book.best_bid_size()), ask, float(book.best_ask_size()), self._fair_kind)
+        # Read once per event (the portfolio sums the instrument's positions on every call).
+        position = self._position()
         if self.config.record_journal and ts_ns - self._last_journal_ns >= self._journal_ns:
             self._last_journal_ns = ts_ns
             mid = (bid + ask) / 2.0
             self.mids.append((ts_ns, mid, (ask - bid) / mid * 1e4))
-            self.inventory.append((ts_ns, self._position()))
+            self.inventory.append((ts_ns, position))
         if (self._pauses or self._halts) and self._blocked(ts_ns):
             self._cancel_where(lambda s: True)
             if self._flatten and self.skew.hard_exit_enabled:
                 self._hard_exit(fair)
             return
 
-        position = self._position()
         pulled = self._pulled
         q = position * fair / self.max_inventory_usd
         mode = exit_mode(q, self.skew, kill_switch=self._flatten)
@@ -339,17 +353,48 @@ class MarketMaker(Strategy):
             return
         self._last_targets = targets
         new_orders: list = []
-        sent = self._apply(True, targets[0], ts_ns, new_orders) + self._apply(False, targets[1], ts_ns, new_orders)
+        if not self.config.batch_actions:
+            sent = self._apply(True, targets[0], ts_ns, new_orders) + self._apply(False, targets[1], ts_ns, new_orders)
+            self._last_plan_empty = sent == 0
+            self._submit(new_orders)
+            return
+        cancels: list[tuple[Order, _Slot]] = []
+        modifies: list[tuple[Order, _Slot, float, float]] = []
+        places: list[tuple[bool, Step]] = []
+        sent = (self._apply(True, targets[0], ts_ns, places, cancels, modifies)
+                + self._apply(False, targets[1], ts_ns, places, cancels, modifies))
         self._last_plan_empty = sent == 0
-        if new_orders:
-            # Cancels and modifies went first (less exposure in between); the new orders of both
-            # sides go as one command: one `order` action on the wire (the adapter sends a batch),
-            # and one pass through Nautilus's order path instead of one per side.
-            self.actions["submit"] += len(new_orders)
-            if len(new_orders) == 1:
-                self.submit_order(new_orders[0])
+        if cancels:
+            # Most urgent first: a quote the market now trades through (a bid at or above the best
+            # ask, an ask at or below the best bid) is the one that can fill against us.
+            if len(cancels) > 1:
+                cancels = urgent_first(cancels, _side_and_price, bid, ask)
+            self.actions["cancel"] += len(cancels)
+            if len(cancels) == 1:
+                self.cancel_order(cancels[0][0])
             else:
-                self.submit_order_list(OrderList(self._ids.next_list(), new_orders))
+                self.cancel_orders([c[0] for c in cancels])
+        if modifies:
+            inst = self._instrument
+            self.actions["modify"] += len(modifies)
+            for order, _, size, price in modifies:
+                self.modify_order(order, quantity=inst.make_qty(size), price=inst.make_price(price))
+        # The new orders are made only now: their creation (~15 µs each in Nautilus) would
+        # otherwise delay the event's first command, the most urgent one.
+        for is_bid, step in places:
+            new_orders.append(self._new_order(is_bid, step, ts_ns))
+        self._submit(new_orders)
+
+    def _submit(self, new_orders: list) -> None:
+        """The event's new orders of both sides as one command: one `order` action on the wire (the
+        adapter sends a batch), and one pass through Nautilus's order path instead of one per side."""
+        if not new_orders:
+            return
+        self.actions["submit"] += len(new_orders)
+        if len(new_orders) == 1:
+            self.submit_order(new_orders[0])
+        else:
+            self.submit_order_list(OrderList(self._ids.next_list(), new_orders))
 
     def _targets(
         self, ts_ns: int, fair: float, bid: float, ask: float, position: float, q: float,
@@ -412,9 +457,14 @@ class MarketMaker(Strategy):
             asks = []
         return bids, asks
 
-    def _apply(self, is_bid: bool, targets: list[Quote], ts_ns: int, new_orders: list) -> int:
-        """Send the side's modifies and cancels and add its new orders to `new_orders` (the caller
-        submits them); returns how many steps the plan had (0 = nothing to do)."""
+    def _apply(
+        self, is_bid: bool, targets: list[Quote], ts_ns: int, new_orders: list,
+        cancels: list[tuple[Order, _Slot]] | None = None, modifies: list[tuple[Order, _Slot, float, float]] | None = None,
+    ) -> int:
+        """Without `cancels`/`modifies`: issue the side's cancels and modifies here, one by one,
+        and add its new orders to `new_orders`. With them (batching): add the side's cancels and
+        modifies to those lists and its placements, as (is_bid, step), to `new_orders`; the caller
+        issues them all and makes the orders. Returns how many steps the plan had (0 = nothing to do)."""
         hold = self._hold_ns
         held_levels = {q.level for q in targets} if hold > 0 else ()
         resting = [
@@ -431,29 +481,44 @@ class MarketMaker(Strategy):
         inst = self._instrument
         for step in steps:
             if step.action is Action.PLACE:
-                order = self.order_factory.limit(
-                    instrument_id=self.instrument_id,
-                    order_side=OrderSide.BUY if is_bid else OrderSide.SELL,
-                    quantity=inst.make_qty(step.size),
-                    price=inst.make_price(step.price),
-                    time_in_force=TimeInForce.GTC,
-                    post_only=True,
-                    tags=[self._tag(step.level)],
-                    client_order_id=self._ids.next_order(),
-                )
-                self._slots[order.client_order_id] = _Slot(is_bid, step.level, step.price, step.size, True, ts_ns)
-                new_orders.append(order)
+                new_orders.append((is_bid, step) if cancels is not None else self._new_order(is_bid, step, ts_ns))
             elif step.action is Action.MODIFY:
                 order = self.cache.order(step.ref)
                 if order is None or not order.is_open:
                     continue
                 slot = self._slots[step.ref]
                 slot.busy = True
+                if modifies is not None:
+                    modifies.append((order, slot, step.size, step.price))
+                    continue
                 self.actions["modify"] += 1
                 self.modify_order(order, quantity=inst.make_qty(step.size), price=inst.make_price(step.price))
+            elif cancels is not None:
+                slot = self._slots.get(step.ref)
+                order = self.cache.order(step.ref)
+                if slot is None or order is None or not order.is_open or order.is_pending_cancel:
+                    continue
+                slot.busy = True
+                cancels.append((order, slot))
             else:
                 self._cancel(step.ref)
         return len(steps)
+
+    def _new_order(self, is_bid: bool, step: Step, ts_ns: int) -> Order:
+        """The post-only order of a PLACE step, its slot taken (in flight until accepted)."""
+        inst = self._instrument
+        order = self.order_factory.limit(
+            instrument_id=self.instrument_id,
+            order_side=OrderSide.BUY if is_bid else OrderSide.SELL,
+            quantity=inst.make_qty(step.size),
+            price=inst.make_price(step.price),
+            time_in_force=TimeInForce.GTC,
+            post_only=True,
+            tags=[self._tag(step.level)],
+            client_order_id=self._ids.next_order(),
+        )
+        self._slots[order.client_order_id] = _Slot(is_bid, step.level, step.price, step.size, True, ts_ns)
+        return order
 
     def _tag(self, level: int) -> str:
         tags = self._tags

@@ -229,6 +229,7 @@ def run_node(
     strategy_config: RecorderConfig | None = None,
     timeout: float = 30.0,
     actors: Sequence[Actor] = (),
+    strategies: Sequence[Strategy] = (),
     register_factories: bool = True,
 ) -> None:
     """Build a node with our factories (plus `actors`), run `scenario(node, recorder)` once it is running, then
@@ -241,6 +242,8 @@ def run_node(
     node.trader.add_strategy(recorder)
     for actor in actors:
         node.trader.add_actor(actor)
+    for strategy in strategies:
+        node.trader.add_strategy(strategy)
     if register_factories:
         node.add_data_client_factory("HYPERLIQUID", HyperliquidLiveDataClientFactory)
         node.add_exec_client_factory("HYPERLIQUID", HyperliquidLiveExecClientFactory)

@@ -130,6 +130,13 @@ class HyperliquidExecClientConfig(LiveExecClientConfig, frozen=True):
     cancel_all_on_stall : bool
         On a market-data stall, cancel every open order of the account on the stalled coins (all
         coins when the socket dropped) as the exchange lists them, over whatever transport is up.
+    batch_actions : bool
+        Modifies that reach the client in one turn of the event loop (one book event's) leave as one
+        `batchModify` request; off: one request per modify. New orders (`SubmitOrderList`) and
+        cancels (`BatchCancelOrders`) are one request per command either way.
+    log_commands : bool
+        Log each order command (INFO) as it reaches the client. Off by default: the line is
+        formatted before the log level applies, on the latency-critical path.
     """
 
     network: str = "mainnet"
@@ -157,6 +164,8 @@ class HyperliquidExecClientConfig(LiveExecClientConfig, frozen=True):
     rejection_window_secs: float = 60.0
     refusal_stop_count: int = 3
     cancel_all_on_stall: bool = True
+    batch_actions: bool = True
+    log_commands: bool = False
 
     def __post_init__(self) -> None:
         _validate_common(self)

@@ -74,6 +74,7 @@ def handle_exchange(engine: SimExchange, request: ExchangeRequest) -> dict[str, 
     if request.action.get("type") == "approveAgent":
         return handle_approve_agent(engine, request)
     action = typed_action(request.action)
+    engine.traffic.record(request.action)
     now = engine.now_ms()
     if request.nonce < 0 or request.nonce >= 2**64:
         raise BadRequest("nonce: out of range")

@@ -39,6 +39,7 @@ from hlsim.engine.numbers import ZERO
 from hlsim.engine.numbers import fmt
 from hlsim.engine.numbers import fmt_usd
 from hlsim.engine.numbers import parse_decimal
+from hlsim.engine.traffic import Traffic
 from simulation.queue_model import QueuePosition
 from simulation.queue_model import make_queue_rule
 
@@ -106,6 +107,7 @@ class SimExchange:
         self.accounts: dict[str, Account] = {}
         self.agents: dict[str, str] = {}  # agent address → account address
         self.nonces = NonceBook()
+        self.traffic = Traffic()  # /exchange requests per action kind (benchmarks, tests)
         self.orders: dict[int, RestingOrder] = {}
         self.user_orders: dict[str, dict[int, RestingOrder]] = defaultdict(dict)
         self.cloids: dict[tuple[str, str], int] = {}

@@ -74,3 +74,15 @@ def plan_side(
         if level not in seen:
             steps.append(Step(Action.PLACE, level, q.price, q.size))
     return steps
+
+
+def crossed_by_market(is_bid: bool, price: float, best_bid: float, best_ask: float) -> bool:
+    """A resting quote the market now trades through: a bid at or above the best ask, an ask at or
+    below the best bid. Its cancel is the most urgent action of the event (it can fill against us)."""
+    return price >= best_ask if is_bid else price <= best_bid
+
+
+def urgent_first(cancels: list, key, best_bid: float, best_ask: float) -> list:
+    """`cancels` with those whose quote the market crosses first, otherwise in the plan's order
+    (stable); `key(c)` gives a cancel's (is_bid, price)."""
+    return sorted(cancels, key=lambda c: not crossed_by_market(*key(c), best_bid, best_ask))

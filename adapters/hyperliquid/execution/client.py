@@ -60,6 +60,7 @@ from adapters.hyperliquid.config import resolve_endpoints
 from adapters.hyperliquid.execution.account import Account
 from adapters.hyperliquid.execution.actions import ExchangeActions
 from adapters.hyperliquid.execution.adoption import Adoption
+from adapters.hyperliquid.execution.batching import ActionBatch
 from adapters.hyperliquid.execution.commands import Commands
 from adapters.hyperliquid.execution.dead_mans_switch import DeadMansSwitch
 from adapters.hyperliquid.execution.fills import FillIntake
@@ -199,6 +200,11 @@ class HyperliquidExecutionClient(LiveExecutionClient):
         self.stall_panic = StallPanic(self.commands.cancel_all_on_exchange, self._start_task, log)
         if config.cancel_all_on_stall:
             msgbus.subscribe(TOPIC_MARKET_DATA_STALL, self.stall_panic.on_stall)
+        # One book event's modifies as one batchModify (None: each modify its own request).
+        self._batch = ActionBatch(loop, self._send_modifies) if config.batch_actions else None
+        # The command lines are formatted before Nautilus applies the log level (an order's text
+        # is ~10 µs): only when asked for, off the quote path otherwise.
+        self._log_commands = config.log_commands
         self._loop_tasks: list[asyncio.Task] = []
         self._log.info(
             f"account={self._address} agent={signer.address} rest={list(endpoints.rest_urls)} "
@@ -258,6 +264,7 @@ class HyperliquidExecutionClient(LiveExecutionClient):
             ))
 
     async def _disconnect(self) -> None:
+        self._flush_batch()
         tasks, self._loop_tasks = self._loop_tasks, []
         for task in tasks:
             await stop_task(task)
@@ -288,24 +295,44 @@ class HyperliquidExecutionClient(LiveExecutionClient):
         self._tasks.add(task)
 
     def submit_order(self, command: SubmitOrder) -> None:
-        self._log.info(f"Submit {command.order}", LogColor.BLUE)
+        self._flush_batch()
+        if self._log_commands:
+            self._log.info(f"Submit {command.order}", LogColor.BLUE)
         self._start_command(self.commands.submit([command.order]), "submit_order")
 
     def submit_order_list(self, command: SubmitOrderList) -> None:
-        self._log.info(f"Submit {command.order_list}", LogColor.BLUE)
+        self._flush_batch()
+        if self._log_commands:
+            self._log.info(f"Submit {command.order_list}", LogColor.BLUE)
         self._start_command(self.commands.submit(list(command.order_list.orders)), "submit_order_list")
 
     def modify_order(self, command: ModifyOrder) -> None:
-        self._log.info(f"Modify {command.client_order_id!r}", LogColor.BLUE)
-        self._start_command(self.commands.modify(command), "modify_order")
+        if self._log_commands:
+            self._log.info(f"Modify {command.client_order_id!r}", LogColor.BLUE)
+        if self._batch is not None:
+            self._batch.add_modify(command)  # leaves with the event's other modifies, one batchModify
+        else:
+            self._start_command(self.commands.modify(command), "modify_order")
 
     def cancel_order(self, command: CancelOrder) -> None:
-        self._log.info(f"Cancel {command.client_order_id!r}", LogColor.BLUE)
+        self._flush_batch()
+        if self._log_commands:
+            self._log.info(f"Cancel {command.client_order_id!r}", LogColor.BLUE)
         self._start_command(self.commands.cancel_order(command), "cancel_order")
 
     def batch_cancel_orders(self, command: BatchCancelOrders) -> None:
-        self._log.info(f"Batch cancel {len(command.cancels)} orders", LogColor.BLUE)
+        self._flush_batch()
+        if self._log_commands:
+            self._log.info(f"Batch cancel {len(command.cancels)} orders", LogColor.BLUE)
         self._start_command(self.commands.batch_cancel(command), "batch_cancel_orders")
+
+    def _flush_batch(self) -> None:
+        # Modifies issued before this command leave before it: the exchange sees the strategy's order.
+        if self._batch is not None and self._batch.pending:
+            self._batch.flush()
+
+    def _send_modifies(self, commands: list[ModifyOrder]) -> None:
+        self._start_command(self.commands.modify_many(commands), "batch_modify")
 
     async def _cancel_all_orders(self, command: CancelAllOrders) -> None:
         """Cancel what the exchange has open (not only what the cache knows), over REST with failover."""

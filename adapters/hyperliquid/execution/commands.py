@@ -1,5 +1,5 @@
-"""Order commands as exchange actions: submit (one `order` batch), modify (`batchModify`,
-cancel-replace), cancel (by oid, or by cloid before the oid is known) and cancel-all.
+"""Order commands as exchange actions: submit (one `order` batch), modify (one `batchModify` of
+one or several, cancel-replace), cancel (by oid, or by cloid before the oid is known) and cancel-all.
 
 Each reply settles the order at once (accepted, rejected, canceled); an action the exchange
 certainly did not receive is rejected with the reason, and one whose outcome is unknown is
@@ -8,6 +8,7 @@ left to the settlement (the exchange's record of the order).
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from nautilus_trader.cache.cache import Cache
@@ -45,6 +46,8 @@ from adapters.hyperliquid.signing import order_action
 
 # (order, its record, its asset id)
 _CancelEntry = tuple[Order, TrackedOrder, int]
+# (order, its record, its batchModify entry, the oid it replaces, the new quantity, the wire price)
+_ModifyEntry = tuple[Order, TrackedOrder, dict[str, Any], int | None, Decimal, str]
 
 
 class Commands:
@@ -118,15 +121,51 @@ class Commands:
 
     async def modify(self, command: ModifyOrder) -> None:
         """Cancel-replace via `batchModify`: the order gets a new oid (reported as `OrderUpdated`)."""
-        order = self._cache.order(command.client_order_id)
+        await self.modify_many([command])
+
+    async def modify_many(self, commands: list[ModifyOrder]) -> None:
+        """Every modify as one `batchModify` action (one signed request): one book event's re-quotes
+        leave together. Each entry is settled on its own, as a lone modify would be."""
         ts = self._clock.timestamp_ns()
+        entries: list[_ModifyEntry] = []
+        for command in commands:
+            entry = self._prepare_modify(command, ts)
+            if entry is not None:
+                entries.append(entry)
+        if not entries:
+            return
+        for _, tracked, *_ in entries:
+            tracked.modifying = True
+        try:
+            outcomes = await self._actions.send(batch_modify_action([e[2] for e in entries]), len(entries))
+        except ActionFailed as exc:
+            for order, tracked, _, old_oid, quantity, _ in entries:
+                if exc.not_placed:
+                    self._events.end_modify(tracked, replaced=False)
+                    if not tracked.closed:
+                        self._events.modify_rejected(order, f"modify not sent (the exchange did not receive it): {exc}")
+                else:
+                    self._log.warning(f"modify of {order.client_order_id}: outcome unknown ({exc}); asking orderStatus")
+                    await self._settlement.settle_unknown_modify(order, tracked, old_oid, quantity, str(exc))
+            return
+        for (order, tracked, _, _, quantity, price), outcome in zip(entries, outcomes, strict=True):
+            if outcome.kind == "error":
+                self._events.end_modify(tracked, replaced=False)
+                if not tracked.closed:
+                    self._events.modify_rejected(order, outcome.text or "", ts)
+                continue
+            self._events.modified(order, tracked, outcome.oid, quantity, price)
+
+    def _prepare_modify(self, command: ModifyOrder, ts: int) -> _ModifyEntry | None:
+        """The modify's wire entry, or None (rejected here) when it cannot be sent."""
+        order = self._cache.order(command.client_order_id)
         if order is None:
             self._log.error(f"cannot modify {command.client_order_id}: not in cache")
-            return
+            return None
         tracked = self._events.resolve_cached(order)
         if tracked.closed:
             self._events.modify_rejected(order, "order is closed", ts)
-            return
+            return None
         price = command.price.as_decimal() if command.price is not None else order.price.as_decimal()
         quantity = command.quantity.as_decimal() if command.quantity is not None else order.quantity.as_decimal()
         # The replacement is a new exchange order: it rests only what is still unfilled.
@@ -137,27 +176,9 @@ class Commands:
             wire = wire_for_order(order, self._events.instrument(order), tracked.cloid, price=price, quantity=remaining)
         except (UnsupportedOrder, ValueError) as exc:
             self._events.modify_rejected(order, str(exc), ts)
-            return
+            return None
         target: int | str = tracked.oid if tracked.oid is not None else tracked.cloid  # type: ignore[assignment]
-        tracked.modifying = True
-        old_oid = tracked.oid
-        try:
-            (outcome,) = await self._actions.send(batch_modify_action([modify_wire(target, wire)]), 1)
-        except ActionFailed as exc:
-            if exc.not_placed:
-                self._events.end_modify(tracked, replaced=False)
-                if not tracked.closed:
-                    self._events.modify_rejected(order, f"modify not sent (the exchange did not receive it): {exc}")
-            else:
-                self._log.warning(f"modify of {order.client_order_id}: outcome unknown ({exc}); asking orderStatus")
-                await self._settlement.settle_unknown_modify(order, tracked, old_oid, quantity, str(exc))
-            return
-        if outcome.kind == "error":
-            self._events.end_modify(tracked, replaced=False)
-            if not tracked.closed:
-                self._events.modify_rejected(order, outcome.text or "", ts)
-            return
-        self._events.modified(order, tracked, outcome.oid, quantity, wire["p"])
+        return order, tracked, modify_wire(target, wire), tracked.oid, quantity, wire["p"]
 
     # -- cancel --------------------------------------------------------------------------------------
 

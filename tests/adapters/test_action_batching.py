@@ -1,0 +1,101 @@
+"""One book event's actions leave as at most one signed request per kind (issue 18).
+
+Over hlsim with a real TradingNode: hlsim's `Traffic` counts the /exchange requests that reach it
+and their order. Commands issued in one turn of the loop (as one book event's are): the cancels as
+one `BatchCancelOrders`, the modifies coalesced by the client into one `batchModify`, the new
+orders as one `SubmitOrderList`. With `batch_actions` off each modify is its own request.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+from nautilus_trader.model.enums import OrderSide
+from nautilus_trader.model.enums import OrderStatus
+from nautilus_trader.model.enums import TimeInForce
+from nautilus_trader.model.orders import OrderList
+
+from mm_strategy.market_maker import MarketMaker
+from mm_strategy.market_maker import MarketMakerConfig
+from tests.node_kit import ACCOUNT
+from tests.node_kit import ETH_ID
+from tests.node_kit import exec_client
+from tests.node_kit import node_config
+from tests.node_kit import run_node
+from tests.node_kit import wait_for
+
+
+def _record_requests(sim) -> list[str]:  # type: ignore[no-untyped-def]
+    """The kinds of the /exchange requests that reach hlsim from now on, in arrival order."""
+    kinds: list[str] = []
+    sim.call(lambda: setattr(sim.engine.traffic, "listener", lambda kind, assets: kinds.append(kind)))
+    return kinds
+
+
+def _unsubmitted(rec, side: OrderSide, px: str):  # type: ignore[no-untyped-def]
+    instrument = rec.cache.instrument(rec.instrument_id)
+    return rec.order_factory.limit(
+        instrument_id=rec.instrument_id, order_side=side, quantity=instrument.make_qty(Decimal("0.01")),
+        price=instrument.make_price(Decimal(px)), time_in_force=TimeInForce.GTC, post_only=True,
+    )
+
+
+@pytest.mark.parametrize("batch", [True, False])
+def test_one_turns_cancels_modifies_and_orders_leave_as_one_request_of_each_kind(sim, batch: bool) -> None:
+    async def scenario(node, rec) -> None:
+        await wait_for(lambda: rec.quotes, what="quotes")
+        resting = [rec.limit(OrderSide.BUY, px, "0.01") for px in ("2990.0", "2989.0", "2988.0", "2987.0")]
+        await wait_for(lambda: all(o.status == OrderStatus.ACCEPTED for o in resting), what="accepted")
+        kinds = _record_requests(sim)
+        # One turn of the loop, in the strategy's order: cancels, modifies, new orders.
+        rec.cancel_orders(resting[:2])
+        rec.modify_order(resting[2], price=rec.cache.instrument(ETH_ID).make_price(Decimal("2986.0")))
+        rec.modify_order(resting[3], price=rec.cache.instrument(ETH_ID).make_price(Decimal("2985.0")))
+        new = [_unsubmitted(rec, OrderSide.BUY, "2980.0"), _unsubmitted(rec, OrderSide.BUY, "2979.0")]
+        rec.submit_order_list(OrderList(rec.order_factory.generate_order_list_id(), new))
+        await wait_for(lambda: all(o.status == OrderStatus.ACCEPTED for o in new), what="new orders accepted")
+        await wait_for(lambda: all(o.status == OrderStatus.CANCELED for o in resting[:2]), what="canceled")
+        await wait_for(lambda: [float(o.price) for o in resting[2:]] == [2986.0, 2985.0], what="modified")
+        if batch:
+            assert kinds == ["cancel", "batchModify", "order"]
+            assert exec_client(node)._batch.batches_sent >= 1
+        else:
+            assert kinds == ["cancel", "batchModify", "batchModify", "order"]
+        prices = sorted(float(o["limitPx"]) for o in sim.open_orders(ACCOUNT))
+        assert prices == [2979.0, 2980.0, 2985.0, 2986.0]
+
+    run_node(node_config(sim, batch_actions=batch), scenario)
+
+
+def _quoter(batch: bool) -> MarketMaker:
+    # Cancel-and-replace re-quotes (no modifies): a move of the book gives cancels and new orders.
+    return MarketMaker(MarketMakerConfig(
+        instrument_id=str(ETH_ID), order_id_tag="MM1", base_spread_bps=4.0, level_spacing_ticks=2,
+        order_size_usd=20.0, max_inventory_usd=500.0, use_modify=False, batch_actions=batch,
+        enforce_fee_edge=False, record_journal=False,
+    ))
+
+
+@pytest.mark.parametrize("batch", [True, False])
+def test_a_book_move_sends_one_cancel_request_and_one_order_request(sim, batch: bool) -> None:
+    mm = _quoter(batch)
+
+    async def scenario(node, rec) -> None:
+        await wait_for(lambda: len(sim.open_orders(ACCOUNT)) == 6, timeout=10.0, what="six quotes")
+        await wait_for(lambda: not any(s.busy for s in mm._slots.values()), what="quotes settled")
+        before = sorted(float(o["limitPx"]) for o in sim.open_orders(ACCOUNT))
+        kinds = _record_requests(sim)
+        # The whole book 1.0 up (10 ticks, past the re-quote tolerance): every quote moves.
+        sim.set_book("ETH", bids=[(3001.0, 5), (3000.0, 5)], asks=[(3002.0, 5), (3003.0, 5)])
+        await wait_for(lambda: len(sim.open_orders(ACCOUNT)) == 6
+                       and sorted(float(o["limitPx"]) for o in sim.open_orders(ACCOUNT)) != before,
+                       timeout=10.0, what="re-quoted")
+        await wait_for(lambda: not any(s.busy for s in mm._slots.values()), what="re-quote settled")
+        if batch:
+            assert kinds == ["cancel", "order"]
+        else:
+            assert kinds.count("cancel") == 6 and kinds[-1] == "order"
+        assert mm.actions["cancel"] == 6 and mm.actions["submit"] == 12
+
+    run_node(node_config(sim, batch_actions=batch), scenario, strategies=[mm])
