@@ -65,7 +65,11 @@ def test_a_leverage_the_exchange_would_not_set_is_refused_naming_the_field(lever
 
 
 def _settings(**changes):
-    return msgspec.structs.replace(load_settings(DEFAULT_CONFIG), **{"runs": [ETH_RUN], **changes})
+    # The margin rule needs orders and re-quotes: the edge check would rightly stand this thin ETH
+    # window down, and the action rate would hold the re-quotes that the modify test needs.
+    settings = load_settings(DEFAULT_CONFIG)
+    governor = {**(settings.governor or {}), "edge_check_enabled": False, "action_rate_enabled": False}
+    return msgspec.structs.replace(settings, **{"runs": [ETH_RUN], "governor": governor, **changes})
 
 
 @pytest.mark.slow
@@ -113,8 +117,10 @@ def test_a_config_leverage_below_1_is_refused_when_the_config_is_read(tmp_path: 
 
 @pytest.mark.slow
 def test_a_modify_the_account_cannot_margin_is_refused_and_counted(eth_two_months: ParquetDataCatalog) -> None:
-    # $60 at 1x: some re-quotes enlarge a resting order past what the account margins.
-    session = run_session(_settings(starting_usdc=60.0, leverage=1), ETH_RUN, eth_two_months)
+    # $60 at 1x: some re-quotes enlarge a resting order past what the account margins. The rejection
+    # breaker would stop the quoting after ten refusals, before any modify: it is held off here.
+    strategy = {**load_settings(DEFAULT_CONFIG).strategy, "rejection_breaker_count": 10_000}
+    session = run_session(_settings(starting_usdc=60.0, leverage=1, strategy=strategy), ETH_RUN, eth_two_months)
     events = [e for o in session.engine.cache.orders() for e in o.events]
     modify_refusals = [e for e in events if isinstance(e, OrderModifyRejected) and e.reason.startswith("Insufficient margin")]
     order_refusals = [e for e in events if isinstance(e, OrderRejected) and e.reason.startswith("Insufficient margin")]
