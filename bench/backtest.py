@@ -1,5 +1,5 @@
 """Backtest throughput: events/s of the full stack (MarketMaker + RegimeGovernor + RiskGuard on
-the default config) against a bare replay of the same catalog data (same engine and venue, no
+the default config, its edge check off so that the strategy quotes) against a bare replay of the same catalog data (same engine and venue, no
 components), both measured in this run on the shipped ETH capture; medians of 5 alternating
 runs. Wall clock is what the results file holds; the CPU-time ratio (less sensitive to other
 processes on a shared machine) is printed beside it. Writes bench/results/backtest.json.
@@ -18,6 +18,7 @@ from datetime import datetime
 from pathlib import Path
 
 import bench_paths  # noqa: F401  (first: takes bench/ off sys.path)
+import msgspec
 from nautilus_trader.persistence.catalog import ParquetDataCatalog
 
 from backtest import runner as backtest_run
@@ -54,6 +55,9 @@ def full(settings, spec, catalog) -> tuple[int, float, int]:
 
 def main() -> int:
     settings = load_settings(PROJECT_ROOT / "configs" / "backtest.json")
+    # The edge check off: it stands the ETH capture down (a one-tick spread cannot pay the fee), and a
+    # full stack that quotes nothing would measure the replay, not the strategy's work per event.
+    settings = msgspec.structs.replace(settings, governor={**(settings.governor or {}), "edge_check_enabled": False})
     spec = settings.runs[0]
     catalog = ParquetDataCatalog(str(ensure_shipped_catalog(PROJECT_ROOT / "data" / "catalog")))
     full_rates, bare_rates = [], []
@@ -75,7 +79,7 @@ def main() -> int:
         "date": datetime.now(tz=UTC).isoformat(timespec="seconds"),
     }
     print(f"{spec.name}: {events:,} events; full stack {result['full_events_per_s']:,} events/s, bare replay "
-          f"{result['bare_events_per_s']:,} events/s → ratio {result['full_vs_bare_ratio']} (target ≥ 0.333); "
+          f"{result['bare_events_per_s']:,} events/s → ratio {result['full_vs_bare_ratio']} (target ≥ 0.40); "
           f"{actions} order actions in the full run")
     cpu_ratio = statistics.median(_cpu["bare"]) / statistics.median(_cpu["full"])
     print(f"in CPU time: bare {statistics.median(_cpu['bare']):.3f} s, full {statistics.median(_cpu['full']):.3f} s "
