@@ -17,10 +17,9 @@ import tempfile
 import time
 from datetime import UTC
 from datetime import datetime
-from pathlib import Path
 
 import aiohttp
-import bench_paths  # noqa: F401  (first: takes bench/ off sys.path)
+import bench_paths  # first: takes bench/ off sys.path
 
 from adapters.hyperliquid.parsing.instruments import perp_instrument
 from catalog import shipped_data
@@ -28,8 +27,6 @@ from catalog.harvest import HarvestConfig
 from catalog.harvest import Harvester
 from hlsim.testing import HlSimConfig
 from hlsim.testing import run_hlsim_in_thread
-
-RESULTS = Path(__file__).parent / "results" / "harvest.json"
 
 
 async def count_messages(url: str, subscriptions: list[dict], counter: dict, ready: asyncio.Event) -> None:
@@ -96,8 +93,7 @@ def main() -> int:
     }
     print("context:", json.dumps(context))
     print(json.dumps(result, indent=1))
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(json.dumps(result, indent=1) + "\n")
+    bench_paths.write_results("harvest", result)
     return 0
 
 

@@ -30,7 +30,7 @@ from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
 
-import bench_paths  # noqa: F401  (first: takes bench/ off sys.path)
+import bench_paths  # first: takes bench/ off sys.path
 import numpy as np
 
 from adapters.hyperliquid.signing import L1Signer
@@ -39,7 +39,6 @@ from hlsim.api import exchange as exchange_api
 from hlsim.testing import HlSimConfig
 from hlsim.testing import run_hlsim_in_thread
 
-RESULTS = Path(__file__).parent / "results" / "latency.json"
 TRIALS = 150
 GAP_S = 0.2
 BIDS = [(3000.0, 4.0), (2999.9, 6.0), (2999.8, 8.0), (2999.5, 10.0), (2999.0, 20.0)]
@@ -186,8 +185,7 @@ def main(argv: list[str] | None = None) -> int:
         label = f"[{lo:g}, {hi:g}) ms" if hi < 1e9 else f">= {lo:g} ms"
         print(f"  {label:>16} {count:4d} {'#' * int(count)}")
     print(json.dumps(result, indent=1))
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(json.dumps(result, indent=1) + "\n")
+    bench_paths.write_results("latency", result)
     return 0
 
 

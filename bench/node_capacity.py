@@ -44,7 +44,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-import bench_paths  # noqa: F401  (first: takes bench/ off sys.path)
+import bench_paths  # first: takes bench/ off sys.path
 import numpy as np
 
 from adapters.hyperliquid.signing import L1Signer
@@ -52,7 +52,6 @@ from catalog import shipped_data
 from hlsim.testing import HlSimConfig
 from hlsim.testing import run_hlsim_in_thread
 
-RESULTS = Path(__file__).parent / "results" / "node_capacity.json"
 COINS = {"BTC": 5, "ETH": 4, "SOL": 2, "WLFI": 0}  # szDecimals (data/samples/README.md)
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 
@@ -273,8 +272,7 @@ def main(argv: list[str] | None = None) -> int:
         "command": cmd.strip(), "date": datetime.now(UTC).isoformat(timespec="seconds"),
     }
     print(json.dumps(result, indent=1))
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(json.dumps(result, indent=1) + "\n")
+    bench_paths.write_results("node_capacity", result)
     return 0
 
 
