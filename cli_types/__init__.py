@@ -87,11 +87,8 @@ def check_writable_dir(path: Path, what: str, *, create: bool = True) -> Path:
             raise ValueError(f"{what} {path}: a part of that path is a file") from None
         except OSError as exc:
             raise ValueError(f"{what} {path} cannot be created ({exc.strerror})") from None
-    try:
-        with tempfile.NamedTemporaryFile(dir=target, prefix=".write-check-"):
-            pass
-    except OSError as exc:
-        raise ValueError(f"{what} {path} is not writable ({exc.strerror})") from None
+    if (reason := _cannot_write_in(target)) is not None:
+        raise ValueError(f"{what} {path} is not writable ({reason})")
     return path
 
 
@@ -107,12 +104,19 @@ def check_writable_file(path: Path, what: str) -> Path:
         folder = folder.parent
     if not folder.is_dir():
         raise ValueError(f"{what} {path}: {folder} is a file, not a folder")
+    if (reason := _cannot_write_in(folder)) is not None:
+        raise ValueError(f"{what} {path}: folder {folder} is not writable ({reason})")
+    return path
+
+
+def _cannot_write_in(folder: Path) -> str | None:
+    """None if this process can create a file in `folder` (tried, as permissions alone do not tell:
+    root, read-only mounts), else the OS's reason."""
     try:
         with tempfile.NamedTemporaryFile(dir=folder, prefix=".write-check-"):
-            pass
+            return None
     except OSError as exc:
-        raise ValueError(f"{what} {path}: folder {folder} is not writable ({exc.strerror})") from None
-    return path
+        return exc.strerror or str(exc)
 
 
 def readable_file(text: str) -> Path:
