@@ -83,7 +83,8 @@ class EdgeMonitor:
         self.params = params or EdgeParams()
         self._spreads: deque[tuple[int, float]] = deque()
         self._pending: deque[tuple[int, float, float, float, float]] = deque()  # (ts, sign, notional, px, mid at fill)
-        self._matured: deque[tuple[int, float, float, float]] = deque()  # (ts, notional, capture, adverse)
+        # (ts, notional, capture, adverse): the newest `max_fills`, however many mature at one mid.
+        self._matured: deque[tuple[int, float, float, float]] = deque(maxlen=self.params.max_fills)
         self.stood_down = False
         self._next_check_ns = 0
         self.last: EdgeEstimate | None = None
@@ -105,8 +106,6 @@ class EdgeMonitor:
             # Capture and adverse are both measured from the mid at the fill: their difference is
             # the markout from the fill's price, whatever that mid was.
             self._matured.append((t, notional, sign * (m0 - px) / m0 * 1e4, sign * (m0 - mid) / m0 * 1e4))
-        if len(self._matured) > self.params.max_fills:
-            self._matured.popleft()
 
     # ------------------------------------------------------------------ estimate
     def estimate(self, ts_ns: int, fee_bps: float) -> EdgeEstimate | None:

@@ -66,6 +66,15 @@ def test_once_enough_fills_matured_their_markouts_replace_the_fixed_allowance() 
     assert est.adverse_bps == pytest.approx(2.0, abs=1e-6)
 
 
+def test_fills_maturing_at_one_mid_keep_only_the_newest_max_fills() -> None:
+    mon = EdgeMonitor(EdgeParams(min_fills=5, max_fills=8))
+    _spreads(mon, 2.7)
+    for i in range(12):  # a burst of fills, all matured by the one mid that follows
+        mon.on_fill((60 + i) * S, True, MID * (1 - 4.0 / 1e4), 1.0, MID)
+    mon.on_mid(100 * S, MID)
+    assert mon.estimate(100 * S, FEE).fills == 8
+
+
 def test_fills_whose_markouts_eat_the_capture_stand_the_instrument_down() -> None:
     # A wide spread quotes at first; the fills then show the mid running 4.5 bps through a 5 bps
     # capture: 0.5 bps cannot pay the 1.5 bps fee.
