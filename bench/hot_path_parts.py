@@ -6,7 +6,10 @@ planning and Nautilus's order work. This runs bench/hot_path.py's live part once
 with perf_counter wrappers (~0.2 µs each) around the MarketMaker's planning steps, its Nautilus
 order commands and the RiskGuard's book handler, and prints µs per call and per book event.
 
-    .venv/bin/python bench/hot_path_parts.py [--baseline]    (prints only; nothing written)
+    .venv/bin/python bench/hot_path_parts.py [--baseline]
+
+Writes bench/results/hot_path_parts.json: the run's p50/p99, and per part `<part>_us_per_call`,
+`<part>_us_per_event` and `<part>_calls` (parts named as printed, in lower case, dots as underscores).
 """
 
 from __future__ import annotations
@@ -16,10 +19,12 @@ import json
 import sys
 import time
 from collections.abc import Callable
+from datetime import UTC
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-import bench_paths  # noqa: F401  (first: takes bench/ off sys.path)
+import bench_paths  # first: takes bench/ off sys.path
 
 from mm_strategy.market_maker import MarketMaker
 from mm_strategy.risk_guard import RiskGuard
@@ -55,9 +60,18 @@ def main() -> int:
     hot_path._BATCH[0] = "--baseline" not in sys.argv[1:]
     result = hot_path.run_live(1, hot_path.DEFAULT_SPEED)
     events = _acc["MarketMaker.update_quotes"][0]
-    print(json.dumps({k: result[k] for k in ("p50_us", "p99_us", "first_command_p99_us")}))
+    figures: dict[str, object] = {k: result[k] for k in ("p50_us", "p99_us", "first_command_p99_us")}
+    print(json.dumps(figures))
     for label, (calls, ns) in sorted(_acc.items(), key=lambda kv: -kv[1][1]):
         print(f"{label:36s} calls {calls:5d} {ns / calls / 1e3:7.1f} µs/call {ns / events / 1e3:6.1f} µs/book event")
+        key = label.replace("._", "_").replace(".", "_").lower()
+        figures |= {f"{key}_calls": calls, f"{key}_us_per_call": round(ns / calls / 1e3, 1),
+                    f"{key}_us_per_event": round(ns / events / 1e3, 1)}
+    baseline = " --baseline" if not hot_path._BATCH[0] else ""
+    figures |= {"book_events": events, "batch_actions": hot_path._BATCH[0],
+                "command": f".venv/bin/python bench/hot_path_parts.py{baseline}",
+                "date": datetime.now(UTC).isoformat(timespec="seconds")}
+    bench_paths.write_results("hot_path_parts", figures)
     return 0
 
 
