@@ -115,10 +115,16 @@ class BudgetView:
     """The account as all live nodes claim it."""
 
     claims: dict[str, dict[str, float]]  # node → coin → usd
-    actions: int
-    volume_usd: float
     actions_by_node: dict[str, int] = field(default_factory=dict)
     volume_by_node: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def actions(self) -> int:
+        return sum(self.actions_by_node.values())
+
+    @property
+    def volume_usd(self) -> float:
+        return sum(self.volume_by_node.values())
 
     @property
     def total_usd(self) -> float:
@@ -227,7 +233,7 @@ class SharedBudget:
         self._ok()
         by_node = {k.decode(): int(v) for k, v in actions.items()}
         volume_by_node = {k.decode(): float(v) for k, v in volume.items()}
-        return BudgetView(claims, sum(by_node.values()), sum(volume_by_node.values()), by_node, volume_by_node)
+        return BudgetView(claims, by_node, volume_by_node)
 
     def release(self) -> None:
         """Give back every claim of this node (a clean stop)."""

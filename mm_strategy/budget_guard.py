@@ -19,23 +19,19 @@ from datetime import timedelta
 from nautilus_trader.common.actor import Actor
 from nautilus_trader.config import ActorConfig
 from nautilus_trader.model.events import OrderFilled
-from nautilus_trader.model.events import OrderPendingCancel
-from nautilus_trader.model.events import OrderPendingUpdate
-from nautilus_trader.model.events import OrderSubmitted
 from nautilus_trader.model.identifiers import InstrumentId
 
 from adapters.hyperliquid.parsing.instruments import coin_of
 from budget_link.shared_budget import SharedBudget
 from budget_link.shared_budget import SharedLimits
 from mm_strategy import messages as msg
+from mm_strategy.governor import ACTION_EVENTS
 from mm_strategy.risk.budget_share import share_request
 
 _TIMER = "BudgetGuard.claim"
 SOURCE = "shared_budget"
 # A grant with less room than this above what is held cannot place a useful order: reduce-only.
 _MIN_ROOM_USD = 1e-6
-# What the address budget counts, as the governor counts it.
-_ACTION_EVENTS = (OrderSubmitted, OrderPendingUpdate, OrderPendingCancel)
 
 
 class BudgetGuardConfig(ActorConfig, frozen=True, kw_only=True):
@@ -78,7 +74,6 @@ class BudgetGuard(Actor):
             config.redis_url, config.account, config.node_id, self.limits, timeout_s=config.redis_timeout_ms / 1000,
         )
         self.caps: dict[InstrumentId, msg.InventoryCap] = {}  # the last cap sent per instrument
-        self.granted: dict[InstrumentId, float] = {}
         self.firings: dict[str, int] = {}
         # This node's actions and traded USDC not yet added to the account's totals in Redis.
         self._unrecorded_actions = 0
@@ -110,7 +105,7 @@ class BudgetGuard(Actor):
             self.share_activity()
 
     def _on_order_event(self, event: object) -> None:
-        if isinstance(event, _ACTION_EVENTS):
+        if isinstance(event, ACTION_EVENTS):  # what the address budget counts, as the governor counts it
             self._unrecorded_actions += 1
         elif isinstance(event, OrderFilled):
             self._unrecorded_volume += float(event.last_px) * float(event.last_qty)
@@ -153,7 +148,6 @@ class BudgetGuard(Actor):
             return  # no book yet: the strategy has nothing to quote either
         request = share_request(self._position(iid), price, self._headroom[iid], self._own_limit[iid])
         granted = self.budget.claim(self._coins[iid], request.want_usd, request.floor_usd)
-        self.granted[iid] = granted
         if not self.budget.healthy:
             cap = msg.InventoryCap(SOURCE, None, True, f"Redis unreachable: {self.budget.last_error}", str(iid))
         elif granted - request.floor_usd < _MIN_ROOM_USD and request.want_usd > request.floor_usd:

@@ -58,7 +58,7 @@ if TYPE_CHECKING:
 
 _F_LAST = int(RecordFlag.F_LAST)
 # Built once: `A | B | C` inside the handler would build a union on every order event.
-_ACTION_EVENTS = (OrderSubmitted, OrderPendingUpdate, OrderPendingCancel)
+ACTION_EVENTS = (OrderSubmitted, OrderPendingUpdate, OrderPendingCancel)
 _MS = 1_000_000
 _REGIME_ORDER = [Regime.CALM, Regime.NORMAL, Regime.VOLATILE, Regime.EXTREME]
 
@@ -258,7 +258,7 @@ class RegimeGovernor(Actor):
     def _on_order_event(self, event: object) -> None:
         # One event per order: a batch of n orders, cancels or modifies is n actions, as the
         # exchange counts them.
-        if isinstance(event, _ACTION_EVENTS):
+        if isinstance(event, ACTION_EVENTS):
             self.c2f.on_action(event.ts_init)
             self.budget.on_action()
             st = self._state.get(event.instrument_id)

@@ -259,21 +259,21 @@ class RiskGuard(Actor):
             reason = f"{breach}: reduce-only (no adding side, maker soft exit) until back under the limits"
             self._fire("capital", reason, None, ts)
             self.msgbus.publish(msg.TOPIC_CONTROL_ALL, msg.ReduceOnly("capital", reason))
-        elif breach is None and self._reduce_only and self._under_release(ts):
+        elif breach is None and self._reduce_only and self._under_release():
             self._reduce_only = False
             reason = (f"capital back under the limits (total inventory ${self.capital.total_usd:,.0f}, "
                       f"{self.capital.assets} assets): quoting both sides again")
             self._fire("capital_clear", reason, None, ts)
             self.msgbus.publish(msg.TOPIC_CONTROL_ALL, msg.Resume("capital", reason))
 
-    def _under_release(self, ts: int) -> bool:
-        """Hysteresis of the reduce-only state: total inventory below `capital_release_fraction` of
-        the limit, so the first fill after the release does not breach again at once."""
-        return self.capital.total_usd <= self.config.capital_release_fraction * self.config.max_total_inventory_usd
-
     @property
     def reduce_only(self) -> bool:
         return self._reduce_only
+
+    def _under_release(self) -> bool:
+        """Hysteresis of the reduce-only state: total inventory below `capital_release_fraction` of
+        the limit, so the first fill after the release does not breach again at once."""
+        return self.capital.total_usd <= self.config.capital_release_fraction * self.config.max_total_inventory_usd
 
     # ------------------------------------------------------------------ venue health
     def _on_venue_halt(self, event: ve.VenueHalt) -> None:
