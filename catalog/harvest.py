@@ -386,7 +386,7 @@ async def fetch_instruments(
         raw = await client.info({"type": "meta"})
     finally:
         await client.close()
-    return dict(instruments_from_meta(raw, fee_tier=fee_tier))
+    return instruments_from_meta(raw, fee_tier=fee_tier)
 
 
 # -- CLI --------------------------------------------------------------------------------------------
@@ -463,10 +463,10 @@ def meta_file_instruments(path: str, fee_tier: int) -> dict[str, Any]:
     """Instruments from a saved meta reply; a file that is not one is a ValueError naming it (the
     parser's own message names no file)."""
     try:
-        return dict(instruments_from_meta(Path(path).read_bytes(), fee_tier=fee_tier))
+        return instruments_from_meta(Path(path).read_bytes(), fee_tier=fee_tier)
     except OSError as exc:
         raise ValueError(f"--meta {path}: {exc.strerror or exc}") from None
-    except Exception as exc:  # JSON or msgspec decode errors, a reply of another shape
+    except ValueError as exc:  # not JSON, not UTF-8 (both ValueErrors), or a reply of another shape
         raise ValueError(f"--meta {path}: not a saved meta reply ({exc})") from None
 
 
