@@ -78,7 +78,6 @@ class MarginCheckedExecClient(BacktestExecClient):
         super().__init__(exchange=exchange, msgbus=kernel.msgbus, cache=kernel.cache, clock=kernel.clock)
         self._sim = exchange
         self._leverages = dict(leverages or {})
-        self.refusals = 0  # orders and modifies refused for margin
 
     # ------------------------------------------------------------------ commands
     def submit_order(self, command: SubmitOrder) -> None:
@@ -132,7 +131,6 @@ class MarginCheckedExecClient(BacktestExecClient):
         if self._admits(exposures, value, order.instrument_id, order.side == OrderSide.BUY, change):
             super().modify_order(command)
             return
-        self.refusals += 1
         self.generate_order_modify_rejected(
             order.strategy_id, order.instrument_id, order.client_order_id, order.venue_order_id,
             INSUFFICIENT_MARGIN, self._clock.timestamp_ns(),
@@ -199,7 +197,6 @@ class MarginCheckedExecClient(BacktestExecClient):
         return admits(value, before, after)
 
     def _refuse(self, order: Order) -> None:
-        self.refusals += 1
         ts = self._clock.timestamp_ns()
         self.generate_order_submitted(order.strategy_id, order.instrument_id, order.client_order_id, ts)
         self.generate_order_rejected(order.strategy_id, order.instrument_id, order.client_order_id, INSUFFICIENT_MARGIN, ts)

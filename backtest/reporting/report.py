@@ -46,7 +46,6 @@ class RunReport:
     # First line of the run's section: "stood down: no edge at tier N: ..." when the edge check
     # had it standing down at the end, else None.
     status: str | None = None
-    stood_down_s: float = 0.0  # time spent stood down by the edge check after quoting started
 
 
 def build(session: Session) -> RunReport:
@@ -117,7 +116,7 @@ def build(session: Session) -> RunReport:
     status, stood_down_s = edge_status(session, end_ns)
     run["stood_down_s"] = round(stood_down_s, 1)
     return RunReport(session.spec.name, session.spec.instrument, metrics, fee_check, engine_pnl, market, run,
-                     fills, times, mids, list(mm.inventory), status, stood_down_s)
+                     fills, times, mids, list(mm.inventory), status)
 
 
 def edge_status(session: Session, end_ns: int) -> tuple[str | None, float]:
@@ -136,7 +135,7 @@ def edge_status(session: Session, end_ns: int) -> tuple[str | None, float]:
             stood, since = True, max(e.ts_ns, session.quote_from_ns)
         elif e.guard == "edge_resume" and stood:
             stood = False
-            total += max(0, e.ts_ns - since) if e.ts_ns > session.quote_from_ns else 0
+            total += max(0, e.ts_ns - since)  # since ≥ quote_from_ns: nothing before quoting counts
     if stood:
         total += max(0, end_ns - since)
     down_now, describe = gov.edge_status(session.spec.instrument)
