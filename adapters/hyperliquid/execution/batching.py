@@ -20,14 +20,13 @@ from nautilus_trader.execution.messages import ModifyOrder
 class ActionBatch:
     """Modifies waiting for the end of the loop turn; `flush` hands them on as one list."""
 
-    __slots__ = ("_loop", "_pending", "_send", "batches_sent", "modifies_sent")
+    __slots__ = ("_loop", "_pending", "_send", "batches_sent")
 
     def __init__(self, loop: asyncio.AbstractEventLoop, send_modifies: Callable[[list[ModifyOrder]], None]) -> None:
         self._loop = loop
         self._send = send_modifies
         self._pending: list[ModifyOrder] = []
         self.batches_sent = 0
-        self.modifies_sent = 0
 
     def add_modify(self, command: ModifyOrder) -> None:
         if not self._pending:
@@ -40,9 +39,4 @@ class ActionBatch:
             return
         pending, self._pending = self._pending, []
         self.batches_sent += 1
-        self.modifies_sent += len(pending)
         self._send(pending)
-
-    @property
-    def pending(self) -> int:
-        return len(self._pending)

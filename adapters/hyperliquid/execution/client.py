@@ -328,8 +328,8 @@ class HyperliquidExecutionClient(LiveExecutionClient):
 
     def _flush_batch(self) -> None:
         # Modifies issued before this command leave before it: the exchange sees the strategy's order.
-        if self._batch is not None and self._batch.pending:
-            self._batch.flush()
+        if self._batch is not None:
+            self._batch.flush()  # a no-op when nothing waits
 
     def _send_modifies(self, commands: list[ModifyOrder]) -> None:
         self._start_command(self.commands.modify_many(commands), "batch_modify")
