@@ -18,9 +18,8 @@ import json
 import sys
 from datetime import UTC
 from datetime import datetime
-from pathlib import Path
 
-import bench_paths  # noqa: F401  (first: takes bench/ off sys.path)
+import bench_paths  # first: takes bench/ off sys.path
 from nautilus_trader.persistence.catalog import ParquetDataCatalog
 
 from backtest.reporting import report
@@ -83,8 +82,7 @@ def main() -> int:
     out["command"] = ".venv/bin/python bench/edge.py"
     out["date"] = datetime.now(tz=UTC).isoformat(timespec="seconds")
     print(json.dumps({k: v for k, v in out.items() if not k.endswith("_status")}, indent=2))
-    path = Path(__file__).resolve().parent / "results" / "edge.json"
-    path.write_text(json.dumps(out, indent=2) + "\n")
+    bench_paths.write_results("edge", out)
     return 0
 
 

@@ -69,9 +69,8 @@ from collections import Counter
 from collections.abc import Callable
 from datetime import UTC
 from datetime import datetime
-from pathlib import Path
 
-import bench_paths  # noqa: F401  (first: takes bench/ off sys.path)
+import bench_paths  # first: takes bench/ off sys.path
 import msgspec
 from nautilus_trader.common.actor import Actor
 from nautilus_trader.common.providers import InstrumentProvider
@@ -547,8 +546,7 @@ def main(argv: list[str] | None = None) -> int:
         "date": datetime.now(tz=UTC).isoformat(timespec="seconds"),
     }
     print(json.dumps(result, indent=2))
-    out = Path(__file__).resolve().parent / "results" / "hot_path.json"
-    out.write_text(json.dumps(result, indent=2) + "\n")
+    bench_paths.write_results("hot_path", result)
     return 0
 
 
