@@ -25,6 +25,7 @@ from adapters.hyperliquid.execution.actions import ActionFailed
 from adapters.hyperliquid.execution.tasks import stop_task
 from adapters.hyperliquid.http.errors import REST_ERRORS
 from cli_types import check_writable_dir as writable_dir
+from cli_types import check_writable_file as writable_file
 from dashboard.server import DashboardServer
 from dashboard.server import serve as serve_dashboard
 from live.cli import parse_args
@@ -225,10 +226,13 @@ async def start_dashboard(node: TradingNode, args: argparse.Namespace) -> Dashbo
 
 
 def check_writable_file(path: Path, what: str) -> None:
-    if path.is_dir():
-        raise ConfigError(f"{what} {path} is a folder")
-    if not path.parent.is_dir():
+    # The status board writes into an existing folder (it creates none), so the folder must be there.
+    if not path.is_dir() and not path.parent.is_dir():
         raise ConfigError(f"{what} {path}: folder {path.parent} does not exist")
+    try:
+        writable_file(path, what)
+    except ValueError as exc:
+        raise ConfigError(str(exc)) from None
 
 
 def check_writable_dir(path: Path, what: str) -> None:
