@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from dataclasses import field
 
@@ -35,25 +36,29 @@ _NODE_RE = re.compile(r"^[A-Za-z0-9_.:-]{1,64}$")
 _COIN_RE = re.compile(r"^[A-Za-z0-9]{1,32}$")
 _ACCOUNT_RE = re.compile(r"^0x[0-9a-fA-F]{40}$")
 
-# KEYS: claims hash, lease prefix, floors hash. ARGV: node, coin, want, floor, cap, max_assets.
-# Returns the granted claim as a string (Lua numbers would be truncated to integers).
+# One round trip renews the node's lease and claims any number of its coins, atomically.
+# KEYS: claims hash, lease prefix, floors hash. ARGV: node, cap, max_assets, lease_ms, then a
+# (coin, want, floor) triple per coin. Returns the granted claims in the triples' order, as strings
+# (Lua numbers would be truncated to integers).
 _CLAIM = """
 local claims, lease_prefix, floors = KEYS[1], KEYS[2], KEYS[3]
-local node, coin = ARGV[1], ARGV[2]
-local want, floor, cap, max_assets = tonumber(ARGV[3]), tonumber(ARGV[4]), tonumber(ARGV[5]), tonumber(ARGV[6])
+local node, cap, max_assets = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3])
+redis.call('SET', lease_prefix .. node, '1', 'PX', ARGV[4])
+local wanted = {}
+for i = 5, #ARGV, 3 do wanted[ARGV[i]] = true end
 local function split(key)
   local sep = string.find(key, '|', 1, true)
   return string.sub(key, 1, sep - 1), string.sub(key, sep + 1)
 end
 -- Pass 1: the claims of dead nodes. Their headroom returns to the account; what they held stays
--- counted as an orphan of the coin. Our own floor is the account's position in our coin (as the
--- exchange reports it), which covers any orphan of that coin: it goes.
+-- counted as an orphan of the coin. Our own floor is the account's position in a coin we claim (as
+-- the exchange reports it), which covers any orphan of that coin: it goes.
 local entries, alive = redis.call('HGETALL', claims), {}
 for i = 1, #entries, 2 do
   local key = entries[i]
   local owner, owned = split(key)
   if owner == '~' then
-    if owned == coin then redis.call('HDEL', claims, key) end
+    if wanted[owned] then redis.call('HDEL', claims, key) end
   else
     if alive[owner] == nil then alive[owner] = redis.call('EXISTS', lease_prefix .. owner) == 1 end
     if not alive[owner] then
@@ -61,39 +66,47 @@ for i = 1, #entries, 2 do
       redis.call('HDEL', claims, key)
       redis.call('HDEL', floors, key)
       local orphan = '~|' .. owned
-      if owned ~= coin and held > tonumber(redis.call('HGET', claims, orphan) or '0') then
+      if not wanted[owned] and held > tonumber(redis.call('HGET', claims, orphan) or '0') then
         redis.call('HSET', claims, orphan, tostring(held))
       end
     end
   end
 end
--- Pass 2: everyone else's claims against the cap and the coin count.
+-- Pass 2: each coin in turn against everyone else's claims (ours of the coins before it included),
+-- the cap and the coin count.
 entries = redis.call('HGETALL', claims)
-local others, coins = 0, {}
-for i = 1, #entries, 2 do
-  local owner, owned = split(entries[i])
-  local usd = tonumber(entries[i + 1])
-  if not (owner == node and owned == coin) then
-    others = others + usd
-    if usd > 0 then coins[owned] = true end
+local usd_of = {}
+for i = 1, #entries, 2 do usd_of[entries[i]] = tonumber(entries[i + 1]) end
+local granted = {}
+for i = 5, #ARGV, 3 do
+  local coin, want, floor = ARGV[i], tonumber(ARGV[i + 1]), tonumber(ARGV[i + 2])
+  local mine = node .. '|' .. coin
+  local others, coins, held = 0, {}, 0
+  for key, usd in pairs(usd_of) do
+    if key ~= mine then
+      others = others + usd
+      local _, owned = split(key)
+      if usd > 0 then coins[owned] = true end
+    end
   end
+  for _ in pairs(coins) do held = held + 1 end
+  local grant = math.min(want, cap - others)
+  if want > 0 and not coins[coin] and held >= max_assets then grant = 0 end
+  if grant < floor then grant = floor end
+  if grant < 0 then grant = 0 end
+  if grant > 0 then
+    redis.call('HSET', claims, mine, tostring(grant))
+    redis.call('HSET', floors, mine, tostring(floor))
+    usd_of[mine] = grant
+  else
+    redis.call('HDEL', claims, mine)
+    redis.call('HDEL', floors, mine)
+    usd_of[mine] = nil
+  end
+  granted[#granted + 1] = tostring(grant)
 end
-local held = 0
-for _ in pairs(coins) do held = held + 1 end
-local grant = math.min(want, cap - others)
-if want > 0 and not coins[coin] and held >= max_assets then grant = 0 end
-if grant < floor then grant = floor end
-if grant < 0 then grant = 0 end
-if grant > 0 then
-  redis.call('HSET', claims, node .. '|' .. coin, tostring(grant))
-  redis.call('HSET', floors, node .. '|' .. coin, tostring(floor))
-else
-  redis.call('HDEL', claims, node .. '|' .. coin)
-  redis.call('HDEL', floors, node .. '|' .. coin)
-end
-return tostring(grant)
+return granted
 """
-
 
 @dataclass(frozen=True, slots=True)
 class SharedLimits:
@@ -171,34 +184,33 @@ class SharedBudget:
 
     def renew_lease(self) -> bool:
         """Keep this node's claims alive for another lease; False when Redis did not answer."""
-        try:
-            self._redis.set(self._lease_prefix + self.node, b"1", px=self.limits.lease_ms)
-        except (redis.RedisError, OSError) as exc:
-            self._failed(exc)
-            return False
-        self._ok()
-        return True
+        return self.claim_many({}) is not None
 
     def claim(self, coin: str, want_usd: float, floor_usd: float) -> float:
         """The inventory notional this node may hold in `coin`: `want_usd` if the account's cap and
         coin count allow it, less if not, never below `floor_usd` (what the node already holds).
         Without Redis: `floor_usd` (reduce-only) and `healthy` False."""
-        if not _COIN_RE.match(coin):
-            raise ValueError(f"invalid coin {coin!r}")
-        if not (math.isfinite(want_usd) and math.isfinite(floor_usd)) or want_usd < 0 or floor_usd < 0:
-            raise ValueError(f"claims are finite and >= 0, got want={want_usd!r} floor={floor_usd!r}")
+        granted = self.claim_many({coin: (want_usd, floor_usd)})
+        return floor_usd if granted is None else granted[coin]
+
+    def claim_many(self, requests: Mapping[str, tuple[float, float]]) -> dict[str, float] | None:
+        """`claim` for several coins (coin → (want_usd, floor_usd)) and the lease's renewal, in one
+        atomic round trip. Without Redis: None and `healthy` False (the caller holds the floors)."""
+        args: list[str | int] = [self.node, repr(float(self.limits.max_total_inventory_usd)),
+                                 self.limits.max_assets, self.limits.lease_ms]
+        for coin, (want_usd, floor_usd) in requests.items():
+            if not _COIN_RE.match(coin):
+                raise ValueError(f"invalid coin {coin!r}")
+            if not (math.isfinite(want_usd) and math.isfinite(floor_usd)) or want_usd < 0 or floor_usd < 0:
+                raise ValueError(f"claims are finite and >= 0, got want={want_usd!r} floor={floor_usd!r}")
+            args += [coin, repr(float(want_usd)), repr(float(floor_usd))]
         try:
-            self._redis.set(self._lease_prefix + self.node, b"1", px=self.limits.lease_ms)
-            granted = self._claim(
-                keys=[self._claims_key, self._lease_prefix, self._floors_key],
-                args=[self.node, coin, repr(float(want_usd)), repr(float(floor_usd)),
-                      repr(float(self.limits.max_total_inventory_usd)), self.limits.max_assets],
-            )
+            granted = self._claim(keys=[self._claims_key, self._lease_prefix, self._floors_key], args=args)
         except (redis.RedisError, OSError) as exc:
             self._failed(exc)
-            return floor_usd
+            return None
         self._ok()
-        return float(granted)
+        return {coin: float(usd) for coin, usd in zip(requests, granted, strict=True)}
 
     def record_activity(self, actions: int, traded_usd: float) -> None:
         """Add this node's actions (each order, cancel and modify of a batch counts) and traded notional
@@ -215,22 +227,28 @@ class SharedBudget:
 
     def view(self) -> BudgetView | None:
         """Every live node's claims, what dead nodes held (node `~`, as of the last claim), and the
-        account's activity; None without Redis."""
+        account's activity; None without Redis. Two round trips: the hashes, then the leases."""
         try:
             pipe = self._redis.pipeline(transaction=False)
             pipe.hgetall(self._claims_key)
             pipe.hgetall(self._actions_key)
             pipe.hgetall(self._volume_key)
             raw_claims, actions, volume = pipe.execute()
-            claims: dict[str, dict[str, float]] = {}
-            for key, usd in raw_claims.items():
-                node, coin = key.decode().split("|", 1)
-                if node == ORPHAN or self._redis.exists(self._lease_prefix + node):
-                    claims.setdefault(node, {})[coin] = float(usd)
+            by_key = {key.decode(): float(usd) for key, usd in raw_claims.items()}
+            owners = sorted({key.split("|", 1)[0] for key in by_key} - {ORPHAN})
+            pipe = self._redis.pipeline(transaction=False)
+            for owner in owners:
+                pipe.exists(self._lease_prefix + owner)
+            live = {owner for owner, exists in zip(owners, pipe.execute(), strict=True) if exists} | {ORPHAN}
         except (redis.RedisError, OSError, ValueError) as exc:
             self._failed(exc)
             return None
         self._ok()
+        claims: dict[str, dict[str, float]] = {}
+        for key, usd in by_key.items():
+            node, coin = key.split("|", 1)
+            if node in live:
+                claims.setdefault(node, {})[coin] = usd
         by_node = {k.decode(): int(v) for k, v in actions.items()}
         volume_by_node = {k.decode(): float(v) for k, v in volume.items()}
         return BudgetView(claims, by_node, volume_by_node)

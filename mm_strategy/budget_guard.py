@@ -26,12 +26,16 @@ from budget_link.shared_budget import SharedBudget
 from budget_link.shared_budget import SharedLimits
 from mm_strategy import messages as msg
 from mm_strategy.governor import ACTION_EVENTS
+from mm_strategy.risk.budget_share import ShareRequest
+from mm_strategy.risk.budget_share import cap_to_send
 from mm_strategy.risk.budget_share import share_request
 
 _TIMER = "BudgetGuard.claim"
 SOURCE = "shared_budget"
 # A grant with less room than this above what is held cannot place a useful order: reduce-only.
 _MIN_ROOM_USD = 1e-6
+# The strategy's cap moves in steps of this share of the instrument's own limit (see `cap_to_send`).
+_CAP_QUANTUM = 0.01
 
 
 class BudgetGuardConfig(ActorConfig, frozen=True, kw_only=True):
@@ -92,11 +96,13 @@ class BudgetGuard(Actor):
         self.msgbus.unsubscribe("events.order.*", self._on_order_event)
         # Keep what is held claimed (the strategies' stop cancels the rest): another node must not
         # take the room of inventory that is still there. The lease then runs out on its own.
+        held: dict[str, tuple[float, float]] = {}
         for iid in self.instrument_ids:
             price = self._price(iid)
             if price is not None:
-                held = abs(self._position(iid)) * price
-                self.budget.claim(self._coins[iid], held, held)
+                usd = abs(self._position(iid)) * price
+                held[self._coins[iid]] = (usd, usd)
+        self.budget.claim_many(held)
         self.budget.close()
 
     def _on_timer(self, event: object) -> None:
@@ -134,32 +140,40 @@ class BudgetGuard(Actor):
             self.claim(iid)
 
     def claim_all(self) -> None:
-        if not self.budget.renew_lease():
-            # Redis is away: one failed call per tick is enough to know it (each blocks up to the timeout).
-            for iid in self.instrument_ids:
-                self._send(iid, msg.InventoryCap(SOURCE, None, True, f"Redis unreachable: {self.budget.last_error}", str(iid)))
-            return
-        for iid in self.instrument_ids:
-            self.claim(iid)
+        """Renew the lease and claim every instrument with a price: one Redis round trip."""
+        self._claim(list(self.instrument_ids))
 
     def claim(self, iid: InstrumentId) -> None:
-        price = self._price(iid)
-        if price is None:
-            return  # no book yet: the strategy has nothing to quote either
-        request = share_request(self._position(iid), price, self._headroom[iid], self._own_limit[iid])
-        granted = self.budget.claim(self._coins[iid], request.want_usd, request.floor_usd)
-        if not self.budget.healthy:
-            cap = msg.InventoryCap(SOURCE, None, True, f"Redis unreachable: {self.budget.last_error}", str(iid))
-        elif granted - request.floor_usd < _MIN_ROOM_USD and request.want_usd > request.floor_usd:
-            cap = msg.InventoryCap(SOURCE, granted, True, "the account's shared cap is taken by other nodes", str(iid))
-        else:
-            cap = msg.InventoryCap(SOURCE, granted, False, "", str(iid))
-        self._send(iid, cap)
+        self._claim([iid])
+
+    def _claim(self, iids: list[InstrumentId]) -> None:
+        requests: dict[InstrumentId, ShareRequest] = {}
+        for iid in iids:
+            price = self._price(iid)
+            if price is not None:  # no book yet: the strategy has nothing to quote either
+                requests[iid] = share_request(self._position(iid), price, self._headroom[iid], self._own_limit[iid])
+        granted = self.budget.claim_many({self._coins[iid]: (r.want_usd, r.floor_usd) for iid, r in requests.items()})
+        if granted is None:
+            # Redis is away: every instrument of the claim goes reduce-only (the lease was not renewed).
+            for iid in iids:
+                self._send(iid, msg.InventoryCap(SOURCE, None, True, f"Redis unreachable: {self.budget.last_error}", str(iid)))
+            return
+        for iid, request in requests.items():
+            usd = granted[self._coins[iid]]
+            if usd - request.floor_usd < _MIN_ROOM_USD and request.want_usd > request.floor_usd:
+                cap = msg.InventoryCap(SOURCE, usd, True, "the account's shared cap is taken by other nodes", str(iid))
+            else:
+                last = self.caps.get(iid)
+                last_usd = last.max_abs_usd if last is not None and not last.reduce_only else None
+                usd = cap_to_send(last_usd, usd, _CAP_QUANTUM * self._own_limit[iid])
+                cap = msg.InventoryCap(SOURCE, usd, False, "", str(iid))
+            self._send(iid, cap)
 
     def _send(self, iid: InstrumentId, cap: msg.InventoryCap) -> None:
         last = self.caps.get(iid)
-        # Cents: a price tick moves the held notional, which must not re-plan the strategy each second.
-        if last is not None and last.reduce_only == cap.reduce_only and _cents(last.max_abs_usd) == _cents(cap.max_abs_usd):
+        # Reduce-only ignores the cap's size (only the reducing side quotes): the held notional a
+        # reduce-only grant carries moves with every tick and must not re-plan the strategy.
+        if last is not None and last.reduce_only == cap.reduce_only and (cap.reduce_only or last.max_abs_usd == cap.max_abs_usd):
             return
         self.caps[iid] = cap
         if cap.reduce_only and (last is None or not last.reduce_only):
@@ -183,6 +197,3 @@ class BudgetGuard(Actor):
         value = float(mid) if mid is not None else math.nan
         return value if math.isfinite(value) and value > 0 else None
 
-
-def _cents(usd: float | None) -> int | None:
-    return None if usd is None else round(usd * 100)

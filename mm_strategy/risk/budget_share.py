@@ -45,3 +45,15 @@ def side_capacities(position: float, fair: float, max_abs_usd: float, reduce_onl
         return max(0.0, -position), max(0.0, position)
     max_qty = max_abs_usd / fair
     return max(0.0, max_qty - position), max(0.0, max_qty + position)
+
+
+def cap_to_send(last_usd: float | None, granted_usd: float, quantum_usd: float) -> float:
+    """The cap to tell the strategy for a grant: on a grid of `quantum_usd` and never above the grant
+    (so all nodes' positions stay within what Redis reserved), and unchanged while the grant moves by
+    less than one quantum above it. The held notional moves with every tick, and so does the grant; a
+    cap that followed it would re-plan the strategy on every claim."""
+    if not (math.isfinite(granted_usd) and granted_usd >= 0) or not quantum_usd > 0:
+        raise ValueError(f"granted_usd must be finite and >= 0 and quantum_usd > 0, got {granted_usd!r}, {quantum_usd!r}")
+    if last_usd is not None and last_usd <= granted_usd < last_usd + 2 * quantum_usd:
+        return last_usd
+    return math.floor(granted_usd / quantum_usd) * quantum_usd

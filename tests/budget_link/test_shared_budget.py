@@ -131,3 +131,22 @@ def test_what_a_dead_node_held_stays_counted_until_a_node_claims_its_coin(redis_
     assert heir.claim("ETH", 450.0, 400.0) == 400.0
     view = heir.view()
     assert view is not None and "~" not in view.claims and view.total_usd == pytest.approx(1_000.0)
+
+
+def test_one_call_claims_several_coins_in_turn_against_the_cap(redis_url: str, account: str) -> None:
+    a = _node(redis_url, account, "a", assets=3)
+    granted = a.claim_many({"ETH": (700.0, 0.0), "WLFI": (700.0, 0.0), "SOL": (100.0, 50.0)})
+    assert granted == {"ETH": 700.0, "WLFI": 300.0, "SOL": 50.0}  # SOL keeps what it holds
+    view = a.view()
+    assert view is not None and view.claims == {"a": granted}
+
+
+def test_a_claim_renews_the_nodes_lease_by_itself(redis_url: str, account: str) -> None:
+    a = _node(redis_url, account, "a", lease_ms=1_000)
+    b = _node(redis_url, account, "b", lease_ms=1_000)
+    a.claim("ETH", 900.0, 0.0)
+    for _ in range(3):  # longer than one lease, renewed only by the claims
+        time.sleep(0.5)
+        a.claim("ETH", 900.0, 0.0)
+    assert b.claim("WLFI", 500.0, 0.0) == pytest.approx(100.0)
+

@@ -10,6 +10,8 @@ from nautilus_trader.common.actor import Actor
 from nautilus_trader.config import ActorConfig
 from nautilus_trader.model.enums import OrderSide
 
+from backtest.scripted import ScriptedBook
+from backtest.scripted import ladder_book
 from backtest.scripted import scripted_perp
 from budget_link.shared_budget import SharedBudget
 from budget_link.shared_budget import SharedLimits
@@ -18,6 +20,7 @@ from mm_strategy.budget_guard import BudgetGuard
 from mm_strategy.budget_guard import BudgetGuardConfig
 from mm_strategy.governor import RegimeGovernor
 from mm_strategy.governor import RegimeGovernorConfig
+from tests.mm_strategy.test_guards import STEP
 from tests.mm_strategy.test_guards import S
 from tests.mm_strategy.test_guards import _flicker_market
 from tests.mm_strategy.test_guards import _mm
@@ -112,3 +115,63 @@ def test_a_node_awaiting_its_first_claim_sends_nothing() -> None:
     mm = _mm(inst, await_inventory_cap=True)
     engine = _run(inst, _flicker_market(inst, seconds=10), mm)
     assert engine.cache.orders() == []
+
+
+class _CapLogConfig(ActorConfig, frozen=True):
+    instrument_id: str
+    redis_url: str
+    account: str
+    look_at_ns: int
+
+
+class CapLog(Actor):
+    """Records every `InventoryCap` the strategy is told, (second, max_abs_usd), and at
+    `look_at_ns` what Redis holds as claimed."""
+
+    def __init__(self, config: _CapLogConfig) -> None:
+        super().__init__(config)
+        self.caps: list[tuple[int, float | None]] = []
+        self.claims: dict[str, dict[str, float]] = {}
+
+    def on_start(self) -> None:
+        self.msgbus.subscribe(msg.control_topic(self.config.instrument_id), self._on_message)
+        self.clock.set_time_alert_ns("look", self.config.look_at_ns, self._look)
+
+    def _look(self, event: object) -> None:
+        probe = SharedBudget(self.config.redis_url, self.config.account, "probe", SharedLimits(1_000.0, 5))
+        view = probe.view()
+        probe.close()
+        self.claims = view.claims if view is not None else {}
+
+    def _on_message(self, message: object) -> None:
+        if isinstance(message, msg.InventoryCap):
+            self.caps.append((self.clock.timestamp_ns() // S, message.max_abs_usd))
+
+
+def _filled_then_drifting_market(inst) -> list:
+    """The ask drops through the strategy's bid at 3 s (it buys), then the price walks up a tick
+    every half second for 30 s: the held notional, and so the claim, changes at every claim."""
+    book = ScriptedBook(inst)
+    data = book.snapshot(S, *ladder_book(3000.0, 3000.1, STEP, 5.0))
+    data += book.update(3 * S, *ladder_book(2997.0, 2997.1, STEP, 5.0))
+    base = 3000.0
+    for i in range(60):
+        base = round(base + STEP, 1)
+        data += book.update(4 * S + i * S // 2, *ladder_book(base, round(base + STEP, 1), STEP, 5.0))
+    return data
+
+
+def test_a_held_position_whose_price_drifts_does_not_re_cap_the_strategy_every_claim(redis_url: str) -> None:
+    inst = scripted_perp()
+    account = "0x" + secrets.token_hex(20)
+    mm = _mm(inst, await_inventory_cap=True)
+    guard = BudgetGuard(BudgetGuardConfig(
+        instrument_ids=(str(inst.id),), redis_url=redis_url, account=account, node_id="this-node",
+        max_total_inventory_usd=1_000.0, headroom_usd=(140.0,), max_inventory_usd=(1_000.0,),
+    ))
+    log = CapLog(_CapLogConfig(instrument_id=str(inst.id), redis_url=redis_url, account=account, look_at_ns=20 * S))
+    engine = _run(inst, _filled_then_drifting_market(inst), mm, guard, log)
+
+    assert engine.portfolio.net_position(inst.id) != 0  # held while the price walks
+    assert [t for t, _ in log.caps if t > 5] == []  # 30 claims, and no new cap for any of them
+    assert log.caps[-1][1] <= log.claims["this-node"]["ETH"]  # never more than Redis reserved

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from mm_strategy.risk.budget_share import cap_to_send
 from mm_strategy.risk.budget_share import ladder_notional_usd
 from mm_strategy.risk.budget_share import share_request
 from mm_strategy.risk.budget_share import side_capacities
@@ -44,3 +45,25 @@ def test_bad_inputs_are_refused() -> None:
         share_request(0.1, 0.0, 140.0, 1000.0)
     with pytest.raises(ValueError):
         share_request(0.1, 3000.0, 140.0, 0.0)
+
+
+def test_the_cap_sent_is_on_the_quantum_grid_and_never_above_the_grant() -> None:
+    assert cap_to_send(None, 147.3, 10.0) == 140.0
+    assert cap_to_send(None, 0.0, 10.0) == 0.0
+
+
+def test_the_cap_sent_holds_while_the_grant_wanders_within_a_quantum_above_it() -> None:
+    for grant in (140.0, 141.2, 149.9, 159.9):  # the held notional moving with the price
+        assert cap_to_send(140.0, grant, 10.0) == 140.0
+
+
+def test_the_cap_sent_falls_at_once_below_the_grant_and_rises_two_quanta_above() -> None:
+    assert cap_to_send(140.0, 139.99, 10.0) == 130.0  # never above what Redis reserved
+    assert cap_to_send(140.0, 160.0, 10.0) == 160.0
+
+
+def test_a_bad_grant_or_quantum_is_refused() -> None:
+    with pytest.raises(ValueError):
+        cap_to_send(None, float("nan"), 10.0)
+    with pytest.raises(ValueError):
+        cap_to_send(None, 10.0, 0.0)
