@@ -115,6 +115,8 @@ def test_a_node_awaiting_its_first_claim_sends_nothing() -> None:
     mm = _mm(inst, await_inventory_cap=True)
     engine = _run(inst, _flicker_market(inst, seconds=10), mm)
     assert engine.cache.orders() == []
+    control = _run(inst, _flicker_market(inst, seconds=10), _mm(inst))
+    assert control.cache.orders()  # the same market quoted without the wait
 
 
 class _CapLogConfig(ActorConfig, frozen=True):
