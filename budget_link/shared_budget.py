@@ -108,6 +108,20 @@ end
 return granted
 """
 
+def check_node_id(node: str) -> str:
+    """A node id as the keys hold it, or ValueError."""
+    if not _NODE_RE.match(node):
+        raise ValueError(f"node_id must be 1-64 of letters, digits, _ . : -, got {node!r}")
+    return node
+
+
+def check_account(account: str) -> str:
+    """An account's 0x address, or ValueError."""
+    if not _ACCOUNT_RE.match(account):
+        raise ValueError(f"account must be 0x + 40 hex digits, got {account!r}")
+    return account
+
+
 @dataclass(frozen=True, slots=True)
 class SharedLimits:
     max_total_inventory_usd: float
@@ -116,7 +130,7 @@ class SharedLimits:
 
     def __post_init__(self) -> None:
         if not (math.isfinite(self.max_total_inventory_usd) and self.max_total_inventory_usd > 0):
-            raise ValueError(f"max_total_inventory_usd must be a positive number, got {self.max_total_inventory_usd!r}")
+            raise ValueError(f"max_total_inventory_usd must be > 0, got {self.max_total_inventory_usd!r}")
         if self.max_assets < 1:
             raise ValueError(f"max_assets must be >= 1, got {self.max_assets!r}")
         if not 1_000 <= self.lease_ms <= 600_000:
@@ -157,11 +171,8 @@ class SharedBudget:
     call it from a timer, not from the book-event path)."""
 
     def __init__(self, url: str, account: str, node: str, limits: SharedLimits, *, timeout_s: float = 0.5) -> None:
-        if not _ACCOUNT_RE.match(account):
-            raise ValueError(f"account must be 0x + 40 hex digits, got {account!r}")
-        if not _NODE_RE.match(node):
-            raise ValueError(f"node id must be 1-64 of letters, digits, _ . : -, got {node!r}")
-        self.node = node
+        check_account(account)
+        self.node = check_node_id(node)
         self.limits = limits
         prefix = f"mm:budget:{account.lower()}"
         self._claims_key = f"{prefix}:claims"

@@ -24,6 +24,9 @@ from nautilus_trader.config import TradingNodeConfig
 
 from adapters.hyperliquid.common.constants import NETWORK_REST_URLS
 from adapters.hyperliquid.config import HyperliquidExecClientConfig
+from budget_link.shared_budget import SharedLimits
+from budget_link.shared_budget import check_account
+from budget_link.shared_budget import check_node_id
 from live.errors import ConfigError
 from live.factories import take_factories
 from live.logs import log
@@ -105,19 +108,27 @@ class SharedBudgetOptions(msgspec.Struct, frozen=True, forbid_unknown_fields=Tru
 
     def __post_init__(self) -> None:
         parse_redis_url(self.redis_url, "shared_budget.redis_url")
-        if not (math.isfinite(self.max_total_inventory_usd) and self.max_total_inventory_usd > 0):
-            raise ValueError(f"shared_budget.max_total_inventory_usd must be > 0, got {self.max_total_inventory_usd!r}")
-        if self.max_assets < 1:
-            raise ValueError(f"shared_budget.max_assets must be >= 1, got {self.max_assets!r}")
+        # The lease in the unit the section uses, before SharedLimits checks the rest.
         if not 1.0 <= self.lease_secs <= 600.0:
             raise ValueError(f"shared_budget.lease_secs must be within 1..600, got {self.lease_secs!r}")
+        try:
+            SharedLimits(self.max_total_inventory_usd, self.max_assets, round(self.lease_secs * 1000))
+            if self.account is not None:
+                check_account(self.account)
+            if self.node_id is not None:
+                check_node_id(self.node_id)
+        except ValueError as exc:
+            raise ValueError(f"shared_budget.{exc}") from None
         if not 0 < self.check_interval_secs <= self.lease_secs / 2:
             raise ValueError("shared_budget.check_interval_secs must be > 0 and at most half of lease_secs")
-        if self.node_id is not None and not _NODE_ID.match(self.node_id):
-            raise ValueError(f"shared_budget.node_id must be 1-64 of letters, digits, _ . : -, got {self.node_id!r}")
 
 
-_NODE_ID = re.compile(r"^[A-Za-z0-9_.:-]{1,64}$")
+def _is_account(account: str) -> bool:
+    try:
+        check_account(account)
+    except ValueError:
+        return False
+    return True
 
 
 def default_node_id(trader_id: str) -> str:
@@ -262,7 +273,7 @@ def apply_shared_budget(raw: dict[str, Any], shared: SharedBudgetOptions) -> Non
     for its first claim before quoting (reduce-only until then)."""
     accounts = {cfg.get("account_address") for cfg in _hl_client_configs(raw.get("exec_clients", {}))}
     account = shared.account or (accounts.pop() if len(accounts) == 1 else None)
-    if not isinstance(account, str) or not re.match(r"^0x[0-9a-fA-F]{40}$", account):
+    if not isinstance(account, str) or not _is_account(account):
         raise ConfigError(f"shared_budget.account must be the one account's 0x address, got {account!r}")
     if not all(cfg.get("coins") for cfg in _hl_client_configs(raw.get("exec_clients", {}))):
         # The sweeps then cancel only these coins' orders: the other nodes' coins are theirs.

@@ -104,7 +104,7 @@ def test_release_gives_back_every_claim_of_the_node(redis_url: str, account: str
 
 @pytest.mark.parametrize(
     ("kwargs", "message"),
-    [({"account": "0x12"}, "account"), ({"node": "a b"}, "node id")],
+    [({"account": "0x12"}, "account"), ({"node": "a b"}, "node_id")],
 )
 def test_bad_identities_are_refused(redis_url: str, kwargs: dict, message: str) -> None:
     args = {"account": "0x" + "ab" * 20, "node": "a", **kwargs}
