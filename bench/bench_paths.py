@@ -3,10 +3,15 @@ bench/screener.py would shadow the project's packages of the same names. Importi
 any project package) takes bench/ off sys.path. It also writes a bench's figures where the README says
 they are: bench/results/NAME.json.
 
+It also holds what several benches share: the machine's load, and a live node against a local hlsim.
 Not a benchmark itself: it measures nothing and has no results file."""
 
 import json
+import os
+import subprocess
 import sys
+import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -22,3 +27,62 @@ def write_results(name: str, result: dict[str, Any]) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(result, indent=1) + "\n")
     return path
+
+
+def machine_load() -> str:
+    """The 1/5/15-minute load averages, for a bench's figures: other work on the cores shows there."""
+    return " ".join(f"{x:.2f}" for x in os.getloadavg())
+
+
+def live_node_config(coins: tuple[str, ...], redis_url: str, batch: bool) -> dict[str, Any]:
+    """configs/live.json quoting `coins` (each with the ETH maker's settings), `batch_actions` as given,
+    and the RegimeGovernor's cancel-to-fill hold off: a bench re-quotes without fills, and after 60
+    actions the hold would (rightly) stop the very actions it times."""
+    from catalog import shipped_data
+
+    raw = json.loads((shipped_data.PROJECT_ROOT / "configs" / "live.json").read_text())
+    template = next(s for s in raw["strategies"] if s["config"]["instrument_id"].startswith("ETH-"))
+    iids = [f"{coin}-USD-PERP.HYPERLIQUID" for coin in coins]
+    raw["strategies"] = []
+    for i, iid in enumerate(iids):
+        strategy = json.loads(json.dumps(template))
+        strategy["config"].update(instrument_id=iid, order_id_tag=f"{i + 1:03d}", batch_actions=batch)
+        raw["strategies"].append(strategy)
+    for actor in raw["actors"]:
+        actor["config"]["instrument_ids"] = iids
+        if actor["actor_path"].endswith("RegimeGovernor"):
+            actor["config"]["redis_url"] = redis_url
+            actor["config"]["c2f_min_actions"] = 1_000_000
+        if actor["actor_path"].endswith("RiskGuard"):
+            actor["config"]["max_concurrent_assets"] = len(iids)
+            actor["config"]["max_total_inventory_usd"] = 1e9
+    for section in ("data_clients", "exec_clients"):
+        for spec in raw[section].values():
+            spec["config"]["coins"] = list(coins)
+    for spec in raw["exec_clients"].values():
+        spec["config"]["batch_actions"] = batch
+    raw["logging"] = {"log_level": "WARNING"}
+    return raw
+
+
+def start_live_node(config: dict[str, Any], work_dir: Path, rest_url: str, address: str, key: str) -> subprocess.Popen:
+    """`run_live.py` on `config` against a local hlsim, its output discarded (the bench reads hlsim)."""
+    from catalog import shipped_data
+
+    config_path = work_dir / "node.json"
+    config_path.write_text(json.dumps(config))
+    return subprocess.Popen(
+        [sys.executable, "run_live.py", "--config", str(config_path), "--network", rest_url,
+         "--account", address, "--no-status", "--log-level", "WARNING"],
+        cwd=shipped_data.PROJECT_ROOT, env={**os.environ, "HYPERLIQUID_AGENT_KEY": key},
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+
+
+def wait_until(ready: Callable[[], bool], proc: subprocess.Popen, timeout_s: float, what: str) -> None:
+    """Polls `ready` until it holds; SystemExit naming `what` if the node dies or the time runs out."""
+    deadline = time.monotonic() + timeout_s
+    while not ready():
+        if time.monotonic() > deadline or proc.poll() is not None:
+            raise SystemExit(what)
+        time.sleep(0.1)

@@ -34,7 +34,6 @@ import bench_paths  # first: takes bench/ off sys.path
 import numpy as np
 
 from adapters.hyperliquid.signing import L1Signer
-from catalog import shipped_data
 from hlsim.api import exchange as exchange_api
 from hlsim.testing import HlSimConfig
 from hlsim.testing import run_hlsim_in_thread
@@ -43,30 +42,6 @@ TRIALS = 150
 GAP_S = 0.2
 BIDS = [(3000.0, 4.0), (2999.9, 6.0), (2999.8, 8.0), (2999.5, 10.0), (2999.0, 20.0)]
 ASKS = [(3000.1, 4.0), (3000.2, 6.0), (3000.3, 8.0), (3000.6, 10.0), (3001.0, 20.0)]
-
-
-def node_config(redis_url: str, batch: bool = True) -> dict:
-    raw = json.loads((shipped_data.PROJECT_ROOT / "configs" / "live.json").read_text())
-    iid = "ETH-USD-PERP.HYPERLIQUID"
-    raw["strategies"] = [s for s in raw["strategies"] if s["config"]["instrument_id"] == iid]
-    for actor in raw["actors"]:
-        actor["config"]["instrument_ids"] = [iid]
-        if actor["actor_path"].endswith("RegimeGovernor"):
-            actor["config"]["redis_url"] = redis_url
-            # Every trial re-quotes without a fill: the cancel-to-fill guard would (rightly) start holding
-            # quotes after 60 actions, and held quotes produce no action to time.
-            actor["config"]["c2f_min_actions"] = 1_000_000
-        if actor["actor_path"].endswith("RiskGuard"):
-            actor["config"]["max_concurrent_assets"] = 1
-    for section in ("data_clients", "exec_clients"):
-        for spec in raw[section].values():
-            spec["config"]["coins"] = ["ETH"]
-    for spec in raw["exec_clients"].values():
-        spec["config"]["batch_actions"] = batch
-    for strategy in raw["strategies"]:
-        strategy["config"]["batch_actions"] = batch
-    raw["logging"] = {"log_level": "WARNING"}
-    return raw
 
 
 def run_once(batch: bool) -> tuple[list[float], int]:
@@ -93,22 +68,11 @@ def run_once(batch: bool) -> tuple[list[float], int]:
         sim.call(lambda: setattr(exchange_api, "verify_signer", timed_verify))
         sim.fund(address, 1_000_000)
         sim.set_book("ETH", BIDS, ASKS)
-        config_path = Path(tmp) / "node.json"
-        config_path.write_text(json.dumps(node_config("redis://127.0.0.1:6379/0", batch)))
-        import os
-
-        proc = subprocess.Popen(
-            [sys.executable, "run_live.py", "--config", str(config_path), "--network", sim.rest_url,
-             "--account", address, "--no-status", "--log-level", "WARNING"],
-            cwd=shipped_data.PROJECT_ROOT, env={**os.environ, "HYPERLIQUID_AGENT_KEY": key},
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        proc = bench_paths.start_live_node(
+            bench_paths.live_node_config(("ETH",), "redis://127.0.0.1:6379/0", batch), Path(tmp), sim.rest_url, address, key,
         )
         try:
-            deadline = time.monotonic() + 60
-            while len(sim.open_orders(address)) < 2:
-                if time.monotonic() > deadline or proc.poll() is not None:
-                    raise SystemExit("the node never quoted")
-                time.sleep(0.1)
+            bench_paths.wait_until(lambda: len(sim.open_orders(address)) >= 2, proc, 60, "the node never quoted")
             time.sleep(1.0)
             latencies: list[float] = []
             missed = 0
@@ -139,7 +103,6 @@ def run_once(batch: bool) -> tuple[list[float], int]:
 
 def main(argv: list[str] | None = None) -> int:
     import argparse
-    import os
     import statistics
 
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
@@ -147,7 +110,7 @@ def main(argv: list[str] | None = None) -> int:
                         help="also run the node with batch_actions off, alternated with ours (ABBA)")
     parser.add_argument("--rounds", type=int, default=1, help="runs per variant; figures are medians over them")
     args = parser.parse_args(argv)
-    load_before = " ".join(f"{x:.2f}" for x in os.getloadavg())
+    load_before = bench_paths.machine_load()
     variants = [True, False] if args.baseline else [True]
     per_run: dict[bool, list[dict[str, float]]] = {True: [], False: []}
     every: dict[bool, list[float]] = {True: [], False: []}
@@ -171,7 +134,7 @@ def main(argv: list[str] | None = None) -> int:
         result |= {f"baseline_{k}": med(False, k) for k in ("p50_ms", "p99_ms", "max_ms")}
     result |= {
         "trials_per_run": TRIALS, "rounds": args.rounds, "missed": missed_all[True],
-        "machine_load_before": load_before, "machine_load_after": " ".join(f"{x:.2f}" for x in os.getloadavg()),
+        "machine_load_before": load_before, "machine_load_after": bench_paths.machine_load(),
         "command": " ".join([".venv/bin/python bench/latency.py", *(argv if argv is not None else sys.argv[1:])]),
         "date": datetime.now(UTC).isoformat(timespec="seconds"),
     }

@@ -73,32 +73,6 @@ def _merged_window(path: Path, start_skip_s: float, span_s: float) -> tuple[int,
     return len(window), t0
 
 
-def node_config(redis_url: str, batch: bool) -> dict[str, Any]:
-    raw = json.loads((shipped_data.PROJECT_ROOT / "configs" / "live.json").read_text())
-    template = next(s for s in raw["strategies"] if s["config"]["instrument_id"].startswith("ETH-"))
-    iids = [f"{coin}-USD-PERP.HYPERLIQUID" for coin in COINS]
-    raw["strategies"] = []
-    for i, iid in enumerate(iids):
-        strategy = json.loads(json.dumps(template))
-        strategy["config"].update(instrument_id=iid, order_id_tag=f"{i + 1:03d}", batch_actions=batch)
-        raw["strategies"].append(strategy)
-    for actor in raw["actors"]:
-        actor["config"]["instrument_ids"] = iids
-        if actor["actor_path"].endswith("RegimeGovernor"):
-            actor["config"]["redis_url"] = redis_url
-            actor["config"]["c2f_min_actions"] = 1_000_000  # keep quoting at full pace (see the docstring)
-        if actor["actor_path"].endswith("RiskGuard"):
-            actor["config"]["max_concurrent_assets"] = len(iids)
-            actor["config"]["max_total_inventory_usd"] = 1e9
-    for section in ("data_clients", "exec_clients"):
-        for spec in raw[section].values():
-            spec["config"]["coins"] = list(COINS)
-    for spec in raw["exec_clients"].values():
-        spec["config"]["batch_actions"] = batch
-    raw["logging"] = {"log_level": "WARNING"}
-    return raw
-
-
 def _cpu_secs(pid: int) -> float:
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / CLK_TCK  # utime, stime (fields 14, 15)
@@ -158,20 +132,14 @@ def run_once(replay_file: Path, batch: bool, speed: float, warmup_s: float) -> d
                     break
         for data in first_books.values():
             sim.call(original_apply, "l2Book", data)
-        config_path = Path(tmp) / "node.json"
-        config_path.write_text(json.dumps(node_config("redis://127.0.0.1:6379/0", batch)))
-        proc = subprocess.Popen(
-            [sys.executable, "run_live.py", "--config", str(config_path), "--network", sim.rest_url,
-             "--account", address, "--no-status", "--log-level", "WARNING"],
-            cwd=shipped_data.PROJECT_ROOT, env={**os.environ, "HYPERLIQUID_AGENT_KEY": key},
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        proc = bench_paths.start_live_node(
+            bench_paths.live_node_config(tuple(COINS), "redis://127.0.0.1:6379/0", batch), Path(tmp), sim.rest_url, address, key,
         )
         try:
-            deadline = time.monotonic() + 90
-            while len({o["coin"] for o in sim.open_orders(address)}) < len(COINS):
-                if time.monotonic() > deadline or proc.poll() is not None:
-                    raise SystemExit(f"the node never quoted all four coins: {sim.open_orders(address)[:3]}")
-                time.sleep(0.2)
+            bench_paths.wait_until(
+                lambda: len({o["coin"] for o in sim.open_orders(address)}) >= len(COINS), proc, 90,
+                "the node never quoted all four coins",
+            )
             time.sleep(1.0)
             sim.call(_start, replayer.run(replay_file, speed))
             time.sleep(warmup_s / speed)
@@ -219,11 +187,6 @@ def _start(coro: Any) -> None:
 _TASKS: list[Any] = []
 
 
-def _load() -> str:
-    load1, load5, load15 = os.getloadavg()
-    return f"{load1:.2f} {load5:.2f} {load15:.2f}"
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--rounds", type=int, default=2, help="pairs of runs, ours and the baseline alternated (ABBA)")
@@ -238,7 +201,7 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("--rounds ≥ 1, --speed > 0 and --warmup-s < --market-s")
     variants = [True] if args.ours else [False] if args.baseline else [True, False]
     runs: dict[bool, list[dict[str, Any]]] = {True: [], False: []}
-    load_before = _load()
+    load_before = bench_paths.machine_load()
     with tempfile.TemporaryDirectory() as tmp:
         replay_file = Path(tmp) / "four_coins.ws"
         n, _ = _merged_window(replay_file, args.skip_s, args.market_s)
@@ -268,7 +231,7 @@ def main(argv: list[str] | None = None) -> int:
     cmd = " ".join([".venv/bin/python bench/node_capacity.py", *(argv if argv is not None else sys.argv[1:])])
     result |= {
         "coins": len(COINS), "replay_speed": args.speed, "market_s_per_run": args.market_s, "warmup_s": args.warmup_s,
-        "rounds": args.rounds, "machine_load_before": load_before, "machine_load_after": _load(),
+        "rounds": args.rounds, "machine_load_before": load_before, "machine_load_after": bench_paths.machine_load(),
         "command": cmd.strip(), "date": datetime.now(UTC).isoformat(timespec="seconds"),
     }
     print(json.dumps(result, indent=1))
