@@ -36,8 +36,10 @@ def machine_load() -> str:
 
 def live_node_config(coins: tuple[str, ...], redis_url: str, batch: bool) -> dict[str, Any]:
     """configs/live.json quoting `coins` (each with the ETH maker's settings), `batch_actions` as given,
-    and the RegimeGovernor's cancel-to-fill hold off: a bench re-quotes without fills, and after 60
-    actions the hold would (rightly) stop the very actions it times."""
+    and three of the RegimeGovernor's brakes off, because they would (rightly) stop the very actions
+    a bench times: the cancel-to-fill hold (a bench re-quotes without fills; after 60 actions it would
+    hold quotes), the action rate (without fills it holds quotes for up to 30 s) and the edge check
+    (the scripted book's and the majors' spreads cannot pay the maker fee: it stands them down)."""
     from catalog import shipped_data
 
     raw = json.loads((shipped_data.PROJECT_ROOT / "configs" / "live.json").read_text())
@@ -53,6 +55,8 @@ def live_node_config(coins: tuple[str, ...], redis_url: str, batch: bool) -> dic
         if actor["actor_path"].endswith("RegimeGovernor"):
             actor["config"]["redis_url"] = redis_url
             actor["config"]["c2f_min_actions"] = 1_000_000
+            actor["config"]["edge_check_enabled"] = False
+            actor["config"]["action_rate_enabled"] = False
         if actor["actor_path"].endswith("RiskGuard"):
             actor["config"]["max_concurrent_assets"] = len(iids)
             actor["config"]["max_total_inventory_usd"] = 1e9

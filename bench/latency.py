@@ -6,9 +6,9 @@ strategy's re-quote tolerance) and timestamps, on hlsim's thread with one clock:
 - t0: the book replaced in hlsim's engine (the l2Book/bbo frames are queued to the socket right then);
 - t1: the first order action (modify, cancel or order) of the node reaching hlsim (timed as hlsim
   starts checking its signature, i.e. once the WS/HTTP frame is decoded).
-The RegimeGovernor's cancel-to-fill hold is switched off for the bench (every trial re-quotes with no
-fill, so after 60 actions it would hold quotes and there would be nothing to time); all else is the
-shipped configs/live.json.
+The RegimeGovernor's cancel-to-fill hold, action rate and edge check are off for the bench (every
+trial re-quotes with no fill on a one-tick book: they would hold or stand down the quotes and there
+would be nothing to time; `bench_paths.live_node_config`); all else is the shipped configs/live.json.
 Writes bench/results/latency.json with p50_ms, p99_ms, max_ms (target p99 <= 5 ms).
 `--baseline` also runs the node with `batch_actions` off (each cancel and modify its own request),
 alternated with ours (ABBA over `--rounds`); the figures are medians of the runs' p50/p99/max.

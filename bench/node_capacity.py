@@ -18,8 +18,9 @@ four. Per run:
   latency under this load.
 
 The replay starts once the node quotes on the recording's first books; the first `--warmup-s`
-market seconds are not measured. The RegimeGovernor's cancel-to-fill hold is off (as in
-bench/latency.py): the node keeps quoting at full pace, the heavier case. `--baseline` is the same
+market seconds are not measured. The RegimeGovernor's cancel-to-fill hold, action rate and edge
+check are off (as in bench/latency.py): the node keeps quoting every coin at full pace, the heavier
+case (with them on, the majors stand down and the figures would flatter the node). `--baseline` is the same
 with `batch_actions` off (strategy and client: each cancel and modify its own request); by default
 both run, alternated (ABBA over `--rounds`), and the figures are medians per variant.
 
