@@ -99,3 +99,44 @@ def test_a_book_move_sends_one_cancel_request_and_one_order_request(sim, batch: 
         assert mm.actions["cancel"] == 6 and mm.actions["submit"] == 12
 
     run_node(node_config(sim, batch_actions=batch), scenario, strategies=[mm])
+
+
+def test_two_modifies_of_one_order_in_one_turn_leave_as_one_entry_and_the_last_price_stands(sim) -> None:
+    async def scenario(node, rec) -> None:
+        await wait_for(lambda: rec.quotes, what="quotes")
+        a = rec.limit(OrderSide.BUY, "2990.0", "0.01")
+        await wait_for(lambda: a.status == OrderStatus.ACCEPTED, what="accepted")
+        kinds = _record_requests(sim)
+        instrument = rec.cache.instrument(ETH_ID)
+        # Two book events handled back to back: the second re-quote of the order supersedes the first.
+        rec.modify_order(a, price=instrument.make_price(Decimal("2989.0")))
+        rec.modify_order(a, price=instrument.make_price(Decimal("2988.0")))
+        await wait_for(lambda: rec.events_of("OrderUpdated"), what="OrderUpdated")
+        await wait_for(lambda: a.status == OrderStatus.ACCEPTED, what="accepted again")
+        assert kinds == ["batchModify"]
+        assert [float(o["limitPx"]) for o in sim.open_orders(ACCOUNT)] == [2988.0] == [float(a.price)]
+        assert not rec.events_of("OrderModifyRejected")
+
+    run_node(node_config(sim, batch_actions=True), scenario)
+
+
+def test_a_batch_modify_with_one_refused_entry_updates_the_other_and_reports_what_the_exchange_did(sim) -> None:
+    async def scenario(node, rec) -> None:
+        await wait_for(lambda: rec.quotes, what="quotes")
+        good, bad = rec.limit(OrderSide.BUY, "2990.0", "0.01"), rec.limit(OrderSide.BUY, "2989.0", "0.01")
+        await wait_for(lambda: good.status == bad.status == OrderStatus.ACCEPTED, what="accepted")
+        kinds = _record_requests(sim)
+        instrument = rec.cache.instrument(ETH_ID)
+        rec.modify_order(good, price=instrument.make_price(Decimal("2985.0")))
+        # Through the ask: the replacement is refused (ALO), and a modify being a cancel and a new
+        # order, the exchange has cancelled the original.
+        rec.modify_order(bad, price=instrument.make_price(Decimal("3005.0")))
+        await wait_for(lambda: good.status == OrderStatus.ACCEPTED and float(good.price) == 2985.0, what="good modified")
+        await wait_for(lambda: bad.is_closed, what="the refused entry's order settled")
+        assert kinds == ["batchModify"]
+        assert [e.client_order_id for e in rec.events_of("OrderUpdated")] == [good.client_order_id]
+        # Nothing hangs: what the node holds open is what the exchange holds open.
+        assert [int(o["oid"]) for o in sim.open_orders(ACCOUNT)] == [int(good.venue_order_id.value)]
+        assert bad.status == OrderStatus.CANCELED
+
+    run_node(node_config(sim, batch_actions=True), scenario)

@@ -12,6 +12,8 @@ import asyncio
 import pytest
 from nautilus_trader.model.enums import OrderSide
 from nautilus_trader.model.enums import OrderStatus
+from nautilus_trader.model.enums import TimeInForce
+from nautilus_trader.model.orders import OrderList
 
 from adapters.hyperliquid.http.client import HyperliquidHttpClient
 from adapters.hyperliquid.http.errors import HyperliquidEndpointsDown
@@ -139,5 +141,32 @@ def test_a_modify_whose_reply_times_out_is_applied_from_the_replacement_the_exch
         assert a.venue_order_id.value == str(resting["oid"]) != old_oid
         assert a.price.as_double() == 2985.0 == float(resting["limitPx"])
         assert not rec.events_of("OrderModifyRejected")
+
+    run_node(node_config(sim, post_timeout_secs=0.3), scenario)
+
+
+@pytest.mark.slow
+def test_the_orders_of_a_batch_whose_reply_times_out_are_settled_together_not_one_after_another(sim) -> None:
+    async def scenario(node, rec) -> None:
+        await wait_for(lambda: rec.quotes, what="quotes")
+        instrument = rec.cache.instrument(rec.instrument_id)
+        orders = [
+            rec.order_factory.limit(
+                instrument_id=rec.instrument_id, order_side=OrderSide.BUY, quantity=instrument.make_qty(0.01),
+                price=instrument.make_price(px), time_in_force=TimeInForce.GTC, post_only=True,
+            )
+            for px in (3001.0, 3002.0, 3003.0)  # each crosses the 3001 ask: the exchange rejects all three
+        ]
+        sim.faults.delay_replies(1000)
+        rec.submit_order_list(OrderList(rec.order_factory.generate_order_list_id(), orders))
+        await asyncio.sleep(0.4)  # the WS post has timed out (0.3 s)
+        sim.faults.delay_replies(0)
+        await wait_for(lambda: all(o.status == OrderStatus.REJECTED for o in orders), timeout=15.0, what="rejected")
+        rejected = rec.events_of("OrderRejected")
+        assert len(rejected) == 3 and all("does not know" in r.reason for r in rejected)
+        # Each order's rechecks take 3.5 s (0 + 0.5 + 1 + 2): one after another they would end 3.5 s apart.
+        times = [r.ts_event for r in rejected]
+        assert max(times) - min(times) < 1_500_000_000
+        assert not sim.open_orders(ACCOUNT)
 
     run_node(node_config(sim, post_timeout_secs=0.3), scenario)

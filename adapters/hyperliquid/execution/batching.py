@@ -15,6 +15,7 @@ import asyncio
 from collections.abc import Callable
 
 from nautilus_trader.execution.messages import ModifyOrder
+from nautilus_trader.model.identifiers import ClientOrderId
 
 
 class ActionBatch:
@@ -25,18 +26,21 @@ class ActionBatch:
     def __init__(self, loop: asyncio.AbstractEventLoop, send_modifies: Callable[[list[ModifyOrder]], None]) -> None:
         self._loop = loop
         self._send = send_modifies
-        self._pending: list[ModifyOrder] = []
+        # By order: a second modify of one order in the same turn (two book events handled back to
+        # back) replaces the first, which never left. Two entries for one oid in a batchModify would
+        # have the second refused, the order's modify reported rejected though it took effect.
+        self._pending: dict[ClientOrderId, ModifyOrder] = {}
         self.batches_sent = 0
 
     def add_modify(self, command: ModifyOrder) -> None:
         if not self._pending:
             self._loop.call_soon(self.flush)
-        self._pending.append(command)
+        self._pending[command.client_order_id] = command
 
     def flush(self) -> None:
         """Send what is pending (nothing: a no-op, e.g. the scheduled flush after an early one)."""
         if not self._pending:
             return
-        pending, self._pending = self._pending, []
+        pending, self._pending = list(self._pending.values()), {}
         self.batches_sent += 1
         self._send(pending)

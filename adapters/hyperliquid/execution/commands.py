@@ -8,6 +8,7 @@ left to the settlement (the exchange's record of the order).
 
 from __future__ import annotations
 
+import asyncio
 from decimal import Decimal
 from typing import Any
 
@@ -100,10 +101,10 @@ class Commands:
                 for tracked in sent:
                     self._events.reject_once(tracked, f"order not placed (the exchange did not receive it): {exc}")
                 return
-            # Outcome unknown: the exchange's record of each order (by cloid) settles it.
+            # Outcome unknown: the exchange's record of each order (by cloid) settles it, every
+            # order at once (one after another, a ladder's rechecks would add up to many seconds).
             self._log.warning(f"order action outcome unknown ({exc}): asking orderStatus")
-            for tracked in sent:
-                await self._settlement.settle_unknown_submit(tracked, str(exc))
+            await asyncio.gather(*(self._settlement.settle_unknown_submit(tracked, str(exc)) for tracked in sent))
             return
         for tracked, outcome in zip(sent, outcomes, strict=True):
             self._apply_order_outcome(tracked, outcome)
@@ -139,14 +140,17 @@ class Commands:
         try:
             outcomes = await self._actions.send(batch_modify_action([e[2] for e in entries]), len(entries))
         except ActionFailed as exc:
-            for order, tracked, _, old_oid, quantity, _ in entries:
-                if exc.not_placed:
+            if exc.not_placed:
+                for order, tracked, *_ in entries:
                     self._events.end_modify(tracked, replaced=False)
                     if not tracked.closed:
                         self._events.modify_rejected(order, f"modify not sent (the exchange did not receive it): {exc}")
-                else:
-                    self._log.warning(f"modify of {order.client_order_id}: outcome unknown ({exc}); asking orderStatus")
-                    await self._settlement.settle_unknown_modify(order, tracked, old_oid, quantity, str(exc))
+                return
+            self._log.warning(f"batchModify of {len(entries)}: outcome unknown ({exc}); asking orderStatus")
+            await asyncio.gather(*(
+                self._settlement.settle_unknown_modify(order, tracked, old_oid, quantity, str(exc))
+                for order, tracked, _, old_oid, quantity, _ in entries
+            ))
             return
         for (order, tracked, _, _, quantity, price), outcome in zip(entries, outcomes, strict=True):
             if outcome.kind == "error":
@@ -210,11 +214,14 @@ class Commands:
         try:
             outcomes = await self._actions.send(action, len(entries))
         except ActionFailed as exc:
-            for order, tracked, _ in entries:
-                if exc.not_placed:
+            if exc.not_placed:
+                for order, tracked, _ in entries:
                     self._events.cancel_rejected(order, tracked, f"cancel not sent (the exchange did not receive it): {exc}")
-                else:
-                    await self._settlement.settle_after_cancel(order, tracked, f"cancel outcome unknown: {exc}")
+                return
+            await asyncio.gather(*(
+                self._settlement.settle_after_cancel(order, tracked, f"cancel outcome unknown: {exc}")
+                for order, tracked, _ in entries
+            ))
             return
         ts = self._clock.timestamp_ns()
         for (order, tracked, _), outcome in zip(entries, outcomes, strict=True):
