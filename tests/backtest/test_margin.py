@@ -8,9 +8,16 @@ from pathlib import Path
 
 import msgspec
 import pytest
+from nautilus_trader.config import StrategyConfig
+from nautilus_trader.model.enums import OrderSide
+from nautilus_trader.model.enums import OrderStatus
+from nautilus_trader.model.enums import TimeInForce
 from nautilus_trader.model.events import OrderModifyRejected
 from nautilus_trader.model.events import OrderRejected
+from nautilus_trader.model.identifiers import InstrumentId
+from nautilus_trader.model.orders import OrderList
 from nautilus_trader.persistence.catalog import ParquetDataCatalog
+from nautilus_trader.trading.strategy import Strategy
 
 from backtest.margin import Exposure
 from backtest.margin import admits
@@ -22,7 +29,13 @@ from backtest.reporting import report
 from backtest.runner import RunSpec
 from backtest.runner import load_settings
 from backtest.runner import run_session
+from backtest.scripted import ScriptedBook
+from backtest.scripted import ladder_book
+from backtest.scripted import make_engine
+from backtest.scripted import scripted_perp
 from run_backtest import DEFAULT_CONFIG
+
+S = 1_000_000_000
 
 # Five minutes of the ETH capture of 2025-12-10 (ETH's maxLeverage in the shipped meta: 25).
 ETH_RUN = RunSpec(name="eth_short", instrument="ETH-USD-PERP.HYPERLIQUID", start="2025-12-10T21:11:00Z",
@@ -126,3 +139,47 @@ def test_a_modify_the_account_cannot_margin_is_refused_and_counted(eth_two_month
     order_refusals = [e for e in events if isinstance(e, OrderRejected) and e.reason.startswith("Insufficient margin")]
     assert modify_refusals
     assert report.build(session).run["margin_refusals"] == len(modify_refusals) + len(order_refusals)
+
+
+class _ListSenderConfig(StrategyConfig, frozen=True):
+    instrument_id: str
+    prices: tuple[float, ...]
+    qty: float
+
+
+class ListSender(Strategy):
+    """Submits one list of post-only buys at 2 s, as a strategy's ladder leaves."""
+
+    def on_start(self) -> None:
+        self.clock.set_time_alert_ns("send", 2 * S, self._send)
+
+    def _send(self, event: object) -> None:
+        iid = InstrumentId.from_str(self.config.instrument_id)
+        instrument = self.cache.instrument(iid)
+        orders = [
+            self.order_factory.limit(
+                instrument_id=iid, order_side=OrderSide.BUY, quantity=instrument.make_qty(self.config.qty),
+                price=instrument.make_price(px), time_in_force=TimeInForce.GTC, post_only=True,
+            )
+            for px in self.config.prices
+        ]
+        self.submit_order_list(OrderList(self.order_factory.generate_order_list_id(), orders))
+
+
+def test_a_list_the_account_can_margin_only_in_part_places_the_first_orders_and_refuses_the_rest() -> None:
+    inst = scripted_perp()
+    book = ScriptedBook(inst)
+    data = book.snapshot(S, *ladder_book(3000.0, 3000.1, 0.1, 5.0))
+    data += book.update(5 * S, *ladder_book(2980.0, 2980.1, 0.1, 5.0))  # sells through every price
+    # $100 at leverage 1: two $40 buys fit, the third would need $120 of margin.
+    engine = make_engine([inst], starting_usdc=100.0, leverages={inst.id: 1})
+    engine.add_data(data)
+    engine.add_strategy(ListSender(_ListSenderConfig(instrument_id=str(inst.id), prices=(2990.0, 2989.0, 2988.0), qty=40 / 2990)))
+    engine.run()
+    orders = sorted(engine.cache.orders(), key=lambda o: -float(o.price))
+    assert [o.status for o in orders] == [OrderStatus.FILLED, OrderStatus.FILLED, OrderStatus.REJECTED]
+    (refused,) = [e for e in engine.cache.orders() if e.status == OrderStatus.REJECTED]
+    assert float(refused.price) == 2988.0
+    # The venue itself held only the two it admitted: when the market sells through all three
+    # prices, two fill.
+    assert float(engine.portfolio.net_position(inst.id)) == pytest.approx(2 * float(orders[0].quantity))
