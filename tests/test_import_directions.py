@@ -44,7 +44,7 @@ ALLOWED: dict[str, tuple[str, ...]] = {
     # The dashboard reads the node: the trading plane, the adapter's types and leaves, the queue
     # rules, the screener link and the report's metrics; only `live` imports it.
     "dashboard": (*LEAVES, *ADAPTER_TYPES, "screener_link", "mm_strategy", "backtest.reporting.metrics"),
-    "live": (*LEAVES, ADAPTER, "screener_link", "mm_strategy", "catalog", "hlsim", "backtest", "shadow", "screener",
+    "live": (*LEAVES, ADAPTER, "screener_link", "budget_link", "mm_strategy", "catalog", "hlsim", "backtest", "shadow", "screener",
              "dashboard"),
 }
 OURS = {"adapters", "budget_link", "simulation", "cli_types", "screener_link", "hlsim", "catalog", "screener", "mm_strategy",
