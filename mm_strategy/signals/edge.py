@@ -9,6 +9,11 @@ matured (their mid `horizon` later is known), the recent fills' own capture and 
 both. An instrument whose expected capture cannot pay the maker fee plus the adverse estimate
 stands down; it is re-checked every `recheck`, and fills older than `fill_memory` are forgotten,
 so a stood-down instrument falls back to the market's spread and may try again.
+
+Between the two verdicts an instrument is unproven: its edge is not known to be positive (no own
+fills yet, or the learned edge within `confidence_z` standard errors of zero). The decision says
+so (`proven`), so that the quoting can stay small (a probe) until the fills show the edge: where
+fills are run over, what learning the edge costs grows with the size quoted while learning.
 """
 
 from __future__ import annotations
@@ -63,6 +68,11 @@ class EdgeEstimate:
     def edge_bps(self) -> float:
         return self.capture_bps - self.fee_bps - self.adverse_bps
 
+    def proven(self, confidence_z: float) -> bool:
+        """The own fills show an edge above zero by `confidence_z` standard errors (never before
+        own fills: the market's spread says what a fill could earn, not what fills here do earn)."""
+        return self.learned and self.edge_bps - confidence_z * self.stderr_bps > 0
+
     def describe(self) -> str:
         source = (f"from its last {self.fills} fills" if self.learned
                   else "from the market's spread and the fixed adverse-selection allowance")
@@ -76,6 +86,7 @@ class EdgeDecision:
     stand_down: bool
     changed: bool
     estimate: EdgeEstimate | None
+    proven: bool = False  # quoting pays by the own fills' evidence (see `EdgeEstimate.proven`)
 
 
 class EdgeMonitor:
@@ -151,4 +162,4 @@ class EdgeMonitor:
         self.stood_down = stand_down
         if stand_down:
             self._next_check_ns = ts_ns + self.params.recheck_ns
-        return EdgeDecision(stand_down, changed, est)
+        return EdgeDecision(stand_down, changed, est, not stand_down and est.proven(self.params.confidence_z))
