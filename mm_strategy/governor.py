@@ -118,6 +118,7 @@ class RegimeGovernorConfig(ActorConfig, frozen=True):
     # the deep, large levels hardest (a sweep takes L1 to L3 at once), so the fills that teach the
     # edge check are bought with the smallest quotes; a proven edge unlocks the whole ladder.
     edge_probe_levels: int = 1
+    edge_proven_z: float = 2.0  # standard errors above zero that lift the probe
     calendar_path: str | None = None
     redis_url: str | None = None
     screener_channel: str = DEFAULT_CHANNEL
@@ -142,6 +143,7 @@ def edge_params(cfg: RegimeGovernorConfig) -> EdgeParams:
         spread_window_ns=int(cfg.edge_spread_window_s * _S), spread_quantile=cfg.edge_spread_quantile,
         allowance_bps=cfg.edge_allowance_bps, margin_bps=cfg.edge_margin_bps,
         recheck_ns=int(cfg.edge_recheck_s * _S), fill_memory_ns=int(cfg.edge_fill_memory_s * _S),
+        proven_z=cfg.edge_proven_z,
     )
 
 
