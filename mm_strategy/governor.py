@@ -42,6 +42,7 @@ from mm_strategy.risk.action_rate import ActionRate
 from mm_strategy.risk.action_rate import ActionRateParams
 from mm_strategy.risk.activity import ActionBudget
 from mm_strategy.risk.activity import CancelToFill
+from mm_strategy.signals.edge import EdgeDecision
 from mm_strategy.signals.edge import EdgeMonitor
 from mm_strategy.signals.edge import EdgeParams
 from mm_strategy.signals.volatility import RealizedVol
@@ -112,6 +113,12 @@ class RegimeGovernorConfig(ActorConfig, frozen=True):
     edge_margin_bps: float = 0.25
     edge_recheck_s: float = 60.0
     edge_fill_memory_s: float = 900.0
+    # Probe: until its own fills show an edge (`EdgeDecision.proven`), an instrument quotes only this
+    # many ladder levels per side (0: the whole ladder at once). Fills that the market runs over hit
+    # the deep, large levels hardest (a sweep takes L1 to L3 at once), so the fills that teach the
+    # edge check are bought with the smallest quotes; a proven edge unlocks the whole ladder.
+    edge_probe_levels: int = 1
+    edge_proven_z: float = 2.0  # standard errors above zero that lift the probe
     calendar_path: str | None = None
     redis_url: str | None = None
     screener_channel: str = DEFAULT_CHANNEL
@@ -136,11 +143,14 @@ def edge_params(cfg: RegimeGovernorConfig) -> EdgeParams:
         spread_window_ns=int(cfg.edge_spread_window_s * _S), spread_quantile=cfg.edge_spread_quantile,
         allowance_bps=cfg.edge_allowance_bps, margin_bps=cfg.edge_margin_bps,
         recheck_ns=int(cfg.edge_recheck_s * _S), fill_memory_ns=int(cfg.edge_fill_memory_s * _S),
+        proven_z=cfg.edge_proven_z,
     )
 
 
 class _InstrumentState:
-    __slots__ = ("atr", "coin", "edge", "edge_published", "fee_bps", "hysteresis", "last_mid", "rate", "regime", "vol")
+    __slots__ = (
+        "atr", "coin", "edge", "edge_published", "fee_bps", "hysteresis", "last_mid", "probing", "rate", "regime", "vol",
+    )
 
     def __init__(self, iid: InstrumentId, cfg: RegimeGovernorConfig) -> None:
         self.vol = RealizedVol(cfg.vol_interval_ms * _MS, cfg.vol_window)
@@ -153,6 +163,7 @@ class _InstrumentState:
         self.edge = EdgeMonitor(edge_params(cfg))
         self.fee_bps: float | None = None  # the instrument's maker fee, read at start
         self.edge_published: float | None = None  # the learned adverse estimate last sent
+        self.probing: bool | None = None  # the probe's state last sent (None: nothing sent yet)
 
 
 class RegimeGovernor(Actor):
@@ -183,6 +194,8 @@ class RegimeGovernor(Actor):
             edge_params(config)
         except ValueError as exc:
             raise ValueError(f"edge_* settings: {exc}") from None
+        if config.edge_probe_levels < 0:
+            raise ValueError(f"edge_probe_levels must be ≥ 0, got {config.edge_probe_levels}")
         self.instrument_ids = [InstrumentId.from_str(i) for i in config.instrument_ids]
         self._state = {iid: _InstrumentState(iid, config) for iid in self.instrument_ids}
         self.table = RegimeTable(
@@ -341,6 +354,7 @@ class RegimeGovernor(Actor):
                 "edge", None if learned is None else max(0.0, learned),
                 est.describe() if est is not None else "",
             ))
+        self._evaluate_probe(iid, st, ts, decision)
         if not decision.changed or decision.estimate is None:
             return
         if decision.stand_down:
@@ -353,6 +367,25 @@ class RegimeGovernor(Actor):
             reason = f"edge again: {decision.estimate.describe()}"
             self._fire("edge_resume", reason, iid, ts)
             self.msgbus.publish(topic, msg.Resume("edge", reason))
+
+    def _evaluate_probe(self, iid: InstrumentId, st: _InstrumentState, ts: int, decision: EdgeDecision) -> None:
+        levels = self.config.edge_probe_levels
+        if levels == 0:
+            return
+        probing = not decision.proven
+        if probing == st.probing:
+            return
+        st.probing = probing
+        est = decision.estimate
+        if probing:
+            why = est.describe() if est is not None and est.learned else "no fills of its own yet"
+            reason = f"probe: {levels} level(s) per side until its fills show an edge ({why})"
+        else:
+            reason = f"edge proven: the whole ladder ({est.describe()})"
+        self._fire("edge_probe", reason, iid, ts)
+        self.msgbus.publish(msg.control_topic(str(iid)), msg.SpreadAdjust(
+            "edge_probe", reason=reason, max_levels=levels if probing else None,
+        ))
 
     def _evaluate_action_rate(self, iid: InstrumentId, st: _InstrumentState, ts: int) -> None:
         if not self.config.action_rate_enabled:

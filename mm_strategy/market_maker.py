@@ -709,19 +709,24 @@ class MarketMaker(Strategy):
             previous = self._adjust.get(m.source)
             self._adjust[m.source] = m
             if previous is not None and (previous.spread_mult, previous.size_mult, previous.min_quote_lifetime_ms,
-                                         previous.tolerance_mult) == (
-                m.spread_mult, m.size_mult, m.min_quote_lifetime_ms, m.tolerance_mult,
+                                         previous.tolerance_mult, previous.max_levels) == (
+                m.spread_mult, m.size_mult, m.min_quote_lifetime_ms, m.tolerance_mult, m.max_levels,
             ):
                 return  # nothing else changed for the ladder (e.g. a periodic vol update)
             self._spread_mult = 1.0
             self._size_mult = 1.0
             tol_mult = 1.0
             hold = 0
+            levels = len(self.config.size_multipliers)
             for a in self._adjust.values():
                 self._spread_mult *= a.spread_mult
                 self._size_mult *= a.size_mult
                 tol_mult *= a.tolerance_mult
                 hold = max(hold, a.min_quote_lifetime_ms)
+                if a.max_levels is not None:
+                    levels = min(levels, a.max_levels)
+            if levels != self.ladder.levels:
+                self.ladder = replace(self.ladder, size_multipliers=tuple(self.config.size_multipliers[:levels]))
             self._hold_ns = hold * 1_000_000
             self._update_quote_mult()
             base = self.config.requote_tolerance_ticks

@@ -23,7 +23,8 @@ def control_topic(instrument_id: str) -> str:
 @dataclass(frozen=True, slots=True)
 class SpreadAdjust:
     """Multiply spreads and sizes; `min_quote_lifetime_ms` > 0 holds quotes (no re-quote) that long;
-    `tolerance_mult` widens the re-quote tolerance (a resting order is left alone further off target)."""
+    `tolerance_mult` widens the re-quote tolerance (a resting order is left alone further off target);
+    `max_levels` quotes at most that many ladder levels per side (None: the whole ladder)."""
 
     source: str
     spread_mult: float = 1.0
@@ -32,6 +33,11 @@ class SpreadAdjust:
     reason: str = ""
     vol_bps: float | None = None  # realized vol per sampling interval, for the A–S risk term
     tolerance_mult: float = 1.0
+    max_levels: int | None = None
+
+    def __post_init__(self) -> None:
+        if self.max_levels is not None and self.max_levels < 1:
+            raise ValueError(f"max_levels must be ≥ 1 or None, got {self.max_levels}")
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,6 +9,11 @@ matured (their mid `horizon` later is known), the recent fills' own capture and 
 both. An instrument whose expected capture cannot pay the maker fee plus the adverse estimate
 stands down; it is re-checked every `recheck`, and fills older than `fill_memory` are forgotten,
 so a stood-down instrument falls back to the market's spread and may try again.
+
+Between the two verdicts an instrument is unproven: its edge is not known to be positive (no own
+fills yet, or the learned edge within `proven_z` standard errors of zero). The decision says
+so (`proven`), so that the quoting can stay small (a probe) until the fills show the edge: where
+fills are run over, what learning the edge costs grows with the size quoted while learning.
 """
 
 from __future__ import annotations
@@ -33,6 +38,11 @@ class EdgeParams:
     # Stand down on the learned estimate only when its edge is below zero by `confidence_z`
     # standard errors: 20 fills' markouts scatter by several bps, and noise is no reason to stop.
     confidence_z: float = 1.0
+    # Proven (the probe lifted: several times the size quoted) only when the edge is above zero by
+    # `proven_z` standard errors: stricter than the stand-down, as a false proof costs the whole
+    # ladder's exposure and a late one only a slower start; the estimate is re-read every
+    # evaluation, so a one-sigma bar would be crossed by noise alone now and then.
+    proven_z: float = 2.0
     recheck_ns: int = 60 * _S
     fill_memory_ns: int = 900 * _S
 
@@ -43,8 +53,8 @@ class EdgeParams:
             raise ValueError("horizon, spread_window, recheck and fill_memory must be > 0")
         if not 0 < self.spread_quantile <= 1 or self.min_spread_samples < 1:
             raise ValueError("spread_quantile must be in (0, 1] and min_spread_samples ≥ 1")
-        if self.allowance_bps < 0 or self.margin_bps < 0 or self.confidence_z < 0:
-            raise ValueError("allowance_bps, margin_bps and confidence_z must be ≥ 0")
+        if self.allowance_bps < 0 or self.margin_bps < 0 or self.confidence_z < 0 or self.proven_z < 0:
+            raise ValueError("allowance_bps, margin_bps, confidence_z and proven_z must be ≥ 0")
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,6 +73,11 @@ class EdgeEstimate:
     def edge_bps(self) -> float:
         return self.capture_bps - self.fee_bps - self.adverse_bps
 
+    def proven(self, z: float) -> bool:
+        """The own fills show an edge above zero by `z` standard errors (never before own fills:
+        the market's spread says what a fill could earn, not what fills here do earn)."""
+        return self.learned and self.edge_bps - z * self.stderr_bps > 0
+
     def describe(self) -> str:
         source = (f"from its last {self.fills} fills" if self.learned
                   else "from the market's spread and the fixed adverse-selection allowance")
@@ -76,6 +91,7 @@ class EdgeDecision:
     stand_down: bool
     changed: bool
     estimate: EdgeEstimate | None
+    proven: bool = False  # quoting pays by the own fills' evidence (see `EdgeEstimate.proven`)
 
 
 class EdgeMonitor:
@@ -151,4 +167,4 @@ class EdgeMonitor:
         self.stood_down = stand_down
         if stand_down:
             self._next_check_ns = ts_ns + self.params.recheck_ns
-        return EdgeDecision(stand_down, changed, est)
+        return EdgeDecision(stand_down, changed, est, not stand_down and est.proven(self.params.proven_z))

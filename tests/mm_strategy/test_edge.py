@@ -137,10 +137,55 @@ def test_old_fills_are_forgotten_so_a_stood_down_instrument_falls_back_to_the_ma
     assert not d.stand_down and not d.estimate.learned
 
 
+def test_before_own_fills_an_instrument_is_quoted_but_unproven() -> None:
+    mon = EdgeMonitor()
+    _spreads(mon, 2.7)  # the market's spread would pay: quoted, yet no fill has shown it
+    d = mon.decide(60 * S, FEE)
+    assert not d.stand_down and not d.proven
+
+
+def test_fills_that_pay_beyond_their_noise_prove_the_edge() -> None:
+    mon = EdgeMonitor(EdgeParams(min_fills=20))
+    _spreads(mon, 2.7)
+    end = _fills(mon, 20, capture_bps=5.0, adverse_bps=1.0, start_s=60, jitter_bps=1.0)
+    assert mon.decide(end * S, FEE).proven
+
+
+def test_an_edge_above_zero_by_less_than_its_noise_is_quoted_but_unproven() -> None:
+    # Mean edge +0.5 bps per fill, the fills scattered by ±4 bps: neither stood down nor proven.
+    mon = EdgeMonitor(EdgeParams(min_fills=20, confidence_z=1.0))
+    _spreads(mon, 2.7)
+    end = _fills(mon, 20, capture_bps=5.0, adverse_bps=3.0, start_s=60, jitter_bps=4.0)
+    d = mon.decide(end * S, FEE)
+    assert d.estimate.edge_bps > 0 and not d.stand_down and not d.proven
+
+
+def test_proving_the_edge_takes_proven_z_standard_errors_a_stricter_bar_than_standing_down() -> None:
+    # Edge +1.5 bps per fill, the fills scattered by ±4 bps (standard error ≈ 0.92 bps): past one
+    # standard error, short of the default two.
+    def decide(**kw):
+        mon = EdgeMonitor(EdgeParams(min_fills=20, **kw))
+        _spreads(mon, 2.7)
+        end = _fills(mon, 20, capture_bps=5.0, adverse_bps=2.0, start_s=60, jitter_bps=4.0)
+        return mon.decide(end * S, FEE)
+
+    assert decide(proven_z=1.0).proven
+    default = decide()
+    assert not default.proven and not default.stand_down
+
+
+def test_a_stood_down_instrument_is_not_proven() -> None:
+    mon = EdgeMonitor(EdgeParams(min_fills=20))
+    _spreads(mon, 2.7)
+    end = _fills(mon, 20, capture_bps=5.0, adverse_bps=6.0, start_s=60)
+    d = mon.decide(end * S, FEE)
+    assert d.stand_down and not d.proven
+
+
 @pytest.mark.parametrize(
     "changes",
     [{"min_fills": 0}, {"max_fills": 5, "min_fills": 10}, {"spread_quantile": 0.0}, {"horizon_ns": 0},
-     {"allowance_bps": -1.0}, {"confidence_z": -1.0}],
+     {"allowance_bps": -1.0}, {"confidence_z": -1.0}, {"proven_z": -1.0}],
 )
 def test_a_setting_out_of_range_is_refused(changes: dict) -> None:
     with pytest.raises(ValueError):

@@ -93,6 +93,42 @@ def test_a_learned_adverse_selection_moves_the_ladder_out_to_where_it_pays() -> 
     assert mm.ladder.adverse_selection_bps == 0.5 and mm._quote_mult == 1.0
 
 
+def _levels_quoted(engine) -> set[int]:
+    return {int(o.tags[0][1:]) for o in engine.cache.orders() if o.tags}
+
+
+def test_an_instrument_without_fills_of_its_own_quotes_only_the_probe_levels_and_says_so() -> None:
+    inst = scripted_perp()
+    book = ScriptedBook(inst)
+    data = book.snapshot(S, *ladder_book(3000.0, 3002.0, STEP, 5.0))  # 6.7 bps wide: the spread pays
+    data += _steady(book, 2 * S, 60 * S, 3000.0, 3002.0)
+    # Quoting from 5 s, as a backtest quotes after its warm-up: the governor evaluates once a second,
+    # so the probe is in force by then.
+    mm = _mm(inst, quote_from_ns=5 * S)
+    engine = _run(inst, data, mm, _governor(inst, edge_check_enabled=True, action_rate_enabled=False))
+    assert _levels_quoted(engine) == {1}
+    probe = [e for e in mm.guard_events if e.guard == "edge_probe"]
+    assert probe and probe[0].reason.startswith("probe: 1 level(s) per side until its fills show an edge")
+
+
+def test_without_the_probe_the_whole_ladder_is_quoted_from_the_start() -> None:
+    inst = scripted_perp()
+    book = ScriptedBook(inst)
+    data = book.snapshot(S, *ladder_book(3000.0, 3002.0, STEP, 5.0))
+    data += _steady(book, 2 * S, 60 * S, 3000.0, 3002.0)
+    gov = _governor(inst, edge_check_enabled=True, action_rate_enabled=False, edge_probe_levels=0)
+    engine = _run(inst, data, _mm(inst, quote_from_ns=5 * S), gov)
+    assert _levels_quoted(engine) == {1, 2, 3}
+
+
+def test_a_level_cap_drops_the_deeper_levels_and_lifting_it_restores_the_ladder() -> None:
+    mm = _mm(scripted_perp(), size_multipliers=(1.0, 2.0, 4.0))
+    mm._on_control(msg.SpreadAdjust("edge_probe", max_levels=1))
+    assert mm.ladder.size_multipliers == (1.0,)
+    mm._on_control(msg.SpreadAdjust("edge_probe"))
+    assert mm.ladder.size_multipliers == (1.0, 2.0, 4.0)
+
+
 @pytest.mark.parametrize("path", ["configs/live.json", "configs/shadow.json", "configs/backtest.json"])
 def test_the_edge_check_and_the_action_rate_are_on_by_default_and_in_every_shipped_config(path: str) -> None:
     # Safe for real money without a setting: the class defaults, and no shipped config turns them off.

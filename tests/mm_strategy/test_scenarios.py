@@ -228,6 +228,7 @@ def test_a_cancel_to_fill_spike_widens_and_holds_quotes() -> None:
     gov = RegimeGovernor(RegimeGovernorConfig(
         instrument_ids=(str(inst.id),), eval_interval_ms=500, c2f_window_ms=10_000, c2f_threshold=20.0,
         c2f_min_actions=40, hold_ms=5_000, c2f_spread_mult=1.5,
+        edge_probe_levels=0,  # the whole ladder's churn: the edge check's probe would quote a third of it
     ))
     engine = _run(inst, data, mm, gov)
 
