@@ -1,6 +1,6 @@
 """Run as a script, a bench has bench/ first on sys.path, where bench/backtest.py, bench/hlsim.py and
 bench/screener.py would shadow the project's packages of the same names. Importing this module (before
-any project package) takes bench/ off sys.path. It also writes a bench's figures where the README says
+any project package) takes bench/ off sys.path and puts this checkout's root first. It also writes a bench's figures where the README says
 they are: bench/results/NAME.json.
 
 It also holds what several benches share: the machine's load, and a live node against a local hlsim.
@@ -17,6 +17,9 @@ from typing import Any
 
 _HERE = Path(__file__).resolve().parent
 sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != _HERE]
+# This checkout's packages first: the venv's .pth file points at the main checkout, so a bench run
+# from another worktree would otherwise measure the main checkout's code.
+sys.path.insert(0, str(_HERE.parent))
 
 RESULTS_DIR = _HERE / "results"
 

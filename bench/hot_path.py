@@ -48,8 +48,12 @@ less often per market minute (its event handlers do run); fills come from the sh
 model, so order flow differs from the backtest's — the counts are printed and stored.
 
     .venv/bin/python bench/hot_path.py    (each engine in its own process; ~90 s)
-    .venv/bin/python bench/hot_path.py --baseline --rounds 3   (ours and the strategy with
-        batch_actions off, alternated ABBA; medians per variant, the baseline's under baseline_*)
+    .venv/bin/python bench/hot_path.py --baseline --baseline-ref 606d5e7 --rounds 3
+        (this checkout's code and the code of a git ref, alternated ABBA; medians per variant, the
+        baseline's under baseline_*. The baseline runs the ref's own bench/hot_path.py from a
+        temporary `git archive` of it, reading this checkout's catalog; default ref: main)
+    .venv/bin/python bench/hot_path.py --baseline --batch-off   (the baseline is this code with the
+        strategy's batch_actions off instead)
 
 `machine_ref_ms` times a fixed pure-Python workload in the same run: this shared machine's speed
 moves by ±50% between hours, and the µs figures move with it.
@@ -64,11 +68,16 @@ import os
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from collections import Counter
 from collections.abc import Callable
+from collections.abc import Iterator
+from contextlib import ExitStack
+from contextlib import contextmanager
 from datetime import UTC
 from datetime import datetime
+from pathlib import Path
 
 import bench_paths  # first: takes bench/ off sys.path
 import msgspec
@@ -430,12 +439,16 @@ def run_live(passes: int, speed: float, on_built: Callable[[TradingNode], None] 
             "actions": dict(strategy.actions), **info}
 
 
-def _part(name: str, passes: int, speed: float, baseline: bool = False) -> dict:
-    """Each measurement in its own process (one Nautilus kernel per process)."""
-    cmd = [sys.executable, __file__, "--part", name, "--passes", str(passes), "--speed", str(speed)]
-    if baseline:
-        cmd.append("--baseline")
-    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=600)
+def _part(name: str, passes: int, speed: float, batch_off: bool = False, root: Path = PROJECT_ROOT) -> dict:
+    """Each measurement in its own process (one Nautilus kernel per process), with the code of the
+    checkout at `root` (this one, or a baseline's): its bench script, its packages first on the path."""
+    cmd = [sys.executable, str(root / "bench" / "hot_path.py"), "--part", name, "--passes", str(passes),
+           "--speed", str(speed)]
+    if batch_off:
+        cmd.append("--baseline")  # the part's flag for batch_actions off (kept: older refs know it)
+    # The venv's .pth file points at the main checkout: put the measured checkout first.
+    env = os.environ | {"PYTHONPATH": os.pathsep.join([str(root), os.environ.get("PYTHONPATH", "")]).rstrip(os.pathsep)}
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=600, env=env)
     if proc.returncode != 0:
         raise RuntimeError(f"{name} part failed:\n{proc.stdout[-2000:]}\n{proc.stderr[-3000:]}")
     return json.loads(proc.stdout.strip().splitlines()[-1])
@@ -491,6 +504,23 @@ def _keys(live: dict, backtest: dict) -> dict:
     }
 
 
+@contextmanager
+def _checkout_of(ref: str) -> Iterator[Path]:
+    """The files of git `ref` in a temporary folder (`git archive`: the repository is not touched),
+    with this checkout's catalog linked in, so both variants read the same data."""
+    with tempfile.TemporaryDirectory(prefix="hot_path_baseline_") as tmp:
+        root = Path(tmp)
+        archive = subprocess.run(["git", "-C", str(PROJECT_ROOT), "archive", ref], capture_output=True, check=True)
+        subprocess.run(["tar", "-x", "-C", str(root)], input=archive.stdout, check=True)
+        (root / "data" / "catalog").symlink_to(ensure_shipped_catalog(PROJECT_ROOT / "data" / "catalog").resolve())
+        yield root
+
+
+def _rev(ref: str) -> str:
+    return subprocess.run(["git", "-C", str(PROJECT_ROOT), "rev-parse", "--short", ref],
+                          capture_output=True, text=True, check=True).stdout.strip()
+
+
 def _medians(runs: list[dict]) -> dict:
     return {k: round(statistics.median(r[k] for r in runs), 1) if isinstance(runs[0][k], float) else
             statistics.median(r[k] for r in runs) for k in runs[0]}
@@ -504,7 +534,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--speed", type=float, default=DEFAULT_SPEED,
                         help=f"live: replay pace, × market time (default {DEFAULT_SPEED:g})")
     parser.add_argument("--baseline", action="store_true",
-                        help="the strategy with batch_actions off; alone with --part, else alternated with ours")
+                        help="alternate with a baseline: the code of --baseline-ref, or with --batch-off this code "
+                             "with batch_actions off (with --part: batch_actions off)")
+    parser.add_argument("--baseline-ref", default="main",
+                        help="with --baseline: the git ref whose code is the baseline (default main)")
+    parser.add_argument("--batch-off", action="store_true",
+                        help="with --baseline: the baseline is this code with the strategy's batch_actions off")
     parser.add_argument("--rounds", type=int, default=1,
                         help="with --baseline: pairs of runs, ours and the baseline alternated (ABBA); medians")
     args = parser.parse_args(argv)
@@ -519,15 +554,26 @@ def main(argv: list[str] | None = None) -> int:
         result = run_live(args.passes, args.speed) if args.part == "live" else run_backtest()
         print(json.dumps(result))
         return 0
+    with ExitStack() as stack:
+        baseline_root = PROJECT_ROOT
+        if args.baseline and not args.batch_off:
+            baseline_root = stack.enter_context(_checkout_of(args.baseline_ref))
+        return _compare(args, argv, baseline_root)
+
+
+def _compare(args: argparse.Namespace, argv: list[str] | None, baseline_root: Path) -> int:
     variants = [False, True] if args.baseline else [False]  # is_baseline
     runs: dict[bool, list[dict]] = {False: [], True: []}
     load_before = " ".join(f"{x:.2f}" for x in os.getloadavg())
+    baseline_label = "baseline (batch_actions off)" if args.batch_off else f"baseline ({args.baseline_ref})"
     for r in range(args.rounds):
         for is_baseline in variants if r % 2 == 0 else list(reversed(variants)):
-            live = _part("live", args.passes, args.speed, is_baseline)
-            backtest = _part("backtest", args.passes, args.speed, is_baseline)
+            root = baseline_root if is_baseline else PROJECT_ROOT
+            batch_off = is_baseline and args.batch_off
+            live = _part("live", args.passes, args.speed, batch_off, root)
+            backtest = _part("backtest", args.passes, args.speed, batch_off, root)
             runs[is_baseline].append(_keys(live, backtest))
-            label = "baseline (batch_actions off)" if is_baseline else "ours"
+            label = baseline_label if is_baseline else "ours"
             print(f"round {r + 1}, {label}:")
             print("  " + _line(f"LIVE kernel ({live['risk_engine']}, {live['exec_engine']}, shadow client; replay "
                                f"{live['replay_secs']:.1f} s)", live) + f"; actions {live['actions']}")
@@ -537,6 +583,7 @@ def main(argv: list[str] | None = None) -> int:
     result = _medians(runs[False])
     if runs[True]:
         result |= {f"baseline_{k}": v for k, v in _medians(runs[True]).items()}
+        result["baseline"] = "batch_actions off" if args.batch_off else f"git {args.baseline_ref} ({_rev(args.baseline_ref)})"
     result |= {
         "rounds": args.rounds,
         "machine_ref_ms": _machine_reference_ms(),

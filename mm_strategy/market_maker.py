@@ -14,6 +14,7 @@ import math
 from collections import deque
 from dataclasses import dataclass
 from dataclasses import replace
+from functools import lru_cache
 
 from nautilus_trader.config import StrategyConfig
 from nautilus_trader.model.data import OrderBookDeltas
@@ -21,6 +22,7 @@ from nautilus_trader.model.enums import BookType
 from nautilus_trader.model.enums import OrderSide
 from nautilus_trader.model.enums import RecordFlag
 from nautilus_trader.model.enums import TimeInForce
+from nautilus_trader.model.events import PositionEvent
 from nautilus_trader.model.identifiers import ClientOrderId
 from nautilus_trader.model.identifiers import InstrumentId
 from nautilus_trader.model.orders import Order
@@ -54,6 +56,15 @@ from mm_strategy.risk.rejection_breaker import RejectionBreaker
 
 _FOREVER = 2**63 - 1
 _F_LAST = int(RecordFlag.F_LAST)
+# Looked up once: the hot path names them per order and per step.
+_BUY = OrderSide.BUY
+_SELL = OrderSide.SELL
+_GTC = TimeInForce.GTC
+_PLACE = Action.PLACE
+_MODIFY = Action.MODIFY
+# Prices and sizes remembered as Nautilus values (a few hundred bytes each): enough for the prices a
+# ladder visits over hours.
+_VALUE_CACHE_SIZE = 4096
 
 
 class MarketMakerConfig(StrategyConfig, frozen=True, kw_only=True):
@@ -178,6 +189,8 @@ class MarketMaker(Strategy):
         self._tags = [f"L{i + 1}" for i in range(len(config.size_multipliers))]
         self._quote_from_ns = config.quote_from_ns
         self._tolerance_ticks = config.requote_tolerance_ticks
+        self._size_tolerance = config.size_tolerance
+        self._use_modify = config.use_modify
         self._slots: dict[ClientOrderId, _Slot] = {}
         # Steering from the actors, keyed by source so guards do not overwrite each other.
         self._adjust: dict[str, msg.SpreadAdjust] = {}
@@ -197,6 +210,10 @@ class MarketMaker(Strategy):
             msg.InventoryCap("shared_budget", None, True, "no claim yet") if config.await_inventory_cap else None
         )
         self._exit_order: ClientOrderId | None = None
+        # The instrument's net position as the portfolio last gave it; read again only after a
+        # position event for the instrument (see `_position`).
+        self._net_position = 0.0
+        self._net_position_stale = True
         # The re-plan shortcut (see `update_quotes`): inputs and targets of the last plan, and
         # whether that plan sent nothing.
         self._last_inputs: tuple | None = None
@@ -237,6 +254,10 @@ class MarketMaker(Strategy):
             min_notional=max(min_notional, 10.0),
         )
         self._grid = price_grid(inst.price_precision)
+        # The ladder's prices and sizes sit on the grids and repeat from event to event: their
+        # Nautilus values (immutable) are made once each (~2-4 µs a make_price/make_qty call).
+        self._make_price = lru_cache(maxsize=_VALUE_CACHE_SIZE)(inst.make_price)
+        self._make_qty = lru_cache(maxsize=_VALUE_CACHE_SIZE)(inst.make_qty)
         self._ids = OrderIds(
             self.clock.timestamp_ns(), self.trader_id.get_tag(), self.id.get_tag(),
             orders_held=len(self.cache.client_order_ids(strategy_id=self.id)),
@@ -249,6 +270,10 @@ class MarketMaker(Strategy):
                 f"{need:.2f} bps: levels closer than that will not be quoted",
             )
         self._adopt_open_orders()
+        self._net_position_stale = True
+        # Every strategy's position events, not only ours: the portfolio's net position sums them all
+        # (orders adopted from outside the node open positions of another strategy id).
+        self.msgbus.subscribe("events.position.*", self._on_position_event)
         self.msgbus.subscribe(msg.control_topic(str(self.instrument_id)), self._on_control)
         self.msgbus.subscribe(msg.TOPIC_CONTROL_ALL, self._on_control)
         self.msgbus.subscribe(msg.TOPIC_GUARD, self._on_guard_event)
@@ -348,21 +373,27 @@ class MarketMaker(Strategy):
             self._hard_exit(fair)
             return
 
-        targets = self._targets(ts_ns, fair, bid, ask, position, q)
+        # Our resting orders per side, gathered once for the targets' edge hysteresis and the plan.
+        bid_slots: list[tuple[ClientOrderId, _Slot]] = []
+        ask_slots: list[tuple[ClientOrderId, _Slot]] = []
+        for item in self._slots.items():
+            (bid_slots if item[1].is_bid else ask_slots).append(item)
+        targets = self._targets(ts_ns, fair, bid, ask, position, q, bid_slots, ask_slots)
         if eligible and targets == self._last_targets:
             return
         self._last_targets = targets
         new_orders: list = []
         if not self.config.batch_actions:
-            sent = self._apply(True, targets[0], ts_ns, new_orders) + self._apply(False, targets[1], ts_ns, new_orders)
+            sent = (self._apply(True, bid_slots, targets[0], ts_ns, new_orders)
+                    + self._apply(False, ask_slots, targets[1], ts_ns, new_orders))
             self._last_plan_empty = sent == 0
             self._submit(new_orders)
             return
         cancels: list[tuple[Order, _Slot]] = []
         modifies: list[tuple[Order, _Slot, float, float]] = []
         places: list[tuple[bool, Step]] = []
-        sent = (self._apply(True, targets[0], ts_ns, places, cancels, modifies)
-                + self._apply(False, targets[1], ts_ns, places, cancels, modifies))
+        sent = (self._apply(True, bid_slots, targets[0], ts_ns, places, cancels, modifies)
+                + self._apply(False, ask_slots, targets[1], ts_ns, places, cancels, modifies))
         self._last_plan_empty = sent == 0
         if cancels:
             # Most urgent first: a quote the market now trades through (a bid at or above the best
@@ -375,10 +406,10 @@ class MarketMaker(Strategy):
             else:
                 self.cancel_orders([c[0] for c in cancels])
         if modifies:
-            inst = self._instrument
+            make_qty, make_price = self._make_qty, self._make_price
             self.actions["modify"] += len(modifies)
             for order, _, size, price in modifies:
-                self.modify_order(order, quantity=inst.make_qty(size), price=inst.make_price(price))
+                self.modify_order(order, quantity=make_qty(size), price=make_price(price))
         # The new orders are made only now: their creation (~15 µs each in Nautilus) would
         # otherwise delay the event's first command, the most urgent one.
         for is_bid, step in places:
@@ -398,6 +429,7 @@ class MarketMaker(Strategy):
 
     def _targets(
         self, ts_ns: int, fair: float, bid: float, ask: float, position: float, q: float,
+        bid_slots: list[tuple[ClientOrderId, _Slot]], ask_slots: list[tuple[ClientOrderId, _Slot]],
     ) -> tuple[list[Quote], list[Quote]]:
         spec = self.spec
         ladder = self.ladder
@@ -433,23 +465,19 @@ class MarketMaker(Strategy):
             enforce = self.config.enforce_fee_edge
             r = reservation_price(fair, q, self.skew, self.vol_bps)
             bid_f, ask_f = side_size_factors(q)
-            # Levels with an order resting on each side: the edge check's hysteresis keeps them.
-            quoted_bids: set[int] = set()
-            quoted_asks: set[int] = set()
-            for slot in self._slots.values():
-                (quoted_bids if slot.is_bid else quoted_asks).add(slot.level)
-            # A pulled side is not quoted: no need to build it.
+            # A pulled side is not quoted: no need to build it. The levels with an order resting on a
+            # side are those the edge check's hysteresis keeps.
             if not pull_bids:
                 bids = build_side(
                     is_bid=True, anchor=r, fair=fair, best_bid=bid, best_ask=ask, spec=spec, params=ladder,
                     spread_mult=self._quote_mult, size_mult=self._size_mult * bid_f,
-                    capacity=bid_room, enforce_edge=enforce, quoted=quoted_bids,
+                    capacity=bid_room, enforce_edge=enforce, quoted={s.level for _, s in bid_slots},
                 )
             if not pull_asks:
                 asks = build_side(
                     is_bid=False, anchor=r, fair=fair, best_bid=bid, best_ask=ask, spec=spec, params=ladder,
                     spread_mult=self._quote_mult, size_mult=self._size_mult * ask_f,
-                    capacity=ask_room, enforce_edge=enforce, quoted=quoted_asks,
+                    capacity=ask_room, enforce_edge=enforce, quoted={s.level for _, s in ask_slots},
                 )
         if pull_bids:
             bids = []
@@ -458,31 +486,36 @@ class MarketMaker(Strategy):
         return bids, asks
 
     def _apply(
-        self, is_bid: bool, targets: list[Quote], ts_ns: int, new_orders: list,
-        cancels: list[tuple[Order, _Slot]] | None = None, modifies: list[tuple[Order, _Slot, float, float]] | None = None,
+        self, is_bid: bool, slots: list[tuple[ClientOrderId, _Slot]], targets: list[Quote], ts_ns: int,
+        new_orders: list, cancels: list[tuple[Order, _Slot]] | None = None,
+        modifies: list[tuple[Order, _Slot, float, float]] | None = None,
     ) -> int:
-        """Without `cancels`/`modifies`: issue the side's cancels and modifies here, one by one,
+        """Plan one side (`slots`: its resting orders) onto `targets`.
+
+        Without `cancels`/`modifies`: issue the side's cancels and modifies here, one by one,
         and add its new orders to `new_orders`. With them (batching): add the side's cancels and
         modifies to those lists and its placements, as (is_bid, step), to `new_orders`; the caller
         issues them all and makes the orders. Returns how many steps the plan had (0 = nothing to do)."""
-        hold = self._hold_ns
-        held_levels = {q.level for q in targets} if hold > 0 else ()
-        resting = [
-            Resting(s.level, s.price, s.size, cid, s.busy or (hold > 0 and ts_ns - s.ts_ns < hold and s.level in held_levels))
-            for cid, s in self._slots.items()
-            if s.is_bid == is_bid
-        ]
-        if not resting and not targets:
+        if not slots and not targets:
             return 0
+        hold = self._hold_ns
+        if hold > 0:
+            held_levels = {q.level for q in targets}
+            resting = [
+                Resting(s.level, s.price, s.size, cid, s.busy or (ts_ns - s.ts_ns < hold and s.level in held_levels))
+                for cid, s in slots
+            ]
+        else:
+            resting = [Resting(s.level, s.price, s.size, cid, s.busy) for cid, s in slots]
         steps = plan_side(
             targets, resting, self._grid.step(targets[0].price if targets else 1.0),
-            self._tolerance_ticks, self.config.size_tolerance, self.config.use_modify,
+            self._tolerance_ticks, self._size_tolerance, self._use_modify,
         )
-        inst = self._instrument
         for step in steps:
-            if step.action is Action.PLACE:
+            action = step.action
+            if action is _PLACE:
                 new_orders.append((is_bid, step) if cancels is not None else self._new_order(is_bid, step, ts_ns))
-            elif step.action is Action.MODIFY:
+            elif action is _MODIFY:
                 order = self.cache.order(step.ref)
                 if order is None or not order.is_open:
                     continue
@@ -492,7 +525,7 @@ class MarketMaker(Strategy):
                     modifies.append((order, slot, step.size, step.price))
                     continue
                 self.actions["modify"] += 1
-                self.modify_order(order, quantity=inst.make_qty(step.size), price=inst.make_price(step.price))
+                self.modify_order(order, quantity=self._make_qty(step.size), price=self._make_price(step.price))
             elif cancels is not None:
                 slot = self._slots.get(step.ref)
                 order = self.cache.order(step.ref)
@@ -506,13 +539,12 @@ class MarketMaker(Strategy):
 
     def _new_order(self, is_bid: bool, step: Step, ts_ns: int) -> Order:
         """The post-only order of a PLACE step, its slot taken (in flight until accepted)."""
-        inst = self._instrument
         order = self.order_factory.limit(
             instrument_id=self.instrument_id,
-            order_side=OrderSide.BUY if is_bid else OrderSide.SELL,
-            quantity=inst.make_qty(step.size),
-            price=inst.make_price(step.price),
-            time_in_force=TimeInForce.GTC,
+            order_side=_BUY if is_bid else _SELL,
+            quantity=self._make_qty(step.size),
+            price=self._make_price(step.price),
+            time_in_force=_GTC,
             post_only=True,
             tags=[self._tag(step.level)],
             client_order_id=self._ids.next_order(),
@@ -579,7 +611,17 @@ class MarketMaker(Strategy):
         self.submit_order(order)
 
     def _position(self) -> float:
-        return float(self.portfolio.net_position(self.instrument_id))
+        """The portfolio's net position of the instrument. The portfolio changes it only when it handles
+        a position event (its handler runs before ours: a higher priority), so it is read once after each
+        such event instead of on every book event (~15 µs a read on the hot path, cold)."""
+        if self._net_position_stale:
+            self._net_position = float(self.portfolio.net_position(self.instrument_id))
+            self._net_position_stale = False
+        return self._net_position
+
+    def _on_position_event(self, event: PositionEvent) -> None:
+        if event.instrument_id == self.instrument_id:
+            self._net_position_stale = True
 
     def _blocked(self, ts_ns: int) -> bool:
         for d in (self._pauses, self._halts):
