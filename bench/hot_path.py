@@ -41,7 +41,8 @@ path to the venue is inside), but its events run back to back on warm caches.
 
 Configuration: the strategy, RegimeGovernor and RiskGuard settings of configs/backtest.json for
 ETH (configs/live.json's ETH strategy has the same ladder fields; the backtest file is the one
-with the tuned guard settings), nothing disabled. Differences in the live run, stated: the
+with the tuned guard settings), with the governor's edge check and action rate off (see
+`_add_components`). Differences in the live run, stated: the
 strategy quotes from the data's start (no `quote_from_ns`), keeps its journal (live default), and
 the governor's timer-driven evaluation runs on the node's wall clock, so it fires `speed` times
 less often per market minute (its event handlers do run); fills come from the shadow client's queue
@@ -207,6 +208,10 @@ def _add_components(add_actor, add_strategy, settings, spec, quote_from_ns: int,
     """Stamp first (so it is the book's first subscriber), then the governor, the RiskGuard and the
     strategy, with the backtest config's settings (configs/backtest.json) for ETH."""
     add_actor(Stamp(_StampConfig(instrument_id=spec.instrument)))
+    # The edge check and the action rate off (issue 16): they rightly stand the thin ETH window down
+    # and hold its re-quotes, and a strategy that sends almost no commands leaves nothing to time.
+    governor = {**(settings.governor or {}), "edge_check_enabled": False, "action_rate_enabled": False}
+    settings = msgspec.structs.replace(settings, governor=governor)
     add_actor(RegimeGovernor(backtest_run.governor_config(settings, spec.instrument)))
     add_actor(RiskGuard(backtest_run.risk_guard_config(settings, spec.instrument)))
     cfg = backtest_run.strategy_config(settings, spec.instrument, quote_from_ns)
