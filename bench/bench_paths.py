@@ -1,7 +1,8 @@
 """Run as a script, a bench has bench/ first on sys.path, where bench/backtest.py, bench/hlsim.py and
 bench/screener.py would shadow the project's packages of the same names. Importing this module (before
-any project package) takes bench/ off sys.path and puts this checkout's root first. It also writes a bench's figures where the README says
-they are: bench/results/NAME.json.
+any project package) takes bench/ off sys.path and puts the measured code first (this checkout's, or
+BENCH_CODE_ROOT's). It also writes a bench's figures where the README says they are:
+bench/results/NAME.json.
 
 It also holds what several benches share: the machine's load, and a live node against a local hlsim.
 Not a benchmark itself: it measures nothing and has no results file."""
@@ -17,9 +18,11 @@ from typing import Any
 
 _HERE = Path(__file__).resolve().parent
 sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != _HERE]
-# This checkout's packages first: the venv's .pth file points at the main checkout, so a bench run
-# from another worktree would otherwise measure the main checkout's code.
-sys.path.insert(0, str(_HERE.parent))
+# The code measured first on the path: this checkout's (the venv's .pth file points at the main
+# checkout, so a bench run from another worktree would otherwise measure the main checkout's code),
+# or BENCH_CODE_ROOT's, a baseline's files that a bench measures with its own script.
+CODE_ROOT = Path(os.environ.get("BENCH_CODE_ROOT") or _HERE.parent).resolve()
+sys.path.insert(0, str(CODE_ROOT))
 
 RESULTS_DIR = _HERE / "results"
 

@@ -51,8 +51,9 @@ model, so order flow differs from the backtest's — the counts are printed and 
     .venv/bin/python bench/hot_path.py    (each engine in its own process; ~90 s)
     .venv/bin/python bench/hot_path.py --baseline --baseline-ref 606d5e7 --rounds 3
         (this checkout's code and the code of a git ref, alternated ABBA; medians per variant, the
-        baseline's under baseline_*. The baseline runs the ref's own bench/hot_path.py from a
-        temporary `git archive` of it, reading this checkout's catalog; default ref: main)
+        baseline's under baseline_*. This script times both: the ref's packages, from a temporary
+        `git archive` of it, go first on the path (BENCH_CODE_ROOT), reading this checkout's
+        catalog; default ref: main)
     .venv/bin/python bench/hot_path.py --baseline --batch-off   (the baseline is this code with the
         strategy's batch_actions off instead)
 
@@ -444,15 +445,14 @@ def run_live(passes: int, speed: float, on_built: Callable[[TradingNode], None] 
             "actions": dict(strategy.actions), **info}
 
 
-def _part(name: str, passes: int, speed: float, batch_off: bool = False, root: Path = PROJECT_ROOT) -> dict:
-    """Each measurement in its own process (one Nautilus kernel per process), with the code of the
-    checkout at `root` (this one, or a baseline's): its bench script, its packages first on the path."""
-    cmd = [sys.executable, str(root / "bench" / "hot_path.py"), "--part", name, "--passes", str(passes),
-           "--speed", str(speed)]
+def _part(name: str, passes: int, speed: float, batch_off: bool = False, code_root: Path | None = None) -> dict:
+    """Each measurement in its own process (one Nautilus kernel per process): this bench script,
+    timing the code of this checkout or, with `code_root`, a baseline's (its packages first on the
+    path: `bench_paths.CODE_ROOT`), so both variants are timed by the same harness and settings."""
+    cmd = [sys.executable, __file__, "--part", name, "--passes", str(passes), "--speed", str(speed)]
     if batch_off:
-        cmd.append("--baseline")  # the part's flag for batch_actions off (kept: older refs know it)
-    # The venv's .pth file points at the main checkout: put the measured checkout first.
-    env = os.environ | {"PYTHONPATH": os.pathsep.join([str(root), os.environ.get("PYTHONPATH", "")]).rstrip(os.pathsep)}
+        cmd.append("--baseline")  # the part's flag for batch_actions off
+    env = os.environ | {"BENCH_CODE_ROOT": str(code_root or PROJECT_ROOT)}
     proc = subprocess.run(cmd, capture_output=True, text=True, timeout=600, env=env)
     if proc.returncode != 0:
         raise RuntimeError(f"{name} part failed:\n{proc.stdout[-2000:]}\n{proc.stderr[-3000:]}")
