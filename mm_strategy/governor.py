@@ -238,6 +238,19 @@ class RegimeGovernor(Actor):
             )
         if self._feed is not None:
             self._feed.start()
+        self.msgbus.subscribe(msg.TOPIC_CONTROLS_REQUEST, self._on_controls_request)
+
+    def _on_controls_request(self, request: object) -> None:
+        """A strategy has started: the probe is in force from its first book event, not from the
+        first evaluation a second later (until which a whole ladder would rest)."""
+        if not isinstance(request, msg.ControlsRequest) or not self.config.edge_check_enabled:
+            return
+        if self.config.edge_probe_levels == 0:
+            return
+        iid = InstrumentId.from_str(request.instrument_id)
+        st = self._state.get(iid)
+        if st is not None and st.probing in (None, True):
+            self._send_probe(iid, st, self.clock.timestamp_ns(), True, "no fills of its own yet")
 
     def on_stop(self) -> None:
         if self._feed is not None:
@@ -375,13 +388,17 @@ class RegimeGovernor(Actor):
         probing = not decision.proven
         if probing == st.probing:
             return
-        st.probing = probing
         est = decision.estimate
+        why = est.describe() if est is not None and (est.learned or not probing) else "no fills of its own yet"
+        self._send_probe(iid, st, ts, probing, why)
+
+    def _send_probe(self, iid: InstrumentId, st: _InstrumentState, ts: int, probing: bool, why: str) -> None:
+        st.probing = probing
+        levels = self.config.edge_probe_levels
         if probing:
-            why = est.describe() if est is not None and est.learned else "no fills of its own yet"
             reason = f"probe: {levels} level(s) per side until its fills show an edge ({why})"
         else:
-            reason = f"edge proven: the whole ladder ({est.describe()})"
+            reason = f"edge proven: the whole ladder ({why})"
         self._fire("edge_probe", reason, iid, ts)
         self.msgbus.publish(msg.control_topic(str(iid)), msg.SpreadAdjust(
             "edge_probe", reason=reason, max_levels=levels if probing else None,

@@ -196,6 +196,7 @@ class MarketMaker(Strategy):
         self._adjust: dict[str, msg.SpreadAdjust] = {}
         self._spread_mult = 1.0
         self._size_mult = 1.0
+        self._max_quotes: int | None = None  # a cap on the quotes per side (the edge probe's)
         # The spread multiplier in force: the actors' product, raised so that L1 pays the edge
         # requirement once a learned adverse-selection estimate replaces the allowance.
         self._quote_mult = 1.0
@@ -277,6 +278,7 @@ class MarketMaker(Strategy):
         self.msgbus.subscribe(msg.control_topic(str(self.instrument_id)), self._on_control)
         self.msgbus.subscribe(msg.TOPIC_CONTROL_ALL, self._on_control)
         self.msgbus.subscribe(msg.TOPIC_GUARD, self._on_guard_event)
+        self.msgbus.publish(msg.TOPIC_CONTROLS_REQUEST, msg.ControlsRequest(str(self.instrument_id)))
         self.subscribe_order_book_deltas(self.instrument_id, book_type=BookType.L2_MBP)
 
     def _adopt_open_orders(self) -> None:
@@ -455,7 +457,7 @@ class MarketMaker(Strategy):
                 cached = self._exit_ladder = (ladder, replace(ladder, base_spread_bps=0.0))
             side = build_side(
                 is_bid=is_bid, anchor=anchor, fair=fair, best_bid=bid, best_ask=ask, spec=spec,
-                params=cached[1], capacity=abs(position), enforce_edge=False,
+                params=cached[1], capacity=abs(position), enforce_edge=False, max_quotes=self._max_quotes,
             )
             if is_bid:
                 bids = side
@@ -472,12 +474,14 @@ class MarketMaker(Strategy):
                     is_bid=True, anchor=r, fair=fair, best_bid=bid, best_ask=ask, spec=spec, params=ladder,
                     spread_mult=self._quote_mult, size_mult=self._size_mult * bid_f,
                     capacity=bid_room, enforce_edge=enforce, quoted={s.level for _, s in bid_slots},
+                    max_quotes=self._max_quotes,
                 )
             if not pull_asks:
                 asks = build_side(
                     is_bid=False, anchor=r, fair=fair, best_bid=bid, best_ask=ask, spec=spec, params=ladder,
                     spread_mult=self._quote_mult, size_mult=self._size_mult * ask_f,
                     capacity=ask_room, enforce_edge=enforce, quoted={s.level for _, s in ask_slots},
+                    max_quotes=self._max_quotes,
                 )
         if pull_bids:
             bids = []
@@ -767,8 +771,8 @@ class MarketMaker(Strategy):
                 hold = max(hold, a.min_quote_lifetime_ms)
                 if a.max_levels is not None:
                     levels = min(levels, a.max_levels)
-            if levels != self.ladder.levels:
-                self.ladder = replace(self.ladder, size_multipliers=tuple(self.config.size_multipliers[:levels]))
+            # The cap counts quotes: levels the fee edge drops do not use it up.
+            self._max_quotes = None if levels >= len(self.config.size_multipliers) else levels
             self._hold_ns = hold * 1_000_000
             self._update_quote_mult()
             base = self.config.requote_tolerance_ticks

@@ -14,10 +14,20 @@ from dataclasses import field
 TOPIC_CONTROL_ALL = "mm.control.all"
 TOPIC_GUARD = "mm.guard"
 TOPIC_ACCOUNT_ACTIVITY = "mm.account.activity"
+# A strategy that starts after the actors asks them for the controls already in force for its instrument.
+TOPIC_CONTROLS_REQUEST = "mm.control.request"
 
 
 def control_topic(instrument_id: str) -> str:
     return f"mm.control.{instrument_id}"
+
+
+@dataclass(frozen=True, slots=True)
+class ControlsRequest:
+    """Published by a strategy once it listens on its control topic: an actor holding a standing
+    control for `instrument_id` publishes it again (the bus keeps no message for late subscribers)."""
+
+    instrument_id: str
 
 
 @dataclass(frozen=True, slots=True)

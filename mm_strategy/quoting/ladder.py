@@ -116,8 +116,9 @@ def build_side(
     capacity: float | None = None,
     enforce_edge: bool = True,
     quoted: Collection[int] = (),
+    max_quotes: int | None = None,
 ) -> list[Quote]:
-    """One side of the ladder, best level first.
+    """One side of the ladder, best level first, at most `max_quotes` of them (None: every level).
 
     `anchor` is where level 0 is measured from (the reservation price normally; the touch in a
     soft exit). Quotes never cross the opposite touch (post-only), levels whose distance from
@@ -188,4 +189,6 @@ def build_side(
         used += size
         last_px = px
         out.append(Quote(level, px, size))
+        if len(out) == max_quotes:
+            break  # the innermost levels that can be quoted, not the first levels whatever they pay
     return out

@@ -111,6 +111,18 @@ def test_an_instrument_without_fills_of_its_own_quotes_only_the_probe_levels_and
     assert probe and probe[0].reason.startswith("probe: 1 level(s) per side until its fills show an edge")
 
 
+def test_a_maker_quoting_from_its_first_book_event_never_places_more_than_the_probe_levels() -> None:
+    # As live quotes: from the first book, before the governor's first one-second evaluation.
+    inst = scripted_perp()
+    book = ScriptedBook(inst)
+    data = book.snapshot(S // 10, *ladder_book(3000.0, 3002.0, STEP, 5.0))
+    data += _steady(book, S // 5, 20 * S, 3000.0, 3002.0)
+    mm = _mm(inst)
+    engine = _run(inst, data, mm, _governor(inst, edge_check_enabled=True, action_rate_enabled=False))
+    assert engine.cache.orders()
+    assert _levels_quoted(engine) == {1}
+
+
 def test_without_the_probe_the_whole_ladder_is_quoted_from_the_start() -> None:
     inst = scripted_perp()
     book = ScriptedBook(inst)
@@ -121,12 +133,15 @@ def test_without_the_probe_the_whole_ladder_is_quoted_from_the_start() -> None:
     assert _levels_quoted(engine) == {1, 2, 3}
 
 
-def test_a_level_cap_drops_the_deeper_levels_and_lifting_it_restores_the_ladder() -> None:
-    mm = _mm(scripted_perp(), size_multipliers=(1.0, 2.0, 4.0))
-    mm._on_control(msg.SpreadAdjust("edge_probe", max_levels=1))
-    assert mm.ladder.size_multipliers == (1.0,)
-    mm._on_control(msg.SpreadAdjust("edge_probe"))
-    assert mm.ladder.size_multipliers == (1.0, 2.0, 4.0)
+def test_the_probe_quotes_the_innermost_level_that_pays_when_the_first_cannot() -> None:
+    inst = scripted_perp()
+    book = ScriptedBook(inst)
+    # One tick wide: L1, 2 bps from fair, cannot pay fee 1.5 + adverse selection 0.5 bps; L2 can.
+    data = book.snapshot(S // 10, *ladder_book(3000.0, 3000.1, STEP, 5.0))
+    data += _steady(book, S // 5, 20 * S, 3000.0, 3000.1)
+    gov = _governor(inst, edge_check_enabled=True, action_rate_enabled=False)
+    engine = _run(inst, data, _mm(inst, base_spread_bps=4.0), gov)
+    assert _levels_quoted(engine) == {2}
 
 
 @pytest.mark.parametrize("path", ["configs/live.json", "configs/shadow.json", "configs/backtest.json"])

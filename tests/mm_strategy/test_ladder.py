@@ -135,3 +135,12 @@ def test_a_quoted_level_below_the_requirement_is_dropped() -> None:
     bids = build_side(is_bid=True, anchor=3300.0, fair=3300.0, best_bid=3299.9, best_ask=3300.0, spec=ETH,
                       params=_params(base_spread_bps=3.0, edge_hysteresis_bps=0.25), quoted={0, 1, 2})
     assert 0 not in [q.level for q in bids]
+
+
+def test_a_quote_cap_keeps_the_innermost_levels_that_pay_the_fee() -> None:
+    # L1 at 1.5 bps from fair cannot pay fee 1.5 + adverse selection 0.5 bps; L2 and L3 can.
+    side = dict(is_bid=True, anchor=3300.0, fair=3300.0, best_bid=3299.9, best_ask=3300.0, spec=ETH,
+                params=_params(base_spread_bps=3.0, level_spacing_ticks=20))
+    assert [q.level for q in build_side(**side)] == [1, 2]
+    assert [q.level for q in build_side(**side, max_quotes=1)] == [1]
+    assert [q.level for q in build_side(**side, enforce_edge=False, max_quotes=2)] == [0, 1]
