@@ -114,9 +114,10 @@ class RegimeGovernorConfig(ActorConfig, frozen=True):
     edge_recheck_s: float = 60.0
     edge_fill_memory_s: float = 900.0
     # Probe: until its own fills show an edge (`EdgeDecision.proven`), an instrument quotes only this
-    # many ladder levels per side (0: the whole ladder at once). Fills that the market runs over hit
-    # the deep, large levels hardest (a sweep takes L1 to L3 at once), so the fills that teach the
-    # edge check are bought with the smallest quotes; a proven edge unlocks the whole ladder.
+    # many levels per side, the innermost that pay the fee (0: the whole ladder at once). Fills that
+    # the market runs over hit the deep, large levels hardest (a sweep takes L1 to L3 at once), so
+    # the fills that teach the edge check are bought with the smallest quotes; a proven edge
+    # unlocks the whole ladder.
     edge_probe_levels: int = 1
     edge_proven_z: float = 2.0  # standard errors above zero that lift the probe
     calendar_path: str | None = None
