@@ -16,7 +16,8 @@ Ray's start-up is not the whole story. The same cells (the same `CellTask`s) run
   the last cell's row (the command overlaps that shutdown with writing its outputs; this waits).
 
 Other helpers' work shares the machine's cores, so the modes take turns: ROUNDS rounds (default
-2), every other one in reverse order; the figures are means over the rounds.
+2), every other one in reverse order; the figures are medians over the rounds (a round that
+another process's burst slowed does not move them; the walls of every round are listed too).
 
 Figures (bench/results/sweep.json):
 - `sequential_wall_s`, `ray_wall_s` (Ray's start-up included: what a user waits), `ray_start_s`
@@ -53,6 +54,7 @@ from datetime import UTC
 from datetime import datetime
 from datetime import timedelta
 from pathlib import Path
+from statistics import median
 from types import ModuleType
 
 import bench_paths  # noqa: F401  (first: takes bench/ off sys.path)
@@ -182,10 +184,6 @@ def on_ray(tasks: list[CellTask]) -> Timing:
     return Timing(time.perf_counter() - t0, rows, start)
 
 
-def mean(values: list[float]) -> float:
-    return sum(values) / len(values)
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     parser.add_argument("--hours", type=positive_int, default=12, help="hours of data per cell (default: %(default)s)")
@@ -230,8 +228,8 @@ def main() -> int:
         return [{m: r[m] for m in METRICS} for r in sorted(rows, key=lambda r: r["cell"])]
 
     same = all(metrics(t.rows) == metrics(every[0].rows) for t in every)
-    seq, proc, ray = (mean([t.wall_s for t in timings[m]]) for m in ("sequential", "processes", "ray"))
-    ray_start = mean([t.start_s for t in timings["ray"]])
+    seq, proc, ray = (median([t.wall_s for t in timings[m]]) for m in ("sequential", "processes", "ray"))
+    ray_start = median([t.start_s for t in timings["ray"]])
     result = {
         "cells": len(tasks),
         "cpus": cpus,
@@ -244,11 +242,11 @@ def main() -> int:
         "speedup_after_start": round(seq / (ray - ray_start), 3),
         "processes_wall_s": round(proc, 2),
         "speedup_processes": round(seq / proc, 3),
-        "ray_overhead_s": round(mean([(t.wall_s * cpus - t.cell_wall_s) / len(tasks) for t in timings["ray"]]), 2),
-        "sequential_cell_sum_s": round(mean([t.cell_wall_s for t in timings["sequential"]]), 2),
-        "ray_cell_sum_s": round(mean([t.cell_wall_s for t in timings["ray"]]), 2),
-        "sequential_cell_cpu_s": round(mean([t.cell_cpu_s for t in timings["sequential"]]), 2),
-        "ray_cell_cpu_s": round(mean([t.cell_cpu_s for t in timings["ray"]]), 2),
+        "ray_overhead_s": round(median([(t.wall_s * cpus - t.cell_wall_s) / len(tasks) for t in timings["ray"]]), 2),
+        "sequential_cell_sum_s": round(median([t.cell_wall_s for t in timings["sequential"]]), 2),
+        "ray_cell_sum_s": round(median([t.cell_wall_s for t in timings["ray"]]), 2),
+        "sequential_cell_cpu_s": round(median([t.cell_cpu_s for t in timings["sequential"]]), 2),
+        "ray_cell_cpu_s": round(median([t.cell_cpu_s for t in timings["ray"]]), 2),
         "sequential_walls_s": [round(t.wall_s, 2) for t in timings["sequential"]],
         "processes_walls_s": [round(t.wall_s, 2) for t in timings["processes"]],
         "ray_walls_s": [round(t.wall_s, 2) for t in timings["ray"]],

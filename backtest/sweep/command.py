@@ -108,6 +108,8 @@ def _execute(sweep: Sweep, catalog: Path, ray: RayStart, ray_address: str | None
     # Made while Ray starts: the grid's cells, or the search's imports.
     cells = longest_first([t for values in grid_points(spec) for t in make_cells(values)]) if isinstance(spec, GridSpec) else []
     if isinstance(spec, OptunaSpec):
+        import optuna  # noqa: F401  (what search() uses, loaded while Ray starts)
+
         from backtest.sweep.search import search
     total = len(cells) if isinstance(spec, GridSpec) else spec.trials * len(sweep.runs)
     with console.status("starting Ray" if ray_address is None else f"joining the Ray cluster at {ray_address}"):
