@@ -205,8 +205,8 @@ def sweep_main(args: argparse.Namespace) -> int:
     from rich.console import Console
     from rich.markup import escape
 
-    from backtest.sweep import command
     from backtest.sweep import spec
+    from backtest.sweep.execute import RayStart
     from backtest.sweep.execute import check_address
 
     console = output_console()
@@ -218,8 +218,15 @@ def sweep_main(args: argparse.Namespace) -> int:
         report_dir = checked_report_dir(args.report_dir or sweep.settings.report_dir)
         catalog_dir = prepare_catalog(args.catalog or sweep.settings.catalog, args.ingest_shipped,
                                       sweep.settings.fee_tier, console)
-        result = command.run(sweep, catalog_dir, report_dir, ray_address=args.ray_address,
-                             log_level=args.log_level, console=console)
+        # Everything is checked: Ray starts, and comes up while the rest of the sweep's code loads.
+        ray = RayStart(args.ray_address)
+        try:
+            from backtest.sweep import command
+
+            result = command.run(sweep, catalog_dir, report_dir, ray=ray, ray_address=args.ray_address,
+                                 log_level=args.log_level, console=console)
+        finally:
+            ray.stop()
     except (ValueError, ConnectionError) as exc:  # a bad file or folder; a cluster that does not answer
         # Ray's ConnectionError says where it failed; the reason (e.g. a missing auth token) is its cause.
         cause = f" ({exc.__cause__})" if isinstance(exc, ConnectionError) and exc.__cause__ else ""

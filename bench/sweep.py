@@ -11,11 +11,13 @@ Ray's start-up is not the whole story. The same cells (the same `CellTask`s) run
 - in as many plain processes as cores, each started afresh (like Ray's workers, it imports the
   project) and running every n-th cell: the yardstick of what these cores give in parallel at
   the moment, without Ray;
-- on Ray: a new local Ray on every core of this machine (`ray_session`, `CellPool`), from the
-  start of Ray to its shutdown after the last cell's row.
+- on Ray: a new local Ray on every core of this machine (`RayStart`, `CellPool`, as
+  `run_backtest.py --sweep` runs a grid), from the start of Ray to the end of its shutdown after
+  the last cell's row (the command overlaps that shutdown with writing its outputs; this waits).
 
 Other helpers' work shares the machine's cores, so the modes take turns: ROUNDS rounds (default
-2), every other one in reverse order; the figures are means over the rounds.
+2), every other one in reverse order; the figures are medians over the rounds (a round that
+another process's burst slowed does not move them; the walls of every round are listed too).
 
 Figures (bench/results/sweep.json):
 - `sequential_wall_s`, `ray_wall_s` (Ray's start-up included: what a user waits), `ray_start_s`
@@ -52,6 +54,7 @@ from datetime import UTC
 from datetime import datetime
 from datetime import timedelta
 from pathlib import Path
+from statistics import median
 from types import ModuleType
 
 import bench_paths  # noqa: F401  (first: takes bench/ off sys.path)
@@ -62,7 +65,8 @@ from backtest.sweep.cell import CellTask
 from backtest.sweep.cell import run_cell
 from backtest.sweep.command import CellMaker
 from backtest.sweep.execute import CellPool
-from backtest.sweep.execute import ray_session
+from backtest.sweep.execute import RayStart
+from backtest.sweep.execute import longest_first
 from catalog import shipped_data
 from catalog.ingest import ingest_files
 from catalog.ingest import shipped_meta
@@ -163,18 +167,21 @@ def plain_processes(sweep_path: Path, catalog: Path, processes: int) -> Timing:
 
 
 def on_ray(tasks: list[CellTask]) -> Timing:
+    """As `run_backtest.py --sweep` runs a grid: Ray starts in the background while the driver
+    orders the cells (longest first), then every cell is submitted and the rows collected."""
     t0 = time.perf_counter()
-    with ray_session():
+    ray = RayStart()
+    try:
+        ordered = longest_first(tasks)
+        ray.wait()
         start = time.perf_counter() - t0
         cells = CellPool()
-        for task in tasks:
+        for task in ordered:
             cells.submit(task)
         rows = [cells.next_done() for _ in tasks]
-    return Timing(time.perf_counter() - t0, rows, start)  # the shutdown too: a user waits for it
-
-
-def mean(values: list[float]) -> float:
-    return sum(values) / len(values)
+    finally:
+        ray.stop()  # waited for here: the bench writes no outputs for the shutdown to overlap
+    return Timing(time.perf_counter() - t0, rows, start)
 
 
 def main() -> int:
@@ -221,8 +228,8 @@ def main() -> int:
         return [{m: r[m] for m in METRICS} for r in sorted(rows, key=lambda r: r["cell"])]
 
     same = all(metrics(t.rows) == metrics(every[0].rows) for t in every)
-    seq, proc, ray = (mean([t.wall_s for t in timings[m]]) for m in ("sequential", "processes", "ray"))
-    ray_start = mean([t.start_s for t in timings["ray"]])
+    seq, proc, ray = (median([t.wall_s for t in timings[m]]) for m in ("sequential", "processes", "ray"))
+    ray_start = median([t.start_s for t in timings["ray"]])
     result = {
         "cells": len(tasks),
         "cpus": cpus,
@@ -235,11 +242,11 @@ def main() -> int:
         "speedup_after_start": round(seq / (ray - ray_start), 3),
         "processes_wall_s": round(proc, 2),
         "speedup_processes": round(seq / proc, 3),
-        "ray_overhead_s": round(mean([(t.wall_s * cpus - t.cell_wall_s) / len(tasks) for t in timings["ray"]]), 2),
-        "sequential_cell_sum_s": round(mean([t.cell_wall_s for t in timings["sequential"]]), 2),
-        "ray_cell_sum_s": round(mean([t.cell_wall_s for t in timings["ray"]]), 2),
-        "sequential_cell_cpu_s": round(mean([t.cell_cpu_s for t in timings["sequential"]]), 2),
-        "ray_cell_cpu_s": round(mean([t.cell_cpu_s for t in timings["ray"]]), 2),
+        "ray_overhead_s": round(median([(t.wall_s * cpus - t.cell_wall_s) / len(tasks) for t in timings["ray"]]), 2),
+        "sequential_cell_sum_s": round(median([t.cell_wall_s for t in timings["sequential"]]), 2),
+        "ray_cell_sum_s": round(median([t.cell_wall_s for t in timings["ray"]]), 2),
+        "sequential_cell_cpu_s": round(median([t.cell_cpu_s for t in timings["sequential"]]), 2),
+        "ray_cell_cpu_s": round(median([t.cell_cpu_s for t in timings["ray"]]), 2),
         "sequential_walls_s": [round(t.wall_s, 2) for t in timings["sequential"]],
         "processes_walls_s": [round(t.wall_s, 2) for t in timings["processes"]],
         "ray_walls_s": [round(t.wall_s, 2) for t in timings["ray"]],

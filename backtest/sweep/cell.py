@@ -4,6 +4,7 @@ report metrics). This is what a Ray worker executes; it reads the catalog itself
 
 from __future__ import annotations
 
+import math
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -14,6 +15,7 @@ from nautilus_trader.persistence.catalog import ParquetDataCatalog
 from backtest.reporting import report
 from backtest.runner import BacktestSettings
 from backtest.runner import check_settings
+from backtest.runner import parse_utc
 from backtest.runner import run_session
 from backtest.sweep import params
 
@@ -48,6 +50,22 @@ def cell_settings(task: CellTask) -> BacktestSettings:
         raise ValueError(f"bad config: {exc}") from None
     check_settings(settings)
     return settings
+
+
+def data_span_s(task: CellTask) -> float:
+    """Seconds of data the cell replays (its run's start less the warm-up, to its end), which its
+    backtest's time follows; infinite when the run has no start or no end (it reads all the
+    catalog holds). 0 when the cell's values are unreadable: such a cell fails at once."""
+    config = params.apply(task.base, task.values)
+    run = next(r for r in config["runs"] if r["name"] == task.run)
+    try:
+        start_ns, end_ns = parse_utc(run.get("start")), parse_utc(run.get("end"))
+        warmup_s = float(config.get("warmup_s", 0.0))
+    except (TypeError, ValueError):
+        return 0.0
+    if start_ns is None or end_ns is None:
+        return math.inf
+    return (end_ns - start_ns) / 1e9 + warmup_s
 
 
 def empty_row(task: CellTask) -> dict[str, Any]:

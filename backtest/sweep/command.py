@@ -4,7 +4,6 @@ they run, then the Parquet table, the console summary and the HTML report."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -22,7 +21,8 @@ from backtest.sweep import report
 from backtest.sweep import results
 from backtest.sweep.cell import CellTask
 from backtest.sweep.execute import CellPool
-from backtest.sweep.execute import ray_session
+from backtest.sweep.execute import RayStart
+from backtest.sweep.execute import longest_first
 from backtest.sweep.spec import GridSpec
 from backtest.sweep.spec import OptunaSpec
 from backtest.sweep.spec import Sweep
@@ -71,19 +71,50 @@ def run(
     *,
     ray_address: str | None = None,
     num_cpus: int | None = None,
+    ray: RayStart | None = None,
     log_level: str = "ERROR",
     console: Console | None = None,
 ) -> SweepResult:
-    """Execute every cell (a failed cell is recorded with its error; the others go on) and write the outputs."""
+    """Execute every cell (a failed cell is recorded with its error; the others go on) and write the outputs.
+
+    `ray`: a Ray already starting (`RayStart`, which this stops), so that the caller's own
+    preparation overlaps its start; otherwise one is started here (`ray_address`, `num_cpus`)."""
     console = console or Console()
+    ray = ray or RayStart(ray_address, num_cpus)
+    try:
+        rows, study = _execute(sweep, catalog, ray, ray_address, log_level, console)
+        ray.stop(wait=False)  # Ray's shutdown takes its time while the outputs are written
+        spec = sweep.spec
+        parameters = list(sweep.parameters)
+        best = _best_trial(study, spec) if isinstance(spec, OptunaSpec) else None
+        sort_by = spec.objective if isinstance(spec, OptunaSpec) else "net_pnl"
+        descending = not (isinstance(spec, OptunaSpec) and spec.direction == "minimize")
+        results.print_summary(rows, parameters, console, sort_by=sort_by, descending=descending)
+        if best:
+            console.print(best, highlight=False)
+        parquet_path, html_path = output_paths(sweep, report_dir)
+        results.write_parquet(results.table(rows, parameters), parquet_path)
+        report.write(sweep, rows, html_path, best)
+    finally:
+        ray.stop()
+    return SweepResult(rows, parquet_path, html_path, best)
+
+
+def _execute(sweep: Sweep, catalog: Path, ray: RayStart, ray_address: str | None, log_level: str,
+             console: Console) -> tuple[list[dict[str, Any]], Any]:
+    """Every cell's row (in the order they finished) and, in the Optuna mode, the study."""
     make_cells = CellMaker(sweep, catalog, log_level)
     spec = sweep.spec
-    total = len(grid_points(spec)) * len(sweep.runs) if isinstance(spec, GridSpec) else spec.trials * len(sweep.runs)
-    study = None
-    with ExitStack() as stack:
-        with console.status("starting Ray" if ray_address is None else f"joining the Ray cluster at {ray_address}"):
-            cpus = stack.enter_context(ray_session(ray_address, num_cpus))
-        progress = stack.enter_context(_progress(console))
+    # Made while Ray starts: the grid's cells, or the search's imports.
+    cells = longest_first([t for values in grid_points(spec) for t in make_cells(values)]) if isinstance(spec, GridSpec) else []
+    if isinstance(spec, OptunaSpec):
+        import optuna  # noqa: F401  (what search() uses, loaded while Ray starts)
+
+        from backtest.sweep.search import search
+    total = len(cells) if isinstance(spec, GridSpec) else spec.trials * len(sweep.runs)
+    with console.status("starting Ray" if ray_address is None else f"joining the Ray cluster at {ray_address}"):
+        cpus = ray.wait()
+    with _progress(console) as progress:
         bar = progress.add_task(f"sweep {sweep.name} on {cpus} CPUs", total=total)
 
         def finished(row: dict[str, Any]) -> None:
@@ -94,30 +125,14 @@ def run(
 
         pool = CellPool()
         if isinstance(spec, GridSpec):
-            rows = _run_grid(spec, make_cells, pool, finished)
-        else:
-            from backtest.sweep.search import search
-
-            rows, study = search(spec, sweep.parameters, sweep.dimensions, make_cells, len(sweep.runs), pool, cpus, finished)
-    parameters = list(sweep.parameters)
-    best = _best_trial(study, spec) if isinstance(spec, OptunaSpec) else None
-    sort_by = spec.objective if isinstance(spec, OptunaSpec) else "net_pnl"
-    descending = not (isinstance(spec, OptunaSpec) and spec.direction == "minimize")
-    results.print_summary(rows, parameters, console, sort_by=sort_by, descending=descending)
-    if best:
-        console.print(best, highlight=False)
-    parquet_path, html_path = output_paths(sweep, report_dir)
-    results.write_parquet(results.table(rows, parameters), parquet_path)
-    report.write(sweep, rows, html_path, best)
-    return SweepResult(rows, parquet_path, html_path, best)
+            return _run_cells(cells, pool, finished), None
+        return search(spec, sweep.parameters, sweep.dimensions, make_cells, len(sweep.runs), pool, cpus, finished)
 
 
-def _run_grid(spec: GridSpec, make_cells: CellMaker, pool: CellPool,
-              finished: Callable[[dict[str, Any]], None]) -> list[dict[str, Any]]:
-    """Every cell of the grid at once: Ray runs as many as it has CPUs and queues the rest."""
-    for values in grid_points(spec):
-        for task in make_cells(values):
-            pool.submit(task)
+def _run_cells(cells: list[CellTask], pool: CellPool, finished: Callable[[dict[str, Any]], None]) -> list[dict[str, Any]]:
+    """Every cell at once: Ray runs as many as it has CPUs and queues the rest, in this order."""
+    for task in cells:
+        pool.submit(task)
     rows = []
     while len(pool):
         rows.append(pool.next_done())

@@ -17,6 +17,7 @@ from typing import Any
 
 from backtest.sweep.cell import CellTask
 from backtest.sweep.execute import CellPool
+from backtest.sweep.execute import longest_first
 from backtest.sweep.params import Parameter
 from backtest.sweep.spec import Dimension
 from backtest.sweep.spec import OptunaSpec
@@ -63,12 +64,14 @@ def search(
     asked = 0
     while asked < spec.trials:
         batch = []
+        cells = []
         for _ in range(min(per_batch, spec.trials - asked)):
             trial = study.ask()
             values = {name: suggest(trial, name, dim, parameters[name]) for name, dim in dimensions.items()}
-            for task in cells_of(values, trial.number):
-                pool.submit(task)
+            cells += cells_of(values, trial.number)
             batch.append(trial)
+        for task in longest_first(cells):
+            pool.submit(task)
         asked += len(batch)
         done: dict[int, list[dict[str, Any]]] = {t.number: [] for t in batch}
         while len(pool):

@@ -20,6 +20,7 @@ import run_backtest
 from backtest.sweep import command
 from backtest.sweep import spec
 from backtest.sweep.cell import METRICS
+from backtest.sweep.execute import RayStart
 from backtest.sweep.execute import ray_session
 from catalog import shipped_data
 from catalog.ingest import ingest_files
@@ -134,6 +135,15 @@ def test_an_optuna_search_with_a_seed_draws_the_same_values_again(
                     for r in result.rows) for result in (first, again)]
     assert drawn[0] == drawn[1]
     assert len({v for _, v, _ in drawn[0]}) == 2  # two trials, two draws
+
+
+def test_a_ray_already_running_in_the_process_is_used_and_left_running(local_ray: int) -> None:
+    import ray
+
+    started = RayStart()
+    assert started.wait() == local_ray == 2
+    started.stop()
+    assert ray.is_initialized() and ray.cluster_resources().get("CPU") == 2
 
 
 def test_ray_address_runs_the_cells_on_that_cluster(tmp_path: Path, catalog: str, base_config: Path) -> None:
