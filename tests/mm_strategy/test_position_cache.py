@@ -5,12 +5,11 @@ book event: after its own fills and after another strategy's on the same instrum
 
 from __future__ import annotations
 
-from backtest.scripted import ScriptedBook
-from backtest.scripted import ladder_book
 from backtest.scripted import make_engine
 from backtest.scripted import scripted_perp
 from mm_strategy.market_maker import MarketMaker
 from mm_strategy.market_maker import MarketMakerConfig
+from tests.mm_strategy.test_scenarios import uptrend
 
 S = 1_000_000_000
 MS = 1_000_000
@@ -26,22 +25,6 @@ class _Checked(MarketMaker):
         super().update_quotes(ts_ns)
 
 
-def _uptrend(inst) -> list:
-    """Buyers lift the offer step after step: the makers' asks fill."""
-    book = ScriptedBook(inst)
-    data = book.snapshot(S, *ladder_book(3000.0, 3000.1, STEP, 5.0))
-    t = 2 * S
-    bid = 3000.0
-    for _ in range(40):
-        for k in range(1, 12):
-            data.append(book.trade(t, round(bid + k * STEP, 1), 20.0, True))
-        bid = round(bid + STEP, 1)
-        t += 100 * MS
-        data += book.update(t, *ladder_book(bid, round(bid + STEP, 1), STEP, 5.0))
-        t += 400 * MS
-    return data
-
-
 def _run(*spreads_bps: float) -> tuple[list[_Checked], float, list[float]]:
     """One strategy per spread; the strategies, the final net position and each one's own position."""
     inst = scripted_perp()
@@ -50,7 +33,7 @@ def _run(*spreads_bps: float) -> tuple[list[_Checked], float, list[float]]:
         order_size_usd=20.0, max_inventory_usd=1_000.0,
     )) for i, spread in enumerate(spreads_bps)]
     engine = make_engine([inst], latency_ms=100.0, starting_usdc=10_000.0)
-    engine.add_data(_uptrend(inst))
+    engine.add_data(uptrend(inst, steps=40))
     for mm in mms:
         engine.add_strategy(mm)
     engine.run()

@@ -105,7 +105,7 @@ def _steady(book: ScriptedBook, t0: int, t1: int, bid: float, ask: float, every_
 def test_a_steady_uptrend_leaves_it_short_with_the_soft_exit_engaged_and_no_taker_fills() -> None:
     # +0.1 every 0.5 s (+8 USD, ~27 bps in 40 s) with buyers lifting the offer.
     inst = scripted_perp()
-    data = _uptrend(inst)
+    data = uptrend(inst)
     mm = _mm(inst)
     engine = _run(inst, data, mm)
 
@@ -241,12 +241,13 @@ def test_a_cancel_to_fill_spike_widens_and_holds_quotes() -> None:
     assert after * 3 <= before
 
 
-def _uptrend(inst) -> list:
+def uptrend(inst, steps: int = 80) -> list:
+    """Buyers lift the offer step after step (every half second): the makers' asks fill."""
     book = ScriptedBook(inst)
     data = book.snapshot(S, *ladder_book(3000.0, 3000.1, STEP, 5.0))
     t = 2 * S
     bid = 3000.0
-    for _ in range(80):
+    for _ in range(steps):
         for k in range(1, 12):
             data.append(book.trade(t, round(bid + k * STEP, 1), 20.0, True))
         bid = round(bid + STEP, 1)
@@ -259,7 +260,7 @@ def _uptrend(inst) -> list:
 def test_past_the_hard_limit_an_enabled_taker_exit_reduces_the_position() -> None:
     inst = scripted_perp()
     mm = _mm(inst, soft_limit=0.3, hard_limit=0.5, hard_exit_enabled=True)
-    engine = _run(inst, _uptrend(inst), mm)
+    engine = _run(inst, uptrend(inst), mm)
 
     takers = [f for f in _fills(engine) if f.liquidity_side == LiquiditySide.TAKER]
     assert takers and all(f.order_side == OrderSide.BUY for f in takers)
@@ -276,7 +277,7 @@ def test_inventory_above_the_global_capital_budget_stops_adding_and_keeps_the_ma
     inst = scripted_perp()
     mm = _mm(inst, max_inventory_usd=1_000.0, soft_limit=0.95)
     guard = _quiet_guard(inst, max_total_inventory_usd=60.0, check_interval_ms=200)
-    engine = _run(inst, _uptrend(inst), mm, guard)
+    engine = _run(inst, uptrend(inst), mm, guard)
 
     breaches = [e for e in mm.guard_events if e.guard == "capital"]
     assert len(breaches) == 1 and "total inventory" in breaches[0].reason and "reduce-only" in breaches[0].reason
@@ -293,7 +294,7 @@ def test_a_capital_breach_ends_once_the_inventory_is_back_under_the_release_leve
     inst = scripted_perp()
     mm = _mm(inst, max_inventory_usd=1_000.0, soft_limit=0.95)
     guard = _quiet_guard(inst, max_total_inventory_usd=60.0, check_interval_ms=200)
-    engine = _run(inst, _uptrend(inst), mm, guard)
+    engine = _run(inst, uptrend(inst), mm, guard)
     assert guard.reduce_only
     # Bought back to $40 (the maker exit's fills, set directly; no mid, so the check keeps it):
     # under 80% of the $60 limit → both sides again.
