@@ -11,10 +11,6 @@ from mm_strategy.market_maker import MarketMaker
 from mm_strategy.market_maker import MarketMakerConfig
 from tests.mm_strategy.test_scenarios import uptrend
 
-S = 1_000_000_000
-MS = 1_000_000
-STEP = 0.1
-
 
 class _Checked(MarketMaker):
     """Notes, at every book event, the position it quotes on and the portfolio's."""
