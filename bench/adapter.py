@@ -15,7 +15,7 @@ import sys
 import time
 from pathlib import Path
 
-import bench_paths  # noqa: F401  (first: takes bench/ off sys.path)
+import _harness  # noqa: F401  (first: takes bench/ off sys.path)
 import numpy as np
 
 from adapters.hyperliquid.feed import MarketDataFeed

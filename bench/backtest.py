@@ -17,7 +17,7 @@ from datetime import UTC
 from datetime import datetime
 from pathlib import Path
 
-import bench_paths  # noqa: F401  (first: takes bench/ off sys.path)
+import _harness  # noqa: F401  (first: takes bench/ off sys.path)
 import msgspec
 from nautilus_trader.persistence.catalog import ParquetDataCatalog
 

@@ -35,7 +35,7 @@ from datetime import datetime
 from pathlib import Path
 from types import ModuleType
 
-import bench_paths  # noqa: F401  (first: takes bench/ off sys.path, where this file would shadow `dashboard`)
+import _harness  # noqa: F401  (first: takes bench/ off sys.path, where this file would shadow `dashboard`)
 from nautilus_trader.live.node import TradingNode
 
 BENCH = Path(__file__).resolve().parent

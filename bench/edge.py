@@ -19,7 +19,7 @@ import sys
 from datetime import UTC
 from datetime import datetime
 
-import bench_paths  # first: takes bench/ off sys.path
+import _harness  # first: takes bench/ off sys.path
 from nautilus_trader.persistence.catalog import ParquetDataCatalog
 
 from backtest.reporting import report
@@ -82,7 +82,7 @@ def main() -> int:
     out["command"] = ".venv/bin/python bench/edge.py"
     out["date"] = datetime.now(tz=UTC).isoformat(timespec="seconds")
     print(json.dumps({k: v for k, v in out.items() if not k.endswith("_status")}, indent=2))
-    bench_paths.write_results("edge", out)
+    _harness.write_results("edge", out)
     return 0
 
 

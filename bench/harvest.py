@@ -18,8 +18,8 @@ import time
 from datetime import UTC
 from datetime import datetime
 
+import _harness  # first: takes bench/ off sys.path
 import aiohttp
-import bench_paths  # first: takes bench/ off sys.path
 
 from adapters.hyperliquid.parsing.instruments import perp_instrument
 from catalog import shipped_data
@@ -93,7 +93,7 @@ def main() -> int:
     }
     print("context:", json.dumps(context))
     print(json.dumps(result, indent=1))
-    bench_paths.write_results("harvest", result)
+    _harness.write_results("harvest", result)
     return 0
 
 

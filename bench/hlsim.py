@@ -23,8 +23,8 @@ import sys
 import time
 from pathlib import Path
 
+import _harness  # noqa: F401  (first: takes bench/ off sys.path)
 import aiohttp
-import bench_paths  # noqa: F401  (first: takes bench/ off sys.path)
 import numpy as np
 
 # This file is named like the package it measures: drop bench/ from the path so `hlsim` is the package.

@@ -81,7 +81,7 @@ from datetime import UTC
 from datetime import datetime
 from pathlib import Path
 
-import bench_paths  # first: takes bench/ off sys.path
+import _harness  # first: takes bench/ off sys.path
 import msgspec
 from nautilus_trader.common.actor import Actor
 from nautilus_trader.common.providers import InstrumentProvider
@@ -448,7 +448,7 @@ def run_live(passes: int, speed: float, on_built: Callable[[TradingNode], None] 
 def _part(name: str, passes: int, speed: float, batch_off: bool = False, code_root: Path | None = None) -> dict:
     """Each measurement in its own process (one Nautilus kernel per process): this bench script,
     timing the code of this checkout or, with `code_root`, a baseline's (its packages first on the
-    path: `bench_paths.CODE_ROOT`), so both variants are timed by the same harness and settings."""
+    path: `_harness.CODE_ROOT`), so both variants are timed by the same harness and settings."""
     cmd = [sys.executable, __file__, "--part", name, "--passes", str(passes), "--speed", str(speed)]
     if batch_off:
         cmd.append("--baseline")  # the part's flag for batch_actions off
@@ -598,7 +598,7 @@ def _compare(args: argparse.Namespace, argv: list[str] | None, baseline_root: Pa
         "date": datetime.now(tz=UTC).isoformat(timespec="seconds"),
     }
     print(json.dumps(result, indent=2))
-    bench_paths.write_results("hot_path", result)
+    _harness.write_results("hot_path", result)
     return 0
 
 

@@ -24,7 +24,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-import bench_paths  # first: takes bench/ off sys.path
+import _harness  # first: takes bench/ off sys.path
 
 from mm_strategy.market_maker import MarketMaker
 from mm_strategy.risk_guard import RiskGuard
@@ -71,7 +71,7 @@ def main() -> int:
     figures |= {"book_events": events, "batch_actions": hot_path._BATCH[0],
                 "command": f".venv/bin/python bench/hot_path_parts.py{baseline}",
                 "date": datetime.now(UTC).isoformat(timespec="seconds")}
-    bench_paths.write_results("hot_path_parts", figures)
+    _harness.write_results("hot_path_parts", figures)
     return 0
 
 

@@ -18,7 +18,7 @@ from datetime import UTC
 from datetime import datetime
 from pathlib import Path
 
-import bench_paths  # noqa: F401  (first: takes bench/ off sys.path)
+import _harness  # noqa: F401  (first: takes bench/ off sys.path)
 
 from catalog import shipped_data
 from catalog.ingest import ingest_files

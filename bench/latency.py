@@ -8,7 +8,7 @@ strategy's re-quote tolerance) and timestamps, on hlsim's thread with one clock:
   starts checking its signature, i.e. once the WS/HTTP frame is decoded).
 The RegimeGovernor's cancel-to-fill hold, action rate and edge check are off for the bench (every
 trial re-quotes with no fill on a one-tick book: they would hold or stand down the quotes and there
-would be nothing to time; `bench_paths.live_node_config`); all else is the shipped configs/live.json.
+would be nothing to time; `_harness.live_node_config`); all else is the shipped configs/live.json.
 Writes bench/results/latency.json with p50_ms, p99_ms, max_ms (target p99 <= 5 ms).
 `--baseline` also runs the node with `batch_actions` off (each cancel and modify its own request),
 alternated with ours (ABBA over `--rounds`); the figures are medians of the runs' p50/p99/max.
@@ -30,7 +30,7 @@ from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
 
-import bench_paths  # first: takes bench/ off sys.path
+import _harness  # first: takes bench/ off sys.path
 import numpy as np
 
 from adapters.hyperliquid.signing import L1Signer
@@ -46,7 +46,6 @@ ASKS = [(3000.1, 4.0), (3000.2, 6.0), (3000.3, 8.0), (3000.6, 10.0), (3001.0, 20
 
 def run_once(batch: bool) -> tuple[list[float], int]:
     """One node (batch_actions `batch`), TRIALS book shifts: the latencies (ms) and the trials with no action."""
-    import subprocess
 
     key = "0x" + secrets.token_hex(32)
     address = L1Signer(key).address
@@ -68,11 +67,10 @@ def run_once(batch: bool) -> tuple[list[float], int]:
         sim.call(lambda: setattr(exchange_api, "verify_signer", timed_verify))
         sim.fund(address, 1_000_000)
         sim.set_book("ETH", BIDS, ASKS)
-        proc = bench_paths.start_live_node(
-            bench_paths.live_node_config(("ETH",), "redis://127.0.0.1:6379/0", batch), Path(tmp), sim.rest_url, address, key,
-        )
-        try:
-            bench_paths.wait_until(lambda: len(sim.open_orders(address)) >= 2, proc, 60, "the node never quoted")
+        with _harness.live_node(
+            _harness.live_node_config(("ETH",), "redis://127.0.0.1:6379/0", batch), Path(tmp), sim.rest_url, address, key,
+        ) as proc:
+            _harness.wait_until(lambda: len(sim.open_orders(address)) >= 2, proc, 60, "the node never quoted")
             time.sleep(1.0)
             latencies: list[float] = []
             missed = 0
@@ -92,12 +90,6 @@ def run_once(batch: bool) -> tuple[list[float], int]:
                     missed += 1
                     continue
                 latencies.append((first - t0[0]) * 1000.0)
-        finally:
-            proc.send_signal(2)
-            try:
-                proc.wait(30)
-            except subprocess.TimeoutExpired:
-                proc.kill()
     return latencies, missed
 
 
@@ -110,7 +102,7 @@ def main(argv: list[str] | None = None) -> int:
                         help="also run the node with batch_actions off, alternated with ours (ABBA)")
     parser.add_argument("--rounds", type=int, default=1, help="runs per variant; figures are medians over them")
     args = parser.parse_args(argv)
-    load_before = bench_paths.machine_load()
+    load_before = _harness.machine_load()
     variants = [True, False] if args.baseline else [True]
     per_run: dict[bool, list[dict[str, float]]] = {True: [], False: []}
     every: dict[bool, list[float]] = {True: [], False: []}
@@ -134,7 +126,7 @@ def main(argv: list[str] | None = None) -> int:
         result |= {f"baseline_{k}": med(False, k) for k in ("p50_ms", "p99_ms", "max_ms")}
     result |= {
         "trials_per_run": TRIALS, "rounds": args.rounds, "missed": missed_all[True],
-        "machine_load_before": load_before, "machine_load_after": bench_paths.machine_load(),
+        "machine_load_before": load_before, "machine_load_after": _harness.machine_load(),
         "command": " ".join([".venv/bin/python bench/latency.py", *(argv if argv is not None else sys.argv[1:])]),
         "date": datetime.now(UTC).isoformat(timespec="seconds"),
     }
@@ -148,7 +140,7 @@ def main(argv: list[str] | None = None) -> int:
         label = f"[{lo:g}, {hi:g}) ms" if hi < 1e9 else f">= {lo:g} ms"
         print(f"  {label:>16} {count:4d} {'#' * int(count)}")
     print(json.dumps(result, indent=1))
-    bench_paths.write_results("latency", result)
+    _harness.write_results("latency", result)
     return 0
 
 

@@ -35,7 +35,6 @@ import json
 import os
 import secrets
 import statistics
-import subprocess
 import sys
 import tempfile
 import threading
@@ -45,7 +44,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-import bench_paths  # first: takes bench/ off sys.path
+import _harness  # first: takes bench/ off sys.path
 import numpy as np
 
 from adapters.hyperliquid.signing import L1Signer
@@ -133,11 +132,10 @@ def run_once(replay_file: Path, batch: bool, speed: float, warmup_s: float) -> d
                     break
         for data in first_books.values():
             sim.call(original_apply, "l2Book", data)
-        proc = bench_paths.start_live_node(
-            bench_paths.live_node_config(tuple(COINS), "redis://127.0.0.1:6379/0", batch), Path(tmp), sim.rest_url, address, key,
-        )
-        try:
-            bench_paths.wait_until(
+        with _harness.live_node(
+            _harness.live_node_config(tuple(COINS), "redis://127.0.0.1:6379/0", batch), Path(tmp), sim.rest_url, address, key,
+        ) as proc:
+            _harness.wait_until(
                 lambda: len({o["coin"] for o in sim.open_orders(address)}) >= len(COINS), proc, 90,
                 "the node never quoted all four coins",
             )
@@ -154,12 +152,6 @@ def run_once(replay_file: Path, batch: bool, speed: float, warmup_s: float) -> d
             cpu1, wall1 = _cpu_secs(proc.pid), time.perf_counter()
             with lock:
                 measuring[0] = False
-        finally:
-            proc.send_signal(2)
-            try:
-                proc.wait(30)
-            except subprocess.TimeoutExpired:
-                proc.kill()
     cpu_fraction = (cpu1 - cpu0) / (wall1 - wall0)
     latencies = [(min(times) - frames[i][0]) * 1000.0 for i, times in charged.items()]
     requests = sum(len(t) for t in charged.values())
@@ -202,7 +194,7 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("--rounds ≥ 1, --speed > 0 and --warmup-s < --market-s")
     variants = [True] if args.ours else [False] if args.baseline else [True, False]
     runs: dict[bool, list[dict[str, Any]]] = {True: [], False: []}
-    load_before = bench_paths.machine_load()
+    load_before = _harness.machine_load()
     with tempfile.TemporaryDirectory() as tmp:
         replay_file = Path(tmp) / "four_coins.ws"
         n, _ = _merged_window(replay_file, args.skip_s, args.market_s)
@@ -232,11 +224,11 @@ def main(argv: list[str] | None = None) -> int:
     cmd = " ".join([".venv/bin/python bench/node_capacity.py", *(argv if argv is not None else sys.argv[1:])])
     result |= {
         "coins": len(COINS), "replay_speed": args.speed, "market_s_per_run": args.market_s, "warmup_s": args.warmup_s,
-        "rounds": args.rounds, "machine_load_before": load_before, "machine_load_after": bench_paths.machine_load(),
+        "rounds": args.rounds, "machine_load_before": load_before, "machine_load_after": _harness.machine_load(),
         "command": cmd.strip(), "date": datetime.now(UTC).isoformat(timespec="seconds"),
     }
     print(json.dumps(result, indent=1))
-    bench_paths.write_results("node_capacity", result)
+    _harness.write_results("node_capacity", result)
     return 0
 
 

@@ -22,7 +22,7 @@ from datetime import UTC
 from datetime import datetime
 from pathlib import Path
 
-import bench_paths  # noqa: F401  (first: takes bench/ off sys.path)
+import _harness  # noqa: F401  (first: takes bench/ off sys.path)
 from nautilus_trader.model.enums import OrderSide
 from nautilus_trader.model.enums import TimeInForce
 from nautilus_trader.model.orders import OrderList

@@ -18,7 +18,7 @@ import sys
 import time
 from pathlib import Path
 
-import bench_paths  # noqa: F401  (first: takes bench/ off sys.path)
+import _harness  # noqa: F401  (first: takes bench/ off sys.path)
 import msgspec
 
 # This file is named like the `screener` package: drop its folder from the path before importing it.

@@ -57,7 +57,7 @@ from pathlib import Path
 from statistics import median
 from types import ModuleType
 
-import bench_paths  # noqa: F401  (first: takes bench/ off sys.path)
+import _harness  # noqa: F401  (first: takes bench/ off sys.path)
 
 from backtest.sweep import spec
 from backtest.sweep.cell import METRICS

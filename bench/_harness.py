@@ -5,14 +5,17 @@ BENCH_CODE_ROOT's). It also writes a bench's figures where the README says they 
 bench/results/NAME.json.
 
 It also holds what several benches share: the machine's load, and a live node against a local hlsim.
-Not a benchmark itself: it measures nothing and has no results file."""
+Not a benchmark itself (hence the leading underscore): it measures nothing and has no results file."""
 
 import json
 import os
+import signal
 import subprocess
 import sys
 import time
 from collections.abc import Callable
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -75,18 +78,28 @@ def live_node_config(coins: tuple[str, ...], redis_url: str, batch: bool) -> dic
     return raw
 
 
-def start_live_node(config: dict[str, Any], work_dir: Path, rest_url: str, address: str, key: str) -> subprocess.Popen:
-    """`run_live.py` on `config` against a local hlsim, its output discarded (the bench reads hlsim)."""
+@contextmanager
+def live_node(config: dict[str, Any], work_dir: Path, rest_url: str, address: str, key: str) -> Iterator[subprocess.Popen]:
+    """`run_live.py` on `config` against a local hlsim, its output discarded (the bench reads hlsim);
+    stopped with SIGINT (killed after 30 s) when the block ends."""
     from catalog import shipped_data
 
     config_path = work_dir / "node.json"
     config_path.write_text(json.dumps(config))
-    return subprocess.Popen(
+    proc = subprocess.Popen(
         [sys.executable, "run_live.py", "--config", str(config_path), "--network", rest_url,
          "--account", address, "--no-status", "--log-level", "WARNING"],
         cwd=shipped_data.PROJECT_ROOT, env={**os.environ, "HYPERLIQUID_AGENT_KEY": key},
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )
+    try:
+        yield proc
+    finally:
+        proc.send_signal(signal.SIGINT)
+        try:
+            proc.wait(30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
 
 
 def wait_until(ready: Callable[[], bool], proc: subprocess.Popen, timeout_s: float, what: str) -> None:
