@@ -8,6 +8,7 @@ orders as one `SubmitOrderList`. With `batch_actions` off each modify is its own
 
 from __future__ import annotations
 
+import asyncio
 from decimal import Decimal
 
 import pytest
@@ -138,5 +139,22 @@ def test_a_batch_modify_with_one_refused_entry_updates_the_other_and_reports_wha
         # Nothing hangs: what the node holds open is what the exchange holds open.
         assert [int(o["oid"]) for o in sim.open_orders(ACCOUNT)] == [int(good.venue_order_id.value)]
         assert bad.status == OrderStatus.CANCELED
+
+    run_node(node_config(sim, batch_actions=True), scenario)
+
+
+def test_a_cancel_all_right_after_a_modify_leaves_nothing_open(sim) -> None:
+    async def scenario(node, rec) -> None:
+        await wait_for(lambda: rec.quotes, what="quotes")
+        a = rec.limit(OrderSide.BUY, "2990.0", "0.01")
+        await wait_for(lambda: a.status == OrderStatus.ACCEPTED, what="accepted")
+        # One turn: the modify waits in the batch for the end of the turn; whichever reaches the
+        # exchange first, the replacement the modify makes must not survive the cancel-all.
+        rec.modify_order(a, price=rec.cache.instrument(ETH_ID).make_price(Decimal("2985.0")))
+        rec.cancel_all_orders(ETH_ID)
+        await wait_for(lambda: a.is_closed, what="the order closed")
+        await wait_for(lambda: not sim.open_orders(ACCOUNT), what="nothing open on the exchange")
+        await asyncio.sleep(0.3)
+        assert not sim.open_orders(ACCOUNT)
 
     run_node(node_config(sim, batch_actions=True), scenario)

@@ -29,6 +29,8 @@ class ActionBatch:
         # By order: a second modify of one order in the same turn (two book events handled back to
         # back) replaces the first, which never left. Two entries for one oid in a batchModify would
         # have the second refused, the order's modify reported rejected though it took effect.
+        # Replacing assumes each modify carries the whole target (price and quantity), as the
+        # MarketMaker's do; a later price-only modify would drop an earlier quantity change.
         self._pending: dict[ClientOrderId, ModifyOrder] = {}
         self.batches_sent = 0
 

@@ -197,7 +197,7 @@ class HyperliquidExecutionClient(LiveExecutionClient):
             is_reconciling=self._is_reconciling, audit_soon=self.audit.audit_soon,
             fills_lookback_mins=config.fills_lookback_mins, log=log,
         )
-        self.stall_panic = StallPanic(self.commands.cancel_all_on_exchange, self._start_task, log)
+        self.stall_panic = StallPanic(self.cancel_all_on_exchange, self._start_task, log)
         if config.cancel_all_on_stall:
             msgbus.subscribe(TOPIC_MARKET_DATA_STALL, self.stall_panic.on_stall)
         # One book event's modifies as one batchModify (None: each modify its own request).
@@ -334,12 +334,17 @@ class HyperliquidExecutionClient(LiveExecutionClient):
     def _send_modifies(self, commands: list[ModifyOrder]) -> None:
         self._start_command(self.commands.modify_many(commands), "batch_modify")
 
+    def cancel_all_orders(self, command: CancelAllOrders) -> None:
+        self._flush_batch()  # like every other order command: a modify issued before it leaves first
+        super().cancel_all_orders(command)
+
     async def _cancel_all_orders(self, command: CancelAllOrders) -> None:
         """Cancel what the exchange has open (not only what the cache knows), over REST with failover."""
         coin = coin_of(command.instrument_id) if command.instrument_id is not None else None
         await self.commands.cancel_all_on_exchange(coin, command.order_side)
 
     async def cancel_all_on_exchange(self, coin: str | None = None, side: OrderSide = OrderSide.NO_ORDER_SIDE) -> int:
+        self._flush_batch()
         return await self.commands.cancel_all_on_exchange(coin, side)
 
     async def _query_account(self, command: QueryAccount) -> None:
