@@ -193,10 +193,6 @@ class SharedBudget:
         self.healthy = False
         self.last_error = f"{type(exc).__name__}: {exc}"
 
-    def renew_lease(self) -> bool:
-        """Keep this node's claims alive for another lease; False when Redis did not answer."""
-        return self.claim_many({}) is not None
-
     def claim(self, coin: str, want_usd: float, floor_usd: float) -> float:
         """The inventory notional this node may hold in `coin`: `want_usd` if the account's cap and
         coin count allow it, less if not, never below `floor_usd` (what the node already holds).

@@ -123,14 +123,6 @@ class SharedBudgetOptions(msgspec.Struct, frozen=True, forbid_unknown_fields=Tru
             raise ValueError("shared_budget.check_interval_secs must be > 0 and at most half of lease_secs")
 
 
-def _is_account(account: str) -> bool:
-    try:
-        check_account(account)
-    except ValueError:
-        return False
-    return True
-
-
 def default_node_id(trader_id: str) -> str:
     """Unique per process: a restarted node must not inherit the claims of the run it replaces
     (they lapse with that run's lease)."""
@@ -273,8 +265,10 @@ def apply_shared_budget(raw: dict[str, Any], shared: SharedBudgetOptions) -> Non
     for its first claim before quoting (reduce-only until then)."""
     accounts = {cfg.get("account_address") for cfg in _hl_client_configs(raw.get("exec_clients", {}))}
     account = shared.account or (accounts.pop() if len(accounts) == 1 else None)
-    if not isinstance(account, str) or not _is_account(account):
-        raise ConfigError(f"shared_budget.account must be the one account's 0x address, got {account!r}")
+    try:
+        check_account(account if isinstance(account, str) else "")
+    except ValueError:
+        raise ConfigError(f"shared_budget.account must be the one account's 0x address, got {account!r}") from None
     if not all(cfg.get("coins") for cfg in _hl_client_configs(raw.get("exec_clients", {}))):
         # The sweeps then cancel only these coins' orders: the other nodes' coins are theirs.
         raise ConfigError("shared_budget: every exec client must list its coins (the node's own, not the account's)")

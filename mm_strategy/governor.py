@@ -251,7 +251,8 @@ class RegimeGovernor(Actor):
         iid = InstrumentId.from_str(request.instrument_id)
         st = self._state.get(iid)
         if st is not None and st.probing in (None, True):
-            self._send_probe(iid, st, self.clock.timestamp_ns(), True, "no fills of its own yet")
+            why = "no fills of its own yet" if st.probing is None else "its fills have not shown an edge yet"
+            self._send_probe(iid, st, self.clock.timestamp_ns(), True, why)
 
     def on_stop(self) -> None:
         if self._feed is not None:
@@ -394,13 +395,17 @@ class RegimeGovernor(Actor):
         self._send_probe(iid, st, ts, probing, why)
 
     def _send_probe(self, iid: InstrumentId, st: _InstrumentState, ts: int, probing: bool, why: str) -> None:
+        """Tell the strategy; a guard firing only when the probe's state changes (a strategy that starts
+        again asks for the probe in force: no new firing)."""
+        changed = st.probing != probing
         st.probing = probing
         levels = self.config.edge_probe_levels
         if probing:
             reason = f"probe: {levels} level(s) per side until its fills show an edge ({why})"
         else:
             reason = f"edge proven: the whole ladder ({why})"
-        self._fire("edge_probe", reason, iid, ts)
+        if changed:
+            self._fire("edge_probe", reason, iid, ts)
         self.msgbus.publish(msg.control_topic(str(iid)), msg.SpreadAdjust(
             "edge_probe", reason=reason, max_levels=levels if probing else None,
         ))

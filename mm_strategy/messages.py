@@ -14,7 +14,7 @@ from dataclasses import field
 TOPIC_CONTROL_ALL = "mm.control.all"
 TOPIC_GUARD = "mm.guard"
 TOPIC_ACCOUNT_ACTIVITY = "mm.account.activity"
-# A strategy that starts after the actors asks them for the controls already in force for its instrument.
+# A strategy that starts after the actors asks for the controls in force for its instrument (`ControlsRequest`).
 TOPIC_CONTROLS_REQUEST = "mm.control.request"
 
 
@@ -24,8 +24,9 @@ def control_topic(instrument_id: str) -> str:
 
 @dataclass(frozen=True, slots=True)
 class ControlsRequest:
-    """Published by a strategy once it listens on its control topic: an actor holding a standing
-    control for `instrument_id` publishes it again (the bus keeps no message for late subscribers)."""
+    """Published by a strategy once it listens on its control topic (the bus keeps no message for late
+    subscribers). Only the RegimeGovernor answers, with the edge probe; the other actors' controls
+    reach a strategy that starts after them at their next change (all start together in a node)."""
 
     instrument_id: str
 

@@ -49,8 +49,8 @@ def side_capacities(position: float, fair: float, max_abs_usd: float, reduce_onl
 
 def cap_to_send(last_usd: float | None, granted_usd: float, quantum_usd: float) -> float:
     """The cap to tell the strategy for a grant: on a grid of `quantum_usd` and never above the grant
-    (so all nodes' positions stay within what Redis reserved), and unchanged while the grant moves by
-    less than one quantum above it. The held notional moves with every tick, and so does the grant; a
+    (so all nodes' positions stay within what Redis reserved), and unchanged while the grant stays
+    above it by less than two quanta. The held notional moves with every tick, and so does the grant; a
     cap that followed it would re-plan the strategy on every claim."""
     if not (math.isfinite(granted_usd) and granted_usd >= 0) or not quantum_usd > 0:
         raise ValueError(f"granted_usd must be finite and >= 0 and quantum_usd > 0, got {granted_usd!r}, {quantum_usd!r}")

@@ -6,6 +6,8 @@ from __future__ import annotations
 import json
 
 import pytest
+from nautilus_trader.common.actor import Actor
+from nautilus_trader.config import ActorConfig
 
 from backtest.scripted import ScriptedBook
 from backtest.scripted import ladder_book
@@ -142,6 +144,38 @@ def test_the_probe_quotes_the_innermost_level_that_pays_when_the_first_cannot() 
     gov = _governor(inst, edge_check_enabled=True, action_rate_enabled=False)
     engine = _run(inst, data, _mm(inst, base_spread_bps=4.0), gov)
     assert _levels_quoted(engine) == {2}
+
+
+class _ProbeConfig(ActorConfig, frozen=True):
+    instrument_id: str
+    lift_at_ns: int
+
+
+class ProbeThenLift(Actor):
+    """The governor's probe as it reaches the strategy: one level from the start, lifted at
+    `lift_at_ns` by a SpreadAdjust that differs from the probe's in `max_levels` alone."""
+
+    def on_start(self) -> None:
+        self.msgbus.subscribe(msg.TOPIC_CONTROLS_REQUEST, self._on_request)
+        self.clock.set_time_alert_ns("lift", self.config.lift_at_ns, self._lift)
+
+    def _on_request(self, request: object) -> None:
+        self.msgbus.publish(msg.control_topic(self.config.instrument_id), msg.SpreadAdjust("edge_probe", max_levels=1))
+
+    def _lift(self, event: object) -> None:
+        self.msgbus.publish(msg.control_topic(self.config.instrument_id), msg.SpreadAdjust("edge_probe"))
+
+
+def test_lifting_the_probe_brings_back_the_whole_ladder() -> None:
+    inst = scripted_perp()
+    book = ScriptedBook(inst)
+    data = book.snapshot(S // 10, *ladder_book(3000.0, 3002.0, STEP, 5.0))
+    data += _steady(book, S // 5, 20 * S, 3000.0, 3002.0)
+    engine = _run(inst, data, _mm(inst), ProbeThenLift(_ProbeConfig(instrument_id=str(inst.id), lift_at_ns=10 * S)))
+    before = {int(o.tags[0][1:]) for o in engine.cache.orders() if o.ts_init < 10 * S}
+    after = {int(o.tags[0][1:]) for o in engine.cache.orders() if o.ts_init >= 10 * S}
+    assert before == {1}
+    assert after == {2, 3}
 
 
 @pytest.mark.parametrize("path", ["configs/live.json", "configs/shadow.json", "configs/backtest.json"])
