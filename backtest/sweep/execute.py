@@ -106,9 +106,12 @@ class RayStart:
             if address is None:
                 # "local": a new instance even where another one runs (another user's, another sweep's).
                 # Worker prestart: the raylet boots a worker per CPU as it starts, not once this driver
-                # has connected; the cells find them ready about 0.7 s sooner on 2 cores.
-                ray.init(address="local", num_cpus=num_cpus, object_store_memory=LOCAL_OBJECT_STORE_BYTES,
-                         _system_config={"enable_worker_prestart": True}, **common)
+                # has connected; the cells find them ready about 0.7 s sooner on 2 cores. (Preloading the
+                # cell's code in them, preload_python_modules, was no faster: the imports then compete
+                # with this driver's connecting for the same two cores.)
+                with _no_api_server(ray):
+                    ray.init(address="local", num_cpus=num_cpus, object_store_memory=LOCAL_OBJECT_STORE_BYTES,
+                             _system_config={"enable_worker_prestart": True}, **common)
             else:
                 ray.init(address=address, runtime_env=cluster_runtime_env(), **common)
         except BaseException as exc:  # handed to the driver by wait()
@@ -153,6 +156,22 @@ def _keep_sigterm_exit() -> None:
     ray_worker_log = logging.getLogger("ray._private.worker")
     if not any(isinstance(f, _SigtermNotice) for f in ray_worker_log.filters):
         ray_worker_log.addFilter(_SigtermNotice())
+
+
+@contextmanager
+def _no_api_server(ray: Any) -> Iterator[None]:
+    """A local instance started without Ray's API server (the dashboard head process): a sweep uses
+    none of its HTTP APIs (the minimal install loads only its usage-stats module there), and
+    ray.init waits for it to publish its address, about a second of every sweep's start on 2 cores.
+    Ray's internals (pinned in constraints.txt); restored after ray.init, so a later ray.init in
+    this process (a cluster's, a notebook's) is Ray's own."""
+    node_class = ray._private.node.Node
+    start_api_server = node_class.start_api_server
+    node_class.start_api_server = lambda self, *, include_dashboard, raise_on_failure: None
+    try:
+        yield
+    finally:
+        node_class.start_api_server = start_api_server
 
 
 def _stop_local_monitor(ray: Any) -> None:

@@ -146,6 +146,36 @@ def test_a_ray_already_running_in_the_process_is_used_and_left_running(local_ray
     assert ray.is_initialized() and ray.cluster_resources().get("CPU") == 2
 
 
+def test_a_local_ray_starts_without_the_api_server_and_leaves_ray_init_as_it_was(local_ray: int) -> None:
+    """The dashboard head (Ray's API server) serves a sweep nothing and costs a second of its start;
+    the patch that leaves it out lasts only for the sweep's own ray.init."""
+    import ray
+
+    ray_processes = _descendants_command_lines(os.getpid())
+    assert any("raylet" in cmd for cmd in ray_processes)  # the instance is this process's own
+    assert not any("dashboard/dashboard.py" in cmd for cmd in ray_processes)
+    assert ray._private.node.Node.start_api_server.__qualname__ == "Node.start_api_server"
+
+
+def _descendants_command_lines(pid: int) -> list[str]:
+    """The command lines of `pid`'s child processes and theirs, from /proc."""
+    children: dict[int, list[int]] = {}
+    command_lines: dict[int, str] = {}
+    for proc in Path("/proc").glob("[0-9]*"):
+        try:
+            parent = int((proc / "stat").read_text().rpartition(")")[2].split()[1])
+            command_lines[int(proc.name)] = (proc / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+        except (OSError, ValueError, IndexError):
+            continue  # ended meanwhile
+        children.setdefault(parent, []).append(int(proc.name))
+    found, todo = [], list(children.get(pid, []))
+    while todo:
+        child = todo.pop()
+        found.append(command_lines[child])
+        todo.extend(children.get(child, []))
+    return found
+
+
 def test_ray_address_runs_the_cells_on_that_cluster(tmp_path: Path, catalog: str, base_config: Path) -> None:
     """A cluster of this machine, started by another process; the sweep joins it with --ray-address
     and ships the project's packages to it as py_modules. The cluster uses Ray's token
