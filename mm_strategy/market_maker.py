@@ -116,8 +116,8 @@ class MarketMakerConfig(StrategyConfig, frozen=True, kw_only=True):
     # One book event's actions as few commands as Nautilus allows: its cancels as one
     # `cancel_orders` (the cancels of quotes the market now crosses first), then its modifies (the
     # Hyperliquid client sends one turn's modifies as one batchModify), then its new orders as one
-    # order list: at most one signed request of each kind. Off: each cancel and modify issued on
-    # its own as the plan reaches it (the new orders still go as one list).
+    # order list: at most one signed request of each kind. Off: each cancel its own command, in the
+    # plan's order (the modifies and the new orders go as with it on).
     batch_actions: bool = True
 
 
@@ -384,13 +384,6 @@ class MarketMaker(Strategy):
         if eligible and targets == self._last_targets:
             return
         self._last_targets = targets
-        new_orders: list = []
-        if not self.config.batch_actions:
-            sent = (self._apply(True, bid_slots, targets[0], ts_ns, new_orders)
-                    + self._apply(False, ask_slots, targets[1], ts_ns, new_orders))
-            self._last_plan_empty = sent == 0
-            self._submit(new_orders)
-            return
         cancels: list[tuple[Order, _Slot]] = []
         modifies: list[tuple[Order, _Slot, float, float]] = []
         places: list[tuple[bool, Step]] = []
@@ -398,15 +391,16 @@ class MarketMaker(Strategy):
                 + self._apply(False, ask_slots, targets[1], ts_ns, places, cancels, modifies))
         self._last_plan_empty = sent == 0
         if cancels:
-            # Most urgent first: a quote the market now trades through (a bid at or above the best
-            # ask, an ask at or below the best bid) is the one that can fill against us.
-            if len(cancels) > 1:
-                cancels = urgent_first(cancels, _side_and_price, bid, ask)
             self.actions["cancel"] += len(cancels)
-            if len(cancels) == 1:
+            if not self.config.batch_actions:
+                for order, _ in cancels:
+                    self.cancel_order(order)
+            elif len(cancels) == 1:
                 self.cancel_order(cancels[0][0])
             else:
-                self.cancel_orders([c[0] for c in cancels])
+                # Most urgent first: a quote the market now trades through (a bid at or above the best
+                # ask, an ask at or below the best bid) is the one that can fill against us.
+                self.cancel_orders([c[0] for c in urgent_first(cancels, _side_and_price, bid, ask)])
         if modifies:
             make_qty, make_price = self._make_qty, self._make_price
             self.actions["modify"] += len(modifies)
@@ -414,9 +408,7 @@ class MarketMaker(Strategy):
                 self.modify_order(order, quantity=make_qty(size), price=make_price(price))
         # The new orders are made only now: their creation (~15 µs each in Nautilus) would
         # otherwise delay the event's first command, the most urgent one.
-        for is_bid, step in places:
-            new_orders.append(self._new_order(is_bid, step, ts_ns))
-        self._submit(new_orders)
+        self._submit([self._new_order(is_bid, step, ts_ns) for is_bid, step in places])
 
     def _submit(self, new_orders: list) -> None:
         """The event's new orders of both sides as one command: one `order` action on the wire (the
@@ -491,15 +483,12 @@ class MarketMaker(Strategy):
 
     def _apply(
         self, is_bid: bool, slots: list[tuple[ClientOrderId, _Slot]], targets: list[Quote], ts_ns: int,
-        new_orders: list, cancels: list[tuple[Order, _Slot]] | None = None,
-        modifies: list[tuple[Order, _Slot, float, float]] | None = None,
+        places: list[tuple[bool, Step]], cancels: list[tuple[Order, _Slot]],
+        modifies: list[tuple[Order, _Slot, float, float]],
     ) -> int:
-        """Plan one side (`slots`: its resting orders) onto `targets`.
-
-        Without `cancels`/`modifies`: issue the side's cancels and modifies here, one by one,
-        and add its new orders to `new_orders`. With them (batching): add the side's cancels and
-        modifies to those lists and its placements, as (is_bid, step), to `new_orders`; the caller
-        issues them all and makes the orders. Returns how many steps the plan had (0 = nothing to do)."""
+        """Plan one side (`slots`: its resting orders) onto `targets`: add its placements, as
+        (is_bid, step), its cancels and its modifies to those lists, the orders concerned marked
+        busy; the caller issues them. Returns how many steps the plan had (0 = nothing to do)."""
         if not slots and not targets:
             return 0
         hold = self._hold_ns
@@ -515,30 +504,25 @@ class MarketMaker(Strategy):
             targets, resting, self._grid.step(targets[0].price if targets else 1.0),
             self._tolerance_ticks, self._size_tolerance, self._use_modify,
         )
+        cache, own = self.cache, self._slots
         for step in steps:
             action = step.action
             if action is _PLACE:
-                new_orders.append((is_bid, step) if cancels is not None else self._new_order(is_bid, step, ts_ns))
-            elif action is _MODIFY:
-                order = self.cache.order(step.ref)
+                places.append((is_bid, step))
+                continue
+            order = cache.order(step.ref)
+            if action is _MODIFY:
                 if order is None or not order.is_open:
                     continue
-                slot = self._slots[step.ref]
+                slot = own[step.ref]
                 slot.busy = True
-                if modifies is not None:
-                    modifies.append((order, slot, step.size, step.price))
-                    continue
-                self.actions["modify"] += 1
-                self.modify_order(order, quantity=self._make_qty(step.size), price=self._make_price(step.price))
-            elif cancels is not None:
-                slot = self._slots.get(step.ref)
-                order = self.cache.order(step.ref)
+                modifies.append((order, slot, step.size, step.price))
+            else:
+                slot = own.get(step.ref)
                 if slot is None or order is None or not order.is_open or order.is_pending_cancel:
                     continue
                 slot.busy = True
                 cancels.append((order, slot))
-            else:
-                self._cancel(step.ref)
         return len(steps)
 
     def _new_order(self, is_bid: bool, step: Step, ts_ns: int) -> Order:
@@ -561,15 +545,6 @@ class MarketMaker(Strategy):
         return tags[level] if level < len(tags) else f"L{level + 1}"
 
     # ------------------------------------------------------------------ order actions
-    def _cancel(self, cid: ClientOrderId) -> None:
-        slot = self._slots.get(cid)
-        order = self.cache.order(cid)
-        if slot is None or order is None or not order.is_open or order.is_pending_cancel:
-            return
-        slot.busy = True
-        self.actions["cancel"] += 1
-        self.cancel_order(order)
-
     def _cancel_where(self, pred) -> None:
         """Cancel every matching order; several at once go as one batch (one request on the wire)."""
         orders = []
