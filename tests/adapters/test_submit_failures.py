@@ -145,6 +145,50 @@ def test_a_modify_whose_reply_times_out_is_applied_from_the_replacement_the_exch
     run_node(node_config(sim, post_timeout_secs=0.3), scenario)
 
 
+def test_each_modify_of_a_batch_whose_reply_times_out_is_applied_from_the_replacement_the_exchange_holds(sim) -> None:
+    async def scenario(node, rec) -> None:
+        await wait_for(lambda: rec.quotes, what="quotes")
+        a = rec.limit(OrderSide.BUY, "2990.0", "0.01")
+        b = rec.limit(OrderSide.BUY, "2989.0", "0.01")
+        await wait_for(lambda: a.status == b.status == OrderStatus.ACCEPTED, what="accepted")
+        old_oids = {a.venue_order_id.value, b.venue_order_id.value}
+        kinds: list[str] = []
+        sim.call(lambda: setattr(sim.engine.traffic, "listener", lambda kind, assets: kinds.append(kind)))
+        sim.faults.delay_replies(1000)
+        instrument = rec.cache.instrument(a.instrument_id)
+        rec.modify_order(a, price=instrument.make_price(2985.0))  # one loop turn: one batchModify
+        rec.modify_order(b, price=instrument.make_price(2984.0))
+        await asyncio.sleep(0.4)  # the WS post has timed out (0.3 s)
+        sim.faults.delay_replies(0)
+        await wait_for(lambda: len(rec.events_of("OrderUpdated")) == 2, what="both OrderUpdated")
+        await wait_for(lambda: a.status == b.status == OrderStatus.ACCEPTED, what="accepted again")
+        assert kinds[0] == "batchModify" and kinds.count("batchModify") == 1
+        resting = {float(o["limitPx"]): str(o["oid"]) for o in sim.open_orders(ACCOUNT)}
+        assert resting == {2985.0: a.venue_order_id.value, 2984.0: b.venue_order_id.value}
+        assert not old_oids & set(resting.values())
+        assert not rec.events_of("OrderModifyRejected")
+
+    run_node(node_config(sim, post_timeout_secs=0.3), scenario)
+
+
+def test_each_order_of_a_cancel_batch_whose_reply_times_out_ends_canceled_and_the_rest_stay_open(sim) -> None:
+    async def scenario(node, rec) -> None:
+        await wait_for(lambda: rec.quotes, what="quotes")
+        kept = rec.limit(OrderSide.BUY, "2988.0", "0.01")
+        orders = [rec.limit(OrderSide.BUY, px, "0.01") for px in ("2990.0", "2989.0")]
+        await wait_for(lambda: all(o.status == OrderStatus.ACCEPTED for o in [kept, *orders]), what="accepted")
+        sim.faults.delay_replies(1000)
+        rec.cancel_orders(orders)
+        await asyncio.sleep(0.4)  # the WS post has timed out (0.3 s)
+        sim.faults.delay_replies(0)
+        await wait_for(lambda: all(o.status == OrderStatus.CANCELED for o in orders), what="both canceled")
+        assert [str(o["oid"]) for o in sim.open_orders(ACCOUNT)] == [kept.venue_order_id.value]
+        assert kept.status == OrderStatus.ACCEPTED
+        assert not rec.events_of("OrderCancelRejected")
+
+    run_node(node_config(sim, post_timeout_secs=0.3), scenario)
+
+
 @pytest.mark.slow
 def test_the_orders_of_a_batch_whose_reply_times_out_are_settled_together_not_one_after_another(sim) -> None:
     async def scenario(node, rec) -> None:
