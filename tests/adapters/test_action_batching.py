@@ -158,3 +158,29 @@ def test_a_cancel_all_right_after_a_modify_leaves_nothing_open(sim) -> None:
         assert not sim.open_orders(ACCOUNT)
 
     run_node(node_config(sim, batch_actions=True), scenario)
+
+
+def test_a_cancel_batch_leaves_in_its_commands_order_so_the_strategys_most_urgent_cancel_goes_first(sim) -> None:
+    """The strategy puts the cancel of a quote the market crosses first (tests/mm_strategy/
+    test_batching.py); the client must keep that order in the one `cancel` request."""
+
+    async def scenario(node, rec) -> None:
+        await wait_for(lambda: rec.quotes, what="quotes")
+        resting = [rec.limit(OrderSide.BUY, px, "0.01") for px in ("2990.0", "2989.0", "2988.0")]
+        await wait_for(lambda: all(o.status == OrderStatus.ACCEPTED for o in resting), what="accepted")
+        actions: list[dict] = []
+        traffic = sim.engine.traffic
+        record = traffic.record
+
+        def recording(action: dict) -> None:
+            actions.append(action)
+            record(action)
+
+        sim.call(lambda: setattr(traffic, "record", recording))
+        urgent_first = [resting[2], resting[0], resting[1]]
+        rec.cancel_orders(urgent_first)
+        await wait_for(lambda: all(o.status == OrderStatus.CANCELED for o in resting), what="canceled")
+        (cancel,) = [a for a in actions if a.get("type") == "cancel"]
+        assert [e["o"] for e in cancel["cancels"]] == [int(o.venue_order_id.value) for o in urgent_first]
+
+    run_node(node_config(sim), scenario)
