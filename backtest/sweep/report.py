@@ -18,6 +18,8 @@ from backtest.reporting.report import overview_cell
 from backtest.sweep.cell import METRICS
 from backtest.sweep.results import METRIC_TITLES
 from backtest.sweep.results import frontier
+from backtest.sweep.results import inert_parameters
+from backtest.sweep.results import inert_text
 from backtest.sweep.results import value_text
 from backtest.sweep.search import trial_value
 from backtest.sweep.spec import GridSpec
@@ -167,6 +169,8 @@ def write(sweep: Sweep, rows: list[dict[str, Any]], path: Path, best: str | None
         f"<h1>Sweep {html.escape(sweep.name)}</h1>"
         f"<p>{len(rows)} cells, {ok} ok, {len(rows) - ok} failed. Money in USDC, markouts in bps (+ = good for us).</p>"
         + (f"<p><b>{html.escape(best)}</b></p>" if best else "")
+        + "".join(f"<p><b>{html.escape(inert_text(name))}.</b></p>"
+                  for name in inert_parameters(rows, parameters))
         + "".join(f'<img src="data:image/png;base64,{img}" style="max-width:100%">' for img in images)
         + "<h2>Cells</h2>" + _cells_table(rows, parameters)
         + f"<h2>Sweep file</h2><pre>{html.escape(described)}</pre></body></html>"

@@ -100,6 +100,34 @@ def short_names(parameters: list[str]) -> list[str]:
     return [f if fields.count(f) == 1 else p for f, p in zip(fields, parameters, strict=True)]
 
 
+def inert_parameters(rows: list[dict[str, Any]], parameters: list[str]) -> list[str]:
+    """The parameters that changed no metric: every set of ok cells that differ only in that
+    parameter's value (same run, same other values) has the same metrics, and there was at least
+    one such set. A grid swept over a field the run never reaches (spacing between levels, where
+    one level is quoted) is a grid that looked at less than it seems. Search cells rarely share
+    their other values: no verdict from them."""
+    inert = []
+    for name in parameters:
+        groups: dict[tuple[str, str], set[str]] = {}
+        outcomes: dict[tuple[str, str], set[tuple[Any, ...]]] = {}
+        for r in rows:
+            if r["status"] != "ok":
+                continue
+            others = msgspec.json.encode({p: v for p, v in sorted(r["values"].items()) if p != name}).decode()
+            key = (r["run"], others)
+            groups.setdefault(key, set()).add(msgspec.json.encode(r["values"].get(name)).decode())
+            outcomes.setdefault(key, set()).add(tuple(r[m] for m in METRICS))
+        compared = [key for key, values in groups.items() if len(values) > 1]
+        if compared and all(len(outcomes[key]) == 1 for key in compared):
+            inert.append(name)
+    return inert
+
+
+def inert_text(name: str) -> str:
+    return (f"{name} changed no metric: the cells that differ only in it have the same results "
+            "(a field the runs never reach, e.g. the spacing between levels where one level is quoted)")
+
+
 def print_summary(rows: list[dict[str, Any]], parameters: list[str], console: Console, sort_by: str = "net_pnl",
                   descending: bool = True) -> None:
     """The best cells by `sort_by`, then every failed cell with its error."""
@@ -123,6 +151,8 @@ def print_summary(rows: list[dict[str, Any]], parameters: list[str], console: Co
     for line in lines:
         t.add_row(*line)
     console.print(t)
+    for name in inert_parameters(rows, parameters):
+        console.print(f"[yellow]{inert_text(name)}[/yellow]", soft_wrap=True, highlight=False)
     for r in failed:
         values = ", ".join(f"{p}={value_text(r['values'].get(p))}" for p in parameters)
         console.print(f"[red]cell {r['cell']} failed[/red] ({r['run']}; {values}): {r['error']}", soft_wrap=True,

@@ -96,3 +96,45 @@ def test_the_report_page_shows_the_heatmap_the_frontier_and_every_cell(tmp_path:
     page = report.write(sweep, rows, tmp_path / "out" / "sweep.html").read_text()
     assert page.count("data:image/png;base64,") == 2  # heatmap and frontier
     assert page.count("<tr>") == 1 + len(rows)
+
+
+def _spacing_inert_rows(runs: tuple[str, ...] = ("a",)) -> list[dict]:
+    """The net PnL depends on the spread only: the spacing changes nothing (one level quoted)."""
+    return [_row(k, r["run"], r["values"], float(r["values"]["strategy.base_spread_bps"]))
+            for k, r in enumerate(_grid_rows(runs))]
+
+
+def test_a_parameter_whose_values_change_no_metric_is_named_and_one_that_does_is_not() -> None:
+    assert results.inert_parameters(_spacing_inert_rows(), list(GRID)) == ["strategy.level_spacing_ticks"]
+    assert results.inert_parameters(_grid_rows(), list(GRID)) == []  # every cell differs
+
+
+def test_a_parameter_that_changes_a_metric_in_one_run_only_is_not_inert() -> None:
+    rows = _spacing_inert_rows(runs=("a", "b"))
+    rows[-1] = _row(rows[-1]["cell"], "b", rows[-1]["values"], 99.0)  # spread 6, spacing 3, run b
+    assert results.inert_parameters(rows, list(GRID)) == []
+
+
+def test_search_cells_that_never_share_their_other_values_give_no_verdict() -> None:
+    rows = [_row(k, "a", {"strategy.base_spread_bps": 4 + k, "strategy.level_spacing_ticks": 2 + k}, 1.0, trial=k)
+            for k in range(4)]
+    assert results.inert_parameters(rows, list(GRID)) == []
+
+
+def test_failed_cells_do_not_make_a_parameter_look_inert() -> None:
+    rows = _spacing_inert_rows()
+    rows[1] = _row(1, "a", rows[1]["values"], None, error="no data")  # spread 4, spacing 3 failed
+    rows[3] = _row(3, "a", rows[3]["values"], None, error="no data")  # spread 6, spacing 3 failed
+    assert results.inert_parameters(rows, list(GRID)) == []
+
+
+def test_the_summary_and_the_report_say_which_parameter_changed_nothing(tmp_path: Path) -> None:
+    console = Console(record=True, width=250)
+    rows = _spacing_inert_rows(runs=("wlfi_20250904",))
+    results.print_summary(rows, list(GRID), console)
+    assert "strategy.level_spacing_ticks changed no metric" in console.export_text()
+    path = tmp_path / "s.json"
+    path.write_text(json.dumps({"base": "configs/backtest.json", "runs": ["wlfi_20250904"], "mode": "grid", "grid": GRID}))
+    page = report.write(spec.load(path), rows, tmp_path / "sweep.html").read_text()
+    assert "strategy.level_spacing_ticks changed no metric" in page
+    assert "base_spread_bps changed no metric" not in page
