@@ -729,7 +729,7 @@ class MarketMaker(Strategy):
                 self.vol_bps = m.vol_bps  # one of the re-plan shortcut's inputs: no re-arm needed for it
             previous = self._adjust.get(m.source)
             self._adjust[m.source] = m
-            if previous is not None and replace(previous, reason=m.reason, vol_bps=m.vol_bps) == m:
+            if previous is not None and previous.steers_as(m):
                 return  # nothing else changed for the ladder (e.g. a periodic vol update)
             self._spread_mult = 1.0
             self._size_mult = 1.0

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from dataclasses import field
+from dataclasses import fields
+from operator import attrgetter
 
 TOPIC_CONTROL_ALL = "mm.control.all"
 TOPIC_GUARD = "mm.guard"
@@ -49,6 +51,16 @@ class SpreadAdjust:
     def __post_init__(self) -> None:
         if self.max_levels is not None and self.max_levels < 1:
             raise ValueError(f"max_levels must be ≥ 1 or None, got {self.max_levels}")
+
+    def steers_as(self, other: SpreadAdjust) -> bool:
+        """Whether `other` steers the ladder as this does: every field alike but the words and the vol
+        (a periodic vol update changes nothing else)."""
+        return _spread_adjust_steering(self) == _spread_adjust_steering(other)
+
+
+# Every field of SpreadAdjust but `reason` and `vol_bps`, read from the class: a field added later
+# counts without a list to keep. attrgetter: ~1 µs where dataclasses.replace took ~6.
+_spread_adjust_steering = attrgetter(*(f.name for f in fields(SpreadAdjust) if f.name not in ("reason", "vol_bps")))
 
 
 @dataclass(frozen=True, slots=True)
