@@ -214,3 +214,22 @@ def test_the_orders_of_a_batch_whose_reply_times_out_are_settled_together_not_on
         assert not sim.open_orders(ACCOUNT)
 
     run_node(node_config(sim, post_timeout_secs=0.3), scenario)
+
+
+def test_a_cancel_issued_in_the_same_turn_as_its_submit_does_not_overtake_it(sim) -> None:
+    """Nautilus sends a cancel straight to the execution engine and a submit through the risk
+    engine first: the cancel reaches the client while the order has not left. It must wait for
+    the order to leave, or the exchange refuses it ("never placed") and the order then rests."""
+
+    async def scenario(node, rec) -> None:
+        await wait_for(lambda: rec.quotes, what="quotes")
+        kinds: list[str] = []
+        sim.call(lambda: setattr(sim.engine.traffic, "listener", lambda kind, assets: kinds.append(kind)))
+        order = rec.limit(OrderSide.BUY, "2989.0", "0.01")
+        rec.cancel_order(order)  # the same turn of the loop
+        await wait_for(lambda: order.status == OrderStatus.CANCELED, what="canceled")
+        assert kinds[0] == "order"
+        assert not sim.open_orders(ACCOUNT)
+        assert not rec.events_of("OrderCancelRejected")
+
+    run_node(node_config(sim), scenario)

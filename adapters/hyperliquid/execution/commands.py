@@ -18,6 +18,7 @@ from nautilus_trader.execution.messages import BatchCancelOrders
 from nautilus_trader.execution.messages import CancelOrder
 from nautilus_trader.execution.messages import ModifyOrder
 from nautilus_trader.model.enums import OrderSide
+from nautilus_trader.model.enums import OrderStatus
 from nautilus_trader.model.orders import Order
 
 from adapters.hyperliquid.common.constants import ORDER_NEVER_PLACED
@@ -45,6 +46,8 @@ from adapters.hyperliquid.signing import cancel_by_cloid_action
 from adapters.hyperliquid.signing import modify_wire
 from adapters.hyperliquid.signing import order_action
 
+# How long a cancel waits for its order's submit to reach this client (see `Commands._once_submitted`).
+SUBMIT_AHEAD_WAIT_S = 1.0
 # (order, its record, its asset id)
 _CancelEntry = tuple[Order, TrackedOrder, int]
 # (order, its record, its batchModify entry, the oid it replaces, the new quantity, the wire price)
@@ -199,6 +202,8 @@ class Commands:
 
     async def cancel(self, orders: list[Order]) -> None:
         """Cancel by oid (by cloid those whose oid is not known yet): at most one action of each."""
+        if any(o.status == OrderStatus.INITIALIZED for o in orders):
+            orders = await self._once_submitted(orders)
         by_oid: list[_CancelEntry] = []
         by_cloid: list[_CancelEntry] = []
         for order in orders:
@@ -209,6 +214,26 @@ class Commands:
             await self._send_cancels(cancel_action([(a, t.oid) for _, t, a in by_oid]), by_oid)  # type: ignore[misc]
         if by_cloid:
             await self._send_cancels(cancel_by_cloid_action([(a, t.cloid) for _, t, a in by_cloid]), by_cloid)  # type: ignore[misc]
+
+    async def _once_submitted(self, orders: list[Order]) -> list[Order]:
+        """`orders` once the submit of each has left this client (or it closed: denied by the risk
+        engine, nothing to cancel). Nautilus routes a submit through its risk engine's queue and a
+        cancel straight to the execution engine, so a cancel issued in the same turn as its order's
+        submit arrives first: sent at once, it would reach the exchange before the order ("never
+        placed") and the order would then rest. A submit that has not come after
+        `SUBMIT_AHEAD_WAIT_S` is not waited for longer."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + SUBMIT_AHEAD_WAIT_S
+        turns = 0
+        while loop.time() < deadline and any(self._submit_ahead(o) for o in orders):
+            # The queues run on the next turns of the loop; past a few turns the engine is busy.
+            await asyncio.sleep(0 if turns < 20 else 0.001)
+            turns += 1
+        return [o for o in orders if not o.is_closed]
+
+    def _submit_ahead(self, order: Order) -> bool:
+        """Whether `order`'s submit is still on its way to this client (through the risk engine)."""
+        return order.status == OrderStatus.INITIALIZED and self._tracker.get(order.client_order_id) is None
 
     async def _send_cancels(self, action: dict[str, Any], entries: list[_CancelEntry]) -> None:
         try:
