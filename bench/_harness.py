@@ -5,7 +5,14 @@ BENCH_CODE_ROOT's). It also writes a bench's figures where the README says they 
 bench/results/NAME.json.
 
 It also holds what several benches share: the machine's load, and a live node against a local hlsim.
-Not a benchmark itself (hence the leading underscore): it measures nothing and has no results file."""
+The leading underscore: the benches import it. Run as a script, it measures the fixed cost that
+latency.py and node_capacity.py pay per node before and after what they time (medians of RUNS runs):
+
+- `live_node_ready_s`: `run_live.py` started → its first two quotes resting on hlsim (the
+  interpreter, the imports, the node's start-up checks and reconciliation, the first book);
+- `live_node_stop_s`: SIGINT → the process gone (cancel-all on the exchange, the node's shutdown).
+
+    .venv/bin/python bench/_harness.py [--runs 3]"""
 
 import json
 import os
@@ -109,3 +116,58 @@ def wait_until(ready: Callable[[], bool], proc: subprocess.Popen, timeout_s: flo
         if time.monotonic() > deadline or proc.poll() is not None:
             raise SystemExit(what)
         time.sleep(0.1)
+
+
+def _node_start_and_stop() -> tuple[float, float]:
+    """One live node quoting ETH on a fresh hlsim: (seconds to its first two quotes, seconds to stop)."""
+    import secrets
+    import tempfile
+
+    from adapters.hyperliquid.signing import L1Signer
+    from hlsim.testing import HlSimConfig
+    from hlsim.testing import run_hlsim_in_thread
+
+    key = "0x" + secrets.token_hex(32)
+    address = L1Signer(key).address
+    with tempfile.TemporaryDirectory() as tmp, run_hlsim_in_thread(HlSimConfig(coins={"ETH": 4}, ip_weight_per_min=None)) as sim:
+        sim.fund(address, 1_000_000)
+        sim.set_book("ETH", [(3000.0, 4.0), (2999.9, 6.0)], [(3000.1, 4.0), (3000.2, 6.0)])
+        config = live_node_config(("ETH",), "redis://127.0.0.1:6379/0", batch=True)
+        t0 = time.perf_counter()
+        with live_node(config, Path(tmp), sim.rest_url, address, key) as proc:
+            wait_until(lambda: len(sim.open_orders(address)) >= 2, proc, 60, "the node never quoted")
+            ready_s = time.perf_counter() - t0
+            t1 = time.perf_counter()
+        return ready_s, time.perf_counter() - t1
+
+
+def main(argv: list[str] | None = None) -> int:
+    import argparse
+    import statistics
+    from datetime import UTC
+    from datetime import datetime
+
+    parser = argparse.ArgumentParser(description="The live node's fixed start-up and stop cost in the benches.")
+    parser.add_argument("--runs", type=int, default=3, help="nodes started one after another (default: %(default)s)")
+    args = parser.parse_args(argv)
+    if args.runs < 1:
+        parser.error("--runs must be ≥ 1")
+    load_before = machine_load()
+    runs = [_node_start_and_stop() for _ in range(args.runs)]
+    for i, (ready_s, stop_s) in enumerate(runs, 1):
+        print(f"run {i}: quoting after {ready_s:.2f} s, stopped in {stop_s:.2f} s")
+    result = {
+        "live_node_ready_s": round(statistics.median(r for r, _ in runs), 2),
+        "live_node_stop_s": round(statistics.median(s for _, s in runs), 2),
+        "runs": args.runs,
+        "machine_load_before": load_before, "machine_load_after": machine_load(),
+        "command": " ".join([".venv/bin/python bench/_harness.py", *(argv if argv is not None else sys.argv[1:])]),
+        "date": datetime.now(UTC).isoformat(timespec="seconds"),
+    }
+    print(json.dumps(result, indent=1))
+    write_results("_harness", result)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
