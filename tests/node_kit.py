@@ -287,6 +287,13 @@ def data_client(node: TradingNode) -> HyperliquidDataClient:
     return node.kernel.data_engine._clients[HYPERLIQUID_CLIENT_ID]
 
 
+def record_request_kinds(sim: Any) -> list[str]:
+    """The kinds of the /exchange requests that reach hlsim from now on, in arrival order."""
+    kinds: list[str] = []
+    sim.call(lambda: setattr(sim.engine.traffic, "listener", lambda kind, assets: kinds.append(kind)))
+    return kinds
+
+
 def record_topic(node: TradingNode, topic: str) -> list[Any]:
     seen: list[Any] = []
     node.kernel.msgbus.subscribe(topic, seen.append)

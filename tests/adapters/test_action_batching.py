@@ -23,15 +23,9 @@ from tests.node_kit import ACCOUNT
 from tests.node_kit import ETH_ID
 from tests.node_kit import exec_client
 from tests.node_kit import node_config
+from tests.node_kit import record_request_kinds
 from tests.node_kit import run_node
 from tests.node_kit import wait_for
-
-
-def _record_requests(sim) -> list[str]:  # type: ignore[no-untyped-def]
-    """The kinds of the /exchange requests that reach hlsim from now on, in arrival order."""
-    kinds: list[str] = []
-    sim.call(lambda: setattr(sim.engine.traffic, "listener", lambda kind, assets: kinds.append(kind)))
-    return kinds
 
 
 def _unsubmitted(rec, side: OrderSide, px: str):  # type: ignore[no-untyped-def]
@@ -48,7 +42,7 @@ def test_one_turns_cancels_modifies_and_orders_leave_as_one_request_of_each_kind
         await wait_for(lambda: rec.quotes, what="quotes")
         resting = [rec.limit(OrderSide.BUY, px, "0.01") for px in ("2990.0", "2989.0", "2988.0", "2987.0")]
         await wait_for(lambda: all(o.status == OrderStatus.ACCEPTED for o in resting), what="accepted")
-        kinds = _record_requests(sim)
+        kinds = record_request_kinds(sim)
         # One turn of the loop, in the strategy's order: cancels, modifies, new orders.
         rec.cancel_orders(resting[:2])
         rec.modify_order(resting[2], price=rec.cache.instrument(ETH_ID).make_price(Decimal("2986.0")))
@@ -86,7 +80,7 @@ def test_a_book_move_sends_one_cancel_request_and_one_order_request(sim, batch: 
         await wait_for(lambda: len(sim.open_orders(ACCOUNT)) == 6, timeout=10.0, what="six quotes")
         await wait_for(lambda: not any(s.busy for s in mm._slots.values()), what="quotes settled")
         before = sorted(float(o["limitPx"]) for o in sim.open_orders(ACCOUNT))
-        kinds = _record_requests(sim)
+        kinds = record_request_kinds(sim)
         # The whole book 1.0 up (10 ticks, past the re-quote tolerance): every quote moves.
         sim.set_book("ETH", bids=[(3001.0, 5), (3000.0, 5)], asks=[(3002.0, 5), (3003.0, 5)])
         await wait_for(lambda: len(sim.open_orders(ACCOUNT)) == 6
@@ -107,7 +101,7 @@ def test_two_modifies_of_one_order_in_one_turn_leave_as_one_entry_and_the_last_p
         await wait_for(lambda: rec.quotes, what="quotes")
         a = rec.limit(OrderSide.BUY, "2990.0", "0.01")
         await wait_for(lambda: a.status == OrderStatus.ACCEPTED, what="accepted")
-        kinds = _record_requests(sim)
+        kinds = record_request_kinds(sim)
         instrument = rec.cache.instrument(ETH_ID)
         # Two book events handled back to back: the second re-quote of the order supersedes the first.
         rec.modify_order(a, price=instrument.make_price(Decimal("2989.0")))
@@ -126,7 +120,7 @@ def test_a_batch_modify_with_one_refused_entry_updates_the_other_and_reports_wha
         await wait_for(lambda: rec.quotes, what="quotes")
         good, bad = rec.limit(OrderSide.BUY, "2990.0", "0.01"), rec.limit(OrderSide.BUY, "2989.0", "0.01")
         await wait_for(lambda: good.status == bad.status == OrderStatus.ACCEPTED, what="accepted")
-        kinds = _record_requests(sim)
+        kinds = record_request_kinds(sim)
         instrument = rec.cache.instrument(ETH_ID)
         rec.modify_order(good, price=instrument.make_price(Decimal("2985.0")))
         # Through the ask: the replacement is refused (ALO), and a modify being a cancel and a new

@@ -8,6 +8,7 @@ the exchange's `orderStatus` (by cloid) settles it. Over hlsim with a real Tradi
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 
 import pytest
 from nautilus_trader.model.enums import OrderSide
@@ -21,6 +22,7 @@ from adapters.hyperliquid.types import TOPIC_VENUE_HALT
 from tests.node_kit import ACCOUNT
 from tests.node_kit import exec_client
 from tests.node_kit import node_config
+from tests.node_kit import record_request_kinds
 from tests.node_kit import record_topic
 from tests.node_kit import refused_url
 from tests.node_kit import run_node
@@ -124,47 +126,38 @@ def test_a_refused_connection_is_reported_as_not_delivered() -> None:
     asyncio.run(main())
 
 
-def test_a_modify_whose_reply_times_out_is_applied_from_the_replacement_the_exchange_holds(sim) -> None:
+async def _replies_held_past_the_post_timeout(sim, send: Callable[[], None]) -> None:  # type: ignore[no-untyped-def]
+    """`send` an action whose reply hlsim holds past the client's post timeout (0.3 s in these tests):
+    its outcome is unknown to the client. Replies flow again afterwards."""
+    sim.faults.delay_replies(1000)
+    send()
+    await asyncio.sleep(0.4)
+    sim.faults.delay_replies(0)
+
+
+@pytest.mark.parametrize("prices", [(2990.0,), (2990.0, 2989.0)], ids=["one_modify", "a_batch_of_two"])
+def test_each_modify_whose_reply_times_out_is_applied_from_the_replacement_the_exchange_holds(
+    sim, prices: tuple[float, ...],
+) -> None:
     async def scenario(node, rec) -> None:
         await wait_for(lambda: rec.quotes, what="quotes")
-        a = rec.limit(OrderSide.BUY, "2990.0", "0.01")
-        await wait_for(lambda: a.status == OrderStatus.ACCEPTED, what="accepted")
-        old_oid = a.venue_order_id.value
-        sim.faults.delay_replies(1000)
-        instrument = rec.cache.instrument(a.instrument_id)
-        rec.modify_order(a, price=instrument.make_price(2985.0))
-        await asyncio.sleep(0.4)  # the WS post has timed out (0.3 s)
-        sim.faults.delay_replies(0)
-        await wait_for(lambda: rec.events_of("OrderUpdated"), what="OrderUpdated")
-        (resting,) = sim.open_orders(ACCOUNT)
-        await wait_for(lambda: a.status == OrderStatus.ACCEPTED, what="accepted again")
-        assert a.venue_order_id.value == str(resting["oid"]) != old_oid
-        assert a.price.as_double() == 2985.0 == float(resting["limitPx"])
-        assert not rec.events_of("OrderModifyRejected")
+        orders = [rec.limit(OrderSide.BUY, f"{px:.1f}", "0.01") for px in prices]
+        await wait_for(lambda: all(o.status == OrderStatus.ACCEPTED for o in orders), what="accepted")
+        old_oids = {o.venue_order_id.value for o in orders}
+        kinds = record_request_kinds(sim)
+        instrument = rec.cache.instrument(rec.instrument_id)
 
-    run_node(node_config(sim, post_timeout_secs=0.3), scenario)
+        def modify_all() -> None:  # one loop turn: one batchModify
+            for order, px in zip(orders, prices, strict=True):
+                rec.modify_order(order, price=instrument.make_price(px - 5.0))
 
-
-def test_each_modify_of_a_batch_whose_reply_times_out_is_applied_from_the_replacement_the_exchange_holds(sim) -> None:
-    async def scenario(node, rec) -> None:
-        await wait_for(lambda: rec.quotes, what="quotes")
-        a = rec.limit(OrderSide.BUY, "2990.0", "0.01")
-        b = rec.limit(OrderSide.BUY, "2989.0", "0.01")
-        await wait_for(lambda: a.status == b.status == OrderStatus.ACCEPTED, what="accepted")
-        old_oids = {a.venue_order_id.value, b.venue_order_id.value}
-        kinds: list[str] = []
-        sim.call(lambda: setattr(sim.engine.traffic, "listener", lambda kind, assets: kinds.append(kind)))
-        sim.faults.delay_replies(1000)
-        instrument = rec.cache.instrument(a.instrument_id)
-        rec.modify_order(a, price=instrument.make_price(2985.0))  # one loop turn: one batchModify
-        rec.modify_order(b, price=instrument.make_price(2984.0))
-        await asyncio.sleep(0.4)  # the WS post has timed out (0.3 s)
-        sim.faults.delay_replies(0)
-        await wait_for(lambda: len(rec.events_of("OrderUpdated")) == 2, what="both OrderUpdated")
-        await wait_for(lambda: a.status == b.status == OrderStatus.ACCEPTED, what="accepted again")
+        await _replies_held_past_the_post_timeout(sim, modify_all)
+        await wait_for(lambda: len(rec.events_of("OrderUpdated")) == len(orders), what="every OrderUpdated")
+        await wait_for(lambda: all(o.status == OrderStatus.ACCEPTED for o in orders), what="accepted again")
         assert kinds[0] == "batchModify" and kinds.count("batchModify") == 1
         resting = {float(o["limitPx"]): str(o["oid"]) for o in sim.open_orders(ACCOUNT)}
-        assert resting == {2985.0: a.venue_order_id.value, 2984.0: b.venue_order_id.value}
+        assert resting == {px - 5.0: o.venue_order_id.value for o, px in zip(orders, prices, strict=True)}
+        assert all(o.price.as_double() == px - 5.0 for o, px in zip(orders, prices, strict=True))
         assert not old_oids & set(resting.values())
         assert not rec.events_of("OrderModifyRejected")
 
@@ -177,10 +170,7 @@ def test_each_order_of_a_cancel_batch_whose_reply_times_out_ends_canceled_and_th
         kept = rec.limit(OrderSide.BUY, "2988.0", "0.01")
         orders = [rec.limit(OrderSide.BUY, px, "0.01") for px in ("2990.0", "2989.0")]
         await wait_for(lambda: all(o.status == OrderStatus.ACCEPTED for o in [kept, *orders]), what="accepted")
-        sim.faults.delay_replies(1000)
-        rec.cancel_orders(orders)
-        await asyncio.sleep(0.4)  # the WS post has timed out (0.3 s)
-        sim.faults.delay_replies(0)
+        await _replies_held_past_the_post_timeout(sim, lambda: rec.cancel_orders(orders))
         await wait_for(lambda: all(o.status == OrderStatus.CANCELED for o in orders), what="both canceled")
         assert [str(o["oid"]) for o in sim.open_orders(ACCOUNT)] == [kept.venue_order_id.value]
         assert kept.status == OrderStatus.ACCEPTED
@@ -201,10 +191,8 @@ def test_the_orders_of_a_batch_whose_reply_times_out_are_settled_together_not_on
             )
             for px in (3001.0, 3002.0, 3003.0)  # each crosses the 3001 ask: the exchange rejects all three
         ]
-        sim.faults.delay_replies(1000)
-        rec.submit_order_list(OrderList(rec.order_factory.generate_order_list_id(), orders))
-        await asyncio.sleep(0.4)  # the WS post has timed out (0.3 s)
-        sim.faults.delay_replies(0)
+        order_list = OrderList(rec.order_factory.generate_order_list_id(), orders)
+        await _replies_held_past_the_post_timeout(sim, lambda: rec.submit_order_list(order_list))
         await wait_for(lambda: all(o.status == OrderStatus.REJECTED for o in orders), timeout=15.0, what="rejected")
         rejected = rec.events_of("OrderRejected")
         assert len(rejected) == 3 and all("does not know" in r.reason for r in rejected)
@@ -223,8 +211,7 @@ def test_a_cancel_issued_in_the_same_turn_as_its_submit_does_not_overtake_it(sim
 
     async def scenario(node, rec) -> None:
         await wait_for(lambda: rec.quotes, what="quotes")
-        kinds: list[str] = []
-        sim.call(lambda: setattr(sim.engine.traffic, "listener", lambda kind, assets: kinds.append(kind)))
+        kinds = record_request_kinds(sim)
         order = rec.limit(OrderSide.BUY, "2989.0", "0.01")
         rec.cancel_order(order)  # the same turn of the loop
         await wait_for(lambda: order.status == OrderStatus.CANCELED, what="canceled")
