@@ -569,7 +569,7 @@ def main(argv: list[str] | None = None) -> int:
 def _compare(args: argparse.Namespace, argv: list[str] | None, baseline_root: Path) -> int:
     variants = [False, True] if args.baseline else [False]  # is_baseline
     runs: dict[bool, list[dict]] = {False: [], True: []}
-    load_before = " ".join(f"{x:.2f}" for x in os.getloadavg())
+    load_before = _harness.machine_load()
     baseline_label = "baseline (batch_actions off)" if args.batch_off else f"baseline ({args.baseline_ref})"
     for r in range(args.rounds):
         for is_baseline in variants if r % 2 == 0 else list(reversed(variants)):
@@ -593,7 +593,7 @@ def _compare(args: argparse.Namespace, argv: list[str] | None, baseline_root: Pa
         "rounds": args.rounds,
         "machine_ref_ms": _machine_reference_ms(),
         "machine_load_before": load_before,
-        "machine_load_after": " ".join(f"{x:.2f}" for x in os.getloadavg()),
+        "machine_load_after": _harness.machine_load(),
         "command": " ".join([".venv/bin/python bench/hot_path.py", *(argv if argv is not None else sys.argv[1:])]),
         "date": datetime.now(tz=UTC).isoformat(timespec="seconds"),
     }

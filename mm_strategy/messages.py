@@ -59,7 +59,7 @@ class SpreadAdjust:
 
 
 # Every field of SpreadAdjust but `reason` and `vol_bps`, read from the class: a field added later
-# counts without a list to keep. attrgetter: ~1 µs where dataclasses.replace took ~6.
+# counts without a list to keep. attrgetter: ~0.3 µs where dataclasses.replace and == took ~2.3 (warm).
 _spread_adjust_steering = attrgetter(*(f.name for f in fields(SpreadAdjust) if f.name not in ("reason", "vol_bps")))
 
 
