@@ -7,7 +7,16 @@ the hot-path shortfall in issue 5: what a strategy pays in Nautilus 1.231 before
   even with logging off.
 - `add_order_list_debug_format_us`: the same for a 3-order `OrderList` (`Cache.add_order_list`).
 
-Medians of 5 rounds of 2,000 (lists: 300). Writes bench/results/order_path.json.
+Medians of 5 rounds of 2,000 (lists: 300).
+
+What a pause costs the code that runs after it (issue 18: the hot path's events arrive spaced out,
+and the same instructions then take several times longer): `order_factory_limit_after_<N>ms_us`,
+one `limit(...)` timed right after sleeping N ms (medians of PAUSED_CALLS); while this process
+sleeps, other work on the machine (other processes, other guests of the host) takes its caches.
+`order_factory_limit_after_flush_us`: after this process itself overwrote 64 MB (no cache holds any
+of the call's code or data).
+
+Writes bench/results/order_path.json.
 
     .venv/bin/python bench/order_path.py
 """
@@ -34,6 +43,32 @@ from catalog.ingest import ensure_shipped_catalog
 from catalog.shipped_data import PROJECT_ROOT
 
 ROUNDS = 5
+PAUSES_MS = (0.1, 1, 3, 10, 50)
+PAUSED_CALLS = 101
+FLUSH_BYTES = 64 * 1024 * 1024
+
+
+def _after_pause_us(fn, pause_s: float) -> float:
+    """Median wall time of `fn()` called right after `pause_s` of sleep."""
+    times = []
+    for _ in range(PAUSED_CALLS):
+        time.sleep(pause_s)
+        t0 = time.perf_counter_ns()
+        fn(None)
+        times.append(time.perf_counter_ns() - t0)
+    return round(statistics.median(times) / 1e3, 1)
+
+
+def _after_flush_us(fn) -> float:
+    """Median wall time of `fn()` called right after overwriting FLUSH_BYTES (more than any cache)."""
+    junk = bytearray(FLUSH_BYTES)
+    times = []
+    for i in range(PAUSED_CALLS):
+        junk[:] = bytes([i & 255]) * FLUSH_BYTES
+        t0 = time.perf_counter_ns()
+        fn(None)
+        times.append(time.perf_counter_ns() - t0)
+    return round(statistics.median(times) / 1e3, 1)
 
 
 def _per_call_us(fn, items: list) -> float:
@@ -64,9 +99,14 @@ def main() -> int:
         order_fmt.append(_per_call_us(lambda o: f"Added {o}", orders))
         lists = [OrderList(mm._ids.next_list(), orders[i : i + 3]) for i in range(0, 900, 3)]
         list_fmt.append(_per_call_us(lambda lst: f"Added {lst}", lists))
+    paused = {f"order_factory_limit_after_{ms:g}ms_us".replace(".", "_"): _after_pause_us(limit, ms / 1e3)
+              for ms in PAUSES_MS}
+    flushed = _after_flush_us(limit)
     session.engine.dispose()
     result = {
         "order_factory_limit_us": round(statistics.median(create), 1),
+        **paused,
+        "order_factory_limit_after_flush_us": flushed,
         "add_order_debug_format_us": round(statistics.median(order_fmt), 1),
         "add_order_list_debug_format_us": round(statistics.median(list_fmt), 1),
         "command": ".venv/bin/python bench/order_path.py",
