@@ -33,6 +33,10 @@ loop sleeps, and the next event runs on cold caches — measured on this machine
 ~30 µs unpaced, ~55 µs at 120×, ~100 µs at 60×; real time (1×) spaces events further still, so
 this figure is if anything optimistic for live. Shadow latency = the backtest's 100 ms / speed.
 
+Like run_live.py (live/runner.py), the node moves what its start-up built out of the garbage
+collector's sight once trading runs. Where the time goes, part by part: bench/hot_path_parts.py;
+what a pause costs the code that runs after it: bench/order_path.py.
+
 Extra keys (`backtest_p50_us`, `backtest_p99_us`): the same window in a BacktestEngine over the same
 data (from the run's quoting start), where each command runs synchronously through the RiskEngine,
 ExecutionEngine and the simulated venue (and the OrderSubmitted events it generates) before
@@ -110,6 +114,7 @@ from backtest.runner import load_settings
 from backtest.runner import parse_utc
 from catalog.ingest import ensure_shipped_catalog
 from catalog.shipped_data import PROJECT_ROOT
+from live.runner import freeze_startup_objects
 from mm_strategy.governor import RegimeGovernor
 from mm_strategy.market_maker import MarketMaker
 from mm_strategy.risk_guard import RiskGuard
@@ -395,6 +400,8 @@ def run_live(passes: int, speed: float, on_built: Callable[[TradingNode], None] 
                 return
             await asyncio.sleep(0.05)
         await asyncio.sleep(0.2)
+        # As run_live.py does once trading runs: what start-up built leaves the collector's sight.
+        await freeze_startup_objects(node, timeout_secs=0.0)
         clock = kernel.clock
         process = kernel.data_engine.process
         de, re_, ee = kernel.data_engine, kernel.risk_engine, kernel.exec_engine
