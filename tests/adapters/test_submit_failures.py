@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
+from decimal import Decimal
 
 import pytest
 from nautilus_trader.model.enums import OrderSide
@@ -20,6 +21,7 @@ from adapters.hyperliquid.http.client import HyperliquidHttpClient
 from adapters.hyperliquid.http.errors import HyperliquidEndpointsDown
 from adapters.hyperliquid.types import TOPIC_VENUE_HALT
 from tests.node_kit import ACCOUNT
+from tests.node_kit import ETH_ID
 from tests.node_kit import exec_client
 from tests.node_kit import node_config
 from tests.node_kit import record_request_kinds
@@ -218,5 +220,67 @@ def test_a_cancel_issued_in_the_same_turn_as_its_submit_does_not_overtake_it(sim
         assert kinds[0] == "order"
         assert not sim.open_orders(ACCOUNT)
         assert not rec.events_of("OrderCancelRejected")
+
+    run_node(node_config(sim), scenario)
+
+
+def test_a_cancel_all_issued_in_the_same_turn_as_a_submit_leaves_that_order_canceled(sim) -> None:
+    """The cancel-all lists the exchange's open orders; an order whose submit is still in the risk
+    engine is not among them yet. Once its submit is answered, it must be canceled too. (With no
+    other order open, Nautilus's Strategy.cancel_all_orders sends no command at all: it does not
+    count an order it has not submitted yet.)"""
+
+    async def scenario(node, rec) -> None:
+        await wait_for(lambda: rec.quotes, what="quotes")
+        resting = rec.limit(OrderSide.BUY, "2990.0", "0.01")
+        await wait_for(lambda: resting.status == OrderStatus.ACCEPTED, what="accepted")
+        order = rec.limit(OrderSide.BUY, "2989.0", "0.01")
+        rec.cancel_all_orders(ETH_ID)  # the same turn of the loop
+        await wait_for(lambda: order.status == OrderStatus.CANCELED, what="canceled")
+        assert resting.status == OrderStatus.CANCELED
+        await asyncio.sleep(0.3)
+        assert not sim.open_orders(ACCOUNT)
+
+    run_node(node_config(sim), scenario)
+
+
+def test_a_cancel_all_while_a_submit_waits_for_its_reply_cancels_the_order_once_placed(sim) -> None:
+    """The exchange holds the order action (no blocks) but answers the cancel-all's openOrders: the
+    listing misses the order, which is placed afterwards. It must not be left resting."""
+
+    async def scenario(node, rec) -> None:
+        await wait_for(lambda: rec.quotes, what="quotes")
+        sim.faults.stall_all(True)
+        order = rec.limit(OrderSide.BUY, "2989.0", "0.01")
+        await wait_for(lambda: order.status == OrderStatus.SUBMITTED, what="the order action sent")
+        await asyncio.sleep(0.1)  # it reaches the exchange, which holds it
+        rec.cancel_all_orders(ETH_ID)
+        await asyncio.sleep(0.3)  # the listing is answered (it is empty) while the action waits
+        sim.faults.stall_all(False)
+        await wait_for(lambda: order.status == OrderStatus.CANCELED, timeout=8.0, what="canceled")
+        await asyncio.sleep(0.3)
+        assert not sim.open_orders(ACCOUNT)
+
+    run_node(node_config(sim), scenario)
+
+
+def test_a_cancel_all_while_a_modify_waits_for_its_reply_cancels_the_replacement(sim) -> None:
+    """A modify is a cancel-replace with a new oid: the cancel-all's listing holds the old oid, and
+    the replacement placed once the exchange takes the held modify must not be left resting."""
+
+    async def scenario(node, rec) -> None:
+        await wait_for(lambda: rec.quotes, what="quotes")
+        order = rec.limit(OrderSide.BUY, "2990.0", "0.01")
+        await wait_for(lambda: order.status == OrderStatus.ACCEPTED, what="accepted")
+        sim.faults.stall_all(True)
+        rec.modify_order(order, price=rec.cache.instrument(ETH_ID).make_price(Decimal("2985.0")))
+        await wait_for(lambda: order.status == OrderStatus.PENDING_UPDATE, what="the modify sent")
+        await asyncio.sleep(0.1)  # it reaches the exchange, which holds it
+        rec.cancel_all_orders(ETH_ID)
+        await asyncio.sleep(0.3)
+        sim.faults.stall_all(False)
+        await wait_for(lambda: order.status == OrderStatus.CANCELED, timeout=8.0, what="canceled")
+        await asyncio.sleep(0.3)
+        assert not sim.open_orders(ACCOUNT)
 
     run_node(node_config(sim), scenario)

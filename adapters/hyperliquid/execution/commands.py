@@ -19,8 +19,10 @@ from nautilus_trader.execution.messages import CancelOrder
 from nautilus_trader.execution.messages import ModifyOrder
 from nautilus_trader.model.enums import OrderSide
 from nautilus_trader.model.enums import OrderStatus
+from nautilus_trader.model.identifiers import ClientOrderId
 from nautilus_trader.model.orders import Order
 
+from adapters.hyperliquid.common.constants import HYPERLIQUID_VENUE
 from adapters.hyperliquid.common.constants import ORDER_NEVER_PLACED
 from adapters.hyperliquid.common.log import LogLike
 from adapters.hyperliquid.execution.actions import ActionFailed
@@ -33,6 +35,7 @@ from adapters.hyperliquid.execution.settlement import Settlement
 from adapters.hyperliquid.execution.tracking import OrderTracker
 from adapters.hyperliquid.execution.tracking import TrackedOrder
 from adapters.hyperliquid.http.errors import REST_ERRORS
+from adapters.hyperliquid.parsing.instruments import coin_of
 from adapters.hyperliquid.parsing.order_wires import UnsupportedOrder
 from adapters.hyperliquid.parsing.order_wires import asset_of
 from adapters.hyperliquid.parsing.order_wires import wire_for_order
@@ -48,6 +51,9 @@ from adapters.hyperliquid.signing import order_action
 
 # How long a cancel waits for its order's submit to reach this client (see `Commands._once_submitted`).
 SUBMIT_AHEAD_WAIT_S = 1.0
+# How long a cancel-all waits for the answer to a submit or modify that was on its way when it came
+# (see `Commands.cancel_all_on_exchange`); the action's own timeouts and settlement end sooner.
+ON_THE_WAY_WAIT_S = 30.0
 # (order, its record, its asset id)
 _CancelEntry = tuple[Order, TrackedOrder, int]
 # (order, its record, its batchModify entry, the oid it replaces, the new quantity, the wire price)
@@ -78,6 +84,21 @@ class Commands:
         self._cache = cache
         self._clock = clock
         self._log = log
+        # Orders whose submit or modify has left and is not answered yet → done once it is.
+        self._on_the_wire: dict[ClientOrderId, asyncio.Future[None]] = {}
+
+    def _sending(self, orders: list[TrackedOrder]) -> asyncio.Future[None]:
+        """Marks `orders` as on the wire until the returned future is passed to `_answered`."""
+        done = asyncio.get_running_loop().create_future()
+        for tracked in orders:
+            self._on_the_wire[tracked.client_order_id] = done
+        return done
+
+    def _answered(self, orders: list[TrackedOrder], done: asyncio.Future[None]) -> None:
+        for tracked in orders:
+            if self._on_the_wire.get(tracked.client_order_id) is done:
+                del self._on_the_wire[tracked.client_order_id]
+        done.set_result(None)
 
     # -- submit --------------------------------------------------------------------------------------
 
@@ -97,6 +118,13 @@ class Commands:
             sent.append(tracked)
         if not wires:
             return
+        done = self._sending(sent)
+        try:
+            await self._send_orders(wires, sent)
+        finally:
+            self._answered(sent, done)
+
+    async def _send_orders(self, wires: list[dict[str, Any]], sent: list[TrackedOrder]) -> None:
         try:
             outcomes = await self._actions.send(order_action(wires), len(wires))
         except ActionFailed as exc:
@@ -140,6 +168,14 @@ class Commands:
             return
         for _, tracked, *_ in entries:
             tracked.modifying = True
+        modified = [e[1] for e in entries]
+        done = self._sending(modified)
+        try:
+            await self._send_modifies(entries, ts)
+        finally:
+            self._answered(modified, done)
+
+    async def _send_modifies(self, entries: list[_ModifyEntry], ts: int) -> None:
         try:
             outcomes = await self._actions.send(batch_modify_action([e[2] for e in entries]), len(entries))
         except ActionFailed as exc:
@@ -264,8 +300,18 @@ class Commands:
         """Cancel every open order (of `coin`, of `side`) the exchange lists; returns how many were canceled.
 
         What the exchange has open, not only what the cache knows (orders placed outside the node
-        too), over REST with failover, else over the WS socket (the stall panic's path).
+        too), over REST with failover, else over the WS socket (the stall panic's path). An order on
+        its way when this is called (its submit still in Nautilus's risk engine, or its submit or
+        modify sent and not answered) may not be listed yet: it is canceled once it is answered.
         """
+        on_the_way = self._orders_on_the_way(coin, side)
+        canceled, canceled_oids = await self._cancel_listed(coin, side)
+        if on_the_way:
+            canceled += await self._cancel_once_answered(on_the_way, canceled_oids)
+        return canceled
+
+    async def _cancel_listed(self, coin: str | None, side: OrderSide) -> tuple[int, set[int]]:
+        """Cancel what the exchange lists as open: how many were canceled, and their oids."""
         entries: list[tuple[BasicOrder, int]] = []
         for o in await self._listed_open_orders():
             if (coin is not None and o.coin != coin) or (side != OrderSide.NO_ORDER_SIDE and side_of(o.side) != side):
@@ -276,10 +322,10 @@ class Commands:
                 continue
             entries.append((o, asset_of(instrument)))
         if not entries:
-            return 0
+            return 0, set()
         results = await cancel_listed_orders(self._actions, entries)
         ts = self._clock.timestamp_ns()
-        canceled = 0
+        canceled: set[int] = set()
         for o, outcome in results:
             tracked = self._events.resolve(o.oid, o.cloid)
             if not outcome.ok:
@@ -290,11 +336,48 @@ class Commands:
                     except Exception as exc:
                         self._log.warning(f"orderStatus for oid {o.oid} failed: {type(exc).__name__}: {exc}")
                 continue
-            canceled += 1
+            canceled.add(o.oid)
             if tracked is not None:
                 self._reconnect.confirm_cancel(tracked, ts)
-        self._log.info(f"cancel-all canceled {canceled}/{len(entries)} open orders")
-        return canceled
+        self._log.info(f"cancel-all canceled {len(canceled)}/{len(entries)} open orders")
+        return len(canceled), canceled
+
+    def _orders_on_the_way(self, coin: str | None, side: OrderSide) -> list[Order]:
+        """This venue's orders (of `coin`, of `side`) whose submit has not reached this client yet,
+        or whose submit or modify is on the wire."""
+        if coin is None:
+            cached = self._cache.orders(venue=HYPERLIQUID_VENUE, side=side)
+        else:
+            instrument = self._provider.instrument_for_coin(coin)
+            cached = [] if instrument is None else self._cache.orders(instrument_id=instrument.id, side=side)
+        ahead = [o for o in cached if self._submit_ahead(o) and not o.is_emulated]
+        wired = [o for cid in self._on_the_wire if (o := self._cache.order(cid)) is not None
+                 and (coin is None or coin_of(o.instrument_id) == coin)
+                 and (side == OrderSide.NO_ORDER_SIDE or o.side == side)]
+        return ahead + wired
+
+    async def _cancel_once_answered(self, orders: list[Order], canceled_oids: set[int]) -> int:
+        """Cancel those of `orders` that rest once their submit or modify is answered (the
+        cancel-all's listing may have missed them); returns how many were sent a cancel."""
+        orders = await self._once_submitted(orders)
+        waits = {self._on_the_wire[o.client_order_id] for o in orders if o.client_order_id in self._on_the_wire}
+        if waits:
+            _, pending = await asyncio.wait(waits, timeout=ON_THE_WAY_WAIT_S)
+            if pending:
+                self._log.warning(f"cancel-all: {len(pending)} action(s) unanswered after {ON_THE_WAY_WAIT_S:.0f} s; "
+                                  "their orders are left to the settlement")
+        rest = []
+        for order in orders:
+            tracked = self._tracker.get(order.client_order_id)
+            if tracked is None or tracked.closed or order.client_order_id in self._on_the_wire:
+                continue
+            if tracked.oid is not None and tracked.oid in canceled_oids:
+                continue  # the listing's cancel got it (its event may wait for a catch-up)
+            rest.append(order)
+        if rest:
+            self._log.info(f"cancel-all: canceling {len(rest)} order(s) placed after the listing")
+            await self.cancel(rest)
+        return len(rest)
 
     async def _listed_open_orders(self) -> list[BasicOrder]:
         """The exchange's open orders over REST, else (every endpoint down) as a WS info post."""
