@@ -9,6 +9,7 @@ orders as one `SubmitOrderList`. With `batch_actions` off each modify is its own
 from __future__ import annotations
 
 import asyncio
+import time
 from decimal import Decimal
 
 import pytest
@@ -17,6 +18,7 @@ from nautilus_trader.model.enums import OrderStatus
 from nautilus_trader.model.enums import TimeInForce
 from nautilus_trader.model.orders import OrderList
 
+from adapters.hyperliquid.types import TOPIC_VENUE_HALT
 from mm_strategy.market_maker import MarketMaker
 from mm_strategy.market_maker import MarketMakerConfig
 from tests.node_kit import ACCOUNT
@@ -24,6 +26,7 @@ from tests.node_kit import ETH_ID
 from tests.node_kit import exec_client
 from tests.node_kit import node_config
 from tests.node_kit import record_request_kinds
+from tests.node_kit import record_topic
 from tests.node_kit import run_node
 from tests.node_kit import wait_for
 
@@ -176,5 +179,34 @@ def test_a_cancel_batch_leaves_in_its_commands_order_so_the_strategys_most_urgen
         await wait_for(lambda: all(o.status == OrderStatus.CANCELED for o in resting), what="canceled")
         (cancel,) = [a for a in actions if a.get("type") == "cancel"]
         assert [e["o"] for e in cancel["cancels"]] == [int(o.venue_order_id.value) for o in urgent_first]
+
+    run_node(node_config(sim), scenario)
+
+
+def test_a_cancel_batch_of_orders_with_and_without_an_oid_sends_both_requests_without_waiting_for_a_reply(sim) -> None:
+    """An order whose submit is not answered (and, the user stream down, not streamed) has no oid
+    yet: it is canceled by cloid, in a second request. That request must not wait for the first
+    one's reply, and the request holding the strategy's first (most urgent) cancel leaves first."""
+
+    async def scenario(node, rec) -> None:
+        halts = record_topic(node, TOPIC_VENUE_HALT)
+        await wait_for(lambda: rec.quotes, what="quotes")
+        known = rec.limit(OrderSide.BUY, "2990.0", "0.01")
+        await wait_for(lambda: known.status == OrderStatus.ACCEPTED, what="accepted")
+        assert sim.faults.drop_user_ws(ACCOUNT, refuse_for_s=3.0) >= 1
+        await wait_for(lambda: halts, what="VenueHalt")
+        arrivals: list[tuple[str, float]] = []
+        sim.call(lambda: setattr(sim.engine.traffic, "listener",
+                                 lambda kind, assets: arrivals.append((kind, time.monotonic()))))
+        sim.faults.delay_replies(800)
+        unanswered = rec.limit(OrderSide.BUY, "2989.0", "0.01")
+        await wait_for(lambda: arrivals, what="the second order on the exchange")
+        rec.cancel_orders([unanswered, known])
+        await wait_for(lambda: len(arrivals) >= 3, timeout=3.0, what="both cancel requests")
+        sim.faults.delay_replies(0)
+        assert [kind for kind, _ in arrivals[1:3]] == ["cancelByCloid", "cancel"]
+        assert arrivals[2][1] - arrivals[1][1] < 0.4  # a reply is held 0.8 s
+        await wait_for(lambda: known.is_closed and unanswered.is_closed, timeout=10.0, what="both closed")
+        assert not sim.open_orders(ACCOUNT)
 
     run_node(node_config(sim), scenario)

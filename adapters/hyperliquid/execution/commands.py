@@ -237,7 +237,8 @@ class Commands:
         await self.cancel([o for o in orders if o is not None])
 
     async def cancel(self, orders: list[Order]) -> None:
-        """Cancel by oid (by cloid those whose oid is not known yet): at most one action of each."""
+        """Cancel by oid (by cloid those whose oid is not known yet): at most one action of each,
+        sent together, the one holding the first of `orders` first."""
         if any(o.status == OrderStatus.INITIALIZED for o in orders):
             orders = await self._once_submitted(orders)
         by_oid: list[_CancelEntry] = []
@@ -246,10 +247,15 @@ class Commands:
             tracked = self._events.resolve_cached(order)
             asset = asset_of(self._events.instrument(order))
             (by_oid if tracked.oid is not None else by_cloid).append((order, tracked, asset))
+        sends = []
         if by_oid:
-            await self._send_cancels(cancel_action([(a, t.oid) for _, t, a in by_oid]), by_oid)  # type: ignore[misc]
+            sends.append(self._send_cancels(cancel_action([(a, t.oid) for _, t, a in by_oid]), by_oid))  # type: ignore[misc]
         if by_cloid:
-            await self._send_cancels(cancel_by_cloid_action([(a, t.cloid) for _, t, a in by_cloid]), by_cloid)  # type: ignore[misc]
+            sends.append(self._send_cancels(cancel_by_cloid_action([(a, t.cloid) for _, t, a in by_cloid]), by_cloid))  # type: ignore[misc]
+            if by_oid and orders and by_cloid[0][0] is orders[0]:
+                sends.reverse()  # the caller's first (most urgent) cancel leaves first
+        # Both leave at once: the second does not wait for the first one's reply.
+        await asyncio.gather(*sends)
 
     async def _once_submitted(self, orders: list[Order]) -> list[Order]:
         """`orders` once the submit of each has left this client (or it closed: denied by the risk
