@@ -352,15 +352,22 @@ class Commands:
         """This venue's orders (of `coin`, of `side`) whose submit has not reached this client yet,
         or whose submit or modify is on the wire."""
         if coin is None:
-            cached = self._cache.orders(venue=HYPERLIQUID_VENUE, side=side)
+            where: dict[str, Any] = {"venue": HYPERLIQUID_VENUE}
         else:
             instrument = self._provider.instrument_for_coin(coin)
-            cached = [] if instrument is None else self._cache.orders(instrument_id=instrument.id, side=side)
-        ahead = [o for o in cached if self._submit_ahead(o) and not o.is_emulated]
+            where = {"instrument_id": instrument.id} if instrument is not None else {}
+        ahead: list[Order] = []
+        if where:
+            # An initialized order is in none of the cache's state indexes: every id less those, as
+            # sets (~25 ms for 100,000 orders; building the orders themselves took ten times that).
+            cache = self._cache
+            ids = (cache.client_order_ids(**where) - cache.client_order_ids_closed(**where)
+                   - cache.client_order_ids_open(**where) - cache.client_order_ids_inflight(**where)
+                   - cache.client_order_ids_emulated(**where))
+            ahead = [o for cid in ids if (o := cache.order(cid)) is not None and self._submit_ahead(o)]
         wired = [o for cid in self._on_the_wire if (o := self._cache.order(cid)) is not None
-                 and (coin is None or coin_of(o.instrument_id) == coin)
-                 and (side == OrderSide.NO_ORDER_SIDE or o.side == side)]
-        return ahead + wired
+                 and (coin is None or coin_of(o.instrument_id) == coin)]
+        return [o for o in ahead + wired if side == OrderSide.NO_ORDER_SIDE or o.side == side]
 
     async def _cancel_once_answered(self, orders: list[Order], canceled_oids: set[int]) -> int:
         """Cancel those of `orders` that rest once their submit or modify is answered (the
