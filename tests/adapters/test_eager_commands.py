@@ -10,6 +10,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from nautilus_trader.core.uuid import UUID4
+from nautilus_trader.execution.messages import CancelOrder
 from nautilus_trader.execution.messages import SubmitOrder
 from nautilus_trader.model.enums import OrderSide
 from nautilus_trader.model.enums import OrderStatus
@@ -45,5 +46,25 @@ def test_a_submit_is_signed_and_sent_before_the_client_returns_the_command(sim) 
         assert client.actions_sent == sent_before + 1  # no await in between
         await wait_for(lambda: order.status == OrderStatus.ACCEPTED, what="accepted")
         assert [o["oid"] for o in sim.open_orders(ACCOUNT)] == [int(order.venue_order_id.value)]
+
+    run_node(node_config(sim), scenario)
+
+
+def test_a_cancel_is_signed_and_sent_before_the_client_returns_the_command(sim) -> None:
+    async def scenario(node, rec) -> None:
+        client = exec_client(node)
+        await wait_for(lambda: rec.quotes, what="quotes")
+        order = rec.limit(OrderSide.BUY, "2990.0", "0.01")
+        await wait_for(lambda: order.status == OrderStatus.ACCEPTED, what="accepted")
+        command = CancelOrder(
+            trader_id=rec.trader_id, strategy_id=rec.id, instrument_id=order.instrument_id,
+            client_order_id=order.client_order_id, venue_order_id=order.venue_order_id, command_id=UUID4(),
+            ts_init=rec.clock.timestamp_ns(),
+        )
+        sent_before = client.actions_sent
+        client.cancel_order(command)
+        assert client.actions_sent == sent_before + 1  # no await in between
+        await wait_for(lambda: order.status == OrderStatus.CANCELED, what="canceled")
+        assert not sim.open_orders(ACCOUNT)
 
     run_node(node_config(sim), scenario)

@@ -254,8 +254,16 @@ class Commands:
             sends.append(self._send_cancels(cancel_by_cloid_action([(a, t.cloid) for _, t, a in by_cloid]), by_cloid))  # type: ignore[misc]
             if by_oid and orders and by_cloid[0][0] is orders[0]:
                 sends.reverse()  # the caller's first (most urgent) cancel leaves first
-        # Both leave at once: the second does not wait for the first one's reply.
-        await asyncio.gather(*sends)
+        if len(sends) == 1:
+            await sends[0]  # started at once, in the command's own (eagerly started) task
+            return
+        # Both leave at once: the first now, the second on the next turn of the loop, not after the
+        # first one's reply.
+        second = asyncio.get_running_loop().create_task(sends[1])
+        try:
+            await sends[0]
+        finally:
+            await second
 
     async def _once_submitted(self, orders: list[Order]) -> list[Order]:
         """`orders` once the submit of each has left this client (or it closed: denied by the risk
@@ -311,10 +319,12 @@ class Commands:
         modify sent and not answered) may not be listed yet: it is canceled once it is answered.
         """
         on_the_way = self._orders_on_the_way(coin, side)
-        canceled, canceled_oids = await self._cancel_listed(coin, side)
-        if on_the_way:
-            canceled += await self._cancel_once_answered(on_the_way, canceled_oids)
-        return canceled
+        listed: tuple[int, set[int]] = (0, set())
+        try:
+            listed = await self._cancel_listed(coin, side)
+        finally:  # also when the listing failed: those orders are not the listing's to cancel
+            late = await self._cancel_once_answered(on_the_way, listed[1]) if on_the_way else 0
+        return listed[0] + late
 
     async def _cancel_listed(self, coin: str | None, side: OrderSide) -> tuple[int, set[int]]:
         """Cancel what the exchange lists as open: how many were canceled, and their oids."""
@@ -371,14 +381,13 @@ class Commands:
 
     async def _cancel_once_answered(self, orders: list[Order], canceled_oids: set[int]) -> int:
         """Cancel those of `orders` that rest once their submit or modify is answered (the
-        cancel-all's listing may have missed them); returns how many were sent a cancel."""
+        cancel-all's listing may have missed them); returns how many of them are closed after it."""
         orders = await self._once_submitted(orders)
-        waits = {self._on_the_wire[o.client_order_id] for o in orders if o.client_order_id in self._on_the_wire}
-        if waits:
-            _, pending = await asyncio.wait(waits, timeout=ON_THE_WAY_WAIT_S)
-            if pending:
-                self._log.warning(f"cancel-all: {len(pending)} action(s) unanswered after {ON_THE_WAY_WAIT_S:.0f} s; "
-                                  "their orders are left to the settlement")
+        ahead = [o for o in orders if self._submit_ahead(o)]
+        if ahead:
+            self._log.warning(f"cancel-all: {len(ahead)} order(s) still in Nautilus's risk engine after "
+                              f"{SUBMIT_AHEAD_WAIT_S:.0f} s left alone (the strategy's own cancel covers them)")
+        await self._answers_for(orders)
         rest = []
         for order in orders:
             tracked = self._tracker.get(order.client_order_id)
@@ -386,11 +395,25 @@ class Commands:
                 continue
             if tracked.oid is not None and tracked.oid in canceled_oids:
                 continue  # the listing's cancel got it (its event may wait for a catch-up)
-            rest.append(order)
-        if rest:
-            self._log.info(f"cancel-all: canceling {len(rest)} order(s) placed after the listing")
-            await self.cancel(rest)
-        return len(rest)
+            rest.append((order, tracked))
+        if not rest:
+            return 0
+        self._log.info(f"cancel-all: canceling {len(rest)} order(s) placed after the listing")
+        await self.cancel([order for order, _ in rest])
+        return sum(1 for _, tracked in rest if tracked.closed)
+
+    async def _answers_for(self, orders: list[Order]) -> None:
+        """Until no submit or modify of `orders` is on the wire (one sent meanwhile counts too), at
+        most `ON_THE_WAY_WAIT_S`; past it, those orders are left to the settlement."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + ON_THE_WAY_WAIT_S
+        while waits := {self._on_the_wire[o.client_order_id] for o in orders if o.client_order_id in self._on_the_wire}:
+            remaining = deadline - loop.time()
+            if remaining <= 0:
+                self._log.warning(f"cancel-all: {len(waits)} action(s) unanswered after {ON_THE_WAY_WAIT_S:.0f} s; "
+                                  "their orders are left to the settlement")
+                return
+            await asyncio.wait(waits, timeout=remaining)
 
     async def _listed_open_orders(self) -> list[BasicOrder]:
         """The exchange's open orders over REST, else (every endpoint down) as a WS info post."""

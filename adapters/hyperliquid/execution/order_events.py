@@ -222,6 +222,8 @@ class OrderEvents:
         self.end_modify(tracked, replaced=True)
         if new_oid is not None and new_oid != tracked.oid:
             self._tracker.replace_oid(tracked, new_oid)
+        if tracked.closed:
+            return  # canceled (or filled) meanwhile, e.g. a cancel-all took the replacement: no update
         instrument = self.instrument(order)
         tracked.quantity = quantity
         self._sink.generate_order_updated(
