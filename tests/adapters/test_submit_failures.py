@@ -284,3 +284,24 @@ def test_a_cancel_all_while_a_modify_waits_for_its_reply_cancels_the_replacement
         assert not sim.open_orders(ACCOUNT)
 
     run_node(node_config(sim), scenario)
+
+
+def test_a_replacement_canceled_on_the_exchange_before_its_modify_is_answered_ends_canceled(sim) -> None:
+    """The stream shows the modify's replacement, then its cancel (from outside the node), before the
+    modify's reply: the cancel is held until the modify is decided, and then it must count."""
+
+    async def scenario(node, rec) -> None:
+        await wait_for(lambda: rec.quotes, what="quotes")
+        order = rec.limit(OrderSide.BUY, "2990.0", "0.01")
+        await wait_for(lambda: order.status == OrderStatus.ACCEPTED, what="accepted")
+        sim.faults.delay_replies(800)
+        rec.modify_order(order, price=rec.cache.instrument(ETH_ID).make_price(Decimal("2985.0")))
+        replaced = await wait_for(lambda: [o["oid"] for o in sim.open_orders(ACCOUNT) if o["limitPx"] == "2985.0"],
+                                  what="the replacement on the exchange")
+        await asyncio.sleep(0.1)  # its stream update reaches the node
+        assert sim.cancel_order(ACCOUNT, replaced[0])  # e.g. from the web UI
+        await asyncio.sleep(0.2)
+        sim.faults.delay_replies(0)
+        await wait_for(lambda: order.status == OrderStatus.CANCELED, timeout=3.0, what="canceled")
+
+    run_node(node_config(sim), scenario)

@@ -181,7 +181,7 @@ class Commands:
         except ActionFailed as exc:
             if exc.not_placed:
                 for order, tracked, *_ in entries:
-                    self._events.end_modify(tracked, replaced=False)
+                    self._events.end_modify(tracked)
                     if not tracked.closed:
                         self._events.modify_rejected(order, f"modify not sent (the exchange did not receive it): {exc}")
                 return
@@ -193,7 +193,7 @@ class Commands:
             return
         for (order, tracked, _, _, quantity, price), outcome in zip(entries, outcomes, strict=True):
             if outcome.kind == "error":
-                self._events.end_modify(tracked, replaced=False)
+                self._events.end_modify(tracked)
                 if not tracked.closed:
                     self._events.modify_rejected(order, outcome.text or "", ts)
                 continue

@@ -219,24 +219,27 @@ class OrderEvents:
 
     def modified(self, order: Order, tracked: TrackedOrder, new_oid: int | None, quantity: Decimal, price: str) -> None:
         """The replacement of a modify stands on the exchange (as `new_oid`, when the reply named one)."""
-        self.end_modify(tracked, replaced=True)
         if new_oid is not None and new_oid != tracked.oid:
             self._tracker.replace_oid(tracked, new_oid)
-        if tracked.closed:
-            return  # canceled (or filled) meanwhile, e.g. a cancel-all took the replacement: no update
-        instrument = self.instrument(order)
-        tracked.quantity = quantity
-        self._sink.generate_order_updated(
-            order.strategy_id,
-            order.instrument_id,
-            order.client_order_id,
-            VenueOrderId(str(tracked.oid)),
-            Quantity(float(quantity), instrument.size_precision),
-            Price(float(price), instrument.price_precision),
-            None,
-            self._clock.timestamp_ns(),
-            venue_order_id_modified=new_oid is not None,
-        )
+        elif new_oid is None:
+            tracked.deferred_cancel = None  # its oid is unknown: a cancel seen meanwhile was the old oid's
+        # The update first (unless the order closed meanwhile, e.g. a cancel-all took the replacement):
+        # a cancel of the replacement that end_modify then applies names the oid Nautilus must know.
+        if not tracked.closed:
+            instrument = self.instrument(order)
+            tracked.quantity = quantity
+            self._sink.generate_order_updated(
+                order.strategy_id,
+                order.instrument_id,
+                order.client_order_id,
+                VenueOrderId(str(tracked.oid)),
+                Quantity(float(quantity), instrument.size_precision),
+                Price(float(price), instrument.price_precision),
+                None,
+                self._clock.timestamp_ns(),
+                venue_order_id_modified=new_oid is not None,
+            )
+        self.end_modify(tracked)
 
     def modify_rejected(self, order: Order, reason: str, ts: int | None = None) -> None:
         self._sink.generate_order_modify_rejected(
@@ -245,15 +248,17 @@ class OrderEvents:
         )
         self._on_rejected(order.instrument_id, reason)
 
-    def end_modify(self, tracked: TrackedOrder, *, replaced: bool) -> None:
-        """The modify is decided: a cancel of the old oid seen meanwhile counts only if nothing replaced it."""
+    def end_modify(self, tracked: TrackedOrder) -> None:
+        """The modify is decided (a replacement's oid already bound): a cancel seen meanwhile counts
+        if it is of the oid the order now has — the old one when nothing replaced it, or the
+        replacement itself (canceled from outside before the modify's reply) — not of a replaced oid."""
         tracked.modifying = False
         deferred, tracked.deferred_cancel = tracked.deferred_cancel, None
-        if deferred is None or replaced:
+        if deferred is None:
             return
         oid, ts = deferred
         if oid == tracked.oid and oid not in tracked.replaced_oids:
-            self.cancel_once(tracked, ts)  # the order really is gone (no replacement was seen)
+            self.cancel_once(tracked, ts)  # the order really is gone
 
     # -- fills ---------------------------------------------------------------------------------------
 

@@ -117,7 +117,7 @@ class Settlement:
             if info.status != "open":
                 await self.settle_from_exchange(tracked)
             return
-        self._events.end_modify(tracked, replaced=False)
+        self._events.end_modify(tracked)
         if info is not None and info.status != "open":
             await self.settle_from_exchange(tracked)
         if not tracked.closed:
