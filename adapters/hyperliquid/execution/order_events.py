@@ -202,6 +202,18 @@ class OrderEvents:
             ts,
         )
 
+    def canceled_on_exchange(self, tracked: TrackedOrder, oid: int, ts: int) -> bool:
+        """The exchange reports `oid` of `tracked` canceled (its stream, or its record): the order's
+        end, unless `oid` is one a modify replaced, or a modify is on the wire, whose answer then
+        decides (`end_modify`). True when the order ended here."""
+        if oid in tracked.replaced_oids or (tracked.oid is not None and oid != tracked.oid):
+            return False  # an older oid of a modified order
+        if tracked.modifying:
+            tracked.deferred_cancel = (oid, ts)  # may be the modify's own cancel half
+            return False
+        self.cancel_once(tracked, ts)
+        return True
+
     def cancel_rejected(self, order: Order, tracked: TrackedOrder, reason: str) -> None:
         """The cancel failed and the order stands (nothing is said of an order already closed)."""
         if tracked.closed:

@@ -71,12 +71,7 @@ class Settlement:
         # Closed on the exchange: its fills (deduped by tid) before the cancel.
         self._fills.apply([f for f in await self._queries.fills_since(o.timestamp) if f.oid == o.oid])
         if status in CANCELED_STATUSES and not tracked.fully_filled:
-            if tracked.modifying:
-                # A cancel-replace is on the wire: this oid's cancel may be the modify's own, and
-                # the modify's answer decides (as for the stream's cancel, OrderEvents.end_modify).
-                tracked.deferred_cancel = (o.oid, ts)
-            elif o.oid not in tracked.replaced_oids:  # else a modify replaced it while we asked
-                self._events.cancel_once(tracked, ts)
+            self._events.canceled_on_exchange(tracked, o.oid, ts)
         elif status == "filled" and not tracked.fully_filled:
             self._log.error(f"{tracked.client_order_id} filled on the exchange but only {tracked.filled} seen")
         return status

@@ -85,14 +85,8 @@ class UserStream:
                 self._tracker.replace_oid(tracked, o.oid)
             self._events.accept_once(tracked, ts)
         elif update.status in CANCELED_STATUSES:
-            if tracked.oid is not None and o.oid != tracked.oid:
-                return  # an older oid of a modified order
-            if tracked.modifying:
-                tracked.deferred_cancel = (o.oid, ts)  # decided by the modify's reply
-                return
-            if update.status != "canceled":
+            if self._events.canceled_on_exchange(tracked, o.oid, ts) and update.status != "canceled":
                 self._log.warning(f"{tracked.client_order_id} canceled by the exchange: {update.status}")
-            self._events.cancel_once(tracked, ts)
         elif update.status in REJECTED_STATUSES:
             self._events.reject_once(
                 tracked, update.status, due_post_only=update.status == POST_ONLY_REJECTED_STATUS, ts=ts
