@@ -244,20 +244,30 @@ def test_a_cancel_all_issued_in_the_same_turn_as_a_submit_leaves_that_order_canc
     run_node(node_config(sim), scenario)
 
 
+async def _cancel_all_while_the_exchange_holds(sim, rec, send: Callable[[], None], sent: Callable[[], bool]) -> None:  # type: ignore[no-untyped-def]
+    """`send` an action that hlsim holds (no blocks) while it answers the cancel-all's `openOrders`,
+    which then misses the action's order; the action is taken afterwards."""
+    sim.faults.stall_all(True)
+    send()
+    await wait_for(sent, what="the action sent")
+    await asyncio.sleep(0.1)  # it reaches the exchange, which holds it
+    rec.cancel_all_orders(ETH_ID)
+    await asyncio.sleep(0.3)  # the listing is answered while the action waits
+    sim.faults.stall_all(False)
+
+
 def test_a_cancel_all_while_a_submit_waits_for_its_reply_cancels_the_order_once_placed(sim) -> None:
     """The exchange holds the order action (no blocks) but answers the cancel-all's openOrders: the
     listing misses the order, which is placed afterwards. It must not be left resting."""
 
     async def scenario(node, rec) -> None:
         await wait_for(lambda: rec.quotes, what="quotes")
-        sim.faults.stall_all(True)
-        order = rec.limit(OrderSide.BUY, "2989.0", "0.01")
-        await wait_for(lambda: order.status == OrderStatus.SUBMITTED, what="the order action sent")
-        await asyncio.sleep(0.1)  # it reaches the exchange, which holds it
-        rec.cancel_all_orders(ETH_ID)
-        await asyncio.sleep(0.3)  # the listing is answered (it is empty) while the action waits
-        sim.faults.stall_all(False)
-        await wait_for(lambda: order.status == OrderStatus.CANCELED, timeout=8.0, what="canceled")
+        orders: list = []
+        await _cancel_all_while_the_exchange_holds(
+            sim, rec, lambda: orders.append(rec.limit(OrderSide.BUY, "2989.0", "0.01")),
+            lambda: orders[0].status == OrderStatus.SUBMITTED,
+        )
+        await wait_for(lambda: orders[0].status == OrderStatus.CANCELED, timeout=8.0, what="canceled")
         await asyncio.sleep(0.3)
         assert not sim.open_orders(ACCOUNT)
 
@@ -272,13 +282,10 @@ def test_a_cancel_all_while_a_modify_waits_for_its_reply_cancels_the_replacement
         await wait_for(lambda: rec.quotes, what="quotes")
         order = rec.limit(OrderSide.BUY, "2990.0", "0.01")
         await wait_for(lambda: order.status == OrderStatus.ACCEPTED, what="accepted")
-        sim.faults.stall_all(True)
-        rec.modify_order(order, price=rec.cache.instrument(ETH_ID).make_price(Decimal("2985.0")))
-        await wait_for(lambda: order.status == OrderStatus.PENDING_UPDATE, what="the modify sent")
-        await asyncio.sleep(0.1)  # it reaches the exchange, which holds it
-        rec.cancel_all_orders(ETH_ID)
-        await asyncio.sleep(0.3)
-        sim.faults.stall_all(False)
+        await _cancel_all_while_the_exchange_holds(
+            sim, rec, lambda: rec.modify_order(order, price=rec.cache.instrument(ETH_ID).make_price(Decimal("2985.0"))),
+            lambda: order.status == OrderStatus.PENDING_UPDATE,
+        )
         await wait_for(lambda: order.status == OrderStatus.CANCELED, timeout=8.0, what="canceled")
         await asyncio.sleep(0.3)
         assert not sim.open_orders(ACCOUNT)
