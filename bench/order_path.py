@@ -16,6 +16,12 @@ sleeps, other work on the machine (other processes, other guests of the host) ta
 `order_factory_limit_after_flush_us`: after this process itself overwrote 64 MB (no cache holds any
 of the call's code or data).
 
+What a cancel-all pays to find the orders whose submit has not reached the client yet, in a cache
+of SCAN_ORDERS orders (a long-running node's cache keeps every order it had; the orders added here
+are all initialized, the worst case): `initialized_ids_scan_ms` (the adapter's
+`initialized_order_ids`, set differences of the cache's id indexes) against
+`cached_orders_scan_ms` (building every cached order to read its status). Medians of 3.
+
 Writes bench/results/order_path.json.
 
     .venv/bin/python bench/order_path.py
@@ -33,10 +39,12 @@ from pathlib import Path
 
 import _harness  # noqa: F401  (first: takes bench/ off sys.path)
 from nautilus_trader.model.enums import OrderSide
+from nautilus_trader.model.enums import OrderStatus
 from nautilus_trader.model.enums import TimeInForce
 from nautilus_trader.model.orders import OrderList
 from nautilus_trader.persistence.catalog import ParquetDataCatalog
 
+from adapters.hyperliquid.execution.commands import initialized_order_ids
 from backtest.runner import load_settings
 from backtest.runner import run_session
 from catalog.ingest import ensure_shipped_catalog
@@ -46,6 +54,20 @@ ROUNDS = 5
 PAUSES_MS = (0.1, 1, 3, 10, 50)
 PAUSED_CALLS = 101
 FLUSH_BYTES = 64 * 1024 * 1024
+SCAN_ORDERS = 100_000
+
+
+def _scan_ms(cache, venue) -> tuple[float, float]:
+    """(initialized_order_ids, cache.orders + a status check) in ms, medians of 3."""
+    ids_ms, orders_ms = [], []
+    for _ in range(3):
+        t0 = time.perf_counter()
+        initialized_order_ids(cache, venue=venue)
+        ids_ms.append((time.perf_counter() - t0) * 1e3)
+        t0 = time.perf_counter()
+        [o for o in cache.orders(venue=venue) if o.status == OrderStatus.INITIALIZED]
+        orders_ms.append((time.perf_counter() - t0) * 1e3)
+    return round(statistics.median(ids_ms), 1), round(statistics.median(orders_ms), 1)
 
 
 def _after_pause_us(fn, pause_s: float) -> float:
@@ -102,11 +124,18 @@ def main() -> int:
     paused = {f"order_factory_limit_after_{ms:g}ms_us".replace(".", "_"): _after_pause_us(limit, ms / 1e3)
               for ms in PAUSES_MS}
     flushed = _after_flush_us(limit)
+    cache = session.engine.kernel.cache
+    for _ in range(SCAN_ORDERS):
+        cache.add_order(limit(None))
+    ids_ms, orders_ms = _scan_ms(cache, mm.instrument_id.venue)
     session.engine.dispose()
     result = {
         "order_factory_limit_us": round(statistics.median(create), 1),
         **paused,
         "order_factory_limit_after_flush_us": flushed,
+        "scan_cached_orders": SCAN_ORDERS,
+        "initialized_ids_scan_ms": ids_ms,
+        "cached_orders_scan_ms": orders_ms,
         "add_order_debug_format_us": round(statistics.median(order_fmt), 1),
         "add_order_list_debug_format_us": round(statistics.median(list_fmt), 1),
         "command": ".venv/bin/python bench/order_path.py",
