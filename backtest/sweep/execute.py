@@ -34,6 +34,7 @@ CELL_PACKAGES = ("adapters", "backtest", "catalog", "cli_types", "hlsim", "mm_st
 # The object store holds only the cells' rows (a few hundred bytes each): Ray's default, 30 % of the
 # machine's memory, would reserve gigabytes of /dev/shm for nothing.
 LOCAL_OBJECT_STORE_BYTES = 128 * 1024 * 1024
+CELL_MODULE = run_cell.__module__  # what a local worker imports as it starts
 
 
 def cluster_runtime_env() -> dict[str, Any]:
@@ -84,7 +85,6 @@ class RayStart:
     is used as it is and left running."""
 
     def __init__(self, address: str | None = None, num_cpus: int | None = None) -> None:
-        self._local = address is None
         self._error: BaseException | None = None
         self._up = threading.Event()
         self._stopping = threading.Event()
@@ -106,12 +106,12 @@ class RayStart:
             if address is None:
                 # "local": a new instance even where another one runs (another user's, another sweep's).
                 # Worker prestart: the raylet boots a worker per CPU as it starts, not once this driver
-                # has connected; the cells find them ready about 0.7 s sooner on 2 cores. (Preloading the
-                # cell's code in them, preload_python_modules, was no faster: the imports then compete
-                # with this driver's connecting for the same two cores.)
-                with _no_api_server(ray):
+                # has connected, and each imports the cell's code (~0.9 s) before it takes work, while
+                # this driver is still connecting: the first cells start ~0.3 s sooner on 2 cores.
+                with _lean_head(ray):
                     ray.init(address="local", num_cpus=num_cpus, object_store_memory=LOCAL_OBJECT_STORE_BYTES,
-                             _system_config={"enable_worker_prestart": True}, **common)
+                             _system_config={"enable_worker_prestart": True, "preload_python_modules": [CELL_MODULE]},
+                             **common)
             else:
                 ray.init(address=address, runtime_env=cluster_runtime_env(), **common)
         except BaseException as exc:  # handed to the driver by wait()
@@ -120,8 +120,6 @@ class RayStart:
         finally:
             self._up.set()
         self._stopping.wait()
-        if self._local:
-            _stop_local_monitor(ray)
         ray.shutdown()
 
     def wait(self) -> int:
@@ -158,34 +156,32 @@ def _keep_sigterm_exit() -> None:
         ray_worker_log.addFilter(_SigtermNotice())
 
 
+# The head processes a local sweep never uses, left out of its start (`_lean_head`): Ray's API server
+# (the dashboard's head process; the sweep uses none of its HTTP APIs, and ray.init waits for it to
+# publish its address), the autoscaler's monitor (one machine has nothing to autoscale; at shutdown
+# it also reported to the stopped GCS until Ray's one-second grace ran out) and the log monitor
+# (it streams the workers' output to the driver, which ray.init's log_to_driver=False turns away;
+# the output stays in Ray's session logs). Each is a Python process that takes ~0.5 s of CPU to
+# start, on the same two cores as the raylet's own processes: ~1 s of every sweep's start here.
+_UNUSED_HEAD_PROCESSES = ("start_api_server", "start_monitor", "start_log_monitor")
+
+
 @contextmanager
-def _no_api_server(ray: Any) -> Iterator[None]:
-    """A local instance started without Ray's API server (the dashboard head process): a sweep uses
-    none of its HTTP APIs (the minimal install loads only its usage-stats module there), and
-    ray.init waits for it to publish its address, about a second of every sweep's start on 2 cores.
-    Ray's internals (pinned in constraints.txt); restored after ray.init, so a later ray.init in
-    this process (a cluster's, a notebook's) is Ray's own."""
+def _lean_head(ray: Any) -> Iterator[None]:
+    """A local instance started without `_UNUSED_HEAD_PROCESSES` (`ray start --head --no-monitor`
+    does the same for the monitor; ray.init has no such option). Ray's internals (pinned in
+    constraints.txt); restored after ray.init, so a later ray.init in this process (a cluster's, a
+    notebook's) is Ray's own."""
     node_class = ray._private.node.Node
-    start_api_server = node_class.start_api_server
-    node_class.start_api_server = lambda self, *, include_dashboard, raise_on_failure: None
+    # Only a speed-up: a name a later Ray no longer has is left alone (that process then starts).
+    saved = {name: getattr(node_class, name) for name in _UNUSED_HEAD_PROCESSES if hasattr(node_class, name)}
+    for name in saved:
+        setattr(node_class, name, lambda self, *args, **kwargs: None)
     try:
         yield
     finally:
-        node_class.start_api_server = start_api_server
-
-
-def _stop_local_monitor(ray: Any) -> None:
-    """Kill the autoscaler monitor of the local instance this process started, before ray.shutdown:
-    shutdown stops the GCS first and the monitor last, whose SIGTERM handler then reports to the
-    dead GCS until Ray's one-second grace runs out (a second of every sweep); one machine has
-    nothing to autoscale. These are Ray's internals (pinned in constraints.txt): if they change,
-    shutdown just takes its second again."""
-    try:
-        node = ray._private.worker._global_node
-        if node is not None and node.is_head():
-            node.kill_monitor(check_alive=False)
-    except Exception:  # only a speed-up: ray.shutdown stops whatever is left
-        logging.getLogger(__name__).debug("could not stop Ray's monitor first", exc_info=True)
+        for name, method in saved.items():
+            setattr(node_class, name, method)
 
 
 @contextmanager

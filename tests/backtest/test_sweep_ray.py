@@ -146,15 +146,58 @@ def test_a_ray_already_running_in_the_process_is_used_and_left_running(local_ray
     assert ray.is_initialized() and ray.cluster_resources().get("CPU") == 2
 
 
-def test_a_local_ray_starts_without_the_api_server_and_leaves_ray_init_as_it_was(local_ray: int) -> None:
-    """The dashboard head (Ray's API server) serves a sweep nothing and costs a second of its start;
-    the patch that leaves it out lasts only for the sweep's own ray.init."""
+def test_a_local_ray_starts_without_the_api_server_the_monitor_and_the_log_monitor_and_leaves_ray_init_as_it_was(
+    local_ray: int,
+) -> None:
+    """The dashboard head (Ray's API server), the autoscaler's monitor and the log monitor serve a
+    local sweep nothing and cost about a second of its start; the patch that leaves them out lasts
+    only for the sweep's own ray.init."""
     import ray
 
     ray_processes = _descendants_command_lines(os.getpid())
     assert any("raylet" in cmd for cmd in ray_processes)  # the instance is this process's own
-    assert not any("dashboard/dashboard.py" in cmd for cmd in ray_processes)
-    assert ray._private.node.Node.start_api_server.__qualname__ == "Node.start_api_server"
+    for script in ("dashboard/dashboard.py", "autoscaler/_private/monitor.py", "_private/log_monitor.py"):
+        assert not any(script in cmd for cmd in ray_processes), script
+    node_class = ray._private.node.Node
+    for method in ("start_api_server", "start_monitor", "start_log_monitor"):
+        assert getattr(node_class, method).__qualname__ == f"Node.{method}"
+
+
+_IDLE_WORKERS_LOADED = """
+import os, sys, time
+from backtest.sweep.execute import RayStart
+
+def parent(pid):
+    return int(open(f"/proc/{pid}/stat").read().rpartition(")")[2].split()[1])
+
+def idle_workers():  # this instance's: the raylet this process started is their parent
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            if open(f"/proc/{pid}/cmdline", "rb").read().startswith(b"ray::IDLE") and parent(parent(pid)) == os.getpid():
+                yield pid
+        except (OSError, ValueError):
+            continue
+
+ray = RayStart(num_cpus=2)
+ray.wait()
+deadline = time.monotonic() + 20
+loaded = []
+while time.monotonic() < deadline:
+    loaded = ["nautilus_trader" in open(f"/proc/{pid}/maps").read() for pid in idle_workers()]
+    if len(loaded) == 2 and all(loaded):
+        break
+    time.sleep(0.2)
+ray.stop()
+print(loaded)
+"""
+
+
+def test_a_local_rays_workers_load_the_cells_code_before_any_cell_is_submitted() -> None:
+    """They import it while the driver is still connecting, not when the first cell reaches them."""
+    done = subprocess.run([sys.executable, "-c", _IDLE_WORKERS_LOADED], capture_output=True, text=True, timeout=90,
+                          cwd=ROOT)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.strip().splitlines()[-1] == "[True, True]"
 
 
 def _descendants_command_lines(pid: int) -> list[str]:
