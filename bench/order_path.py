@@ -22,6 +22,12 @@ are all initialized, the worst case): `initialized_ids_scan_ms` (the adapter's
 `initialized_order_ids`, set differences of the cache's id indexes) against
 `cached_orders_scan_ms` (building every cached order to read its status). Medians of 3.
 
+What the live node's status write costs on the event loop (every `run.status_interval_secs`, 1 s
+by default) with the same cache: `status_snapshot_ms`, `StatusBoard.snapshot()` (live/status.py:
+fills kept from the fill topic, the open orders from the cache's index), against
+`status_snapshot_by_scan_ms`, what that snapshot did before (git 8353fe1): the fills and the first
+order time read from every cached order and its events. Medians of 3.
+
 Writes bench/results/order_path.json.
 
     .venv/bin/python bench/order_path.py
@@ -49,6 +55,7 @@ from backtest.runner import load_settings
 from backtest.runner import run_session
 from catalog.ingest import ensure_shipped_catalog
 from catalog.shipped_data import PROJECT_ROOT
+from live.status import StatusBoard
 
 ROUNDS = 5
 PAUSES_MS = (0.1, 1, 3, 10, 50)
@@ -68,6 +75,25 @@ def _scan_ms(cache, venue) -> tuple[float, float]:
         [o for o in cache.orders(venue=venue) if o.status == OrderStatus.INITIALIZED]
         orders_ms.append((time.perf_counter() - t0) * 1e3)
     return round(statistics.median(ids_ms), 1), round(statistics.median(orders_ms), 1)
+
+
+def _snapshot_ms(engine, venue) -> tuple[float, float]:
+    """(StatusBoard.snapshot, the same plus the old scan of every order for fills) in ms, medians of 3.
+    The backtest engine stands in for the node: it has the cache, message bus, trader and portfolio
+    the board reads."""
+    board = StatusBoard(engine)
+    new_ms, old_ms = [], []
+    for _ in range(3):
+        t0 = time.perf_counter()
+        board.snapshot()
+        new_ms.append((time.perf_counter() - t0) * 1e3)
+        t0 = time.perf_counter()
+        board.snapshot()
+        orders = engine.cache.orders(venue=venue)
+        [e for o in orders for e in o.events if type(e).__name__ == "OrderFilled"]
+        min((o.ts_init for o in orders), default=None)
+        old_ms.append((time.perf_counter() - t0) * 1e3)
+    return round(statistics.median(new_ms), 1), round(statistics.median(old_ms), 1)
 
 
 def _after_pause_us(fn, pause_s: float) -> float:
@@ -128,6 +154,7 @@ def main() -> int:
     for _ in range(SCAN_ORDERS):
         cache.add_order(limit(None))
     ids_ms, orders_ms = _scan_ms(cache, mm.instrument_id.venue)
+    snapshot_ms, snapshot_by_scan_ms = _snapshot_ms(session.engine, mm.instrument_id.venue)
     session.engine.dispose()
     result = {
         "order_factory_limit_us": round(statistics.median(create), 1),
@@ -136,6 +163,8 @@ def main() -> int:
         "scan_cached_orders": SCAN_ORDERS,
         "initialized_ids_scan_ms": ids_ms,
         "cached_orders_scan_ms": orders_ms,
+        "status_snapshot_ms": snapshot_ms,
+        "status_snapshot_by_scan_ms": snapshot_by_scan_ms,
         "add_order_debug_format_us": round(statistics.median(order_fmt), 1),
         "add_order_list_debug_format_us": round(statistics.median(list_fmt), 1),
         "command": ".venv/bin/python bench/order_path.py",

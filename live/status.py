@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from nautilus_trader.live.node import TradingNode
+from nautilus_trader.model.events import OrderFilled
 from nautilus_trader.model.identifiers import InstrumentId
 from nautilus_trader.model.identifiers import Venue
 from rich.console import Console
@@ -45,10 +46,47 @@ class StatusBoard:
         self.rejection_alarms: dict[str, dict[str, Any]] = {}
         # The shared budget's last cap per instrument (several nodes on one account), as the BudgetGuard sent it.
         self.shared_caps: dict[str, dict[str, Any]] = {}
+        # The state file's fills, kept as they come: the snapshot runs on the event loop every
+        # status interval, and a scan of every cached order there grows with the run (~0.3 s per
+        # 100,000 orders, bench/order_path.py), holding up the quotes each time. The cache was
+        # loaded (from Redis) when the node was built: its fills are read once here, every later
+        # one comes through the fill topic.
+        self._fills: dict[tuple[str, str], dict[str, Any]] = {}
+        self._first_order_ns: int | None = None
+        for order in node.cache.orders(venue=Venue(VENUE)):
+            for event in order.events:
+                if isinstance(event, OrderFilled):
+                    self._on_fill(event)
+        node.kernel.msgbus.subscribe("events.fills.*", self._on_fill)
         node.kernel.msgbus.subscribe(TOPIC_ORDER_REJECTIONS, self._on_rejections)
         node.kernel.msgbus.subscribe(mm_msg.TOPIC_GUARD, self._on_guard)
         node.kernel.msgbus.subscribe(mm_msg.TOPIC_CONTROL_ALL, self._on_control)
         node.kernel.msgbus.subscribe(mm_msg.control_topic("*"), self._on_control)
+
+    def _on_fill(self, fill: OrderFilled) -> None:
+        if fill.instrument_id.venue.value != VENUE:
+            return
+        key = (fill.client_order_id.value, fill.trade_id.value)
+        if key in self._fills:
+            return  # read from the cache at start and published again (a reconciliation's replay)
+        self._fills[key] = {
+            "trade_id": fill.trade_id.value,
+            "venue_order_id": fill.venue_order_id.value if fill.venue_order_id else None,
+            "client_order_id": fill.client_order_id.value,
+            "instrument": fill.instrument_id.value,
+            "side": fill.order_side.name,
+            "px": str(fill.last_px),
+            "qty": str(fill.last_qty),
+            "liquidity": fill.liquidity_side.name,
+            "ts_event": fill.ts_event,
+        }
+
+    def first_order_ns(self) -> int | None:
+        """When the node's first order was made. Looked up until there is one, then kept: every
+        later order is made later (those loaded from Redis are in the cache from the start)."""
+        if self._first_order_ns is None:
+            self._first_order_ns = min((o.ts_init for o in self.node.cache.orders(venue=Venue(VENUE))), default=None)
+        return self._first_order_ns
 
     def _on_guard(self, event: mm_msg.GuardEvent) -> None:
         key = f"{event.source}.{event.guard}"
@@ -79,23 +117,6 @@ class StatusBoard:
         """Everything an operator (or a test) checks: fills, open orders, positions, guards."""
         cache = self.node.cache
         venue = Venue(VENUE)
-        fills = []
-        for order in cache.orders(venue=venue):
-            for event in order.events:
-                if type(event).__name__ == "OrderFilled":
-                    fills.append(
-                        {
-                            "trade_id": event.trade_id.value,
-                            "venue_order_id": event.venue_order_id.value if event.venue_order_id else None,
-                            "client_order_id": event.client_order_id.value,
-                            "instrument": event.instrument_id.value,
-                            "side": event.order_side.name,
-                            "px": str(event.last_px),
-                            "qty": str(event.last_qty),
-                            "liquidity": event.liquidity_side.name,
-                            "ts_event": event.ts_event,
-                        }
-                    )
         open_orders = [
             {
                 "client_order_id": o.client_order_id.value,
@@ -108,12 +129,11 @@ class StatusBoard:
             }
             for o in cache.orders_open(venue=venue)
         ]
-        orders = cache.orders(venue=venue)
         return {
             "ts_ns": time.time_ns(),
-            "first_order_ns": min((o.ts_init for o in orders), default=None),
+            "first_order_ns": self.first_order_ns(),
             "running": self.node.trader.is_running,
-            "fills": fills,
+            "fills": list(self._fills.values()),
             "open_orders": open_orders,
             "orders_outstanding": orders_outstanding(self.node),
             "instruments": self.rows(),

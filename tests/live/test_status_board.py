@@ -1,0 +1,69 @@
+"""The state file's fills and first order time (live/status.py), over hlsim with a real TradingNode.
+
+The board keeps the fills as they come (the fill topic) instead of scanning every cached order at
+each status write: what the cache held when the board was made, and every fill after, appear once."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from nautilus_trader.model.enums import OrderSide
+from nautilus_trader.model.enums import OrderStatus
+
+from hlsim.testing import HlSimThread
+from live.status import StatusBoard
+from tests.node_kit import ACCOUNT
+from tests.node_kit import AGENT_KEY
+from tests.node_kit import node_config
+from tests.node_kit import prepared_sim
+from tests.node_kit import run_node
+from tests.node_kit import wait_for
+
+
+@pytest.fixture
+def sim(monkeypatch: pytest.MonkeyPatch) -> Iterator[HlSimThread]:
+    """An in-process node's hlsim (this folder's `sim` serves run_live.py processes)."""
+    monkeypatch.setenv("HYPERLIQUID_AGENT_KEY", AGENT_KEY)
+    with prepared_sim() as s:
+        yield s
+
+
+def _trade_ids(state: dict) -> list[str]:
+    return sorted(f["trade_id"] for f in state["fills"])
+
+
+def test_the_state_holds_each_fill_once_whether_it_came_before_or_after_the_board(sim) -> None:
+    async def scenario(node, rec) -> None:
+        await wait_for(lambda: rec.quotes, what="quotes")
+        early, late = rec.limit(OrderSide.BUY, "2990.0", "0.01"), rec.limit(OrderSide.BUY, "2989.0", "0.02")
+        await wait_for(lambda: early.status == late.status == OrderStatus.ACCEPTED, what="accepted")
+        sim.fill_order(ACCOUNT, int(early.venue_order_id.value))
+        await wait_for(lambda: early.status == OrderStatus.FILLED, what="the early fill")
+
+        board = StatusBoard(node)  # the early fill is in the cache only
+        assert _trade_ids(board.snapshot()) == [str(f["tid"]) for f in sim.fills(ACCOUNT)]
+        assert board.snapshot()["first_order_ns"] == min(o.ts_init for o in rec.cache.orders())
+
+        sim.fill_order(ACCOUNT, int(late.venue_order_id.value), sz="0.01")
+        sim.fill_order(ACCOUNT, int(late.venue_order_id.value), sz="0.01")
+        await wait_for(lambda: late.status == OrderStatus.FILLED, what="the late fills")
+        state = board.snapshot()
+        assert _trade_ids(state) == sorted(str(f["tid"]) for f in sim.fills(ACCOUNT))
+        assert len(state["fills"]) == 3
+        late_fills = [f for f in state["fills"] if f["client_order_id"] == late.client_order_id.value]
+        assert [(f["side"], f["px"], f["qty"]) for f in late_fills] == [("BUY", "2989.00", "0.0100")] * 2
+
+    run_node(node_config(sim), scenario)
+
+
+def test_the_first_order_time_is_none_until_an_order_is_made_then_the_first_orders(sim) -> None:
+    async def scenario(node, rec) -> None:
+        board = StatusBoard(node)
+        assert board.snapshot()["first_order_ns"] is None
+        await wait_for(lambda: rec.quotes, what="quotes")
+        first = rec.limit(OrderSide.BUY, "2990.0", "0.01")
+        rec.limit(OrderSide.BUY, "2989.0", "0.01")
+        assert board.snapshot()["first_order_ns"] == first.ts_init
+
+    run_node(node_config(sim), scenario)
