@@ -346,6 +346,7 @@ def strategy_config(settings: BacktestSettings, instrument_id: str, quote_from_n
     fields.update(settings.strategy_overrides.get(coin_of(instrument_id), {}))
     fields["instrument_id"] = instrument_id
     fields["quote_from_ns"] = quote_from_ns
+    fields["book_shows_own_orders"] = False  # the book is the recorded market's: none of ours is in it
     try:
         return msgspec.convert(fields, MarketMakerConfig)
     except msgspec.ValidationError as exc:

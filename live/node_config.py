@@ -217,6 +217,10 @@ def apply_shadow(raw: dict[str, Any], shadow: dict[str, Any]) -> None:
     engine = raw.get("exec_engine")
     if isinstance(engine, dict):
         engine.pop("position_check_interval_secs", None)
+    # Nothing of ours rests on the exchange: its book is the market's alone.
+    for strategy in raw.get("strategies") or []:
+        if strategy.get("strategy_path") == STRATEGY_PATH and isinstance(strategy.get("config"), dict):
+            strategy["config"]["book_shows_own_orders"] = False
 
 
 def apply_live_exec_engine(raw: dict[str, Any]) -> None:

@@ -12,11 +12,13 @@ from __future__ import annotations
 
 import math
 from collections import deque
+from collections.abc import Iterator
 from dataclasses import dataclass
 from dataclasses import replace
 from functools import lru_cache
 
 from nautilus_trader.config import StrategyConfig
+from nautilus_trader.model.book import OrderBook
 from nautilus_trader.model.data import OrderBookDeltas
 from nautilus_trader.model.enums import BookType
 from nautilus_trader.model.enums import OrderSide
@@ -40,6 +42,7 @@ from mm_strategy.quoting.ladder import Quote
 from mm_strategy.quoting.ladder import build_side
 from mm_strategy.quoting.ladder import fair_price
 from mm_strategy.quoting.ladder import min_edge_bps
+from mm_strategy.quoting.market_touch import market_touch
 from mm_strategy.quoting.requote import Action
 from mm_strategy.quoting.requote import Resting
 from mm_strategy.quoting.requote import Step
@@ -119,6 +122,11 @@ class MarketMakerConfig(StrategyConfig, frozen=True, kw_only=True):
     # order list: at most one signed request of each kind. Off: each cancel its own command, in the
     # plan's order (the modifies and the new orders go as with it on).
     batch_actions: bool = True
+    # The venue's book shows our own resting orders (Hyperliquid's l2Book does): the touch the quotes
+    # are computed from is then the market's, our orders taken out (quoting/market_touch.py), or a
+    # quote at the touch would move the fair price it came from. Off where the book is market data
+    # only: a backtest, a shadow run (the backtest runner and run_live.py --mode shadow set it).
+    book_shows_own_orders: bool = True
 
 
 # Worst price of the hard exit, as a fraction past fair (the SDK's `market_open` default).
@@ -133,6 +141,11 @@ class _Slot:
     size: float
     busy: bool
     ts_ns: int
+
+
+def _levels(levels: list) -> Iterator[tuple[float, float]]:
+    """A side of a Nautilus order book as (price, size), best first."""
+    return ((float(level.price), level.size()) for level in levels)
 
 
 def _side_and_price(cancel: tuple[Order, _Slot]) -> tuple[bool, float]:
@@ -184,6 +197,11 @@ class MarketMaker(Strategy):
         self._ids: OrderIds | None = None
         self.spec: InstrumentSpec | None = None
         self._grid: PriceGrid | None = None
+        self._half_lot = 0.0
+        self._own_in_book = config.book_shows_own_orders
+        # Our orders closed on the exchange that a book stamped before their close still shows:
+        # (is_bid, price, size, close time ns), dropped once a later book arrives.
+        self._closed_in_book: list[tuple[bool, float, float, int]] = []
         # (ladder, the same with no spread) for the soft exit, rebuilt when `ladder` is replaced.
         self._exit_ladder: tuple[LadderParams, LadderParams] | None = None
         self._tags = [f"L{i + 1}" for i in range(len(config.size_multipliers))]
@@ -255,6 +273,7 @@ class MarketMaker(Strategy):
             min_notional=max(min_notional, 10.0),
         )
         self._grid = price_grid(inst.price_precision)
+        self._half_lot = 0.5 * 10.0 ** -inst.size_precision
         # The ladder's prices and sizes sit on the grids and repeat from event to event: their
         # Nautilus values (immutable) are made once each (~2-4 µs a make_price/make_qty call).
         self._make_price = lru_cache(maxsize=_VALUE_CACHE_SIZE)(inst.make_price)
@@ -331,10 +350,17 @@ class MarketMaker(Strategy):
             return
         bid = float(bid_px)
         ask = float(ask_px)
+        bid_size = float(book.best_bid_size())
+        ask_size = float(book.best_ask_size())
+        if self._own_in_book and (self._slots or self._closed_in_book):
+            touch = self._market_touch(book, bid, bid_size, ask, ask_size)
+            if touch is None:
+                return  # a side of the book is only our own orders: the market shows no price there
+            bid, bid_size, ask, ask_size = touch
         if ask <= bid:
             return  # crossed/locked book mid-update: wait for a consistent one
         self.plans += 1
-        fair = fair_price(bid, float(book.best_bid_size()), ask, float(book.best_ask_size()), self._fair_kind)
+        fair = fair_price(bid, bid_size, ask, ask_size, self._fair_kind)
         # Read once per event (the portfolio sums the instrument's positions on every call).
         position = self._position()
         if self.config.record_journal and ts_ns - self._last_journal_ns >= self._journal_ns:
@@ -410,6 +436,49 @@ class MarketMaker(Strategy):
         # to back, 40–220 after a pause, bench/order_path.py) would otherwise delay the event's first
         # command, the most urgent one.
         self._submit([self._new_order(is_bid, step, ts_ns) for is_bid, step in places])
+
+    def _market_touch(
+        self, book: OrderBook, bid: float, bid_size: float, ask: float, ask_size: float,
+    ) -> tuple[float, float, float, float] | None:
+        """The book's touch with our own orders taken out (quoting/market_touch.py). Only a side whose
+        best price is one of ours is looked at again. Ours in the book: our open orders in the cache
+        (an order on its way counts as resting: the worse mistake is to take our own order for the
+        market's), and our orders closed after the book was stamped (its cancel not in it yet)."""
+        closed = self._closed_in_book
+        if closed:
+            stamped = book.ts_last
+            closed[:] = [c for c in closed if c[3] > stamped]
+        half_tick = 0.5 * self._grid.step(bid)
+        at_bid = at_ask = False
+        for slot in self._slots.values():
+            if slot.is_bid:
+                at_bid = at_bid or abs(slot.price - bid) <= half_tick
+            else:
+                at_ask = at_ask or abs(slot.price - ask) <= half_tick
+        for is_bid, price, _, _ in closed:
+            if is_bid:
+                at_bid = at_bid or abs(price - bid) <= half_tick
+            else:
+                at_ask = at_ask or abs(price - ask) <= half_tick
+        if at_bid:
+            side = market_touch(_levels(book.bids()), self._own_in_book_side(True), half_tick, self._half_lot)
+            if side is None:
+                return None
+            bid, bid_size = side
+        if at_ask:
+            side = market_touch(_levels(book.asks()), self._own_in_book_side(False), half_tick, self._half_lot)
+            if side is None:
+                return None
+            ask, ask_size = side
+        return bid, bid_size, ask, ask_size
+
+    def _own_in_book_side(self, is_bid: bool) -> list[tuple[float, float]]:
+        """Our orders of one side the exchange's book may show, as (price, size left)."""
+        orders = self.cache.orders_open(instrument_id=self.instrument_id, strategy_id=self.id,
+                                        side=_BUY if is_bid else _SELL)
+        own = [(float(o.price), float(o.leaves_qty)) for o in orders if o.has_price]
+        own += [(price, size) for side, price, size, _ in self._closed_in_book if side is is_bid]
+        return own
 
     def _submit(self, new_orders: list) -> None:
         """The event's new orders of both sides as one command: one `order` action on the wire (the
@@ -689,11 +758,22 @@ class MarketMaker(Strategy):
 
     def on_order_canceled(self, event) -> None:
         self._dirty = True
-        self._slots.pop(event.client_order_id, None)
+        self._note_closed_in_book(self._slots.pop(event.client_order_id, None), event)
 
     def on_order_expired(self, event) -> None:
         self._dirty = True
-        self._slots.pop(event.client_order_id, None)
+        self._note_closed_in_book(self._slots.pop(event.client_order_id, None), event)
+
+    def _note_closed_in_book(self, slot: _Slot | None, event) -> None:
+        """A book stamped before this close (the exchange's time) still shows the order."""
+        if slot is None or not self._own_in_book:
+            return
+        order = self.cache.order(event.client_order_id)
+        if order is None or order.venue_order_id is None or not order.has_price:
+            return  # never reached the book
+        self._closed_in_book.append(
+            (slot.is_bid, float(order.price), float(order.quantity - order.filled_qty), event.ts_event),
+        )
 
     def on_order_filled(self, event) -> None:
         self._dirty = True

@@ -84,12 +84,10 @@ def test_a_book_move_sends_one_cancel_request_and_one_order_request(sim, batch: 
         await wait_for(lambda: not any(s.busy for s in mm._slots.values()), what="quotes settled")
         before = sorted(float(o["limitPx"]) for o in sim.open_orders(ACCOUNT))
         kinds = record_request_kinds(sim)
-        # The touch 1.0 up on the bid, 0.1 on the ask: the fair price moves 5.5 ticks (past the
-        # re-quote tolerance), so every quote moves. The new touch stays in front of our asks: the
-        # exchange's book shows our own orders, and the strategy does not take them out of the touch
-        # it quotes from (a known gap): a move through our asks made them the touch, and the book
-        # events that came while they were being canceled could re-quote a second time.
-        sim.set_book("ETH", bids=[(3001.0, 5), (3000.0, 5)], asks=[(3001.1, 5), (3003.0, 5)])
+        # The whole book 1.0 up (10 ticks, past the re-quote tolerance): every quote moves. The
+        # exchange's book then shows our old asks as its best until they are canceled: one re-quote
+        # still, from the market's own touch.
+        sim.set_book("ETH", bids=[(3001.0, 5), (3000.0, 5)], asks=[(3002.0, 5), (3003.0, 5)])
         await wait_for(lambda: len(sim.open_orders(ACCOUNT)) == 6
                        and sorted(float(o["limitPx"]) for o in sim.open_orders(ACCOUNT)) != before,
                        timeout=10.0, what="re-quoted")

@@ -255,6 +255,15 @@ def test_shadow_mode_turns_the_position_check_off(tmp_path: Path) -> None:
     assert shadow.exec_engine.position_check_interval_secs is None
 
 
+def test_shadow_mode_tells_the_market_makers_the_book_holds_none_of_their_orders() -> None:
+    # Live, Hyperliquid's book shows our resting orders, and the strategy takes them out of its touch;
+    # a shadow run rests nothing, so a level at one of its virtual prices is the market's own.
+    live, _, _ = run_live.prepare(args("--account", ACCOUNT))
+    shadow, _, _ = run_live.prepare(args("--mode", "shadow"))
+    assert {s.config.get("book_shows_own_orders", True) for s in live.strategies} == {True}
+    assert {s.config["book_shows_own_orders"] for s in shadow.strategies} == {False}
+
+
 # -- shared_budget: several nodes on one account -------------------------------------------------------
 
 SHARED = {"redis_url": "redis://127.0.0.1:6379/0", "max_total_inventory_usd": 300.0}

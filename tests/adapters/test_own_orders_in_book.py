@@ -1,0 +1,66 @@
+"""Hyperliquid's book shows our own resting orders: the MarketMaker quotes from the market's touch.
+
+Over hlsim (whose l2Book, like the exchange's, holds every resting order) with a real TradingNode.
+When the market's best ask moves away, our own asks become the book's best: a fair price taken from
+them would lean on our own size, and each re-quote would move the touch it came from again."""
+
+from __future__ import annotations
+
+import asyncio
+
+from mm_strategy.market_maker import MarketMaker
+from mm_strategy.market_maker import MarketMakerConfig
+from tests.node_kit import ACCOUNT
+from tests.node_kit import ETH_ID
+from tests.node_kit import node_config
+from tests.node_kit import run_node
+from tests.node_kit import wait_for
+
+
+def _quoter() -> MarketMaker:
+    return MarketMaker(MarketMakerConfig(
+        instrument_id=str(ETH_ID), order_id_tag="MM1", base_spread_bps=4.0, level_spacing_ticks=2,
+        order_size_usd=20.0, max_inventory_usd=500.0, use_modify=False, enforce_fee_edge=False,
+        record_journal=False,
+    ))
+
+
+def _prices(sim, side: str) -> list[float]:  # type: ignore[no-untyped-def]
+    return sorted(float(o["limitPx"]) for o in sim.open_orders(ACCOUNT) if o["side"] == side)
+
+
+def test_when_our_asks_become_the_books_best_the_quotes_center_on_the_markets_touch_and_stay(sim) -> None:
+    mm = _quoter()
+
+    async def scenario(node, rec) -> None:
+        await wait_for(lambda: len(sim.open_orders(ACCOUNT)) == 6, timeout=10.0, what="six quotes")
+        await wait_for(lambda: not any(s.busy for s in mm._slots.values()), what="quotes settled")
+        first_asks = _prices(sim, "A")
+        # The market's asks leave for 3003: the book's best ask is now our own 3001.2 (0.0066 ETH),
+        # the market's touch 3000.0 / 3003.0 (mid 3001.5).
+        sim.set_book("ETH", bids=[(3000.0, 5), (2999.0, 5)], asks=[(3003.0, 5), (3004.0, 5)])
+        await wait_for(lambda: len(sim.open_orders(ACCOUNT)) == 6 and _prices(sim, "A") != first_asks,
+                       timeout=10.0, what="re-quoted")
+        await wait_for(lambda: not any(s.busy for s in mm._slots.values()), what="re-quote settled")
+        await asyncio.sleep(0.5)  # room for a chase: each re-quote changes the book and brings an event
+        bids, asks = _prices(sim, "B"), _prices(sim, "A")
+        assert abs((bids[-1] + asks[0]) / 2 - 3001.5) <= 0.05  # around the market's mid, not our own ask
+        assert mm.actions["cancel"] == 6 and mm.actions["submit"] == 12  # one re-quote, no chase
+
+    run_node(node_config(sim), scenario, strategies=[mm])
+
+
+def test_when_a_side_of_the_book_is_only_our_orders_the_quotes_stand(sim) -> None:
+    mm = _quoter()
+
+    async def scenario(node, rec) -> None:
+        await wait_for(lambda: len(sim.open_orders(ACCOUNT)) == 6, timeout=10.0, what="six quotes")
+        await wait_for(lambda: not any(s.busy for s in mm._slots.values()), what="quotes settled")
+        before = sorted(float(o["limitPx"]) for o in sim.open_orders(ACCOUNT))
+        # Every market ask gone: the market shows no ask price, only ours.
+        sim.set_book("ETH", bids=[(3000.0, 5), (2999.0, 5)], asks=[])
+        await asyncio.sleep(0.5)
+        assert sorted(float(o["limitPx"]) for o in sim.open_orders(ACCOUNT)) == before
+        assert mm.actions["cancel"] == 0
+
+    run_node(node_config(sim), scenario, strategies=[mm])
