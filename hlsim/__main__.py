@@ -42,10 +42,11 @@ faults (POST http://HOST:PORT/admin/faults with a JSON object; keys combine):
   {"refuse_for_s": N}                with a drop: cut re-subscriptions for N s (an explicit dark window)
   {"stall_market_data": true|false}  stop/resume l2Book, bbo, trades, allMids pushes (REST stays up)
   {"stall_all": true|false}          no blocks: actions wait, no pushes, replay pauses; /info answers
+  {"delay_market_data_ms": N}        send l2Book, bbo, trades, allMids pushes N ms late, in order (0 = off)
   {"delay_ms": N}                    hold every REST reply and WS post response N ms (0 = off)
   {"http_status": 429|500|..., "count": N}  answer the next N REST requests (null = until cleared)
   {"refuse_rest_ms": N, "port": P?}  stop listening for N ms (connections refused); only port P if given
-  {"clear": true}                    clear delay, status, stalls
+  {"clear": true}                    clear delays, status, stalls
 other admin ops: /admin/fund {"address","usdc"}, /admin/register_agent {"account","agent"},
   /admin/set_book {"coin","bids":[[px,sz],...],"asks":[...]}, /admin/trade {"coin","side":"A"|"B","px","sz"},
   /admin/fill_order {"address","oid","sz"?}, /admin/cancel_order {"address","oid"}, /admin/state {}.

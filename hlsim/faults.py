@@ -18,6 +18,7 @@ class Faults:
         self.market_stalled = False
         self.all_stalled = False
         self.delay_ms = 0
+        self.market_delay_ms = 0
         self.status_code: int | None = None
         self.status_remaining: int | None = None  # None = until cleared
         self.rest_refused = False  # every port
@@ -94,6 +95,13 @@ class Faults:
         self.market_stalled = on
         if not on:
             self._server.republish_books()
+
+    def delay_market_data(self, ms: int) -> None:
+        """Sends every l2Book/bbo/trades/allMids push `ms` later, in order (0 = on time): a feed that
+        lags the user stream, as a slow market-data connection does."""
+        if ms < 0:
+            raise ValueError("market data delay must be >= 0 ms")
+        self.market_delay_ms = ms
 
     def stall_all(self, on: bool = True) -> None:
         """No blocks: actions wait (REST and WS post), no pushes, replay paused; /info still answers."""
@@ -190,6 +198,7 @@ class Faults:
         self.ws_posts_hung = self.ws_posts_applied = False
         self._rest_requests_before_refusal = None
         self.delay_ms = 0
+        self.market_delay_ms = 0
         self.status_code = None
         self.status_remaining = None
         self.stall_all(False)

@@ -313,6 +313,8 @@ class HlSimServer:
             f.stall_market_data(bool(body["stall_market_data"]))
         if "stall_all" in body:
             f.stall_all(bool(body["stall_all"]))
+        if "delay_market_data_ms" in body:
+            f.delay_market_data(int(body["delay_market_data_ms"]))
         if "lose_user_messages" in body:  # {"address", "channel", "count"?}
             spec = body["lose_user_messages"]
             f.lose_user_messages(spec["address"], spec["channel"], int(spec.get("count", 1)))

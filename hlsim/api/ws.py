@@ -8,6 +8,7 @@ import contextlib
 import json
 import time
 from collections import defaultdict
+from collections import deque
 from collections.abc import Awaitable
 from collections.abc import Callable
 from typing import TYPE_CHECKING
@@ -123,6 +124,8 @@ class Hub:
         self._last_ctx: dict[str, dict[str, Any]] = {}
         self._dirty_l2: dict[bool, set[str]] = {False: set(), True: set()}
         self._closing: set[asyncio.Future[Any]] = set()
+        # Market pushes held by `faults.market_delay_ms`: (due, key, text), sent in order when due.
+        self._held_market: deque[tuple[float, SubKey, str]] = deque()
 
     @property
     def engine(self) -> SimExchange:
@@ -153,8 +156,24 @@ class Hub:
         conn.closed = True
 
     def _send(self, key: SubKey, text: str) -> None:
+        delay_ms = self.faults.market_delay_ms
+        if (delay_ms > 0 or self._held_market) and key[0] in MARKET_CHANNELS:
+            # Late market data: the same messages in the same order, each `delay_ms` after it was made.
+            due = time.monotonic() + delay_ms / 1000
+            self._held_market.append((due, key, text))
+            asyncio.get_running_loop().call_later(max(0.0, delay_ms / 1000), self._send_held_market)
+            return
+        self._send_now(key, text)
+
+    def _send_now(self, key: SubKey, text: str) -> None:
         for conn in self.subs.get(key, ()):
             conn.send(text)
+
+    def _send_held_market(self) -> None:
+        held, now = self._held_market, time.monotonic()
+        while held and held[0][0] <= now:
+            _, key, text = held.popleft()
+            self._send_now(key, text)
 
     def _market_blocked(self) -> bool:
         return self.faults.market_stalled or self.faults.all_stalled

@@ -50,6 +50,32 @@ def test_when_our_asks_become_the_books_best_the_quotes_center_on_the_markets_to
     run_node(node_config(sim), scenario, strategies=[mm])
 
 
+def test_a_late_book_that_still_shows_our_canceled_asks_does_not_re_quote(sim) -> None:
+    """The book comes late (market data lags the user stream): a book stamped before our cancels
+    arrives after them, still showing the canceled asks as its best. They are ours all the same."""
+    mm = _quoter()
+
+    async def scenario(node, rec) -> None:
+        await wait_for(lambda: len(sim.open_orders(ACCOUNT)) == 6, timeout=10.0, what="six quotes")
+        await wait_for(lambda: not any(s.busy for s in mm._slots.values()), what="quotes settled")
+        first_asks = _prices(sim, "A")
+        sim.faults.delay_market_data(300)
+        # The book 1.0 up, through our asks; 0.1 s later a deeper level changes: that second book is
+        # stamped before our cancels and, held 0.3 s, comes after them.
+        sim.set_book("ETH", bids=[(3001.0, 5), (3000.0, 5)], asks=[(3002.0, 5), (3003.0, 5)])
+        await asyncio.sleep(0.1)
+        sim.set_book("ETH", bids=[(3001.0, 5), (3000.0, 5)], asks=[(3002.0, 5), (3003.0, 6)])
+        await wait_for(lambda: len(sim.open_orders(ACCOUNT)) == 6 and _prices(sim, "A") != first_asks,
+                       timeout=10.0, what="re-quoted")
+        await wait_for(lambda: not any(s.busy for s in mm._slots.values()), what="re-quote settled")
+        await asyncio.sleep(1.0)  # every held book delivered
+        assert mm.actions["cancel"] == 6 and mm.actions["submit"] == 12  # one re-quote
+        bids, asks = _prices(sim, "B"), _prices(sim, "A")
+        assert abs((bids[-1] + asks[0]) / 2 - 3001.5) <= 0.05
+
+    run_node(node_config(sim), scenario, strategies=[mm])
+
+
 def test_when_a_side_of_the_book_is_only_our_orders_the_quotes_stand(sim) -> None:
     mm = _quoter()
 

@@ -91,6 +91,25 @@ def test_stall_market_data_stops_pushes_but_rest_answers(eth_book: HlSimThread) 
         assert _next(ws, "trades")["data"][0]["sz"] == "2.0"
 
 
+def test_delay_market_data_sends_the_same_pushes_late_and_in_order(eth_book: HlSimThread) -> None:
+    with _open(eth_book) as ws:
+        _subscribe(ws, {"type": "trades", "coin": "ETH"})
+        eth_book.faults.delay_market_data(300)
+        start = time.perf_counter()
+        eth_book.trade("ETH", "B", "3000.5", "1")
+        eth_book.trade("ETH", "B", "3000.5", "2")
+        with pytest.raises(TimeoutError):
+            _next(ws, "trades", timeout=0.2)
+        assert _next(ws, "trades")["data"][0]["sz"] == "1.0"
+        assert time.perf_counter() - start >= 0.3
+        assert _next(ws, "trades")["data"][0]["sz"] == "2.0"
+        eth_book.faults.delay_market_data(0)
+        eth_book.trade("ETH", "B", "3000.5", "3")
+        assert _next(ws, "trades", timeout=0.2)["data"][0]["sz"] == "3.0"
+        with pytest.raises(ValueError, match=">= 0"):
+            eth_book.faults.delay_market_data(-1)
+
+
 def test_stall_all_holds_actions_until_blocks_resume(eth_book: HlSimThread) -> None:
     signer = L1Signer(MAKER_KEY)
     eth_book.fund(signer.address, 10_000)
