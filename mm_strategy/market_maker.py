@@ -129,6 +129,10 @@ class MarketMakerConfig(StrategyConfig, frozen=True, kw_only=True):
     book_shows_own_orders: bool = True
 
 
+# How long (local time) an order closed on the exchange counts as still shown by a book stamped
+# before its close: a close stamped with our own clock (a cancel's reply) is bounded by this too.
+_CLOSED_IN_BOOK_MAX_NS = 2_000_000_000
+
 # Worst price of the hard exit, as a fraction past fair (the SDK's `market_open` default).
 _HARD_EXIT_SLIPPAGE = 0.05
 
@@ -141,6 +145,9 @@ class _Slot:
     size: float
     busy: bool
     ts_ns: int
+    # A modify on its way: where it moves the order (0.0: none). The book may show it there already.
+    to_price: float = 0.0
+    to_size: float = 0.0
 
 
 def _levels(levels: list) -> Iterator[tuple[float, float]]:
@@ -199,9 +206,13 @@ class MarketMaker(Strategy):
         self._grid: PriceGrid | None = None
         self._half_lot = 0.0
         self._own_in_book = config.book_shows_own_orders
-        # Our orders closed on the exchange that a book stamped before their close still shows:
-        # (is_bid, price, size, close time ns), dropped once a later book arrives.
-        self._closed_in_book: list[tuple[bool, float, float, int]] = []
+        # Our orders closed (or moved by a modify) on the exchange that a book stamped before then
+        # still shows: (is_bid, price, size, close time ns, noted at ns), dropped once a later book
+        # arrives or after _CLOSED_IN_BOOK_MAX_NS.
+        self._closed_in_book: list[tuple[bool, float, float, int, int]] = []
+        # The market's last touch per side, (price, size): stands in while a side shows only ours.
+        self._market_bid: tuple[float, float] | None = None
+        self._market_ask: tuple[float, float] | None = None
         # (ladder, the same with no spread) for the soft exit, rebuilt when `ladder` is replaced.
         self._exit_ladder: tuple[LadderParams, LadderParams] | None = None
         self._tags = [f"L{i + 1}" for i in range(len(config.size_multipliers))]
@@ -352,10 +363,13 @@ class MarketMaker(Strategy):
         ask = float(ask_px)
         bid_size = float(book.best_bid_size())
         ask_size = float(book.best_ask_size())
-        if self._own_in_book and (self._slots or self._closed_in_book):
+        # The book's own touch bounds the post-only prices (our orders in it too: a bid must not
+        # cross our own ask); the market's touch is what the fair price and the urgency read.
+        book_bid, book_ask = bid, ask
+        if self._own_in_book:
             touch = self._market_touch(book, bid, bid_size, ask, ask_size)
             if touch is None:
-                return  # a side of the book is only our own orders: the market shows no price there
+                return  # a side shows only our own orders and the market has shown no price there yet
             bid, bid_size, ask, ask_size = touch
         if ask <= bid:
             return  # crossed/locked book mid-update: wait for a consistent one
@@ -388,7 +402,8 @@ class MarketMaker(Strategy):
         #  (1) identical inputs (fair, touch, position, pulls, exit mode, vol) give identical targets, and
         #  (2) identical targets give the same plan as last time: nothing.
         # Anything else (e.g. a level crossing the fee-edge threshold) goes through the full plan.
-        inputs = (fair, bid, ask, position, pulled[True] > ts_ns, pulled[False] > ts_ns, mode, self.vol_bps)
+        inputs = (fair, bid, ask, book_bid, book_ask, position, pulled[True] > ts_ns, pulled[False] > ts_ns, mode,
+                  self.vol_bps)
         eligible = self._last_plan_empty and not self._dirty and not self._hold_ns
         if eligible and inputs == self._last_inputs:
             return
@@ -406,7 +421,7 @@ class MarketMaker(Strategy):
         ask_slots: list[tuple[ClientOrderId, _Slot]] = []
         for item in self._slots.items():
             (bid_slots if item[1].is_bid else ask_slots).append(item)
-        targets = self._targets(ts_ns, fair, bid, ask, position, q, bid_slots, ask_slots)
+        targets = self._targets(ts_ns, fair, bid, ask, book_bid, book_ask, position, q, bid_slots, ask_slots)
         if eligible and targets == self._last_targets:
             return
         self._last_targets = targets
@@ -430,7 +445,8 @@ class MarketMaker(Strategy):
         if modifies:
             make_qty, make_price = self._make_qty, self._make_price
             self.actions["modify"] += len(modifies)
-            for order, _, size, price in modifies:
+            for order, slot, size, price in modifies:
+                slot.to_price, slot.to_size = price, size
                 self.modify_order(order, quantity=make_qty(size), price=make_price(price))
         # The new orders are made only now: their creation (Nautilus's order factory: ~15 µs each back
         # to back, 40–220 after a pause, bench/order_path.py) would otherwise delay the event's first
@@ -441,43 +457,51 @@ class MarketMaker(Strategy):
         self, book: OrderBook, bid: float, bid_size: float, ask: float, ask_size: float,
     ) -> tuple[float, float, float, float] | None:
         """The book's touch with our own orders taken out (quoting/market_touch.py). Only a side whose
-        best price is one of ours is looked at again. Ours in the book: our open orders in the cache
-        (an order on its way counts as resting: the worse mistake is to take our own order for the
-        market's), and our orders closed after the book was stamped (its cancel not in it yet)."""
+        best price is one of ours is looked at again (`_own_in_book_side`). A side that shows only
+        ours takes the market's last touch there; None when there has been none yet."""
         closed = self._closed_in_book
         if closed:
-            stamped = book.ts_last
-            closed[:] = [c for c in closed if c[3] > stamped]
+            stamped, oldest = book.ts_last, self.clock.timestamp_ns() - _CLOSED_IN_BOOK_MAX_NS
+            closed[:] = [c for c in closed if c[3] > stamped and c[4] > oldest]
         half_tick = 0.5 * self._grid.step(bid)
         at_bid = at_ask = False
         for slot in self._slots.values():
             if slot.is_bid:
-                at_bid = at_bid or abs(slot.price - bid) <= half_tick
+                at_bid = at_bid or abs(slot.price - bid) <= half_tick or abs(slot.to_price - bid) <= half_tick
             else:
-                at_ask = at_ask or abs(slot.price - ask) <= half_tick
-        for is_bid, price, _, _ in closed:
+                at_ask = at_ask or abs(slot.price - ask) <= half_tick or abs(slot.to_price - ask) <= half_tick
+        for is_bid, price, _, _, _ in closed:
             if is_bid:
                 at_bid = at_bid or abs(price - bid) <= half_tick
             else:
                 at_ask = at_ask or abs(price - ask) <= half_tick
-        if at_bid:
-            side = market_touch(_levels(book.bids()), self._own_in_book_side(True), half_tick, self._half_lot)
-            if side is None:
-                return None
-            bid, bid_size = side
-        if at_ask:
-            side = market_touch(_levels(book.asks()), self._own_in_book_side(False), half_tick, self._half_lot)
-            if side is None:
-                return None
-            ask, ask_size = side
-        return bid, bid_size, ask, ask_size
+        market_bid = market_touch(_levels(book.bids()), self._own_in_book_side(True), half_tick, self._half_lot) \
+            if at_bid else (bid, bid_size)
+        market_ask = market_touch(_levels(book.asks()), self._own_in_book_side(False), half_tick, self._half_lot) \
+            if at_ask else (ask, ask_size)
+        market_bid = self._market_bid = market_bid or self._market_bid
+        market_ask = self._market_ask = market_ask or self._market_ask
+        if market_bid is None or market_ask is None:
+            return None
+        return market_bid[0], market_bid[1], market_ask[0], market_ask[1]
 
     def _own_in_book_side(self, is_bid: bool) -> list[tuple[float, float]]:
-        """Our orders of one side the exchange's book may show, as (price, size left)."""
-        orders = self.cache.orders_open(instrument_id=self.instrument_id, strategy_id=self.id,
-                                        side=_BUY if is_bid else _SELL)
-        own = [(float(o.price), float(o.leaves_qty)) for o in orders if o.has_price]
-        own += [(price, size) for side, price, size, _ in self._closed_in_book if side is is_bid]
+        """Our orders of one side the exchange's book may show, as (price, size): the open ones; a
+        new order on its way and a modify's replacement (the book may show them before the reply);
+        and those closed or moved after the book was stamped (`_closed_in_book`)."""
+        own, open_ids = [], set()
+        for o in self.cache.orders_open(instrument_id=self.instrument_id, strategy_id=self.id,
+                                        side=_BUY if is_bid else _SELL):
+            if o.has_price:
+                own.append((float(o.price), float(o.leaves_qty)))
+                open_ids.add(o.client_order_id)
+        for cid, slot in self._slots.items():
+            if slot.is_bid is is_bid:
+                if slot.to_price:
+                    own.append((slot.to_price, slot.to_size))
+                elif slot.busy and cid not in open_ids:
+                    own.append((slot.price, slot.size))
+        own += [(price, size) for side, price, size, _, _ in self._closed_in_book if side is is_bid]
         return own
 
     def _submit(self, new_orders: list) -> None:
@@ -492,9 +516,11 @@ class MarketMaker(Strategy):
             self.submit_order_list(OrderList(self._ids.next_list(), new_orders))
 
     def _targets(
-        self, ts_ns: int, fair: float, bid: float, ask: float, position: float, q: float,
-        bid_slots: list[tuple[ClientOrderId, _Slot]], ask_slots: list[tuple[ClientOrderId, _Slot]],
+        self, ts_ns: int, fair: float, bid: float, ask: float, book_bid: float, book_ask: float, position: float,
+        q: float, bid_slots: list[tuple[ClientOrderId, _Slot]], ask_slots: list[tuple[ClientOrderId, _Slot]],
     ) -> tuple[list[Quote], list[Quote]]:
+        """The ladders to quote. `bid`/`ask`: the market's touch (the soft exit starts there);
+        `book_bid`/`book_ask`: the book's, our orders in it (no post-only price may cross them)."""
         spec = self.spec
         ladder = self.ladder
         pulled = self._pulled
@@ -518,7 +544,7 @@ class MarketMaker(Strategy):
             if cached is None or cached[0] is not ladder:
                 cached = self._exit_ladder = (ladder, replace(ladder, base_spread_bps=0.0))
             side = build_side(
-                is_bid=is_bid, anchor=anchor, fair=fair, best_bid=bid, best_ask=ask, spec=spec,
+                is_bid=is_bid, anchor=anchor, fair=fair, best_bid=book_bid, best_ask=book_ask, spec=spec,
                 params=cached[1], capacity=abs(position), enforce_edge=False, max_quotes=self._max_quotes,
             )
             if is_bid:
@@ -533,14 +559,14 @@ class MarketMaker(Strategy):
             # side are those the edge check's hysteresis keeps.
             if not pull_bids:
                 bids = build_side(
-                    is_bid=True, anchor=r, fair=fair, best_bid=bid, best_ask=ask, spec=spec, params=ladder,
+                    is_bid=True, anchor=r, fair=fair, best_bid=book_bid, best_ask=book_ask, spec=spec, params=ladder,
                     spread_mult=self._quote_mult, size_mult=self._size_mult * bid_f,
                     capacity=bid_room, enforce_edge=enforce, quoted={s.level for _, s in bid_slots},
                     max_quotes=self._max_quotes,
                 )
             if not pull_asks:
                 asks = build_side(
-                    is_bid=False, anchor=r, fair=fair, best_bid=bid, best_ask=ask, spec=spec, params=ladder,
+                    is_bid=False, anchor=r, fair=fair, best_bid=book_bid, best_ask=book_ask, spec=spec, params=ladder,
                     spread_mult=self._quote_mult, size_mult=self._size_mult * ask_f,
                     capacity=ask_room, enforce_edge=enforce, quoted={s.level for _, s in ask_slots},
                     max_quotes=self._max_quotes,
@@ -694,6 +720,11 @@ class MarketMaker(Strategy):
         self._dirty = True
         slot = self._slots.get(event.client_order_id)
         if slot is not None:
+            if self._own_in_book:  # the modify moved the order: a book stamped before still shows it here
+                self._closed_in_book.append(
+                    (slot.is_bid, slot.price, slot.size, event.ts_event, self.clock.timestamp_ns()),
+                )
+            slot.to_price = slot.to_size = 0.0
             slot.price = float(event.price)
             slot.size = float(event.quantity)
             slot.busy = False
@@ -711,6 +742,7 @@ class MarketMaker(Strategy):
         slot = self._slots.get(cid)
         if slot is None:
             return
+        slot.to_price = slot.to_size = 0.0
         order = self.cache.order(cid)
         if order is None or order.is_closed:
             self._slots.pop(cid, None)
@@ -772,7 +804,8 @@ class MarketMaker(Strategy):
         if order is None or order.venue_order_id is None or not order.has_price:
             return  # never reached the book
         self._closed_in_book.append(
-            (slot.is_bid, float(order.price), float(order.quantity - order.filled_qty), event.ts_event),
+            (slot.is_bid, float(order.price), float(order.quantity - order.filled_qty), event.ts_event,
+             self.clock.timestamp_ns()),
         )
 
     def on_order_filled(self, event) -> None:

@@ -174,6 +174,8 @@ class Hub:
         while held and held[0][0] <= now:
             _, key, text = held.popleft()
             self._send_now(key, text)
+        if held and held[0][0] > now:  # a timer that fired early (some loops round up): try again when due
+            asyncio.get_running_loop().call_later(held[0][0] - now, self._send_held_market)
 
     def _market_blocked(self) -> bool:
         return self.faults.market_stalled or self.faults.all_stalled

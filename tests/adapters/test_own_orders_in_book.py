@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import asyncio
 
+import pytest
+
 from mm_strategy.market_maker import MarketMaker
 from mm_strategy.market_maker import MarketMakerConfig
 from tests.node_kit import ACCOUNT
@@ -17,20 +19,28 @@ from tests.node_kit import run_node
 from tests.node_kit import wait_for
 
 
-def _quoter() -> MarketMaker:
+def _quoter(use_modify: bool = False) -> MarketMaker:
     return MarketMaker(MarketMakerConfig(
         instrument_id=str(ETH_ID), order_id_tag="MM1", base_spread_bps=4.0, level_spacing_ticks=2,
-        order_size_usd=20.0, max_inventory_usd=500.0, use_modify=False, enforce_fee_edge=False,
+        order_size_usd=20.0, max_inventory_usd=500.0, use_modify=use_modify, enforce_fee_edge=False,
         record_journal=False,
     ))
+
+
+def _requotes(mm: MarketMaker) -> int:
+    """Orders moved since the first ladder: cancelled (and replaced) or modified."""
+    return mm.actions["cancel"] + mm.actions["modify"]
 
 
 def _prices(sim, side: str) -> list[float]:  # type: ignore[no-untyped-def]
     return sorted(float(o["limitPx"]) for o in sim.open_orders(ACCOUNT) if o["side"] == side)
 
 
-def test_when_our_asks_become_the_books_best_the_quotes_center_on_the_markets_touch_and_stay(sim) -> None:
-    mm = _quoter()
+@pytest.mark.parametrize("use_modify", [False, True])
+def test_when_our_asks_become_the_books_best_the_quotes_center_on_the_markets_touch_and_stay(
+    sim, use_modify: bool,
+) -> None:
+    mm = _quoter(use_modify)
 
     async def scenario(node, rec) -> None:
         await wait_for(lambda: len(sim.open_orders(ACCOUNT)) == 6, timeout=10.0, what="six quotes")
@@ -45,15 +55,16 @@ def test_when_our_asks_become_the_books_best_the_quotes_center_on_the_markets_to
         await asyncio.sleep(0.5)  # room for a chase: each re-quote changes the book and brings an event
         bids, asks = _prices(sim, "B"), _prices(sim, "A")
         assert abs((bids[-1] + asks[0]) / 2 - 3001.5) <= 0.05  # around the market's mid, not our own ask
-        assert mm.actions["cancel"] == 6 and mm.actions["submit"] == 12  # one re-quote, no chase
+        assert _requotes(mm) == 6  # one re-quote, no chase
 
     run_node(node_config(sim), scenario, strategies=[mm])
 
 
-def test_a_late_book_that_still_shows_our_canceled_asks_does_not_re_quote(sim) -> None:
+@pytest.mark.parametrize("use_modify", [False, True])
+def test_a_late_book_that_still_shows_our_old_asks_does_not_re_quote(sim, use_modify: bool) -> None:
     """The book comes late (market data lags the user stream): a book stamped before our cancels
-    arrives after them, still showing the canceled asks as its best. They are ours all the same."""
-    mm = _quoter()
+    (or modifies) arrives after them, still showing the old asks as its best. They are ours."""
+    mm = _quoter(use_modify)
 
     async def scenario(node, rec) -> None:
         await wait_for(lambda: len(sim.open_orders(ACCOUNT)) == 6, timeout=10.0, what="six quotes")
@@ -69,9 +80,29 @@ def test_a_late_book_that_still_shows_our_canceled_asks_does_not_re_quote(sim) -
                        timeout=10.0, what="re-quoted")
         await wait_for(lambda: not any(s.busy for s in mm._slots.values()), what="re-quote settled")
         await asyncio.sleep(1.0)  # every held book delivered
-        assert mm.actions["cancel"] == 6 and mm.actions["submit"] == 12  # one re-quote
+        assert _requotes(mm) == 6  # one re-quote
         bids, asks = _prices(sim, "B"), _prices(sim, "A")
         assert abs((bids[-1] + asks[0]) / 2 - 3001.5) <= 0.05
+
+    run_node(node_config(sim), scenario, strategies=[mm])
+
+
+@pytest.mark.parametrize("use_modify", [False, True])
+def test_a_wide_market_spread_moves_both_sides_without_our_bids_crossing_our_own_asks(sim, use_modify: bool) -> None:
+    """The market's asks leave for 3010: the fair price rises past our own asks. The new bids stay
+    below the asks still resting (a post-only bid through them would be refused, and with a modify,
+    Hyperliquid has already cancelled the original)."""
+    mm = _quoter(use_modify)
+
+    async def scenario(node, rec) -> None:
+        await wait_for(lambda: len(sim.open_orders(ACCOUNT)) == 6, timeout=10.0, what="six quotes")
+        await wait_for(lambda: not any(s.busy for s in mm._slots.values()), what="quotes settled")
+        sim.set_book("ETH", bids=[(3000.0, 5), (2999.0, 5)], asks=[(3010.0, 5), (3011.0, 5)])
+        await asyncio.sleep(1.5)
+        await wait_for(lambda: not any(s.busy for s in mm._slots.values()), what="re-quotes settled")
+        assert len(_prices(sim, "B")) == 3 and len(_prices(sim, "A")) == 3
+        assert mm.post_only_rejects == 0
+        assert _prices(sim, "B")[-1] < _prices(sim, "A")[0]
 
     run_node(node_config(sim), scenario, strategies=[mm])
 
@@ -88,5 +119,24 @@ def test_when_a_side_of_the_book_is_only_our_orders_the_quotes_stand(sim) -> Non
         await asyncio.sleep(0.5)
         assert sorted(float(o["limitPx"]) for o in sim.open_orders(ACCOUNT)) == before
         assert mm.actions["cancel"] == 0
+
+    run_node(node_config(sim), scenario, strategies=[mm])
+
+
+def test_while_a_side_shows_only_our_orders_the_quotes_follow_the_other_side(sim) -> None:
+    """The market's asks are gone, the last one seen stands in: a rising bid still moves the quotes."""
+    mm = _quoter()
+
+    async def scenario(node, rec) -> None:
+        await wait_for(lambda: len(sim.open_orders(ACCOUNT)) == 6, timeout=10.0, what="six quotes")
+        await wait_for(lambda: not any(s.busy for s in mm._slots.values()), what="quotes settled")
+        first_bid = _prices(sim, "B")[-1]
+        # The market now: bid 3000.6, no ask (ours only); its last ask was 3001.0: mid 3000.8.
+        sim.set_book("ETH", bids=[(3000.6, 5), (2999.0, 5)], asks=[])
+        await wait_for(lambda: len(_prices(sim, "B")) == 3 and _prices(sim, "B")[-1] > first_bid,
+                       timeout=10.0, what="the bids re-quoted up")
+        await wait_for(lambda: not any(s.busy for s in mm._slots.values()), what="re-quote settled")
+        bids, asks = _prices(sim, "B"), _prices(sim, "A")
+        assert abs((bids[-1] + asks[0]) / 2 - 3000.8) <= 0.05
 
     run_node(node_config(sim), scenario, strategies=[mm])
