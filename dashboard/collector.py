@@ -88,9 +88,9 @@ class Collector:
         self._portfolio = kernel.portfolio
         self._clock = kernel.clock
         strategies = [s for s in node.trader.strategies() if isinstance(s, MarketMaker)]
-        # A shadow run's orders are virtual: the book's levels do not hold them.
-        own_displayed = mode != "shadow"
-        self._instruments = [_Instrument(s, self.settings, own_displayed) for s in strategies]
+        # Whether the book's levels hold the strategy's own orders is the strategy's setting (a
+        # shadow run's orders are virtual: run_live.py turns it off there).
+        self._instruments = [_Instrument(s, self.settings, s.config.book_shows_own_orders) for s in strategies]
         self.bus = BusWatch(self._clock.timestamp_ns, [i.key for i in self._instruments])
         self._actions: deque[tuple[int, int, float]] = deque()  # (ts, actions so far, volume so far)
         self._attached = False

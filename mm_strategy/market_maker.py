@@ -16,6 +16,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from dataclasses import replace
 from functools import lru_cache
+from typing import NamedTuple
 
 from nautilus_trader.config import StrategyConfig
 from nautilus_trader.model.book import OrderBook
@@ -150,6 +151,17 @@ class _Slot:
     to_size: float = 0.0
 
 
+class _ShownUntil(NamedTuple):
+    """One of our orders closed or moved on the exchange, which a book stamped before `close_ns`
+    (the exchange's time; our own clock when a reply stamped it) still shows."""
+
+    is_bid: bool
+    price: float
+    size: float
+    close_ns: int
+    noted_ns: int  # local time: the entry ends _CLOSED_IN_BOOK_MAX_NS after it whatever the book says
+
+
 def _levels(levels: list) -> Iterator[tuple[float, float]]:
     """A side of a Nautilus order book as (price, size), best first."""
     return ((float(level.price), level.size()) for level in levels)
@@ -206,10 +218,9 @@ class MarketMaker(Strategy):
         self._grid: PriceGrid | None = None
         self._half_lot = 0.0
         self._own_in_book = config.book_shows_own_orders
-        # Our orders closed (or moved by a modify) on the exchange that a book stamped before then
-        # still shows: (is_bid, price, size, close time ns, noted at ns), dropped once a later book
-        # arrives or after _CLOSED_IN_BOOK_MAX_NS.
-        self._closed_in_book: list[tuple[bool, float, float, int, int]] = []
+        # Our orders closed (or moved by a modify) that a book stamped before then still shows,
+        # dropped once a later book arrives or after _CLOSED_IN_BOOK_MAX_NS.
+        self._closed_in_book: list[_ShownUntil] = []
         # The market's last touch per side, (price, size): stands in while a side shows only ours.
         self._market_bid: tuple[float, float] | None = None
         self._market_ask: tuple[float, float] | None = None
@@ -462,7 +473,7 @@ class MarketMaker(Strategy):
         closed = self._closed_in_book
         if closed:
             stamped, oldest = book.ts_last, self.clock.timestamp_ns() - _CLOSED_IN_BOOK_MAX_NS
-            closed[:] = [c for c in closed if c[3] > stamped and c[4] > oldest]
+            closed[:] = [c for c in closed if c.close_ns > stamped and c.noted_ns > oldest]
         half_tick = 0.5 * self._grid.step(bid)
         at_bid = at_ask = False
         for slot in self._slots.values():
@@ -470,11 +481,11 @@ class MarketMaker(Strategy):
                 at_bid = at_bid or abs(slot.price - bid) <= half_tick or abs(slot.to_price - bid) <= half_tick
             else:
                 at_ask = at_ask or abs(slot.price - ask) <= half_tick or abs(slot.to_price - ask) <= half_tick
-        for is_bid, price, _, _, _ in closed:
-            if is_bid:
-                at_bid = at_bid or abs(price - bid) <= half_tick
+        for c in closed:
+            if c.is_bid:
+                at_bid = at_bid or abs(c.price - bid) <= half_tick
             else:
-                at_ask = at_ask or abs(price - ask) <= half_tick
+                at_ask = at_ask or abs(c.price - ask) <= half_tick
         market_bid = market_touch(_levels(book.bids()), self._own_in_book_side(True), half_tick, self._half_lot) \
             if at_bid else (bid, bid_size)
         market_ask = market_touch(_levels(book.asks()), self._own_in_book_side(False), half_tick, self._half_lot) \
@@ -501,7 +512,7 @@ class MarketMaker(Strategy):
                     own.append((slot.to_price, slot.to_size))
                 elif slot.busy and cid not in open_ids:
                     own.append((slot.price, slot.size))
-        own += [(price, size) for side, price, size, _, _ in self._closed_in_book if side is is_bid]
+        own += [(c.price, c.size) for c in self._closed_in_book if c.is_bid is is_bid]
         return own
 
     def _submit(self, new_orders: list) -> None:
@@ -720,10 +731,7 @@ class MarketMaker(Strategy):
         self._dirty = True
         slot = self._slots.get(event.client_order_id)
         if slot is not None:
-            if self._own_in_book:  # the modify moved the order: a book stamped before still shows it here
-                self._closed_in_book.append(
-                    (slot.is_bid, slot.price, slot.size, event.ts_event, self.clock.timestamp_ns()),
-                )
+            self._shown_until(slot.is_bid, slot.price, slot.size, event.ts_event)  # its place before the modify
             slot.to_price = slot.to_size = 0.0
             slot.price = float(event.price)
             slot.size = float(event.quantity)
@@ -797,16 +805,17 @@ class MarketMaker(Strategy):
         self._note_closed_in_book(self._slots.pop(event.client_order_id, None), event)
 
     def _note_closed_in_book(self, slot: _Slot | None, event) -> None:
-        """A book stamped before this close (the exchange's time) still shows the order."""
         if slot is None or not self._own_in_book:
             return
         order = self.cache.order(event.client_order_id)
         if order is None or order.venue_order_id is None or not order.has_price:
             return  # never reached the book
-        self._closed_in_book.append(
-            (slot.is_bid, float(order.price), float(order.quantity - order.filled_qty), event.ts_event,
-             self.clock.timestamp_ns()),
-        )
+        self._shown_until(slot.is_bid, float(order.price), float(order.quantity - order.filled_qty), event.ts_event)
+
+    def _shown_until(self, is_bid: bool, price: float, size: float, close_ns: int) -> None:
+        """A book stamped before `close_ns` still shows our order at `price` (closed or moved since)."""
+        if self._own_in_book:
+            self._closed_in_book.append(_ShownUntil(is_bid, price, size, close_ns, self.clock.timestamp_ns()))
 
     def on_order_filled(self, event) -> None:
         self._dirty = True
