@@ -49,6 +49,8 @@ from catalog import shipped_data
 from hlsim.testing import HlSimConfig
 from hlsim.testing import HlSimThread
 from hlsim.testing import run_hlsim_in_thread
+from mm_strategy.market_maker import MarketMaker
+from mm_strategy.market_maker import MarketMakerConfig
 
 # -- hlsim and the test account -----------------------------------------------------------------------
 
@@ -220,6 +222,23 @@ async def wait_for(predicate: Callable[[], Any], timeout: float = 5.0, what: str
             return value
         await asyncio.sleep(0.02)
     raise AssertionError(f"timed out after {timeout} s waiting for {what}")
+
+
+def eth_quoter(**config: Any) -> MarketMaker:
+    """A MarketMaker on ETH: three levels a side from 4 bps, cancel-and-replace re-quotes (no
+    modifies: a move of the book gives cancels and new orders), fee-edge check and journal off;
+    `config` overrides."""
+    return MarketMaker(MarketMakerConfig(**{
+        "instrument_id": str(ETH_ID), "order_id_tag": "MM1", "base_spread_bps": 4.0, "level_spacing_ticks": 2,
+        "order_size_usd": 20.0, "max_inventory_usd": 500.0, "use_modify": False, "enforce_fee_edge": False,
+        "record_journal": False, **config,
+    }))
+
+
+async def ladder_quoted(sim: HlSimThread, mm: MarketMaker) -> None:
+    """Until `eth_quoter`'s six quotes rest on hlsim and none is in flight."""
+    await wait_for(lambda: len(sim.open_orders(ACCOUNT)) == 6, timeout=10.0, what="six quotes")
+    await wait_for(lambda: not any(s.busy for s in mm._slots.values()), what="quotes settled")
 
 
 def run_node(

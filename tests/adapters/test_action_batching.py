@@ -19,11 +19,11 @@ from nautilus_trader.model.enums import TimeInForce
 from nautilus_trader.model.orders import OrderList
 
 from adapters.hyperliquid.types import TOPIC_VENUE_HALT
-from mm_strategy.market_maker import MarketMaker
-from mm_strategy.market_maker import MarketMakerConfig
 from tests.node_kit import ACCOUNT
 from tests.node_kit import ETH_ID
+from tests.node_kit import eth_quoter
 from tests.node_kit import exec_client
+from tests.node_kit import ladder_quoted
 from tests.node_kit import node_config
 from tests.node_kit import record_request_kinds
 from tests.node_kit import record_topic
@@ -66,22 +66,12 @@ def test_one_turns_cancels_modifies_and_orders_leave_as_one_request_of_each_kind
     run_node(node_config(sim, batch_actions=batch), scenario)
 
 
-def _quoter(batch: bool) -> MarketMaker:
-    # Cancel-and-replace re-quotes (no modifies): a move of the book gives cancels and new orders.
-    return MarketMaker(MarketMakerConfig(
-        instrument_id=str(ETH_ID), order_id_tag="MM1", base_spread_bps=4.0, level_spacing_ticks=2,
-        order_size_usd=20.0, max_inventory_usd=500.0, use_modify=False, batch_actions=batch,
-        enforce_fee_edge=False, record_journal=False,
-    ))
-
-
 @pytest.mark.parametrize("batch", [True, False])
 def test_a_book_move_sends_one_cancel_request_and_one_order_request(sim, batch: bool) -> None:
-    mm = _quoter(batch)
+    mm = eth_quoter(batch_actions=batch)
 
     async def scenario(node, rec) -> None:
-        await wait_for(lambda: len(sim.open_orders(ACCOUNT)) == 6, timeout=10.0, what="six quotes")
-        await wait_for(lambda: not any(s.busy for s in mm._slots.values()), what="quotes settled")
+        await ladder_quoted(sim, mm)
         before = sorted(float(o["limitPx"]) for o in sim.open_orders(ACCOUNT))
         kinds = record_request_kinds(sim)
         # The whole book 1.0 up (10 ticks, past the re-quote tolerance): every quote moves. The

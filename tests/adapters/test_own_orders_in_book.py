@@ -11,20 +11,12 @@ import asyncio
 import pytest
 
 from mm_strategy.market_maker import MarketMaker
-from mm_strategy.market_maker import MarketMakerConfig
 from tests.node_kit import ACCOUNT
-from tests.node_kit import ETH_ID
+from tests.node_kit import eth_quoter
+from tests.node_kit import ladder_quoted
 from tests.node_kit import node_config
 from tests.node_kit import run_node
 from tests.node_kit import wait_for
-
-
-def _quoter(use_modify: bool = False) -> MarketMaker:
-    return MarketMaker(MarketMakerConfig(
-        instrument_id=str(ETH_ID), order_id_tag="MM1", base_spread_bps=4.0, level_spacing_ticks=2,
-        order_size_usd=20.0, max_inventory_usd=500.0, use_modify=use_modify, enforce_fee_edge=False,
-        record_journal=False,
-    ))
 
 
 def _requotes(mm: MarketMaker) -> int:
@@ -40,11 +32,10 @@ def _prices(sim, side: str) -> list[float]:  # type: ignore[no-untyped-def]
 def test_when_our_asks_become_the_books_best_the_quotes_center_on_the_markets_touch_and_stay(
     sim, use_modify: bool,
 ) -> None:
-    mm = _quoter(use_modify)
+    mm = eth_quoter(use_modify=use_modify)
 
     async def scenario(node, rec) -> None:
-        await wait_for(lambda: len(sim.open_orders(ACCOUNT)) == 6, timeout=10.0, what="six quotes")
-        await wait_for(lambda: not any(s.busy for s in mm._slots.values()), what="quotes settled")
+        await ladder_quoted(sim, mm)
         first_asks = _prices(sim, "A")
         # The market's asks leave for 3003: the book's best ask is now our own 3001.2 (0.0066 ETH),
         # the market's touch 3000.0 / 3003.0 (mid 3001.5).
@@ -64,11 +55,10 @@ def test_when_our_asks_become_the_books_best_the_quotes_center_on_the_markets_to
 def test_a_late_book_that_still_shows_our_old_asks_does_not_re_quote(sim, use_modify: bool) -> None:
     """The book comes late (market data lags the user stream): a book stamped before our cancels
     (or modifies) arrives after them, still showing the old asks as its best. They are ours."""
-    mm = _quoter(use_modify)
+    mm = eth_quoter(use_modify=use_modify)
 
     async def scenario(node, rec) -> None:
-        await wait_for(lambda: len(sim.open_orders(ACCOUNT)) == 6, timeout=10.0, what="six quotes")
-        await wait_for(lambda: not any(s.busy for s in mm._slots.values()), what="quotes settled")
+        await ladder_quoted(sim, mm)
         first_asks = _prices(sim, "A")
         sim.faults.delay_market_data(300)
         # The book 1.0 up, through our asks; 0.1 s later a deeper level changes: that second book is
@@ -92,11 +82,10 @@ def test_a_wide_market_spread_moves_both_sides_without_our_bids_crossing_our_own
     """The market's asks leave for 3010: the fair price rises past our own asks. The new bids stay
     below the asks still resting (a post-only bid through them would be refused, and with a modify,
     Hyperliquid has already cancelled the original)."""
-    mm = _quoter(use_modify)
+    mm = eth_quoter(use_modify=use_modify)
 
     async def scenario(node, rec) -> None:
-        await wait_for(lambda: len(sim.open_orders(ACCOUNT)) == 6, timeout=10.0, what="six quotes")
-        await wait_for(lambda: not any(s.busy for s in mm._slots.values()), what="quotes settled")
+        await ladder_quoted(sim, mm)
         sim.set_book("ETH", bids=[(3000.0, 5), (2999.0, 5)], asks=[(3010.0, 5), (3011.0, 5)])
         await asyncio.sleep(1.5)
         await wait_for(lambda: not any(s.busy for s in mm._slots.values()), what="re-quotes settled")
@@ -108,11 +97,10 @@ def test_a_wide_market_spread_moves_both_sides_without_our_bids_crossing_our_own
 
 
 def test_when_a_side_of_the_book_is_only_our_orders_the_quotes_stand(sim) -> None:
-    mm = _quoter()
+    mm = eth_quoter()
 
     async def scenario(node, rec) -> None:
-        await wait_for(lambda: len(sim.open_orders(ACCOUNT)) == 6, timeout=10.0, what="six quotes")
-        await wait_for(lambda: not any(s.busy for s in mm._slots.values()), what="quotes settled")
+        await ladder_quoted(sim, mm)
         before = sorted(float(o["limitPx"]) for o in sim.open_orders(ACCOUNT))
         # Every market ask gone: the market shows no ask price, only ours.
         sim.set_book("ETH", bids=[(3000.0, 5), (2999.0, 5)], asks=[])
@@ -125,11 +113,10 @@ def test_when_a_side_of_the_book_is_only_our_orders_the_quotes_stand(sim) -> Non
 
 def test_while_a_side_shows_only_our_orders_the_quotes_follow_the_other_side(sim) -> None:
     """The market's asks are gone, the last one seen stands in: a rising bid still moves the quotes."""
-    mm = _quoter()
+    mm = eth_quoter()
 
     async def scenario(node, rec) -> None:
-        await wait_for(lambda: len(sim.open_orders(ACCOUNT)) == 6, timeout=10.0, what="six quotes")
-        await wait_for(lambda: not any(s.busy for s in mm._slots.values()), what="quotes settled")
+        await ladder_quoted(sim, mm)
         first_bid = _prices(sim, "B")[-1]
         # The market now: bid 3000.6, no ask (ours only); its last ask was 3001.0: mid 3000.8.
         sim.set_book("ETH", bids=[(3000.6, 5), (2999.0, 5)], asks=[])
