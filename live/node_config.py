@@ -71,6 +71,11 @@ class RunOptions(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     # The start-up and shutdown sweeps cancel only orders on the node's own coins (the exec client's
     # `coins`), not the whole account's: other nodes trade its other coins. On with `shared_budget`.
     own_coins_only: bool = False
+    # The garbage collector runs on a timer between events (live/gc_schedule.py), not inside a
+    # book handler's order commands: a young collection this often, a full one every
+    # gc_full_interval_secs. 0: Python's own automatic collection.
+    gc_interval_secs: float = 1.0
+    gc_full_interval_secs: float = 600.0
 
     def __post_init__(self) -> None:
         if self.mode not in ("live", "shadow"):
@@ -79,6 +84,11 @@ class RunOptions(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
             raise ValueError("run.shutdown_timeout_secs and run.status_interval_secs must be positive")
         if self.redis_cache_url is not None and not self.redis_cache_url.startswith("redis://"):
             raise ValueError(f"run.redis_cache_url must be redis://host:port, got {self.redis_cache_url!r}")
+        if not 0 <= self.gc_interval_secs <= 60:
+            raise ValueError(f"run.gc_interval_secs must be within 0..60 (0: Python's own), got {self.gc_interval_secs!r}")
+        if self.gc_interval_secs and not self.gc_interval_secs <= self.gc_full_interval_secs <= 86_400:
+            raise ValueError("run.gc_full_interval_secs must be within run.gc_interval_secs..86400, "
+                             f"got {self.gc_full_interval_secs!r}")
 
 
 def parse_redis_url(url: str, what: str) -> tuple[str, int]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import gc
 import logging
 import sys
 import time
@@ -33,6 +34,7 @@ from live.errors import ConfigError
 from live.errors import ExitCode
 from live.errors import StartupError
 from live.factories import register_factories
+from live.gc_schedule import CollectionSchedule
 from live.health import FaultLatch
 from live.health import StartDeadlines
 from live.health import trip_on_trading_refused
@@ -59,16 +61,19 @@ class StoppedDuringStartup(Exception):
     """A signal arrived before the node was built: nothing to wind down."""
 
 
-async def freeze_startup_objects(node: TradingNode, timeout_secs: float) -> None:
+async def freeze_startup_objects(
+    node: TradingNode, timeout_secs: float, collections: CollectionSchedule | None = None,
+) -> None:
     """Once trading runs, move everything built at start-up out of the garbage collector's sight:
-    later collections then scan only new objects, which shortens their pauses on the hot path."""
-    import gc
-
+    later collections then scan only new objects, which shortens their pauses on the hot path.
+    With `collections`, the collections then run on its timer, until this task is cancelled."""
     deadline = time.monotonic() + timeout_secs
     while not node.trader.is_running and time.monotonic() < deadline:
         await asyncio.sleep(0.1)
     gc.collect()
     gc.freeze()
+    if collections is not None:
+        await collections.run()
 
 
 async def unless_stopped[T](work: Awaitable[T], stop: asyncio.Event) -> T:
@@ -144,13 +149,15 @@ async def run(args: argparse.Namespace, holder: list[TradingNode]) -> int:
     latch = FaultLatch()
     trip_on_trading_refused(node, latch)
     trip_when_no_instrument_trades(node, latch)
-    board = StatusBoard(node)
+    collections = (CollectionSchedule(options.gc_interval_secs, options.gc_full_interval_secs)
+                   if options.gc_interval_secs else None)
+    board = StatusBoard(node, collections)
     dashboard = await start_dashboard(node, args)
     started_ns, started = time.time_ns(), time.monotonic()
     run_task = asyncio.create_task(node.run_async())
     start_wait = config.timeout_connection + config.timeout_reconciliation
     helpers = [
-        asyncio.create_task(freeze_startup_objects(node, start_wait)),
+        asyncio.create_task(freeze_startup_objects(node, start_wait, collections)),
         asyncio.create_task(watch_node(node, run_task, StartDeadlines.of(config), latch)),
         asyncio.create_task(settle_swept_orders(node, swept, start_wait)) if swept else None,
     ]

@@ -21,6 +21,7 @@ from rich.table import Table
 
 from adapters.hyperliquid.types import TOPIC_ORDER_REJECTIONS
 from adapters.hyperliquid.types import OrderRejections
+from live.gc_schedule import CollectionSchedule
 from live.logs import log
 from live.node_config import VENUE
 from mm_strategy import messages as mm_msg
@@ -36,8 +37,9 @@ def orders_outstanding(node: TradingNode) -> int:
 class StatusBoard:
     """Quotes, inventory, PnL and guard states of a running node, as a rich table or a log line."""
 
-    def __init__(self, node: TradingNode) -> None:
+    def __init__(self, node: TradingNode, collections: CollectionSchedule | None = None) -> None:
         self.node = node
+        self.collections = collections  # the garbage collector's timer, when the run has one
         self.guards: dict[str, str] = {}
         self.guard_counts: dict[str, int] = {}
         self.halted: str | None = None
@@ -143,6 +145,7 @@ class StatusBoard:
             "screener_stale": self.screener_stale,
             "rejection_alarms": dict(self.rejection_alarms),
             "shared_budget": dict(self.shared_caps),
+            "garbage_collection": self.collections.figures() if self.collections is not None else None,
         }
 
     def write(self, path: Path) -> None:
