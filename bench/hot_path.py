@@ -62,6 +62,12 @@ model, so order flow differs from the backtest's — the counts are printed and 
         catalog; default ref: main)
     .venv/bin/python bench/hot_path.py --baseline --batch-off   (the baseline is this code with the
         strategy's batch_actions off instead)
+    .venv/bin/python bench/hot_path.py --baseline --baseline-ref HEAD --book-shows-own-orders --rounds 3
+        (ours with the strategy's check for its own orders in the book on, as on a live client, against
+        the same code with it off, as the shadow client has it: what the check costs. The shadow's book
+        holds none of ours, so what the check takes out at our prices is the market's size, and the
+        orders sent differ somewhat (the counts are printed). Written to
+        bench/results/hot_path_own_orders.json)
 
 `machine_ref_ms` times a fixed pure-Python workload in the same run: this shared machine's speed
 moves by ±50% between hours, and the µs figures move with it.
@@ -142,6 +148,7 @@ DEFAULT_SPEED = 60.0
 _first = [0]
 _strategy: list[MarketMaker] = []
 _BATCH = [True]  # the strategy's batch_actions; False for the baseline (`--baseline`)
+_OWN_IN_BOOK = [False]  # the strategy's book_shows_own_orders (`--book-shows-own-orders`)
 
 
 def _actions() -> int:
@@ -230,6 +237,8 @@ def _add_components(add_actor, add_strategy, settings, spec, quote_from_ns: int,
     add_actor(RiskGuard(backtest_run.risk_guard_config(settings, spec.instrument)))
     cfg = backtest_run.strategy_config(settings, spec.instrument, quote_from_ns)
     cfg = msgspec.structs.replace(cfg, record_journal=record_journal, batch_actions=_BATCH[0])
+    if _OWN_IN_BOOK[0]:
+        cfg = msgspec.structs.replace(cfg, book_shows_own_orders=True)
     _strategy.append(TimedMarketMaker(cfg))
     add_strategy(_strategy[0])
     return _strategy[0]
@@ -469,13 +478,16 @@ def run_live(passes: int, speed: float, on_built: Callable[[TradingNode], None] 
             "actions": dict(strategy.actions), **info}
 
 
-def _part(name: str, passes: int, speed: float, batch_off: bool = False, code_root: Path | None = None) -> dict:
+def _part(name: str, passes: int, speed: float, batch_off: bool = False, code_root: Path | None = None,
+          own_in_book: bool = False) -> dict:
     """Each measurement in its own process (one Nautilus kernel per process): this bench script,
     timing the code of this checkout or, with `code_root`, a baseline's (its packages first on the
     path: `_harness.CODE_ROOT`), so both variants are timed by the same harness and settings."""
     cmd = [sys.executable, __file__, "--part", name, "--passes", str(passes), "--speed", str(speed)]
     if batch_off:
         cmd.append("--baseline")  # the part's flag for batch_actions off
+    if own_in_book:
+        cmd.append("--book-shows-own-orders")
     env = os.environ | {"BENCH_CODE_ROOT": str(code_root or PROJECT_ROOT)}
     proc = subprocess.run(cmd, capture_output=True, text=True, timeout=600, env=env)
     if proc.returncode != 0:
@@ -570,6 +582,10 @@ def main(argv: list[str] | None = None) -> int:
                         help="with --baseline: the git ref whose code is the baseline (default main)")
     parser.add_argument("--batch-off", action="store_true",
                         help="with --baseline: the baseline is this code with the strategy's batch_actions off")
+    parser.add_argument("--book-shows-own-orders", action="store_true",
+                        help="ours: the strategy's check for its own orders in the book on, as on a live client "
+                             "(the shadow's book holds none of ours: this times the check, not its effect); "
+                             "writes bench/results/hot_path_own_orders.json")
     parser.add_argument("--rounds", type=int, default=1,
                         help="with --baseline: pairs of runs, ours and the baseline alternated (ABBA); medians")
     args = parser.parse_args(argv)
@@ -581,6 +597,7 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("--rounds must be ≥ 1")
     if args.part:
         _BATCH[0] = not args.baseline
+        _OWN_IN_BOOK[0] = args.book_shows_own_orders
         result = run_live(args.passes, args.speed) if args.part == "live" else run_backtest()
         print(json.dumps(result))
         return 0
@@ -600,8 +617,9 @@ def _compare(args: argparse.Namespace, argv: list[str] | None, baseline_root: Pa
         for is_baseline in variants if r % 2 == 0 else list(reversed(variants)):
             root = baseline_root if is_baseline else PROJECT_ROOT
             batch_off = is_baseline and args.batch_off
-            live = _part("live", args.passes, args.speed, batch_off, root)
-            backtest = _part("backtest", args.passes, args.speed, batch_off, root)
+            own_in_book = args.book_shows_own_orders and not is_baseline
+            live = _part("live", args.passes, args.speed, batch_off, root, own_in_book)
+            backtest = _part("backtest", args.passes, args.speed, batch_off, root, own_in_book)
             runs[is_baseline].append(_keys(live, backtest))
             label = baseline_label if is_baseline else "ours"
             print(f"round {r + 1}, {label}:")
@@ -617,6 +635,7 @@ def _compare(args: argparse.Namespace, argv: list[str] | None, baseline_root: Pa
         result |= {f"baseline_{k}": v for k, v in _medians(runs[True]).items()}
         result["baseline"] = "batch_actions off" if args.batch_off else f"git {args.baseline_ref} ({_rev(args.baseline_ref)})"
     result |= {
+        "book_shows_own_orders": args.book_shows_own_orders,
         "rounds": args.rounds,
         "machine_ref_ms": _machine_reference_ms(),
         "machine_load_before": load_before,
@@ -625,7 +644,7 @@ def _compare(args: argparse.Namespace, argv: list[str] | None, baseline_root: Pa
         "date": datetime.now(tz=UTC).isoformat(timespec="seconds"),
     }
     print(json.dumps(result, indent=2))
-    _harness.write_results("hot_path", result)
+    _harness.write_results("hot_path_own_orders" if args.book_shows_own_orders else "hot_path", result)
     return 0
 
 
