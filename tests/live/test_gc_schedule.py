@@ -144,3 +144,10 @@ def test_a_running_node_collects_on_its_timer_and_shows_the_pauses_in_the_state_
         assert node.stop() == 0
     finally:
         node.ensure_dead()
+
+
+def test_a_full_collection_freezes_its_survivors_so_the_next_one_does_not_scan_them_again() -> None:
+    survivors = [[] for _ in range(50_000)]  # tracked containers, like a cache full of orders
+    before = gc.get_freeze_count()
+    CollectionSchedule(interval_secs=1.0, full_interval_secs=1.0).collect(2)
+    assert gc.get_freeze_count() >= before + len(survivors)
