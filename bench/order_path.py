@@ -28,6 +28,12 @@ fills kept from the fill topic, the open orders from the cache's index), against
 `status_snapshot_by_scan_ms`, what that snapshot did before (git 8353fe1): the fills and the first
 order time read from every cached order and its events. Medians of 3.
 
+What a full garbage collection costs with that cache (live/gc_schedule.py runs one every
+`run.gc_full_interval_secs`, on the event loop): `full_collection_ms`, `gc.collect()` with the
+SCAN_ORDERS orders cached (everything before them frozen, as the live node freezes start-up), and
+`full_collection_after_freeze_ms`, the next one once the schedule has frozen what survived.
+Medians of 3.
+
 Writes bench/results/order_path.json.
 
     .venv/bin/python bench/order_path.py
@@ -35,6 +41,7 @@ Writes bench/results/order_path.json.
 
 from __future__ import annotations
 
+import gc
 import json
 import statistics
 import sys
@@ -119,6 +126,23 @@ def _after_flush_us(fn) -> float:
     return round(statistics.median(times) / 1e3, 1)
 
 
+def _full_collection_ms() -> tuple[float, float]:
+    """A full collection's time over what is not frozen, then again after freezing its survivors."""
+    def median_ms() -> float:
+        times = []
+        for _ in range(3):
+            t0 = time.perf_counter()
+            gc.collect()
+            times.append((time.perf_counter() - t0) * 1e3)
+        return round(statistics.median(times), 1)
+
+    full = median_ms()
+    gc.freeze()
+    refrozen = median_ms()
+    gc.unfreeze()
+    return full, refrozen
+
+
 def _per_call_us(fn, items: list) -> float:
     t0 = time.perf_counter_ns()
     for item in items:
@@ -151,10 +175,13 @@ def main() -> int:
               for ms in PAUSES_MS}
     flushed = _after_flush_us(limit)
     cache = session.engine.kernel.cache
+    gc.collect()
+    gc.freeze()  # as the live node does once trading runs: only the orders below are in the collector's sight
     for _ in range(SCAN_ORDERS):
         cache.add_order(limit(None))
     ids_ms, orders_ms = _scan_ms(cache, mm.instrument_id.venue)
     snapshot_ms, snapshot_by_scan_ms = _snapshot_ms(session.engine, mm.instrument_id.venue)
+    full_ms, refrozen_ms = _full_collection_ms()
     session.engine.dispose()
     result = {
         "order_factory_limit_us": round(statistics.median(create), 1),
@@ -165,6 +192,8 @@ def main() -> int:
         "cached_orders_scan_ms": orders_ms,
         "status_snapshot_ms": snapshot_ms,
         "status_snapshot_by_scan_ms": snapshot_by_scan_ms,
+        "full_collection_ms": full_ms,
+        "full_collection_after_freeze_ms": refrozen_ms,
         "add_order_debug_format_us": round(statistics.median(order_fmt), 1),
         "add_order_list_debug_format_us": round(statistics.median(list_fmt), 1),
         "command": ".venv/bin/python bench/order_path.py",
