@@ -14,7 +14,7 @@ Writes bench/results/hot_path_parts.json: the run's p50/p99, and per part `<part
 Also, what the tail is made of:
 - the garbage collector: `gc_collections_in_events` and `gc_ms_in_events`, collections that ran
   inside a timed event (from the book event's first subscriber to the strategy's handler returning),
-  and `gc_collections_between_events`. The node collects on configs/live.json's timer, as run_live.py
+  and `gc_collections_between_events` (the node's start-up included). The node collects on configs/live.json's timer, as run_live.py
   does (live/gc_schedule.py); `--python-gc` leaves it to Python's automatic collection instead (the
   code before that schedule), and the json goes to bench/results/hot_path_parts_python_gc.json;
 - the first command of the events with commands: `first_command_kinds`, how many events began with
