@@ -131,9 +131,9 @@ from shadow.config import ShadowExecClientConfig
 from shadow.factory import ShadowExecClientFactory
 
 try:
-    from live.gc_schedule import CollectionSchedule
+    from live.gc_schedule import schedule_of
 except ImportError:  # a baseline's code from before the schedule: Python's own collection, as it ran
-    CollectionSchedule = None
+    schedule_of = None
 
 F_LAST = int(RecordFlag.F_LAST)
 
@@ -420,10 +420,8 @@ def run_live(passes: int, speed: float, on_built: Callable[[TradingNode], None] 
         # As run_live.py does once trading runs: what start-up built leaves the collector's sight, and
         # the collections run on the schedule of configs/live.json's run section.
         await freeze_startup_objects(node, timeout_secs=0.0)
-        run_options = msgspec.convert(raw_live.get("run", {}), RunOptions)
-        gc_interval = getattr(run_options, "gc_interval_secs", 0.0) if CollectionSchedule is not None else 0.0
-        info["gc_interval_secs"] = gc_interval
-        collections = CollectionSchedule(gc_interval, run_options.gc_full_interval_secs) if gc_interval else None
+        collections = schedule_of(msgspec.convert(raw_live.get("run", {}), RunOptions)) if schedule_of else None
+        info["gc_interval_secs"] = collections.interval_secs if collections is not None else 0.0
         collecting = asyncio.create_task(collections.run()) if collections is not None else None
         clock = kernel.clock
         process = kernel.data_engine.process

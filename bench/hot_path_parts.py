@@ -120,7 +120,7 @@ def main() -> int:
     hot_path._BATCH[0] = "--baseline" not in sys.argv[1:]
     python_gc = "--python-gc" in sys.argv[1:]
     if python_gc:
-        hot_path.CollectionSchedule = None
+        hot_path.schedule_of = None
     gc.callbacks.append(_on_gc)
     result = hot_path.run_live(1, hot_path.DEFAULT_SPEED)
     gc.callbacks.remove(_on_gc)

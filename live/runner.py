@@ -35,6 +35,7 @@ from live.errors import ExitCode
 from live.errors import StartupError
 from live.factories import register_factories
 from live.gc_schedule import CollectionSchedule
+from live.gc_schedule import schedule_of
 from live.health import FaultLatch
 from live.health import StartDeadlines
 from live.health import trip_on_trading_refused
@@ -149,8 +150,7 @@ async def run(args: argparse.Namespace, holder: list[TradingNode]) -> int:
     latch = FaultLatch()
     trip_on_trading_refused(node, latch)
     trip_when_no_instrument_trades(node, latch)
-    collections = (CollectionSchedule(options.gc_interval_secs, options.gc_full_interval_secs)
-                   if options.gc_interval_secs else None)
+    collections = schedule_of(options)
     board = StatusBoard(node, collections)
     dashboard = await start_dashboard(node, args)
     started_ns, started = time.time_ns(), time.monotonic()
