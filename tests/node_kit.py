@@ -535,6 +535,25 @@ class NodeProcess:
         return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def quoting(state: dict[str, Any]) -> bool:
+    """A state file's predicate: a ladder rests and no order of the node is still on its way."""
+    return len(state["open_orders"]) >= 2 and not state["orders_outstanding"] - len(state["open_orders"])
+
+
+@contextmanager
+def quoting_node(tmp: Path, sim: Any, config: dict[str, Any], usdc: float = 100_000, **node_args: Any) -> Iterator[NodeProcess]:
+    """A run_live.py process on an account funded with `usdc`, started and quoting; killed on the way
+    out if it still runs."""
+    node = NodeProcess(tmp, config, sim.rest_url, **node_args)
+    sim.fund(node.address, usdc)
+    try:
+        node.start()
+        node.wait_for("quotes", quoting)
+        yield node
+    finally:
+        node.ensure_dead()
+
+
 class TcpProxy:
     """A loopback TCP relay in front of a port; `refuse()` stops listening and cuts open connections,
     so the endpoint behind it looks down (connection refused) while the port behind it stays up."""

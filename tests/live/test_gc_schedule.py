@@ -5,20 +5,11 @@ from __future__ import annotations
 import asyncio
 import gc
 import weakref
-from pathlib import Path
 
 import pytest
 
-import run_live
 from live.gc_schedule import CollectionSchedule
 from live.gc_schedule import generation_due
-from tests.live.test_run_live_config import ACCOUNT
-from tests.live.test_run_live_config import args
-from tests.live.test_run_live_config import edited_live_config
-from tests.live.test_run_live_e2e import quoting
-from tests.node_kit import BookTicker
-from tests.node_kit import NodeProcess
-from tests.node_kit import eth_config
 
 
 class _Cycle:
@@ -99,51 +90,6 @@ def test_a_schedule_started_with_collection_already_off_leaves_it_off() -> None:
 def test_a_schedule_with_a_bad_interval_is_refused(interval: float, full: float) -> None:
     with pytest.raises(ValueError, match="interval_secs"):
         CollectionSchedule(interval, full)
-
-
-@pytest.mark.parametrize(
-    ("run", "message"),
-    [
-        ({"gc_interval_secs": -1}, "gc_interval_secs"),
-        ({"gc_interval_secs": 61}, "gc_interval_secs"),
-        ({"gc_interval_secs": "often"}, "gc_interval_secs"),
-        ({"gc_interval_secs": 5, "gc_full_interval_secs": 1}, "gc_full_interval_secs"),
-    ],
-)
-def test_a_bad_collection_schedule_in_the_run_section_is_refused_with_what_is_wrong(
-    tmp_path: Path, run: dict, message: str,
-) -> None:
-    path = edited_live_config(tmp_path, lambda raw: raw["run"].update(run))
-    with pytest.raises(run_live.ConfigError, match=message):
-        run_live.prepare(args("--account", ACCOUNT, config=path))
-
-
-def test_the_shipped_config_collects_on_a_one_second_timer_and_zero_leaves_it_to_python(tmp_path: Path) -> None:
-    _, options, _ = run_live.prepare(args("--account", ACCOUNT))
-    assert (options.gc_interval_secs, options.gc_full_interval_secs) == (1.0, 600.0)
-    path = edited_live_config(tmp_path, lambda raw: raw["run"].update({"gc_interval_secs": 0}))
-    _, options, _ = run_live.prepare(args("--account", ACCOUNT, config=path))
-    assert options.gc_interval_secs == 0
-
-
-@pytest.mark.slow
-def test_a_running_node_collects_on_its_timer_and_shows_the_pauses_in_the_state_file(
-    tmp_path: Path, sim, book: BookTicker,
-) -> None:
-    config = eth_config(run={"gc_interval_secs": 0.2, "gc_full_interval_secs": 0.6})
-    node = NodeProcess(tmp_path, config, sim.rest_url)
-    sim.fund(node.address, 100_000)
-    try:
-        node.start()
-        node.wait_for("quotes", quoting)
-        state = node.wait_for(
-            "a full collection", lambda s: (s["garbage_collection"] or {}).get("full_collections", 0) >= 1, timeout=10,
-        )
-        figures = state["garbage_collection"]
-        assert figures["collections"] >= 3 and figures["max_pause_us"] > 0
-        assert node.stop() == 0
-    finally:
-        node.ensure_dead()
 
 
 def test_a_full_collection_freezes_its_survivors_so_the_next_one_does_not_scan_them_again() -> None:

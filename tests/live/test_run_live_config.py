@@ -13,6 +13,7 @@ from adapters.hyperliquid.config import HyperliquidDataClientConfig
 from adapters.hyperliquid.config import HyperliquidExecClientConfig
 from adapters.hyperliquid.factories import HyperliquidLiveExecClientFactory
 from catalog import shipped_data
+from live.gc_schedule import schedule_of
 from shadow.config import ShadowExecClientConfig
 from shadow.factory import ShadowExecClientFactory
 from tests.node_kit import refused_url
@@ -340,3 +341,29 @@ def test_the_shipped_scale_out_configs_are_two_nodes_on_disjoint_coins_sharing_o
             coins[coin] = name
         trader_ids.add(str(config.trader_id))  # one each: a shared Redis cache keeps the nodes apart by it
     assert set(coins) == {"ETH", "BTC"} and len(trader_ids) == 2
+
+
+@pytest.mark.parametrize(
+    ("run", "message"),
+    [
+        ({"gc_interval_secs": -1}, "gc_interval_secs"),
+        ({"gc_interval_secs": 61}, "gc_interval_secs"),
+        ({"gc_interval_secs": "often"}, "gc_interval_secs"),
+        ({"gc_interval_secs": 5, "gc_full_interval_secs": 1}, "gc_full_interval_secs"),
+    ],
+)
+def test_a_bad_collection_schedule_in_the_run_section_is_refused_with_what_is_wrong(
+    tmp_path: Path, run: dict, message: str,
+) -> None:
+    path = edited_live_config(tmp_path, lambda raw: raw["run"].update(run))
+    with pytest.raises(run_live.ConfigError, match=message):
+        run_live.prepare(args("--account", ACCOUNT, config=path))
+
+
+def test_the_shipped_config_collects_on_a_one_second_timer_and_zero_leaves_it_to_python(tmp_path: Path) -> None:
+    _, options, _ = run_live.prepare(args("--account", ACCOUNT))
+    schedule = schedule_of(options)
+    assert schedule is not None and (schedule.interval_secs, schedule.full_every) == (1.0, 600)
+    path = edited_live_config(tmp_path, lambda raw: raw["run"].update({"gc_interval_secs": 0}))
+    _, options, _ = run_live.prepare(args("--account", ACCOUNT, config=path))
+    assert schedule_of(options) is None

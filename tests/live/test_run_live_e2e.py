@@ -16,6 +16,8 @@ from tests.node_kit import NodeProcess
 from tests.node_kit import TcpProxy
 from tests.node_kit import eth_config
 from tests.node_kit import place_outside_order
+from tests.node_kit import quoting
+from tests.node_kit import quoting_node
 from tests.redis_kit import RedisServer
 
 pytestmark = pytest.mark.slow
@@ -31,20 +33,10 @@ def in_step_with(sim, address: str):
     return check
 
 
-def quoting(state: dict) -> bool:
-    return len(state["open_orders"]) >= 2 and not state["orders_outstanding"] - len(state["open_orders"])
-
-
 def test_node_quotes_then_cancels_everything_on_sigint(tmp_path: Path, sim, book: BookTicker) -> None:
-    node = NodeProcess(tmp_path, eth_config(), sim.rest_url)
-    sim.fund(node.address, 100_000)
-    try:
-        node.start()
-        node.wait_for("quotes", quoting)
+    with quoting_node(tmp_path, sim, eth_config()) as node:
         node.wait_for("the node and the exchange to agree", in_step_with(sim, node.address), timeout=10)
         assert node.stop() == 0
-    finally:
-        node.ensure_dead()
     assert sim.open_orders(node.address) == []
     assert node.state()["orders_outstanding"] == 0
 
@@ -54,11 +46,7 @@ def _fill_key(px: object, qty: object, side: str) -> tuple[float, float, str]:
 
 
 def test_fills_during_a_user_ws_drop_are_recovered_and_equal_the_ledger(tmp_path: Path, sim, book: BookTicker) -> None:
-    node = NodeProcess(tmp_path, eth_config(), sim.rest_url)
-    sim.fund(node.address, 100_000)
-    try:
-        node.start()
-        node.wait_for("quotes", quoting)
+    with quoting_node(tmp_path, sim, eth_config()) as node:
         resting = sim.open_orders(node.address)
         bid = next(o for o in resting if o["side"] == "B")
         ask = next(o for o in resting if o["side"] == "A")
@@ -84,8 +72,6 @@ def test_fills_during_a_user_ws_drop_are_recovered_and_equal_the_ledger(tmp_path
         position = float(sim.position(node.address, "ETH")["szi"])
         assert state["instruments"][0]["position"] == pytest.approx(position)
         assert node.stop() == 0
-    finally:
-        node.ensure_dead()
     assert sim.open_orders(node.address) == []
 
 
@@ -103,37 +89,29 @@ def test_market_data_stall_cancels_every_order_of_the_account_on_the_coin_throug
         exec_={**endpoints, **exec_overrides},
     )
     assert config["exec_clients"]["HYPERLIQUID"]["config"]["use_ws_post"] is exec_overrides.get("use_ws_post", True)
-    node = NodeProcess(tmp_path, config, sim.rest_url, network=False)
-    sim.fund(node.address, 100_000)
     try:
-        node.start()
-        node.wait_for("quotes", quoting)
-        outside = place_outside_order(sim, False, 0.01, 3010.0, key=node.key, account=node.address)
-        assert outside in {o["oid"] for o in sim.open_orders(node.address)}
+        with quoting_node(tmp_path, sim, config, network=False) as node:
+            outside = place_outside_order(sim, False, 0.01, 3010.0, key=node.key, account=node.address)
+            assert outside in {o["oid"] for o in sim.open_orders(node.address)}
 
-        primary.refuse()
-        sim.faults.stall_market_data(True)
-        t0 = time.monotonic()
-        while sim.open_orders(node.address) and time.monotonic() - t0 < 10:
-            time.sleep(0.02)
-        elapsed = time.monotonic() - t0
-        assert sim.open_orders(node.address) == []  # the node's quotes and the order placed outside it
-        # Stall declared after 1 s of silence; every order must be gone within 2 s of the stall's start.
-        assert elapsed <= 2.0, f"cancel-all took {elapsed:.2f} s after the stall began"
-        state = node.wait_for("the stall guard", lambda s: "RiskGuard.stall" in s["guard_counts"], timeout=5)
-        assert state["running"]
-        assert node.stop() == 0
+            primary.refuse()
+            sim.faults.stall_market_data(True)
+            t0 = time.monotonic()
+            while sim.open_orders(node.address) and time.monotonic() - t0 < 10:
+                time.sleep(0.02)
+            elapsed = time.monotonic() - t0
+            assert sim.open_orders(node.address) == []  # the node's quotes and the order placed outside it
+            # Stall declared after 1 s of silence; every order must be gone within 2 s of the stall's start.
+            assert elapsed <= 2.0, f"cancel-all took {elapsed:.2f} s after the stall began"
+            state = node.wait_for("the stall guard", lambda s: "RiskGuard.stall" in s["guard_counts"], timeout=5)
+            assert state["running"]
+            assert node.stop() == 0
     finally:
-        node.ensure_dead()
         primary.close()
 
 
 def test_kill_9_then_restart_leaves_no_orphan_orders(tmp_path: Path, sim, book: BookTicker) -> None:
-    node = NodeProcess(tmp_path, eth_config(), sim.rest_url)
-    sim.fund(node.address, 100_000)
-    try:
-        node.start()
-        node.wait_for("quotes", quoting)
+    with quoting_node(tmp_path, sim, eth_config()) as node:
         node.kill9()
         orphans = {o["oid"] for o in sim.open_orders(node.address)}
         assert orphans  # the killed process left its quotes resting
@@ -142,8 +120,6 @@ def test_kill_9_then_restart_leaves_no_orphan_orders(tmp_path: Path, sim, book: 
         state = node.wait_for("the node and the exchange to agree", in_step_with(sim, node.address), timeout=10)
         assert not {o["venue_order_id"] for o in state["open_orders"]} & {str(oid) for oid in orphans}
         assert node.stop() == 0
-    finally:
-        node.ensure_dead()
     assert sim.open_orders(node.address) == []
 
 
@@ -211,11 +187,7 @@ def test_drawdown_breach_cancels_everything_and_halts(tmp_path: Path, sim, book:
     import time
 
     config = eth_config(risk_guard={"daily_drawdown_cap": 0.002, "check_interval_ms": 100})
-    node = NodeProcess(tmp_path, config, sim.rest_url)
-    sim.fund(node.address, 1_000)
-    try:
-        node.start()
-        node.wait_for("quotes", quoting)
+    with quoting_node(tmp_path, sim, config, usdc=1_000) as node:
         bid = next(o for o in sim.open_orders(node.address) if o["side"] == "B")
         sim.fill_order(node.address, bid["oid"])
         for step in range(1, 20):  # the market falls 10%: the long inventory loses > 0.2% of equity
@@ -233,8 +205,6 @@ def test_drawdown_breach_cancels_everything_and_halts(tmp_path: Path, sim, book:
             time.sleep(0.2)
         assert sim.open_orders(node.address) == []
         assert node.stop() == 0
-    finally:
-        node.ensure_dead()
 
 
 class SnapshotPublisher:
@@ -357,11 +327,7 @@ def test_the_shadow_report_counts_the_fills_of_the_wind_down(tmp_path: Path, sim
 def test_with_the_redis_cache_a_restart_after_kill_9_keeps_fills_and_position(
     tmp_path: Path, sim, book: BookTicker, private_redis: RedisServer
 ) -> None:
-    node = NodeProcess(tmp_path, eth_config(), sim.rest_url, args=["--redis-cache", f"redis://127.0.0.1:{private_redis.port}"])
-    sim.fund(node.address, 100_000)
-    try:
-        node.start()
-        node.wait_for("quotes", quoting)
+    with quoting_node(tmp_path, sim, eth_config(), args=["--redis-cache", f"redis://127.0.0.1:{private_redis.port}"]) as node:
         bid = next(o for o in sim.open_orders(node.address) if o["side"] == "B")
         sim.fill_order(node.address, bid["oid"])
         node.wait_for("the fill", lambda s: len(s["fills"]) == 1)
@@ -373,8 +339,6 @@ def test_with_the_redis_cache_a_restart_after_kill_9_keeps_fills_and_position(
         assert [f["trade_id"] for f in state["fills"]] == [tid]  # restored from Redis, not re-emitted
         assert state["instruments"][0]["position"] == pytest.approx(float(sim.position(node.address, "ETH")["szi"]))
         assert node.stop() == 0
-    finally:
-        node.ensure_dead()
     assert sim.open_orders(node.address) == []
 
 
@@ -451,3 +415,16 @@ def sys_executable() -> str:
     import sys
 
     return sys.executable
+
+
+def test_a_running_node_collects_on_its_timer_and_shows_the_pauses_in_the_state_file(
+    tmp_path: Path, sim, book: BookTicker,
+) -> None:
+    config = eth_config(run={"gc_interval_secs": 0.2, "gc_full_interval_secs": 0.6})
+    with quoting_node(tmp_path, sim, config) as node:
+        state = node.wait_for(
+            "a full collection", lambda s: (s["garbage_collection"] or {}).get("full_collections", 0) >= 1, timeout=10,
+        )
+        figures = state["garbage_collection"]
+        assert figures["collections"] >= 3 and figures["max_pause_us"] > 0
+        assert node.stop() == 0
