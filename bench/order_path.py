@@ -9,6 +9,13 @@ the hot-path shortfall in issue 5: what a strategy pays in Nautilus 1.231 before
 
 Medians of 5 rounds of 2,000 (lists: 300).
 
+What the strategy's own-orders check (live: Hyperliquid's book shows our orders) pays to read one
+side of the book, on the ETH capture's last book (20 levels a side), our orders on its best three
+bid levels, the market's touch found by `market_touch` from: `book_side_levels_us`, the whole side
+built by `OrderBook.bids()` (the check before git 6336eb2), against `book_levels_near_touch_us`, the
+MarketMaker's `_levels_near_touch` (the levels down to our deepest order, `get_all_crossed_levels`,
+and no more when the market's touch is among them). Medians of 5 rounds of 2,000.
+
 What a pause costs the code that runs after it (issue 18: the hot path's events arrive spaced out,
 and the same instructions then take several times longer): `order_factory_limit_after_<N>ms_us`,
 one `limit(...)` timed right after sleeping N ms (medians of PAUSED_CALLS); while this process
@@ -64,6 +71,9 @@ from catalog.ingest import ensure_shipped_catalog
 from catalog.shipped_data import PROJECT_ROOT
 from live.gc_schedule import CollectionSchedule
 from live.status import StatusBoard
+from mm_strategy.market_maker import _levels
+from mm_strategy.market_maker import _levels_near_touch
+from mm_strategy.quoting.market_touch import market_touch
 
 ROUNDS = 5
 PAUSES_MS = (0.1, 1, 3, 10, 50)
@@ -127,6 +137,25 @@ def _after_flush_us(fn) -> float:
     return round(statistics.median(times) / 1e3, 1)
 
 
+def _book_side_reads_us(book, inst) -> tuple[float, float]:
+    """The market's bid touch, ours on the best three bid levels: (read from the whole side, from
+    `_levels_near_touch`), µs per read."""
+    prices = [float(level.price) for level in book.bids()[:3]]
+    own = [(p, 0.001) for p in prices]  # a sliver of each level: the market's touch is the best one
+    half_tick = 0.5 * 10.0 ** -inst.price_precision
+
+    def whole(_: object) -> object:  # the read before 6336eb2
+        return market_touch(_levels(book.bids()), own, half_tick, 0.5 * 10.0 ** -inst.size_precision)
+
+    def near(_: object) -> object:
+        return market_touch(_levels_near_touch(book, True, own, half_tick, inst.price_precision, inst.size_precision),
+                            own, half_tick, 0.5 * 10.0 ** -inst.size_precision)
+
+    side = [_per_call_us(whole, range(2000)) for _ in range(ROUNDS)]
+    touch = [_per_call_us(near, range(2000)) for _ in range(ROUNDS)]
+    return round(statistics.median(side), 2), round(statistics.median(touch), 2)
+
+
 def _full_collection_ms() -> tuple[float, float]:
     """A full collection's time over what is not frozen (Python's own, medians of 3), then the
     schedule's full collection after one of them has frozen what survived (the longest of 3)."""
@@ -165,6 +194,7 @@ def main() -> int:
             client_order_id=mm._ids.next_order(),
         )
 
+    side_us, near_us = _book_side_reads_us(session.engine.kernel.cache.order_book(mm.instrument_id), inst)
     create, order_fmt, list_fmt = [], [], []
     for _ in range(ROUNDS):
         create.append(_per_call_us(limit, range(2000)))
@@ -197,6 +227,8 @@ def main() -> int:
         "full_collection_after_freeze_ms": refrozen_ms,
         "add_order_debug_format_us": round(statistics.median(order_fmt), 1),
         "add_order_list_debug_format_us": round(statistics.median(list_fmt), 1),
+        "book_side_levels_us": side_us,
+        "book_levels_near_touch_us": near_us,
         "command": ".venv/bin/python bench/order_path.py",
         "date": datetime.now(tz=UTC).isoformat(timespec="seconds"),
     }

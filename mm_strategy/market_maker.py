@@ -168,9 +168,9 @@ def _levels_near_touch(
     size_precision: int,
 ) -> Iterator[tuple[float, float]]:
     """One side of the book as (price, size), best first, for `market_touch`: first the levels down
-    to our deepest order there, which the book gives without building every level of the side (a
-    few µs against ~10 for `bids()`' 20 levels, warm), then, only if the market's touch lies deeper,
-    the rest of the side."""
+    to our deepest order there, which the book gives without building every level of the side (the
+    touch read in ~5 µs against ~10 from `bids()`' 20 levels, warm: bench/order_path.py), then, only
+    if the market's touch lies deeper, the rest of the side."""
     if not own:
         yield from _levels(book.bids() if is_bid else book.asks())
         return
