@@ -101,6 +101,7 @@ from nautilus_trader.config import ActorConfig
 from nautilus_trader.config import LiveDataClientConfig
 from nautilus_trader.config import LiveDataEngineConfig
 from nautilus_trader.config import LiveExecEngineConfig
+from nautilus_trader.config import LiveRiskEngineConfig
 from nautilus_trader.config import LoggingConfig
 from nautilus_trader.config import TradingNodeConfig
 from nautilus_trader.live.data_client import LiveMarketDataClient
@@ -379,9 +380,12 @@ def _restamp(kind: str, item, ts: int):
     return QuoteTick(item.instrument_id, item.bid_price, item.ask_price, item.bid_size, item.ask_size, ts, ts)
 
 
-def run_live(passes: int, speed: float, on_built: Callable[[TradingNode], None] | None = None) -> dict:
+def run_live(passes: int, speed: float, on_built: Callable[[TradingNode], None] | None = None,
+             throttle: bool = True) -> dict:
     """Replays the ETH capture through a TradingNode's data engine, one event after the other.
-    `on_built(node)` runs once the node is built, before it runs (bench/dashboard.py attaches there)."""
+    `on_built(node)` runs once the node is built, before it runs (bench/dashboard.py attaches there).
+    `throttle=False` lifts the live risk engine's order-rate limits (100 submits/modifies a second),
+    which a replay much faster than 60x would otherwise trip (orders DENIED, the quoting stalled)."""
     settings, spec, inst, data = _setup()
     _INSTRUMENT.append(inst)
     events = _live_events(data)
@@ -390,6 +394,8 @@ def run_live(passes: int, speed: float, on_built: Callable[[TradingNode], None] 
     node = TradingNode(TradingNodeConfig(
         trader_id="MM-001",
         logging=LoggingConfig(log_level="ERROR"),
+        risk_engine=LiveRiskEngineConfig() if throttle else LiveRiskEngineConfig(
+            max_order_submit_rate="1000000/00:00:01", max_order_modify_rate="1000000/00:00:01"),
         data_engine=LiveDataEngineConfig(**raw_live["data_engine"]),
         exec_engine=LiveExecEngineConfig(**raw_live["exec_engine"]),
         data_clients={"HYPERLIQUID": _FeedDataClientConfig(instrument_id=spec.instrument)},
