@@ -49,6 +49,11 @@ BUDGET_GUARD_CONFIG_PATH = "mm_strategy.budget_guard:BudgetGuardConfig"
 # a synthetic order, and the real fill, applied later by the adapter (its fill audit, a reconnect's
 # catch-up, the adoption of an outside order), would then count twice. The adapter's fill audit
 # (`fill_audit_interval_secs`) recovers missed fills themselves instead.
+# A market maker makes orders all day, and Nautilus's cache keeps every one it ever made: closed
+# orders an hour old (no reply or fill can still come for them; the adapter's fill dedupe keeps its
+# own record) and account states older than an hour are dropped every 10 minutes, so memory and
+# what a full garbage collection scans stay bounded on a long run. Only the in-memory cache: a
+# Redis-backed one keeps them (`purge_from_database` stays off).
 LIVE_EXEC_ENGINE_DEFAULTS: dict[str, Any] = {
     "reconciliation": True,
     "reconciliation_lookback_mins": 1440,
@@ -56,6 +61,10 @@ LIVE_EXEC_ENGINE_DEFAULTS: dict[str, Any] = {
     "inflight_check_interval_ms": 1000,
     "inflight_check_threshold_ms": 2000,
     "inflight_check_retries": 3,
+    "purge_closed_orders_interval_mins": 10,
+    "purge_closed_orders_buffer_mins": 60,
+    "purge_account_events_interval_mins": 10,
+    "purge_account_events_lookback_mins": 60,
 }
 
 

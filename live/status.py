@@ -138,6 +138,9 @@ class StatusBoard:
             "fills": list(self._fills.values()),
             "open_orders": open_orders,
             "orders_outstanding": orders_outstanding(self.node),
+            # Every order the cache holds, closed ones too (the whole index: no copy, no scan); the
+            # engine's purge (live/node_config.py) keeps it bounded.
+            "orders_in_cache": len(cache.client_order_ids()),
             "instruments": self.rows(),
             "guards": dict(self.guards),
             "guard_counts": dict(self.guard_counts),

@@ -367,3 +367,21 @@ def test_the_shipped_config_collects_on_a_one_second_timer_and_zero_leaves_it_to
     path = edited_live_config(tmp_path, lambda raw: raw["run"].update({"gc_interval_secs": 0}))
     _, options, _ = run_live.prepare(args("--account", ACCOUNT, config=path))
     assert schedule_of(options) is None
+
+
+def test_a_live_run_drops_orders_closed_an_hour_ago_from_memory_even_when_the_config_does_not_say(
+    tmp_path: Path,
+) -> None:
+    path = edited_live_config(tmp_path, lambda raw: raw.pop("exec_engine"))
+    engine = run_live.prepare(args("--account", ACCOUNT, config=path))[0].exec_engine
+    assert (engine.purge_closed_orders_interval_mins, engine.purge_closed_orders_buffer_mins) == (10, 60)
+    assert (engine.purge_account_events_interval_mins, engine.purge_account_events_lookback_mins) == (10, 60)
+    assert not engine.purge_from_database  # a Redis-backed cache keeps them
+
+
+def test_a_purge_interval_below_one_minute_is_refused_naming_the_field(tmp_path: Path) -> None:
+    def edit(raw: dict) -> None:
+        raw["exec_engine"]["purge_closed_orders_interval_mins"] = 0
+
+    with pytest.raises(run_live.ConfigError, match=r"exec_engine\.purge_closed_orders_interval_mins"):
+        run_live.prepare(args("--account", ACCOUNT, config=edited_live_config(tmp_path, edit)))

@@ -428,3 +428,25 @@ def test_a_running_node_collects_on_its_timer_and_shows_the_pauses_in_the_state_
         figures = state["garbage_collection"]
         assert figures["collections"] >= 3 and figures["max_pause_us"] > 0
         assert node.stop() == 0
+
+
+def test_a_filled_order_leaves_the_cache_on_the_engines_purge_and_the_node_stays_in_step_with_the_exchange(
+    tmp_path: Path, sim, book: BookTicker,
+) -> None:
+    config = eth_config()
+    # The shipped purge every 10 minutes of orders closed an hour ago, brought to its shortest: every
+    # minute, each order closed before it.
+    config["exec_engine"].update(purge_closed_orders_interval_mins=1, purge_closed_orders_buffer_mins=0)
+    with quoting_node(tmp_path, sim, config) as node:
+        bid = next(o for o in sim.open_orders(node.address) if o["side"] == "B")
+        engine, address = sim.engine, node.address
+        sim.call(lambda: engine.admin_fill(address, bid["oid"]))
+        filled = node.wait_for("the fill", lambda s: len(s["fills"]) == 1, timeout=20)["fills"][0]
+        node.wait_for("the filled order in the cache", lambda s: s["orders_in_cache"] > len(s["open_orders"]), timeout=10)
+        node.wait_for_log(f"Purged order {filled['client_order_id']}", timeout=90)
+        state = node.wait_for("the node and the exchange to agree", in_step_with(sim, node.address), timeout=20)
+        assert [f["trade_id"] for f in state["fills"]] == [str(f["tid"]) for f in sim.fills(node.address)]
+        assert state["instruments"][0]["position"] == pytest.approx(float(sim.position(node.address, "ETH")["szi"]))
+        assert quoting(state)
+        assert node.stop() == 0
+    assert sim.open_orders(node.address) == []

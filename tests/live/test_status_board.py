@@ -67,3 +67,23 @@ def test_the_first_order_time_is_none_until_an_order_is_made_then_the_first_orde
         assert board.snapshot()["first_order_ns"] == first.ts_init
 
     run_node(node_config(sim), scenario)
+
+
+def test_the_state_counts_the_orders_the_cache_holds_closed_ones_too_until_they_are_purged(sim) -> None:
+    async def scenario(node, rec) -> None:
+        board = StatusBoard(node)
+        assert board.snapshot()["orders_in_cache"] == 0
+        await wait_for(lambda: rec.quotes, what="quotes")
+        filled, resting = rec.limit(OrderSide.BUY, "2990.0", "0.01"), rec.limit(OrderSide.BUY, "2989.0", "0.01")
+        await wait_for(lambda: filled.status == resting.status == OrderStatus.ACCEPTED, what="accepted")
+        sim.fill_order(ACCOUNT, int(filled.venue_order_id.value))
+        await wait_for(lambda: filled.status == OrderStatus.FILLED, what="the fill")
+        assert board.snapshot()["orders_in_cache"] == 2
+
+        node.cache.purge_closed_orders(node.kernel.clock.timestamp_ns())
+        state = board.snapshot()
+        assert state["orders_in_cache"] == 1
+        assert [o["client_order_id"] for o in state["open_orders"]] == [resting.client_order_id.value]
+        assert len(state["fills"]) == 1  # the purged order's fill stays in the state
+
+    run_node(node_config(sim), scenario)
