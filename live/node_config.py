@@ -54,7 +54,12 @@ BUDGET_GUARD_CONFIG_PATH = "mm_strategy.budget_guard:BudgetGuardConfig"
 # own record) and account states older than an hour are dropped every 10 minutes, so memory and
 # what a full garbage collection scans stay bounded on a long run. Only the in-memory cache: a
 # Redis-backed one keeps them (`purge_from_database` stays off).
+# Overfills are booked, not refused: Hyperliquid's modify places a new order of the size asked, so
+# when a fill of the old order reaches us only after the modify (a late push, the fill audit), the
+# fills under one client order id can add up to more than the order's quantity. They are real, and
+# refusing one would leave the cache's position short of the exchange's.
 LIVE_EXEC_ENGINE_DEFAULTS: dict[str, Any] = {
+    "allow_overfills": True,
     "reconciliation": True,
     "reconciliation_lookback_mins": 1440,
     "open_check_interval_secs": 10.0,

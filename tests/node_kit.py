@@ -49,6 +49,7 @@ from catalog import shipped_data
 from hlsim.testing import HlSimConfig
 from hlsim.testing import HlSimThread
 from hlsim.testing import run_hlsim_in_thread
+from live.node_config import LIVE_EXEC_ENGINE_DEFAULTS
 from mm_strategy.market_maker import MarketMaker
 from mm_strategy.market_maker import MarketMakerConfig
 
@@ -197,7 +198,9 @@ def node_config(
     **exec_overrides: Any,
 ) -> TradingNodeConfig:
     """`open_check`: Nautilus's open-order check on, as run_live has it, every second (from 1 s in)."""
-    engine: dict[str, Any] = {"reconciliation": reconciliation, "reconciliation_lookback_mins": 60}
+    # Overfills booked, as run_live.py has it (live/node_config.py says why).
+    engine: dict[str, Any] = {"reconciliation": reconciliation, "reconciliation_lookback_mins": 60,
+                              "allow_overfills": LIVE_EXEC_ENGINE_DEFAULTS["allow_overfills"]}
     if open_check:
         engine |= {"open_check_interval_secs": 1.0, "open_check_threshold_ms": 500, "reconciliation_startup_delay_secs": 1.0}
     raw = {

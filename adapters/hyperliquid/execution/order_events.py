@@ -144,8 +144,11 @@ class OrderEvents:
         tracked = self.track(order)
         if tracked.oid is None and order.venue_order_id is not None and order.venue_order_id.value.isdigit():
             self._tracker.bind_oid(tracked, int(order.venue_order_id.value))
+            tracked.venue_oid = tracked.oid
             tracked.accepted = True
             tracked.filled = order.filled_qty.as_decimal()
+            if order.avg_px is not None:
+                tracked.filled_notional = tracked.filled * Decimal(str(order.avg_px))
             # An adopted order's cloid is unknown (ours are derived; external ones have none).
             if order.is_closed:
                 tracked.closed = True
@@ -186,6 +189,7 @@ class OrderEvents:
         if tracked.accepted or tracked.oid is None:
             return
         tracked.accepted = True
+        tracked.venue_oid = tracked.oid
         self._sink.generate_order_accepted(
             tracked.strategy_id, tracked.instrument_id, tracked.client_order_id, VenueOrderId(str(tracked.oid)), ts
         )
@@ -198,7 +202,7 @@ class OrderEvents:
             tracked.strategy_id,
             tracked.instrument_id,
             tracked.client_order_id,
-            VenueOrderId(str(tracked.oid)) if tracked.oid is not None else None,
+            VenueOrderId(str(tracked.oid_in_nautilus)) if tracked.oid_in_nautilus is not None else None,
             ts,
         )
 
@@ -240,6 +244,7 @@ class OrderEvents:
         if not tracked.closed:
             instrument = self.instrument(order)
             tracked.quantity = quantity
+            tracked.venue_oid = tracked.oid
             self._sink.generate_order_updated(
                 order.strategy_id,
                 order.instrument_id,
@@ -288,12 +293,18 @@ class OrderEvents:
             self._tracker.bind_oid(tracked, fill.oid)
         ts = fill.time * NS_PER_MS
         self.accept_once(tracked, ts)
-        tracked.filled += Decimal(fill.sz)
+        size = Decimal(fill.sz)
+        tracked.filled += size
+        tracked.filled_notional += size * Decimal(fill.px)
+        # Under the oid Nautilus's order has now: a fill of an oid a modify has since replaced (pushed
+        # late, or found by the fill audit) is still this order's.
+        venue_oid = tracked.oid_in_nautilus if tracked.oid_in_nautilus is not None else fill.oid
+        tracked.venue_oid = venue_oid
         self._sink.generate_order_filled(
             tracked.strategy_id,
             tracked.instrument_id,
             tracked.client_order_id,
-            VenueOrderId(str(fill.oid)),
+            VenueOrderId(str(venue_oid)),
             None,
             trade_id,
             tracked.side,

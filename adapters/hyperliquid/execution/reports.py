@@ -120,6 +120,9 @@ class Reports:
         behind = report.filled_qty.as_decimal() > tracked.filled
         report.quantity = qty_of(tracked.quantity, instrument)
         report.filled_qty = qty_of(tracked.filled, instrument)
+        # The average price of those fills: should Nautilus still find its order short of them, the
+        # fill it infers is priced from this (without it, at 0).
+        report.avg_px = tracked.avg_px
         # Until the audit applies the missing fills, the order is reported as still working.
         if behind or report.order_status in (OrderStatus.ACCEPTED, OrderStatus.PARTIALLY_FILLED):
             report.order_status = OrderStatus.PARTIALLY_FILLED if tracked.filled > 0 else OrderStatus.ACCEPTED

@@ -34,6 +34,12 @@ class TrackedOrder:
     accepted: bool = False
     closed: bool = False
     filled: Decimal = Decimal(0)
+    filled_notional: Decimal = Decimal(0)  # sum of size x price of `filled`: its average price
+    # The oid Nautilus's order carries now: the one of the last accept, update or fill this client
+    # emitted. An event naming another oid is refused (Order.apply), and a modify's replacement can
+    # be seen on the stream (`oid` moves) before its update is emitted, or a fill of a replaced oid
+    # arrive after it.
+    venue_oid: int | None = None
     replaced_oids: set[int] = field(default_factory=set)
     # A cancel-replace is in flight: the old oid's "canceled" update may arrive before the reply.
     modifying: bool = False
@@ -42,6 +48,15 @@ class TrackedOrder:
     @property
     def fully_filled(self) -> bool:
         return self.filled >= self.quantity
+
+    @property
+    def avg_px(self) -> Decimal | None:
+        return self.filled_notional / self.filled if self.filled > 0 else None
+
+    @property
+    def oid_in_nautilus(self) -> int | None:
+        """The oid for an event of this order: the one Nautilus's order carries, else the latest."""
+        return self.venue_oid if self.venue_oid is not None else self.oid
 
 
 # Fill ids remembered for dedupe. A repeat comes from a WS snapshot or a REST diff after a
