@@ -276,11 +276,20 @@ def apply_keep_orders(raw: dict[str, Any]) -> None:
 
 
 def apply_redis_cache(raw: dict[str, Any], url: str) -> None:
+    parsed = urlparse(url)
+    shown = url if parsed.password is None else url.replace(f":{parsed.password}@", ":***@", 1)
     try:
         host, port = parse_redis_url(url, "redis cache url")
-    except ValueError as exc:
-        raise ConfigError(str(exc)) from None
-    database = {"type": "redis", "host": host, "port": port}
+    except ValueError:
+        raise ConfigError(f"redis cache url must be redis://host:port, got {shown!r}") from None
+    # Nautilus's Redis cache has no database setting: it always writes to database 0.
+    if parsed.path.strip("/") not in ("", "0"):
+        raise ConfigError(f"redis cache url: Nautilus's cache always uses Redis database 0, got {shown!r}")
+    database: dict[str, Any] = {"type": "redis", "host": host, "port": port}
+    if parsed.username:
+        database["username"] = parsed.username
+    if parsed.password is not None:
+        database["password"] = parsed.password
     cache = raw.setdefault("cache", {})
     cache["database"] = database
     # Write-through: a kill -9 must not lose the last order events.

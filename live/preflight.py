@@ -13,6 +13,7 @@ from collections.abc import Awaitable
 from nautilus_trader.config import TradingNodeConfig
 
 from adapters.hyperliquid.common.credentials import load_agent_key
+from adapters.hyperliquid.common.credentials import looks_like_a_key
 from adapters.hyperliquid.config import HyperliquidDataClientConfig
 from adapters.hyperliquid.config import HyperliquidExecClientConfig
 from adapters.hyperliquid.execution.queries import AccountQueries
@@ -33,7 +34,8 @@ _EXCHANGE_ERRORS = (*REST_ERRORS, OSError, asyncio.TimeoutError)
 def agent_address(config: HyperliquidExecClientConfig) -> str:
     """The address of the exec client's agent key; a missing or malformed key is a ConfigError
     (the key itself is never shown)."""
-    source = f"--key-file {config.key_file}" if config.key_file else f"${config.agent_key_env}"
+    source = (f"--key-file {config.key_file}" if config.key_file
+              else "agent_key_env" if looks_like_a_key(config.agent_key_env) else f"${config.agent_key_env}")
     try:
         key = load_agent_key(config.agent_key_env, config.key_file)
     except (KeyError, FileNotFoundError) as exc:

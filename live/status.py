@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import json
 import os
 import time
@@ -42,7 +43,11 @@ class StatusBoard:
         self.collections = collections  # the garbage collector's timer, when the run has one
         self.guards: dict[str, str] = {}
         self.guard_counts: dict[str, int] = {}
-        self.halted: str | None = None
+        # What stops the quoting now, as the strategies hear it: (scope, source) -> (reason, until_ns;
+        # 0 = until resumed), scope "all" or an instrument's symbol. Each halt or pause is kept until
+        # its own source resumes it (on its instrument, or on all) or its time is up.
+        self._halts: dict[tuple[str, str], tuple[str, int]] = {}
+        self._pauses: dict[tuple[str, str], tuple[str, int]] = {}
         self.screener_stale = False
         # The adapter's rejection alarms: (instrument, kind) -> the last `OrderRejections` and how many came.
         self.rejection_alarms: dict[str, dict[str, Any]] = {}
@@ -62,8 +67,9 @@ class StatusBoard:
         node.kernel.msgbus.subscribe("events.fills.*", self._on_fill)
         node.kernel.msgbus.subscribe(TOPIC_ORDER_REJECTIONS, self._on_rejections)
         node.kernel.msgbus.subscribe(mm_msg.TOPIC_GUARD, self._on_guard)
-        node.kernel.msgbus.subscribe(mm_msg.TOPIC_CONTROL_ALL, self._on_control)
-        node.kernel.msgbus.subscribe(mm_msg.control_topic("*"), self._on_control)
+        node.kernel.msgbus.subscribe(mm_msg.TOPIC_CONTROL_ALL, functools.partial(self._on_control, _ALL))
+        for iid in self._instrument_ids():
+            node.kernel.msgbus.subscribe(mm_msg.control_topic(str(iid)), functools.partial(self._on_control, iid.symbol.value))
 
     def _on_fill(self, fill: OrderFilled) -> None:
         if fill.instrument_id.venue.value != VENUE:
@@ -103,11 +109,30 @@ class StatusBoard:
             "window_secs": event.window_secs, "last_reason": event.last_reason, "alarms": alarms,
         }
 
-    def _on_control(self, message: object) -> None:
+    def _instrument_ids(self) -> list[InstrumentId]:
+        ids = (getattr(strategy, "instrument_id", None) for strategy in self.node.trader.strategies())
+        return [iid for iid in ids if isinstance(iid, InstrumentId)]
+
+    @property
+    def halted(self) -> str | None:
+        """Every halt in force, "source: reason", the instrument's symbol after one of a single instrument."""
+        return _in_force(self._halts)
+
+    @property
+    def paused(self) -> str | None:
+        """Every pause in force (the governor's stand-downs and action-rate stops), as `halted`."""
+        return _in_force(self._pauses)
+
+    def _on_control(self, scope: str, message: object) -> None:
         if isinstance(message, mm_msg.Halt):
-            self.halted = f"{message.source}: {message.reason}"
-        elif isinstance(message, mm_msg.Resume) and self.halted and self.halted.startswith(f"{message.source}:"):
-            self.halted = None
+            self._halts[(scope, message.source)] = (message.reason, message.until_ns)
+        elif isinstance(message, mm_msg.Pause):
+            self._pauses[(scope, message.source)] = (message.reason, message.until_ns)
+        elif isinstance(message, mm_msg.Resume):
+            # As a strategy hears it: a resume on all reaches every instrument.
+            for held in (self._halts, self._pauses):
+                for key in [k for k in held if k[1] == message.source and scope in (_ALL, k[0])]:
+                    del held[key]
         elif isinstance(message, mm_msg.InventoryCap):
             self.shared_caps[message.instrument_id] = {
                 "max_abs_usd": message.max_abs_usd, "reduce_only": message.reduce_only, "reason": message.reason,
@@ -145,6 +170,7 @@ class StatusBoard:
             "guards": dict(self.guards),
             "guard_counts": dict(self.guard_counts),
             "halted": self.halted,
+            "paused": self.paused,
             "screener_stale": self.screener_stale,
             "rejection_alarms": dict(self.rejection_alarms),
             "shared_budget": dict(self.shared_caps),
@@ -197,7 +223,8 @@ class StatusBoard:
                 row["state"],
             )
         guards = "; ".join(f"{k}: {v}" for k, v in sorted(self.guards.items())[-4:]) or "none"
-        table.caption = f"halt: {self.halted or 'no'} | last guards: {guards}"
+        paused = f" | pause: {self.paused}" if self.paused else ""
+        table.caption = f"halt: {self.halted or 'no'}{paused} | last guards: {guards}"
         return table
 
     def line(self) -> str:
@@ -206,7 +233,20 @@ class StatusBoard:
             f"pnl={r['realized'] + r['unrealized']:+.4f}"
             for r in self.rows()
         ]
-        return "status: " + " | ".join(parts) + f" | halt={self.halted or 'no'}"
+        paused = f" | pause={self.paused}" if self.paused else ""
+        return "status: " + " | ".join(parts) + f" | halt={self.halted or 'no'}{paused}"
+
+
+_ALL = "all"
+
+
+def _in_force(held: dict[tuple[str, str], tuple[str, int]]) -> str | None:
+    now = time.time_ns()
+    for key in [k for k, (_, until) in held.items() if until and until <= now]:
+        del held[key]  # its time is up: the strategy quotes again without a resume
+    return "; ".join(
+        f"{source}: {reason}" + ("" if scope == _ALL else f" [{scope}]") for (scope, source), (reason, _) in held.items()
+    ) or None
 
 
 async def show_status(board: StatusBoard, interval: float, use_table: bool, state_file: Path | None) -> None:

@@ -122,6 +122,7 @@ class RiskGuard(Actor):
         self.msgbus.subscribe(ve.TOPIC_VENUE_RESUME, self._on_venue_resume)
         self.msgbus.subscribe(ve.TOPIC_MARKET_DATA_STALL, self._on_stall)
         self.msgbus.subscribe(ve.TOPIC_MARKET_DATA_RESUMED, self._on_market_data_resumed)
+        self.msgbus.subscribe(ve.TOPIC_POSITION_MISMATCH, self._on_position_mismatch)
         # Capital and drawdown on their own cadence, not inside a book event: the book handlers
         # stay on the path from a book update to the strategy's orders, this check does not.
         self.clock.set_timer(
@@ -296,6 +297,15 @@ class RiskGuard(Actor):
         self._fire("stall_resume", reason, None if event.coin is None else targets[0], event.ts_ns)
         for iid in targets:
             self.msgbus.publish(msg.control_topic(str(iid)), msg.Resume("stall", reason))
+
+    def _on_position_mismatch(self, event: ve.PositionMismatch) -> None:
+        # The inventory the quotes are skewed and capped on is not the account's: no more quoting on
+        # the coin until a restart reconciles it (nothing here can tell which fills are wrong).
+        reason = f"position {event.cached} in the node, {event.exchange} on the exchange: restart to reconcile"
+        targets = self._instruments_of_coin(event.coin)
+        self._fire("position_mismatch", reason, targets[0] if targets else None, event.ts_ns)
+        for iid in targets:
+            self.msgbus.publish(msg.control_topic(str(iid)), msg.Halt("position", reason))
 
     def _instruments_of_coin(self, coin: str | None) -> list[InstrumentId]:
         """Our instruments of a coin (every one for None), matching the adapter's `COIN-USD-PERP` symbols."""

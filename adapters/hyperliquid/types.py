@@ -15,6 +15,7 @@ TOPIC_MARKET_DATA_RESUMED = "hyperliquid.venue.data_resumed"
 TOPIC_RATE_LIMIT = "hyperliquid.venue.rate_limit"
 TOPIC_ORDER_REJECTIONS = "hyperliquid.venue.order_rejections"
 TOPIC_TRADING_REFUSED = "hyperliquid.venue.trading_refused"
+TOPIC_POSITION_MISMATCH = "hyperliquid.venue.position_mismatch"
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,4 +101,19 @@ class TradingRefused:
     kind: str
     reason: str
     count: int
+    ts_ns: int
+
+
+@dataclass(frozen=True, slots=True)
+class PositionMismatch:
+    """
+    The node's net position on `coin` is not the exchange's (`cached` against `exchange`, decimal
+    strings), found after a reconnect's catch-up and still so when checked again: quoting goes on
+    from a wrong inventory. The node cannot tell which fills it lacks or has twice; a restart's
+    reconciliation takes the exchange's position. Published once per coin.
+    """
+
+    coin: str
+    cached: str
+    exchange: str
     ts_ns: int

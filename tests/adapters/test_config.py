@@ -120,3 +120,20 @@ def test_missing_or_malformed_key_errors_do_not_echo_the_value(monkeypatch: pyte
 def test_agent_key_never_prints_itself() -> None:
     key = AgentKey(KEY)
     assert KEY[2:] not in repr(key) and KEY[2:] not in str(key) and KEY[2:] not in f"{key}"
+
+
+@pytest.mark.parametrize("pasted", [KEY, KEY[2:], KEY.upper().replace("0X", "0x")])
+def test_a_key_pasted_where_the_variables_name_belongs_is_refused_without_echoing_it(pasted: str) -> None:
+    with pytest.raises(ValueError, match="agent_key_env holds what looks like a private key") as info:
+        load_agent_key(pasted, None)
+    assert KEY[2:] not in str(info.value).lower()
+
+
+def test_the_start_up_check_names_the_field_not_the_pasted_key() -> None:
+    from live.errors import ConfigError
+    from live.preflight import agent_address
+
+    config = HyperliquidExecClientConfig(account_address=ACCOUNT, agent_key_env=KEY)
+    with pytest.raises(ConfigError, match="agent key from agent_key_env") as info:
+        agent_address(config)
+    assert KEY[2:] not in str(info.value).lower()

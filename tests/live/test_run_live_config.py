@@ -385,3 +385,19 @@ def test_a_purge_interval_below_one_minute_is_refused_naming_the_field(tmp_path:
 
     with pytest.raises(run_live.ConfigError, match=r"exec_engine\.purge_closed_orders_interval_mins"):
         run_live.prepare(args("--account", ACCOUNT, config=edited_live_config(tmp_path, edit)))
+
+
+def test_a_redis_cache_url_naming_a_database_other_than_0_is_refused() -> None:
+    # Nautilus's Redis cache has no database setting: the run would write to database 0 unasked.
+    with pytest.raises(run_live.ConfigError, match="always uses Redis database 0"):
+        run_live.prepare(args("--account", ACCOUNT, "--redis-cache", "redis://127.0.0.1:6379/9"))
+    config, _, _ = run_live.prepare(args("--account", ACCOUNT, "--redis-cache", "redis://127.0.0.1:6379/0"))
+    assert config.cache.database.port == 6379
+
+
+def test_a_redis_cache_urls_credentials_reach_the_cache_and_its_password_no_error() -> None:
+    config, _, _ = run_live.prepare(args("--account", ACCOUNT, "--redis-cache", "redis://mm:s3cret@127.0.0.1:6379"))
+    assert (config.cache.database.username, config.cache.database.password) == ("mm", "s3cret")
+    with pytest.raises(run_live.ConfigError) as info:
+        run_live.prepare(args("--account", ACCOUNT, "--redis-cache", "redis://mm:s3cret@127.0.0.1:6379/3"))
+    assert "s3cret" not in str(info.value) and "mm:***@" in str(info.value)

@@ -5,6 +5,7 @@ each status write: what the cache held when the board was made, and every fill a
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 
 import pytest
@@ -13,6 +14,7 @@ from nautilus_trader.model.enums import OrderStatus
 
 from hlsim.testing import HlSimThread
 from live.status import StatusBoard
+from mm_strategy import messages as mm_msg
 from tests.node_kit import ACCOUNT
 from tests.node_kit import AGENT_KEY
 from tests.node_kit import node_config
@@ -85,5 +87,35 @@ def test_the_state_counts_the_orders_the_cache_holds_closed_ones_too_until_they_
         assert state["orders_in_cache"] == 1
         assert [o["client_order_id"] for o in state["open_orders"]] == [resting.client_order_id.value]
         assert len(state["fills"]) == 1  # the purged order's fill stays in the state
+
+    run_node(node_config(sim), scenario)
+
+
+def test_each_halt_shows_until_its_own_source_resumes_it_on_its_instrument_or_on_all(sim) -> None:
+    async def scenario(node, rec) -> None:
+        board = StatusBoard(node)
+        bus, eth = node.kernel.msgbus, mm_msg.control_topic("ETH-USD-PERP.HYPERLIQUID")
+        bus.publish(eth, mm_msg.Halt("stall", "no market data for 10000 ms"))
+        bus.publish(mm_msg.TOPIC_CONTROL_ALL, mm_msg.Halt("venue", "user stream lost"))
+        assert board.snapshot()["halted"] == "stall: no market data for 10000 ms [ETH-USD-PERP]; venue: user stream lost"
+        bus.publish(mm_msg.TOPIC_CONTROL_ALL, mm_msg.Resume("venue", "user stream restored"))
+        assert board.snapshot()["halted"] == "stall: no market data for 10000 ms [ETH-USD-PERP]"  # the stall goes on
+        bus.publish(eth, mm_msg.Resume("stall"))
+        assert board.snapshot()["halted"] is None
+        assert "halt=no" in board.line()
+
+    run_node(node_config(sim), scenario)
+
+
+def test_a_pause_shows_beside_the_halts_until_its_time_is_up(sim) -> None:
+    async def scenario(node, rec) -> None:
+        board = StatusBoard(node)
+        bus, eth = node.kernel.msgbus, mm_msg.control_topic("ETH-USD-PERP.HYPERLIQUID")
+        now = time.time_ns()
+        bus.publish(eth, mm_msg.Pause("action_rate", "not quoting for 300 s", until_ns=now + 300 * 10**9))
+        bus.publish(eth, mm_msg.Pause("edge", "stood down: no edge", until_ns=now - 1))  # already over
+        state = board.snapshot()
+        assert (state["halted"], state["paused"]) == (None, "action_rate: not quoting for 300 s [ETH-USD-PERP]")
+        assert board.line().endswith("halt=no | pause=action_rate: not quoting for 300 s [ETH-USD-PERP]")
 
     run_node(node_config(sim), scenario)

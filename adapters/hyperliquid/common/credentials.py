@@ -41,7 +41,17 @@ def load_agent_key(env_var: str, key_file: str | None) -> AgentKey:
         if not path.is_file():
             raise FileNotFoundError(f"agent key file not found: {path}")
         return AgentKey(path.read_text())
+    if looks_like_a_key(env_var):
+        # The key itself where the variable's name belongs: say so without echoing it.
+        raise ValueError("agent_key_env holds what looks like a private key: it takes the name of an "
+                         "environment variable that holds the key, never the key")
     value = os.environ.get(env_var)
     if not value:
         raise KeyError(f"agent key not found: set the environment variable {env_var} or give key_file")
     return AgentKey(value)
+
+
+def looks_like_a_key(text: str) -> bool:
+    """64 hex digits, with or without 0x (no environment variable is named so)."""
+    digits = text.strip().removeprefix("0x").removeprefix("0X")
+    return len(digits) == 64 and all(c in "0123456789abcdefABCDEF" for c in digits)

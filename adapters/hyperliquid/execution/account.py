@@ -20,7 +20,9 @@ from adapters.hyperliquid.parsing.reports import account_balance
 from adapters.hyperliquid.parsing.reports import exchange_decimal
 from adapters.hyperliquid.providers import HyperliquidInstrumentProvider
 from adapters.hyperliquid.schemas.user import ClearinghouseState
+from adapters.hyperliquid.types import TOPIC_POSITION_MISMATCH
 from adapters.hyperliquid.types import TOPIC_RATE_LIMIT
+from adapters.hyperliquid.types import PositionMismatch
 
 # Emits Nautilus's `AccountState` (the client's `generate_account_state`).
 EmitAccountState = Callable[..., None]
@@ -106,8 +108,16 @@ class Account:
 
     def check_positions(self, state: ClearinghouseState) -> list[str]:
         """Coins whose net position in the cache differs from the exchange's `szi` (logged as errors)."""
+        mismatched = self.position_gaps(state)
+        for coin, (cached, exchange) in mismatched.items():
+            self._log.error(f"position mismatch on {coin}: cache {cached} vs exchange {exchange}")
+        self.position_mismatches += len(mismatched)
+        return list(mismatched)
+
+    def position_gaps(self, state: ClearinghouseState) -> dict[str, tuple[Decimal, Decimal]]:
+        """Per coin whose net position in the cache differs from the exchange's `szi`: (cache, exchange)."""
         exchange = {p.position.coin: exchange_decimal(f"{p.position.coin} szi", p.position.szi) for p in state.assetPositions}
-        mismatched = []
+        gaps = {}
         for coin in self._provider.coins:
             instrument = self._provider.instrument_for_coin(coin)
             if instrument is None:
@@ -117,7 +127,10 @@ class Account:
                 Decimal(0),
             )
             if cached != exchange.get(coin, Decimal(0)):
-                mismatched.append(coin)
-                self._log.error(f"position mismatch on {coin}: cache {cached} vs exchange {exchange.get(coin, 0)}")
-        self.position_mismatches += len(mismatched)
-        return mismatched
+                gaps[coin] = (cached, exchange.get(coin, Decimal(0)))
+        return gaps
+
+    def publish_position_mismatch(self, coin: str, cached: Decimal, exchange: Decimal) -> None:
+        self._msgbus.publish(
+            TOPIC_POSITION_MISMATCH, PositionMismatch(coin, str(cached), str(exchange), self._clock.timestamp_ns()),
+        )

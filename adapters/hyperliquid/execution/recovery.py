@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Callable
+from decimal import Decimal
 
 from nautilus_trader.common.component import LiveClock
 from nautilus_trader.common.component import MessageBus
@@ -29,6 +30,7 @@ from adapters.hyperliquid.execution.tasks import StartTask
 from adapters.hyperliquid.execution.tracking import AuditWindow
 from adapters.hyperliquid.execution.tracking import OrderTracker
 from adapters.hyperliquid.execution.tracking import TrackedOrder
+from adapters.hyperliquid.http.errors import REST_ERRORS
 from adapters.hyperliquid.schemas.user import BasicOrder
 from adapters.hyperliquid.schemas.user import ClearinghouseState
 from adapters.hyperliquid.types import TOPIC_VENUE_HALT
@@ -41,6 +43,11 @@ from adapters.hyperliquid.types import VenueResume
 FILL_AUDIT_OVERLAP_MS = 60_000
 # The position check after a catch-up waits this long for outside orders still being adopted.
 _ADOPTION_WAIT_SECS = 10.0
+# A gap the check finds is looked at again this much later, on a fresh state of the exchange: fills
+# still on their way (an audit, a push) change it, a fill missing or counted twice does not.
+POSITION_RECHECK_SECS = 3.0
+# Events emitted reach the cache through the engine's queue: a comparison waits this long for them.
+_EVENTS_LAND_SECS = 0.5
 
 
 def unlisted_orders(tracker: OrderTracker, open_orders: list[BasicOrder]) -> list[TrackedOrder]:
@@ -92,6 +99,8 @@ class ReconnectRecovery:
         self._dark_since_ms: int | None = None
         self.dark_fills_recovered = 0
         self.dark_cancels_recovered = 0
+        self.position_recheck_secs = POSITION_RECHECK_SECS
+        self._mismatches_published: set[str] = set()
 
     def confirm_cancel(self, tracked: TrackedOrder, ts: int) -> None:
         """The exchange canceled the order. While the user stream is down, fills of this order may
@@ -155,14 +164,37 @@ class ReconnectRecovery:
         self._log.info(f"reconciled after reconnect: {n_fills} fills and {n_cancels} cancels happened in the dark")
         return n_fills, n_cancels
 
-    async def _check_positions_later(self, state: ClearinghouseState, delay_secs: float = 0.5) -> None:
+    async def _check_positions_later(self, state: ClearinghouseState, delay_secs: float = _EVENTS_LAND_SECS) -> None:
         await asyncio.sleep(delay_secs)
         # Orders placed outside the node that filled in the dark are still being adopted: their
         # fills are part of the exchange's position, so the comparison waits for them (bounded).
         deadline = time.monotonic() + _ADOPTION_WAIT_SECS
         while self._outside_orders_pending() and time.monotonic() < deadline:
             await asyncio.sleep(0.05)
-        self._account.check_positions(state)
+        if self._account.check_positions(state):
+            await self._recheck_positions(self._account.position_gaps(state))
+
+    async def _recheck_positions(self, gaps: dict[str, tuple[Decimal, Decimal]]) -> None:
+        """A coin whose cache is off the exchange by the same amount on a fresh state a little later is
+        published (`PositionMismatch`, once per coin): the RiskGuard stops its quoting."""
+        await asyncio.sleep(self.position_recheck_secs)
+        try:
+            fresh = await self._queries.clearinghouse_state()
+        except REST_ERRORS as exc:
+            self._log.warning(f"position re-check skipped: clearinghouseState failed ({type(exc).__name__}: {exc})")
+            return
+        await asyncio.sleep(_EVENTS_LAND_SECS)  # what was emitted before the state reaches the cache
+        for coin, (cached, exchange) in self._account.position_gaps(fresh).items():
+            if coin not in gaps or coin in self._mismatches_published:
+                continue
+            if cached - exchange != gaps[coin][0] - gaps[coin][1]:
+                continue  # it moved: trading since, not a lasting gap
+            self._mismatches_published.add(coin)
+            self._log.error(
+                f"position on {coin} stays off the exchange's (cache {cached} vs exchange {exchange}): "
+                "its quoting stops; a restart takes the exchange's position"
+            )
+            self._account.publish_position_mismatch(coin, cached, exchange)
 
 
 class FillAudit:
