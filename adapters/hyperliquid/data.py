@@ -89,6 +89,10 @@ class HyperliquidDataClient(LiveMarketDataClient):
             self._on_ws_message,
             on_disconnect=self._on_ws_disconnect,
             on_reconnect=self._on_ws_reconnect,
+            # Back only once the exchange acknowledged every subscription: a socket that accepts the
+            # connection and is cut at its subscribe is a failed attempt (the backoff grows), not a
+            # reconnect retried at once.
+            confirm_subscriptions=True,
             logger=self._log,
             name="market-ws",
         )

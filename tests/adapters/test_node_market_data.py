@@ -225,3 +225,20 @@ def test_a_book_subscriber_that_comes_later_gets_the_whole_book_in_the_cache(sim
         await wait_for(whole, what="the whole book in the new cache book")
 
     run_node(node_config(sim), scenario)
+
+
+def test_a_market_data_socket_cut_at_its_subscribe_is_a_failed_attempt_not_a_return(sim) -> None:
+    # Without the subscriptions acknowledged, every attempt inside the window would count as back
+    # (books reset, "reconnected") and the backoff would start again from its shortest wait.
+    async def scenario(node, rec) -> None:
+        ws = data_client(node)._ws
+        await wait_for(lambda: rec.deltas, what="book")
+        window_end = time.monotonic() + 1.0
+        assert sim.faults.drop_market_ws(refuse_for_s=1.0) >= 1
+        await wait_for(lambda: ws.reconnects >= 1 and ws.is_connected, timeout=6.0, what="back after the window")
+        assert time.monotonic() >= window_end - 0.05
+        await asyncio.sleep(0.3)
+        assert ws.reconnects == 1
+
+    data = {"reconnect_backoff_initial_secs": 0.1, "reconnect_backoff_max_secs": 0.2}
+    run_node(node_config(sim, data_overrides=data), scenario)
