@@ -11,6 +11,7 @@ from nautilus_trader.model.orders import Order
 
 from adapters.hyperliquid.types import TOPIC_MARKET_DATA_STALL
 from tests.node_kit import ACCOUNT
+from tests.node_kit import exec_client
 from tests.node_kit import node_config
 from tests.node_kit import place_outside_order
 from tests.node_kit import record_topic
@@ -49,3 +50,15 @@ def test_with_the_stall_panic_off_a_stall_leaves_the_orders_to_the_strategy(sim)
         assert len(sim.open_orders(ACCOUNT)) == 2 and ours.status == OrderStatus.ACCEPTED
 
     run_node(node_config(sim, data_overrides=FAST_STALL, cancel_all_on_stall=False), scenario)
+
+
+def test_a_stall_of_every_coin_at_once_sends_one_cancel_all_not_one_per_stall_event(sim) -> None:
+    # The node watches ETH only: a silence publishes ETH's stall and the all-coins one, stamped alike.
+    async def scenario(node, rec) -> None:
+        await _stall_with_two_orders_resting(sim, node, rec)
+        await wait_for(lambda: not sim.open_orders(ACCOUNT), timeout=2.0, what="every ETH order canceled")
+        await asyncio.sleep(0.3)
+        panic = exec_client(node).stall_panic
+        assert (panic.panics, panic.cancel_alls) == (2, 1)
+
+    run_node(node_config(sim, data_overrides=FAST_STALL), scenario)

@@ -30,13 +30,26 @@ class StallPanic:
         self._start_task = start_task
         self._log = log
         self.attempt_delays_secs = ATTEMPT_DELAYS_SECS
-        self.panics = 0
+        self.panics = 0  # stalls heard
+        self.cancel_alls = 0  # cancel-alls started for them
+        self._every_coin_ts: int | None = None  # the moment of the last all-coins stall
 
     def on_stall(self, event: MarketDataStall) -> None:
         self.panics += 1
+        if event.coin is None:
+            self._every_coin_ts = event.ts_ns
+        self._start_task(self._cancel_unless_covered(event), f"stall panic ({event.coin or 'every coin'})")
+
+    async def _cancel_unless_covered(self, event: MarketDataStall) -> int:
+        # A check that finds every coin silent publishes each coin's stall and then the all-coins one,
+        # stamped alike: one cancel-all of every coin covers them (not one request per stall).
+        await asyncio.sleep(0)
+        if event.coin is not None and self._every_coin_ts == event.ts_ns:
+            return 0
         what = event.coin or "every coin"
         self._log.warning(f"market data stalled ({what}, {event.silent_ms} ms): canceling the account's orders there")
-        self._start_task(self.cancel(event.coin), f"stall panic ({what})")
+        self.cancel_alls += 1
+        return await self.cancel(event.coin)
 
     async def cancel(self, coin: str | None) -> int:
         """Cancel every open order on `coin` (None: every coin); returns how many were canceled."""
