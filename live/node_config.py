@@ -241,6 +241,10 @@ def apply_shadow(raw: dict[str, Any], shadow: dict[str, Any]) -> None:
     engine = raw.get("exec_engine")
     if isinstance(engine, dict):
         engine.pop("position_check_interval_secs", None)
+    # The shadow's losses are virtual: they must not start a live run's day halted.
+    for actor in raw.get("actors") or []:
+        if str(actor.get("actor_path", "")).endswith(":RiskGuard") and isinstance(actor.get("config"), dict):
+            actor["config"].pop("day_state_file", None)
     # Nothing of ours rests on the exchange: its book is the market's alone.
     for strategy in raw.get("strategies") or []:
         if strategy.get("strategy_path") == STRATEGY_PATH and isinstance(strategy.get("config"), dict):

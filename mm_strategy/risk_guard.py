@@ -19,6 +19,7 @@ from __future__ import annotations
 from datetime import UTC
 from datetime import datetime
 from datetime import timedelta
+from pathlib import Path
 
 from nautilus_trader.common.actor import Actor
 from nautilus_trader.config import ActorConfig
@@ -37,6 +38,10 @@ from adapters.hyperliquid import types as ve
 from mm_strategy import messages as msg
 from mm_strategy.risk.capital import CapitalAtRisk
 from mm_strategy.risk.capital import CapitalLimits
+from mm_strategy.risk.day_state import DayState
+from mm_strategy.risk.day_state import DayStateError
+from mm_strategy.risk.day_state import load_day_state
+from mm_strategy.risk.day_state import save_day_state
 from mm_strategy.risk.drawdown import NS_PER_DAY
 from mm_strategy.risk.drawdown import DailyDrawdown
 from mm_strategy.signals.flow import MicroMoveDetector
@@ -71,6 +76,9 @@ class RiskGuardConfig(ActorConfig, frozen=True):
     max_total_inventory_usd: float = 5_000.0
     capital_release_fraction: float = 0.8  # reduce-only ends below this share of the inventory limit
     check_interval_ms: int = 1_000
+    # Where the daily loss cap keeps its day (mm_strategy/risk/day_state.py): the day-start equity and
+    # a drawdown halt then hold across a restart. None: each start begins the day from the equity of now.
+    day_state_file: str | None = None
     venue: str = "HYPERLIQUID"
     settlement_currency: str = "USDC"
 
@@ -105,6 +113,9 @@ class RiskGuard(Actor):
         if not 0 < config.capital_release_fraction <= 1:
             raise ValueError(f"capital_release_fraction must be in (0, 1], got {config.capital_release_fraction}")
         self._halted_until = 0
+        self._halt_reason = ""
+        self._day_state_path = Path(config.day_state_file).expanduser() if config.day_state_file else None
+        self._day_restored = False
         self._reduce_only = False  # a capital breach in force
         self.firings: dict[str, int] = {}
         # Read on every tick: plain attributes instead of config lookups.
@@ -114,6 +125,7 @@ class RiskGuard(Actor):
         self._settlement = Currency.from_str(config.settlement_currency)
 
     def on_start(self) -> None:
+        self._restore_day(self.clock.timestamp_ns())
         for iid in self.instrument_ids:
             self.subscribe_order_book_deltas(iid, book_type=BookType.L2_MBP)
             self.subscribe_trade_ticks(iid)
@@ -123,6 +135,7 @@ class RiskGuard(Actor):
         self.msgbus.subscribe(ve.TOPIC_MARKET_DATA_STALL, self._on_stall)
         self.msgbus.subscribe(ve.TOPIC_MARKET_DATA_RESUMED, self._on_market_data_resumed)
         self.msgbus.subscribe(ve.TOPIC_POSITION_MISMATCH, self._on_position_mismatch)
+        self.msgbus.subscribe(msg.TOPIC_CONTROLS_REQUEST, self._on_controls_request)
         # Capital and drawdown on their own cadence, not inside a book event: the book handlers
         # stay on the path from a book update to the strategy's orders, this check does not.
         self.clock.set_timer(
@@ -233,6 +246,7 @@ class RiskGuard(Actor):
 
     def check_capital(self, ts: int) -> None:
         """Daily drawdown (a halt to the next UTC day) and capital at risk (reduce-only while breached)."""
+        self._restore_day(ts)  # no-op once done
         if ts < self._halted_until:
             return
         for iid in self.instrument_ids:
@@ -240,12 +254,18 @@ class RiskGuard(Actor):
             if st.mid > 0:
                 self.capital.set_inventory(str(iid), float(self.portfolio.net_position(iid)) * st.mid)
         equity = self.equity()
-        if equity is not None and self.drawdown.update(ts, equity):
+        day = self.drawdown.day
+        breached = equity is not None and self.drawdown.update(ts, equity)
+        if self.drawdown.day != day and not breached:
+            self._save_day()  # a new day's start equity
+        if breached:
             # A loss cap must stay a halt: nothing is quoted until the new day's equity resets it.
             self._halted_until = (ts // NS_PER_DAY + 1) * NS_PER_DAY
-            reason = (f"daily loss {self.drawdown.pnl_today():,.2f} ≥ {self.config.daily_drawdown_cap:.1%} "
-                      f"of day-start equity {self.drawdown.day_start_equity:,.2f}: every order cancelled, "
-                      f"halted until {_iso(self._halted_until)}")
+            self._halt_reason = reason = (
+                f"daily loss {self.drawdown.pnl_today():,.2f} ≥ {self.config.daily_drawdown_cap:.1%} "
+                f"of day-start equity {self.drawdown.day_start_equity:,.2f}: every order cancelled, "
+                f"halted until {_iso(self._halted_until)}")
+            self._save_day()
             self._fire("drawdown", reason, None, ts)
             self.msgbus.publish(
                 msg.TOPIC_CONTROL_ALL,
@@ -297,6 +317,67 @@ class RiskGuard(Actor):
         self._fire("stall_resume", reason, None if event.coin is None else targets[0], event.ts_ns)
         for iid in targets:
             self.msgbus.publish(msg.control_topic(str(iid)), msg.Resume("stall", reason))
+
+    # ------------------------------------------------------------------ the day across restarts
+    def _restore_day(self, now_ns: int) -> None:
+        """Today's start equity and a halt in force, as saved before a restart for this account (an
+        unreadable file halts the quoting: going on without the morning's losses is what the cap
+        forbids). Tried again at each check until the account is known."""
+        if self._day_state_path is None or self._day_restored:
+            return
+        account = self._account_id()
+        if account is None:
+            return
+        self._day_restored = True
+        try:
+            saved = load_day_state(self._day_state_path)
+        except DayStateError as exc:
+            self._halted_until = 2**63 - 1
+            self._halt_reason = str(exc)
+            self._fire("drawdown", self._halt_reason, None, now_ns)
+            self.msgbus.publish(msg.TOPIC_CONTROL_ALL, msg.Halt("drawdown", self._halt_reason))
+            return
+        if saved is None or saved.day != now_ns // NS_PER_DAY:
+            return  # none yet, or an earlier day's: today starts from the first reading
+        if saved.account != account:
+            self.log.warning(f"day state {self._day_state_path} is of {saved.account}, not {account}: "
+                             "today starts from this account's first reading")
+            return
+        self.drawdown.restore(saved.day, saved.day_start_equity)
+        if saved.halted_until_ns > now_ns:
+            self._halted_until = saved.halted_until_ns
+            self._halt_reason = f"{saved.halt_reason} (since before a restart)"
+            self._fire("drawdown", self._halt_reason, None, now_ns)
+            self.msgbus.publish(msg.TOPIC_CONTROL_ALL, msg.Halt("drawdown", self._halt_reason, until_ns=self._halted_until))
+
+    @property
+    def halt_reason(self) -> str | None:
+        """Why this guard's drawdown halt stands (None when none does)."""
+        return self._halt_reason if self.clock.timestamp_ns() < self._halted_until else None
+
+    def _account_id(self) -> str | None:
+        account = self.portfolio.account(self._venue)
+        return None if account is None else account.id.value
+
+    def _save_day(self) -> None:
+        account = self._account_id()
+        if self._day_state_path is None or account is None or self.drawdown.day is None or not self.drawdown.day_start_equity:
+            return
+        state = DayState(account, self.drawdown.day, self.drawdown.day_start_equity, self._halted_until,
+                         self._halt_reason)
+        try:
+            save_day_state(self._day_state_path, state)
+        except OSError as exc:
+            self.log.error(f"day state not saved to {self._day_state_path} ({exc}): a restart would begin the day anew")
+
+    def _on_controls_request(self, request: object) -> None:
+        """A strategy started (after this guard, or again): a drawdown halt in force reaches it too."""
+        if not isinstance(request, msg.ControlsRequest) or self.clock.timestamp_ns() >= self._halted_until:
+            return
+        self.msgbus.publish(
+            msg.control_topic(request.instrument_id),
+            msg.Halt("drawdown", self._halt_reason, until_ns=self._halted_until),
+        )
 
     def _on_position_mismatch(self, event: ve.PositionMismatch) -> None:
         # The inventory the quotes are skewed and capped on is not the account's: no more quoting on

@@ -414,6 +414,17 @@ def eth_config(
     return raw
 
 
+def in_test_folder(config: dict[str, Any], tmp: Path) -> dict[str, Any]:
+    """`config` with the RiskGuard's day state (a path relative to where run_live.py runs) in `tmp`,
+    so no test reads or leaves a day in the checkout's state/ folder."""
+    config = json.loads(json.dumps(config))
+    for actor in config.get("actors", []):
+        path = actor.get("config", {}).get("day_state_file")
+        if path and not Path(path).is_absolute():
+            actor["config"]["day_state_file"] = str(tmp / path)
+    return config
+
+
 class NodeProcess:
     """One run_live.py process; its state file is read back as JSON. `account`: the key is that
     account's agent (else the key is the account's own)."""
@@ -426,7 +437,7 @@ class NodeProcess:
         self.signer = L1Signer(self.key).address
         self.address = account or self.signer
         self.config_path = tmp / f"{name}.json"
-        self.config_path.write_text(json.dumps(config, indent=1))
+        self.config_path.write_text(json.dumps(in_test_folder(config, tmp), indent=1))
         self.state_path = tmp / f"{name}.state.json"
         self.log_path = tmp / f"{name}.log"
         self.rest_url = rest_url

@@ -21,6 +21,16 @@ class DailyDrawdown:
         self.day_start_equity: float | None = None
         self.equity: float | None = None
 
+    @property
+    def day(self) -> int | None:
+        """The UTC day of the last reading (None before the first)."""
+        return self._day
+
+    def restore(self, day: int, day_start_equity: float) -> None:
+        """Continue a day begun before a restart: readings of `day` count from its start equity."""
+        self._day = day
+        self.day_start_equity = day_start_equity
+
     def update(self, ts_ns: int, equity: float) -> bool:
         """Record equity; True when today's loss has reached the cap."""
         day = utc_day(ts_ns)

@@ -401,3 +401,13 @@ def test_a_redis_cache_urls_credentials_reach_the_cache_and_its_password_no_erro
     with pytest.raises(run_live.ConfigError) as info:
         run_live.prepare(args("--account", ACCOUNT, "--redis-cache", "redis://mm:s3cret@127.0.0.1:6379/3"))
     assert "s3cret" not in str(info.value) and "mm:***@" in str(info.value)
+
+
+def test_a_shadow_run_keeps_no_day_state_so_its_virtual_losses_never_halt_a_live_run() -> None:
+    def day_state_files(config) -> list:
+        return [a.config.get("day_state_file") for a in config.actors if a.actor_path.endswith(":RiskGuard")]
+
+    live, _, _ = run_live.prepare(args("--account", ACCOUNT))
+    shadow, _, _ = run_live.prepare(args("--mode", "shadow"))
+    assert day_state_files(live) == ["state/risk_guard_day.json"]
+    assert day_state_files(shadow) == [None]

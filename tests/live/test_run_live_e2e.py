@@ -206,6 +206,15 @@ def test_drawdown_breach_cancels_everything_and_halts(tmp_path: Path, sim, book:
         assert sim.open_orders(node.address) == []
         assert node.stop() == 0
 
+        # Restarted the same day, the node keeps the halt (the shipped config's day state, in this
+        # test's folder): the morning's loss is not forgotten.
+        node.start()
+        state = node.wait_for("the halt kept", lambda s: (s["halted"] or "").startswith("drawdown"), timeout=40)
+        assert "(since before a restart)" in state["halted"]
+        time.sleep(2.0)
+        assert sim.open_orders(node.address) == [] and node.state()["orders_outstanding"] == 0
+        assert node.stop() == 0
+
 
 class SnapshotPublisher:
     """Publishes the screener's ETH parameters every 0.3 s, as the screener would; errors while Redis is down."""

@@ -18,6 +18,7 @@ from catalog import shipped_data
 from hlsim.testing import HlSimConfig
 from hlsim.testing import HlSimThread
 from hlsim.testing import run_hlsim_in_thread
+from tests.node_kit import in_test_folder
 
 ROOT = shipped_data.PROJECT_ROOT
 ETH = "ETH-USD-PERP.HYPERLIQUID"
@@ -45,7 +46,7 @@ def _config(tmp_path: Path, edit=None) -> Path:  # type: ignore[no-untyped-def]
     if edit is not None:
         edit(raw)
     path = tmp_path / "node.json"
-    path.write_text(json.dumps(raw))
+    path.write_text(json.dumps(in_test_folder(raw, tmp_path)))
     return path
 
 

@@ -160,8 +160,8 @@ def test_without_the_guard_the_same_drop_fills_the_bids() -> None:
     assert _fills(engine, OrderSide.BUY)
 
 
-def test_a_drawdown_breach_halts_quoting_for_the_day() -> None:
-    inst = scripted_perp()
+def _sliding_market(inst):
+    """Sellers hit the bids for 30 s: a market maker gets long and loses."""
     book = ScriptedBook(inst)
     data = book.snapshot(S, *ladder_book(3000.0, 3000.1, STEP, 5.0))
     data += _steady(book, 2 * S, 5 * S, 3000.0, 3000.1)
@@ -175,6 +175,12 @@ def test_a_drawdown_breach_halts_quoting_for_the_day() -> None:
         data += book.update(t, *ladder_book(bid, round(bid + STEP, 1), STEP, 5.0))
         t += 400 * MS
     data += _steady(book, t, t + 10 * S, bid, round(bid + STEP, 1))
+    return data
+
+
+def test_a_drawdown_breach_halts_quoting_for_the_day() -> None:
+    inst = scripted_perp()
+    data = _sliding_market(inst)
     mm = _mm(inst, max_inventory_usd=1_000.0, soft_limit=0.95)
     guard = _quiet_guard(inst, daily_drawdown_cap=0.0002, check_interval_ms=200)  # $2 of $10,000
     engine = _run(inst, data, mm, guard)
@@ -186,6 +192,51 @@ def test_a_drawdown_breach_halts_quoting_for_the_day() -> None:
     assert mm.resting_orders() == []
     assert not [o for o in engine.cache.orders() if o.ts_init > halts[0].ts_ns]  # nothing new after the halt
     assert engine.cache.orders_open() == []
+
+
+def test_a_drawdown_halt_holds_across_a_restart_the_same_day(tmp_path) -> None:
+    inst = scripted_perp()
+    day_file = tmp_path / "state" / "day.json"
+    first = _mm(inst, max_inventory_usd=1_000.0, soft_limit=0.95)
+    guard = _quiet_guard(inst, daily_drawdown_cap=0.0002, check_interval_ms=200, day_state_file=str(day_file))
+    _run(inst, _sliding_market(inst), first, guard)
+    assert [e.guard for e in first.guard_events].count("drawdown") == 1
+
+    # The node comes back within the day (the same account): nothing is quoted.
+    book = ScriptedBook(inst)
+    again = book.snapshot(60 * S, *ladder_book(3000.0, 3000.1, STEP, 5.0)) + _steady(book, 61 * S, 70 * S, 3000.0, 3000.1)
+    mm = _mm(inst)
+    guard = _quiet_guard(inst, daily_drawdown_cap=0.0002, check_interval_ms=200, day_state_file=str(day_file))
+    engine = _run(inst, again, mm, guard)
+    assert engine.cache.orders() == []
+    assert mm.is_quoting_blocked()
+    assert "halted until 1970-01-02 00:00 UTC (since before a restart)" in guard.halt_reason
+
+
+def test_a_day_state_of_another_account_is_not_this_accounts_day(tmp_path) -> None:
+    # A paper run on hlsim from the same folder must not start the real account's day halted.
+    inst = scripted_perp()
+    day_file = tmp_path / "day.json"
+    day_file.write_text('{"account": "HYPERLIQUID-0xother", "day": 0, "day_start_equity": 1000000.0,'
+                        ' "halted_until_ns": 86400000000000000, "halt_reason": "theirs"}')
+    book = ScriptedBook(inst)
+    data = book.snapshot(S, *ladder_book(3000.0, 3000.1, STEP, 5.0)) + _steady(book, 2 * S, 10 * S, 3000.0, 3000.1)
+    mm = _mm(inst)
+    engine = _run(inst, data, mm, _quiet_guard(inst, daily_drawdown_cap=0.0002, day_state_file=str(day_file)))
+    assert engine.cache.orders() and not mm.is_quoting_blocked()
+
+
+def test_an_unreadable_day_state_halts_the_quoting_saying_why(tmp_path) -> None:
+    inst = scripted_perp()
+    day_file = tmp_path / "day.json"
+    day_file.write_text("{ half a file")
+    book = ScriptedBook(inst)
+    data = book.snapshot(S, *ladder_book(3000.0, 3000.1, STEP, 5.0)) + _steady(book, 2 * S, 10 * S, 3000.0, 3000.1)
+    mm = _mm(inst)
+    guard = _quiet_guard(inst, day_state_file=str(day_file))
+    engine = _run(inst, data, mm, guard)
+    assert engine.cache.orders_open() == [] and mm.is_quoting_blocked()
+    assert "is not one this guard wrote" in guard.halt_reason
 
 
 def test_a_calendar_window_pauses_quoting(tmp_path) -> None:
