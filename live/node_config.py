@@ -259,6 +259,15 @@ def apply_live_exec_engine(raw: dict[str, Any]) -> None:
         engine.setdefault(key, value)
 
 
+def apply_day_state(raw: dict[str, Any]) -> None:
+    """A live RiskGuard without a `day_state_file` (a screener-generated config) keeps its day in
+    state/, per trader: the daily loss cap then holds across restarts whatever the config."""
+    for actor in raw.get("actors") or []:
+        config = actor.get("config")
+        if str(actor.get("actor_path", "")).endswith(":RiskGuard") and isinstance(config, dict):
+            config.setdefault("day_state_file", f"state/risk_guard_day_{raw.get('trader_id', 'TRADER-000')}.json")
+
+
 def apply_credentials(raw: dict[str, Any], account: str | None, key_file: str | None) -> None:
     for cfg in _hl_client_configs(raw.get("exec_clients", {})):
         if account:
@@ -442,6 +451,7 @@ def prepare(args: argparse.Namespace) -> tuple[TradingNodeConfig, RunOptions, di
             raise ConfigError("live mode needs 'exec_clients' (or run with --mode shadow)")
         apply_credentials(raw, args.account or os.environ.get(ACCOUNT_ENV), args.key_file)
         apply_live_exec_engine(raw)
+        apply_day_state(raw)
         if args.keep_orders:
             apply_keep_orders(raw)
         if shared is not None and shared.enabled:

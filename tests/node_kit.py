@@ -419,8 +419,10 @@ def in_test_folder(config: dict[str, Any], tmp: Path) -> dict[str, Any]:
     so no test reads or leaves a day in the checkout's state/ folder."""
     config = json.loads(json.dumps(config))
     for actor in config.get("actors", []):
-        path = actor.get("config", {}).get("day_state_file")
-        if path and not Path(path).is_absolute():
+        if not actor.get("actor_path", "").endswith(":RiskGuard"):
+            continue
+        path = actor["config"].get("day_state_file") or "state/risk_guard_day.json"  # run_live's default too
+        if not Path(path).is_absolute():
             actor["config"]["day_state_file"] = str(tmp / path)
     return config
 

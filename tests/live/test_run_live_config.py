@@ -411,3 +411,14 @@ def test_a_shadow_run_keeps_no_day_state_so_its_virtual_losses_never_halt_a_live
     shadow, _, _ = run_live.prepare(args("--mode", "shadow"))
     assert day_state_files(live) == ["state/risk_guard_day.json"]
     assert day_state_files(shadow) == [None]
+
+
+def test_a_live_risk_guard_without_a_day_state_file_keeps_its_day_per_trader(tmp_path: Path) -> None:
+    # A screener-generated config names none: the loss cap must hold across restarts all the same.
+    def edit(raw: dict) -> None:
+        for actor in raw["actors"]:
+            actor["config"].pop("day_state_file", None)
+
+    config, _, _ = run_live.prepare(args("--account", ACCOUNT, config=edited_live_config(tmp_path, edit)))
+    (guard,) = [a.config for a in config.actors if a.actor_path.endswith(":RiskGuard")]
+    assert guard["day_state_file"] == "state/risk_guard_day_MM-001.json"
