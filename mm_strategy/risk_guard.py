@@ -330,7 +330,7 @@ class RiskGuard(Actor):
             return
         self._day_restored = True
         try:
-            saved = load_day_state(self._day_state_path)
+            saved = load_day_state(self._day_state_path, account)
         except DayStateError as exc:
             self._halted_until = 2**63 - 1
             self._halt_reason = str(exc)
@@ -339,10 +339,6 @@ class RiskGuard(Actor):
             return
         if saved is None or saved.day != now_ns // NS_PER_DAY:
             return  # none yet, or an earlier day's: today starts from the first reading
-        if saved.account != account:
-            self.log.warning(f"day state {self._day_state_path} is of {saved.account}, not {account}: "
-                             "today starts from this account's first reading")
-            return
         self.drawdown.restore(saved.day, saved.day_start_equity)
         if saved.halted_until_ns > now_ns:
             self._halted_until = saved.halted_until_ns
@@ -363,21 +359,18 @@ class RiskGuard(Actor):
         account = self._account_id()
         if self._day_state_path is None or account is None or self.drawdown.day is None or not self.drawdown.day_start_equity:
             return
-        state = DayState(account, self.drawdown.day, self.drawdown.day_start_equity, self._halted_until,
-                         self._halt_reason)
+        state = DayState(self.drawdown.day, self.drawdown.day_start_equity, self._halted_until, self._halt_reason)
         try:
-            save_day_state(self._day_state_path, state)
-        except OSError as exc:
+            save_day_state(self._day_state_path, account, state)
+        except (OSError, DayStateError) as exc:
             self.log.error(f"day state not saved to {self._day_state_path} ({exc}): a restart would begin the day anew")
 
     def _on_controls_request(self, request: object) -> None:
-        """A strategy started (after this guard, or again): a drawdown halt in force reaches it too."""
+        """A strategy started (after this guard, or again): a drawdown halt in force reaches it too (on
+        the topic of all, as the halt went: a strategy halted already takes it again unchanged)."""
         if not isinstance(request, msg.ControlsRequest) or self.clock.timestamp_ns() >= self._halted_until:
             return
-        self.msgbus.publish(
-            msg.control_topic(request.instrument_id),
-            msg.Halt("drawdown", self._halt_reason, until_ns=self._halted_until),
-        )
+        self.msgbus.publish(msg.TOPIC_CONTROL_ALL, msg.Halt("drawdown", self._halt_reason, until_ns=self._halted_until))
 
     def _on_position_mismatch(self, event: ve.PositionMismatch) -> None:
         # The inventory the quotes are skewed and capped on is not the account's: no more quoting on

@@ -36,6 +36,7 @@ from mm_strategy.governor import RegimeGovernorConfig
 from mm_strategy.market_maker import MarketMaker
 from mm_strategy.market_maker import MarketMakerConfig
 from mm_strategy.quoting.skew import ExitMode
+from mm_strategy.risk.day_state import load_day_state
 from mm_strategy.risk_guard import RiskGuard
 from mm_strategy.risk_guard import RiskGuardConfig
 
@@ -217,13 +218,14 @@ def test_a_day_state_of_another_account_is_not_this_accounts_day(tmp_path) -> No
     # A paper run on hlsim from the same folder must not start the real account's day halted.
     inst = scripted_perp()
     day_file = tmp_path / "day.json"
-    day_file.write_text('{"account": "HYPERLIQUID-0xother", "day": 0, "day_start_equity": 1000000.0,'
-                        ' "halted_until_ns": 86400000000000000, "halt_reason": "theirs"}')
+    day_file.write_text('{"accounts": {"HYPERLIQUID-0xother": {"day": 0, "day_start_equity": 1000000.0,'
+                        ' "halted_until_ns": 86400000000000000, "halt_reason": "theirs"}}}')
     book = ScriptedBook(inst)
     data = book.snapshot(S, *ladder_book(3000.0, 3000.1, STEP, 5.0)) + _steady(book, 2 * S, 10 * S, 3000.0, 3000.1)
     mm = _mm(inst)
     engine = _run(inst, data, mm, _quiet_guard(inst, daily_drawdown_cap=0.0002, day_state_file=str(day_file)))
     assert engine.cache.orders() and not mm.is_quoting_blocked()
+    assert load_day_state(day_file, "HYPERLIQUID-0xother").halt_reason == "theirs"  # kept beside ours
 
 
 def test_an_unreadable_day_state_halts_the_quoting_saying_why(tmp_path) -> None:

@@ -43,8 +43,8 @@ def load_agent_key(env_var: str, key_file: str | None) -> AgentKey:
         return AgentKey(path.read_text())
     if looks_like_a_key(env_var):
         # The key itself where the variable's name belongs: say so without echoing it.
-        raise ValueError("agent_key_env holds what looks like a private key: it takes the name of an "
-                         "environment variable that holds the key, never the key")
+        raise ValueError("agent_key_env holds no environment variable name (it looks like a private key, "
+                         "or part of one): it takes the name of a variable that holds the key, never the key")
     value = os.environ.get(env_var)
     if not value:
         raise KeyError(f"agent key not found: set the environment variable {env_var} or give key_file")
@@ -52,6 +52,10 @@ def load_agent_key(env_var: str, key_file: str | None) -> AgentKey:
 
 
 def looks_like_a_key(text: str) -> bool:
-    """64 hex digits, with or without 0x (no environment variable is named so)."""
-    digits = text.strip().removeprefix("0x").removeprefix("0X")
-    return len(digits) == 64 and all(c in "0123456789abcdefABCDEF" for c in digits)
+    """Not to be shown as a variable's name: a long run of hex digits (a key, whole or cut short) or
+    anything that is no environment variable name at all."""
+    return _LONG_HEX.search(text) is not None or _ENV_NAME.fullmatch(text) is None
+
+
+_LONG_HEX = re.compile(r"[0-9a-fA-F]{24,}")
+_ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
