@@ -32,6 +32,7 @@ from live.factories import take_factories
 from live.logs import log
 from mm_strategy.market_maker import MarketMakerConfig
 from mm_strategy.risk.budget_share import ladder_notional_usd
+from screener_link.redis_target import redact_url
 
 VENUE = "HYPERLIQUID"
 ACCOUNT_ENV = "HYPERLIQUID_ACCOUNT"
@@ -41,6 +42,8 @@ SHADOW_FACTORY_PATH = "shadow.factory:ShadowExecClientFactory"
 STRATEGY_PATH = "mm_strategy.market_maker:MarketMaker"
 BUDGET_GUARD_PATH = "mm_strategy.budget_guard:BudgetGuard"
 BUDGET_GUARD_CONFIG_PATH = "mm_strategy.budget_guard:BudgetGuardConfig"
+RISK_GUARD_PATH = "mm_strategy.risk_guard:RiskGuard"
+DEFAULT_TRADER_ID = "MM-001"  # a config without a trader_id runs as this one
 
 
 # What a live run's execution engine keeps checking against the exchange, unless the config sets
@@ -113,7 +116,7 @@ def parse_redis_url(url: str, what: str) -> tuple[str, int]:
     except ValueError:
         port = None
     if parsed.scheme != "redis" or not parsed.hostname or port is None:
-        raise ValueError(f"{what} must be redis://host:port, got {url!r}")
+        raise ValueError(f"{what} must be redis://host:port, got {redact_url(url)!r}")
     return parsed.hostname, port
 
 
@@ -242,9 +245,8 @@ def apply_shadow(raw: dict[str, Any], shadow: dict[str, Any]) -> None:
     if isinstance(engine, dict):
         engine.pop("position_check_interval_secs", None)
     # The shadow's losses are virtual: they must not start a live run's day halted.
-    for actor in raw.get("actors") or []:
-        if str(actor.get("actor_path", "")).endswith(":RiskGuard") and isinstance(actor.get("config"), dict):
-            actor["config"].pop("day_state_file", None)
+    for config in _risk_guard_configs(raw):
+        config.pop("day_state_file", None)
     # Nothing of ours rests on the exchange: its book is the market's alone.
     for strategy in raw.get("strategies") or []:
         if strategy.get("strategy_path") == STRATEGY_PATH and isinstance(strategy.get("config"), dict):
@@ -262,10 +264,14 @@ def apply_live_exec_engine(raw: dict[str, Any]) -> None:
 def apply_day_state(raw: dict[str, Any]) -> None:
     """A live RiskGuard without a `day_state_file` (a screener-generated config) keeps its day in
     state/, per trader: the daily loss cap then holds across restarts whatever the config."""
-    for actor in raw.get("actors") or []:
-        config = actor.get("config")
-        if str(actor.get("actor_path", "")).endswith(":RiskGuard") and isinstance(config, dict):
-            config.setdefault("day_state_file", f"state/risk_guard_day_{raw.get('trader_id', 'TRADER-000')}.json")
+    trader_id = raw.get("trader_id", DEFAULT_TRADER_ID)
+    for config in _risk_guard_configs(raw):
+        config.setdefault("day_state_file", f"state/risk_guard_day_{trader_id}.json")
+
+
+def _risk_guard_configs(raw: dict[str, Any]) -> list[dict[str, Any]]:
+    return [actor["config"] for actor in raw.get("actors") or []
+            if str(actor.get("actor_path", "")) == RISK_GUARD_PATH and isinstance(actor.get("config"), dict)]
 
 
 def apply_credentials(raw: dict[str, Any], account: str | None, key_file: str | None) -> None:
@@ -289,15 +295,14 @@ def apply_keep_orders(raw: dict[str, Any]) -> None:
 
 
 def apply_redis_cache(raw: dict[str, Any], url: str) -> None:
-    parsed = urlparse(url)
-    shown = url if parsed.password is None else url.replace(f":{parsed.password}@", ":***@", 1)
     try:
         host, port = parse_redis_url(url, "redis cache url")
-    except ValueError:
-        raise ConfigError(f"redis cache url must be redis://host:port, got {shown!r}") from None
+    except ValueError as exc:
+        raise ConfigError(str(exc)) from None
+    parsed = urlparse(url)
     # Nautilus's Redis cache has no database setting: it always writes to database 0.
     if parsed.path.strip("/") not in ("", "0"):
-        raise ConfigError(f"redis cache url: Nautilus's cache always uses Redis database 0, got {shown!r}")
+        raise ConfigError(f"redis cache url: Nautilus's cache always uses Redis database 0, got {redact_url(url)!r}")
     database: dict[str, Any] = {"type": "redis", "host": host, "port": port}
     if parsed.username:
         database["username"] = parsed.username
@@ -349,7 +354,7 @@ def apply_shared_budget(raw: dict[str, Any], shared: SharedBudgetOptions) -> Non
             "instrument_ids": iids,
             "redis_url": shared.redis_url,
             "account": account.lower(),
-            "node_id": shared.node_id or default_node_id(str(raw.get("trader_id", "MM-001"))),
+            "node_id": shared.node_id or default_node_id(str(raw.get("trader_id", DEFAULT_TRADER_ID))),
             "max_total_inventory_usd": shared.max_total_inventory_usd,
             "max_assets": shared.max_assets,
             "lease_ms": round(shared.lease_secs * 1000),
@@ -364,7 +369,7 @@ def apply_shared_budget(raw: dict[str, Any], shared: SharedBudgetOptions) -> Non
 
 def node_config(raw: dict[str, Any], log_level: str) -> TradingNodeConfig:
     raw.setdefault("environment", "live")
-    raw.setdefault("trader_id", "MM-001")
+    raw.setdefault("trader_id", DEFAULT_TRADER_ID)
     raw.setdefault("timeout_post_stop", 1.0)
     raw.setdefault("timeout_disconnection", 5.0)
     raw.setdefault("timeout_connection", 30.0)

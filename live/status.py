@@ -68,7 +68,7 @@ class StatusBoard:
         node.kernel.msgbus.subscribe(TOPIC_ORDER_REJECTIONS, self._on_rejections)
         node.kernel.msgbus.subscribe(mm_msg.TOPIC_GUARD, self._on_guard)
         node.kernel.msgbus.subscribe(mm_msg.TOPIC_CONTROL_ALL, functools.partial(self._on_control, _ALL))
-        for iid in self._instrument_ids():
+        for _, iid in self._quoters():
             node.kernel.msgbus.subscribe(mm_msg.control_topic(str(iid)), functools.partial(self._on_control, iid.symbol.value))
 
     def _on_fill(self, fill: OrderFilled) -> None:
@@ -109,9 +109,10 @@ class StatusBoard:
             "window_secs": event.window_secs, "last_reason": event.last_reason, "alarms": alarms,
         }
 
-    def _instrument_ids(self) -> list[InstrumentId]:
-        ids = (getattr(strategy, "instrument_id", None) for strategy in self.node.trader.strategies())
-        return [iid for iid in ids if isinstance(iid, InstrumentId)]
+    def _quoters(self) -> list[tuple[Any, InstrumentId]]:
+        """Each strategy that quotes one instrument, with it."""
+        pairs = ((strategy, getattr(strategy, "instrument_id", None)) for strategy in self.node.trader.strategies())
+        return [(strategy, iid) for strategy, iid in pairs if isinstance(iid, InstrumentId)]
 
     @property
     def halted(self) -> str | None:
@@ -186,10 +187,7 @@ class StatusBoard:
         cache = self.node.cache
         portfolio = self.node.portfolio
         out = []
-        for strategy in self.node.trader.strategies():
-            iid = getattr(strategy, "instrument_id", None)
-            if not isinstance(iid, InstrumentId):
-                continue
+        for strategy, iid in self._quoters():
             orders = cache.orders_open(instrument_id=iid)
             bids = sorted((float(o.price) for o in orders if o.side.name == "BUY"), reverse=True)
             asks = sorted(float(o.price) for o in orders if o.side.name == "SELL")

@@ -52,6 +52,7 @@ _F_LAST = int(RecordFlag.F_LAST)
 _MS = 1_000_000
 _BUYER = AggressorSide.BUYER
 _CAPITAL_TIMER = "RiskGuard.capital_check"
+_FOREVER = 2**63 - 1  # a halt no time lifts
 
 
 def _iso(ns: int) -> str:
@@ -256,8 +257,6 @@ class RiskGuard(Actor):
         equity = self.equity()
         day = self.drawdown.day
         breached = equity is not None and self.drawdown.update(ts, equity)
-        if self.drawdown.day != day and not breached:
-            self._save_day()  # a new day's start equity
         if breached:
             # A loss cap must stay a halt: nothing is quoted until the new day's equity resets it.
             self._halted_until = (ts // NS_PER_DAY + 1) * NS_PER_DAY
@@ -272,6 +271,8 @@ class RiskGuard(Actor):
                 msg.Halt("drawdown", reason, until_ns=self._halted_until, flatten=self.config.flatten_on_breach),
             )
             return
+        if self.drawdown.day != day:
+            self._save_day()  # a new day's start equity
         breach = self.capital.breach()
         if breach is not None and not self._reduce_only:
             # A budget breach is managed, not abandoned: no instrument adds, each works its
@@ -332,7 +333,7 @@ class RiskGuard(Actor):
         try:
             saved = load_day_state(self._day_state_path, account)
         except DayStateError as exc:
-            self._halted_until = 2**63 - 1
+            self._halted_until = _FOREVER
             self._halt_reason = str(exc)
             self._fire("drawdown", self._halt_reason, None, now_ns)
             self.msgbus.publish(msg.TOPIC_CONTROL_ALL, msg.Halt("drawdown", self._halt_reason))

@@ -34,6 +34,7 @@ from nautilus_trader.config import StrategyConfig
 from nautilus_trader.config import TradingNodeConfig
 from nautilus_trader.live.node import TradingNode
 from nautilus_trader.model.enums import OrderSide
+from nautilus_trader.model.enums import OrderStatus
 from nautilus_trader.model.enums import TimeInForce
 from nautilus_trader.model.identifiers import InstrumentId
 from nautilus_trader.model.orders import LimitOrder
@@ -414,6 +415,19 @@ def eth_config(
     return raw
 
 
+def cached_eth_position(cache: Any) -> Decimal:
+    """The node's net ETH position, as its cache holds it (the sum of its open positions)."""
+    return sum((Decimal(str(p.signed_decimal_qty())) for p in cache.positions_open(instrument_id=ETH_ID)), Decimal(0))
+
+
+async def resting_limit(rec: Recorder, side: OrderSide, px: str, qty: str) -> LimitOrder:
+    """Once the node quotes: a post-only limit order of the Recorder, returned once the exchange accepted it."""
+    await wait_for(lambda: rec.quotes, what="quotes")
+    order = rec.limit(side, px, qty)
+    await wait_for(lambda: order.status == OrderStatus.ACCEPTED, what="accepted")
+    return order
+
+
 def in_test_folder(config: dict[str, Any], tmp: Path) -> dict[str, Any]:
     """`config` with the RiskGuard's day state (a path relative to where run_live.py runs) in `tmp`,
     so no test reads or leaves a day in the checkout's state/ folder."""
@@ -421,7 +435,7 @@ def in_test_folder(config: dict[str, Any], tmp: Path) -> dict[str, Any]:
     for actor in config.get("actors", []):
         if not actor.get("actor_path", "").endswith(":RiskGuard"):
             continue
-        path = actor["config"].get("day_state_file") or "state/risk_guard_day.json"  # run_live's default too
+        path = actor["config"].get("day_state_file") or "state/risk_guard_day.json"  # none: run_live would set one
         if not Path(path).is_absolute():
             actor["config"]["day_state_file"] = str(tmp / path)
     return config

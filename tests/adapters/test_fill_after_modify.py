@@ -19,15 +19,13 @@ from nautilus_trader.model.objects import Price
 
 from tests.node_kit import ACCOUNT
 from tests.node_kit import ETH_ID
+from tests.node_kit import cached_eth_position
 from tests.node_kit import exec_client
 from tests.node_kit import node_config
 from tests.node_kit import record_topic
+from tests.node_kit import resting_limit
 from tests.node_kit import run_node
 from tests.node_kit import wait_for
-
-
-def _cached_qty(cache) -> Decimal:  # type: ignore[no-untyped-def]
-    return sum((Decimal(str(p.signed_decimal_qty())) for p in cache.positions_open(instrument_id=ETH_ID)), Decimal(0))
 
 
 def _fills(order) -> list[OrderFilled]:  # type: ignore[no-untyped-def]
@@ -37,9 +35,7 @@ def _fills(order) -> list[OrderFilled]:  # type: ignore[no-untyped-def]
 async def _fill_unheard_then_modify(sim, rec):  # type: ignore[no-untyped-def]
     """An order of 0.04 filled 0.01 on the exchange, the push lost, then modified by the node (which
     does not know of the fill): returns the order and its oid before the modify."""
-    await wait_for(lambda: rec.quotes, what="quotes")
-    order = rec.limit(OrderSide.BUY, "2990.0", "0.04")
-    await wait_for(lambda: order.status == OrderStatus.ACCEPTED, what="accepted")
+    order = await resting_limit(rec, OrderSide.BUY, "2990.0", "0.04")
     first_oid = int(order.venue_order_id.value)
     sim.faults.lose_user_messages(ACCOUNT, "userFills")
     assert sim.fill_order(ACCOUNT, first_oid, sz="0.01")
@@ -59,7 +55,7 @@ def test_a_fill_of_the_oid_a_modify_replaced_is_applied_to_the_order_under_its_n
         assert _fills(order)[0].last_px == Price.from_str("2990.00")
         assert order.venue_order_id == new_oid
         assert [str(o["oid"]) for o in sim.open_orders(ACCOUNT)] == [new_oid.value]
-        assert _cached_qty(rec.cache) == sim.position(ACCOUNT, "ETH")["szi"] == Decimal("0.01")
+        assert cached_eth_position(rec.cache) == sim.position(ACCOUNT, "ETH")["szi"] == Decimal("0.01")
 
     run_node(node_config(sim, open_check=True, fill_audit_interval_secs=1.0), scenario, timeout=40)
 
@@ -80,7 +76,7 @@ def test_a_late_fill_that_takes_the_order_past_its_quantity_is_booked_so_the_pos
         # fill to the position.
         assert sorted(str(f.trade_id) for f in fills) == sorted(str(f["tid"]) for f in sim.fills(ACCOUNT))
         assert [f.last_px for f in fills] == [Price.from_str("2991.00"), Price.from_str("2990.00")]
-        assert _cached_qty(rec.cache) == sim.position(ACCOUNT, "ETH")["szi"] == Decimal("0.05")
+        assert cached_eth_position(rec.cache) == sim.position(ACCOUNT, "ETH")["szi"] == Decimal("0.05")
 
     run_node(node_config(sim, open_check=True, fill_audit_interval_secs=3.0), scenario, timeout=40)
 
@@ -89,9 +85,7 @@ def test_an_orders_report_carries_the_average_price_of_the_fills_applied_across_
     # Nautilus's open-order check prices a fill it infers from this (without it, at 0).
     async def scenario(node, rec) -> None:
         client = exec_client(node)
-        await wait_for(lambda: rec.quotes, what="quotes")
-        order = rec.limit(OrderSide.BUY, "2990.0", "0.04")
-        await wait_for(lambda: order.status == OrderStatus.ACCEPTED, what="accepted")
+        order = await resting_limit(rec, OrderSide.BUY, "2990.0", "0.04")
         assert sim.fill_order(ACCOUNT, int(order.venue_order_id.value), sz="0.01")
         await wait_for(lambda: order.filled_qty.as_decimal() == Decimal("0.01"), what="first fill")
         rec.modify_order(order, price=Price.from_str("2991.00"))

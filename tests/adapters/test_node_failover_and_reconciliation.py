@@ -20,6 +20,7 @@ from adapters.hyperliquid.schemas.user import Fill
 from tests.node_kit import ACCOUNT
 from tests.node_kit import ETH_ID
 from tests.node_kit import RecorderConfig
+from tests.node_kit import cached_eth_position
 from tests.node_kit import exec_client
 from tests.node_kit import node_config
 from tests.node_kit import place_outside_order
@@ -160,9 +161,6 @@ def test_without_reconciliation_a_position_left_on_the_exchange_is_flagged_as_a_
     run_node(node_config(sim, reconciliation=False), scenario, strategy_config=RecorderConfig(subscribe=False))
 
 
-def _cached_qty(cache) -> Decimal:
-    return sum((Decimal(str(p.signed_decimal_qty())) for p in cache.positions_open(instrument_id=ETH_ID)), Decimal(0))
-
 
 def test_a_fill_of_an_order_placed_outside_the_node_while_it_runs_reaches_the_cache_position(sim) -> None:
     # Someone trades the same account while the node runs (the web UI, another script): the fill
@@ -172,7 +170,7 @@ def test_a_fill_of_an_order_placed_outside_the_node_while_it_runs_reaches_the_ca
         client = exec_client(node)
         oid = await asyncio.to_thread(place_outside_order, sim, False, 0.04, 3020.0)
         assert sim.fill_order(ACCOUNT, oid, sz="0.01")  # partly filled: the rest keeps resting
-        await wait_for(lambda: _cached_qty(rec.cache) == Decimal("-0.01"), what="external fill in the position")
+        await wait_for(lambda: cached_eth_position(rec.cache) == Decimal("-0.01"), what="external fill in the position")
         (adopted,) = [o for o in rec.cache.orders(instrument_id=ETH_ID) if o.venue_order_id.value == str(oid)]
         assert adopted.status == OrderStatus.PARTIALLY_FILLED
         assert [str(e.trade_id) for e in adopted.events if isinstance(e, OrderFilled)] == [
@@ -180,12 +178,12 @@ def test_a_fill_of_an_order_placed_outside_the_node_while_it_runs_reaches_the_ca
         ]
         # The adopted order keeps being tracked: its next fill arrives like any other.
         assert sim.fill_order(ACCOUNT, oid)
-        await wait_for(lambda: _cached_qty(rec.cache) == Decimal("-0.04"), what="second fill in the position")
+        await wait_for(lambda: cached_eth_position(rec.cache) == Decimal("-0.04"), what="second fill in the position")
         assert adopted.status == OrderStatus.FILLED
         assert client.external_fills_adopted == 1
         # The fill audit (every half second here) asks the same fills again: nothing counts twice.
         await asyncio.sleep(1.5)
-        assert _cached_qty(rec.cache) == Decimal("-0.04")
+        assert cached_eth_position(rec.cache) == Decimal("-0.04")
         assert [o.venue_order_id.value for o in rec.cache.orders(instrument_id=ETH_ID)] == [str(oid)]
         assert client.check_positions(await client.fetch_clearinghouse_state()) == []
 
@@ -203,9 +201,9 @@ def test_fills_the_exchange_keeps_no_order_for_are_adopted_each_as_an_order_of_i
                         fee="0.1", crossed=True, dir="Open Long")
 
         client.fills.apply([liquidation_fill(555, "0.03")])
-        await wait_for(lambda: _cached_qty(rec.cache) == Decimal("0.03"), what="liquidation fill in the position")
+        await wait_for(lambda: cached_eth_position(rec.cache) == Decimal("0.03"), what="liquidation fill in the position")
         client.fills.apply([liquidation_fill(556, "0.02")])  # the same oid fills again: no overfill
-        await wait_for(lambda: _cached_qty(rec.cache) == Decimal("0.05"), what="second liquidation fill")
+        await wait_for(lambda: cached_eth_position(rec.cache) == Decimal("0.05"), what="second liquidation fill")
         orders = rec.cache.orders(instrument_id=ETH_ID)
         assert sorted(o.venue_order_id.value for o in orders) == ["987654321-555", "987654321-556"]
         assert all((o.status, o.side) == (OrderStatus.FILLED, OrderSide.BUY) for o in orders)
@@ -230,7 +228,7 @@ def test_a_fill_whose_stream_messages_are_lost_is_recovered_by_the_fill_audit(si
         assert order.status == OrderStatus.ACCEPTED  # the node has not heard of it
         await wait_for(lambda: order.status == OrderStatus.FILLED, timeout=10.0, what="fill recovered")
         assert [str(t) for t in order.trade_ids] == [str(f["tid"]) for f in sim.fills(ACCOUNT)]
-        assert _cached_qty(rec.cache) == sim.position(ACCOUNT, "ETH")["szi"] == Decimal("0.02")
+        assert cached_eth_position(rec.cache) == sim.position(ACCOUNT, "ETH")["szi"] == Decimal("0.02")
         assert client.audit_fills_recovered == 1
 
     run_node(node_config(sim, fill_audit_interval_secs=1.0), scenario)
@@ -254,7 +252,7 @@ def test_an_outside_fill_during_start_up_is_counted_once_by_reconciliation_and_a
         client = exec_client(node)
         await wait_for(lambda: not client.adoption.orders_pending, timeout=5.0, what="adoption settled")
         await asyncio.sleep(0.3)
-        assert _cached_qty(rec.cache) == sim.position(ACCOUNT, "ETH")["szi"] == Decimal("0.02")
+        assert cached_eth_position(rec.cache) == sim.position(ACCOUNT, "ETH")["szi"] == Decimal("0.02")
 
     run_node(node_config(sim), scenario, strategy_config=RecorderConfig(subscribe=False))
 
@@ -278,7 +276,7 @@ def test_a_fill_orderstatus_already_counts_but_not_yet_pushed_is_applied_once(si
         await asyncio.sleep(0.3)
         (adopted,) = rec.cache.orders(instrument_id=ETH_ID)
         assert sorted(str(t) for t in adopted.trade_ids) == sorted(str(f["tid"]) for f in sim.fills(ACCOUNT))
-        assert _cached_qty(rec.cache) == sim.position(ACCOUNT, "ETH")["szi"] == Decimal("-0.02")
+        assert cached_eth_position(rec.cache) == sim.position(ACCOUNT, "ETH")["szi"] == Decimal("-0.02")
 
     run_node(node_config(sim), scenario, strategy_config=RecorderConfig(subscribe=False))
 
@@ -299,7 +297,7 @@ def test_the_open_order_check_infers_no_fill_the_audit_then_applies_again(sim) -
         await asyncio.sleep(2.5)  # more open checks and audits
         fills = [e for e in order.events if isinstance(e, OrderFilled)]
         assert [str(f.trade_id) for f in fills] == [str(f["tid"]) for f in sim.fills(ACCOUNT)]
-        assert (order.status, _cached_qty(rec.cache)) == (OrderStatus.PARTIALLY_FILLED, Decimal("0.01"))
+        assert (order.status, cached_eth_position(rec.cache)) == (OrderStatus.PARTIALLY_FILLED, Decimal("0.01"))
 
     run_node(node_config(sim, open_check=True, fill_audit_interval_secs=4.0), scenario, timeout=40)
 
@@ -319,7 +317,7 @@ def test_a_modified_part_filled_order_keeps_its_size_through_the_open_order_chec
         assert order.quantity.as_decimal() == Decimal("0.0400")
         assert sim.fill_order(ACCOUNT, int(order.venue_order_id.value))
         await wait_for(lambda: order.status == OrderStatus.FILLED, what="rest filled")
-        assert _cached_qty(rec.cache) == sim.position(ACCOUNT, "ETH")["szi"] == Decimal("0.04")
+        assert cached_eth_position(rec.cache) == sim.position(ACCOUNT, "ETH")["szi"] == Decimal("0.04")
 
     run_node(node_config(sim, open_check=True), scenario, timeout=40)
 
@@ -340,7 +338,7 @@ def test_an_adoption_that_fails_is_retried_by_the_fill_audit(sim) -> None:
         oid = await asyncio.to_thread(place_outside_order, sim, False, 0.04, 3020.0)
         assert sim.fill_order(ACCOUNT, oid, sz="0.01")
         await wait_for(lambda: client.external_fills_unapplied == 1, what="first adoption failed")
-        await wait_for(lambda: _cached_qty(rec.cache) == Decimal("-0.01"), timeout=10.0, what="adopted by the audit")
+        await wait_for(lambda: cached_eth_position(rec.cache) == Decimal("-0.01"), timeout=10.0, what="adopted by the audit")
         assert client.external_fills_adopted == 1 and not client.adoption.orders_pending
 
     run_node(node_config(sim, fill_audit_interval_secs=1.0), scenario, strategy_config=RecorderConfig(subscribe=False))

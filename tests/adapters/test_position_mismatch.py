@@ -17,11 +17,13 @@ from nautilus_trader.model.objects import Money
 from nautilus_trader.model.objects import Quantity
 
 from adapters.hyperliquid.types import TOPIC_POSITION_MISMATCH
+from adapters.hyperliquid.types import TOPIC_VENUE_RESUME
 from mm_strategy import messages as msg
 from mm_strategy.risk_guard import RiskGuard
 from mm_strategy.risk_guard import RiskGuardConfig
 from tests.node_kit import ACCOUNT
 from tests.node_kit import ETH_ID
+from tests.node_kit import cached_eth_position
 from tests.node_kit import eth_quoter
 from tests.node_kit import exec_client
 from tests.node_kit import ladder_quoted
@@ -29,10 +31,6 @@ from tests.node_kit import node_config
 from tests.node_kit import record_topic
 from tests.node_kit import run_node
 from tests.node_kit import wait_for
-
-
-def _cached_qty(cache) -> Decimal:  # type: ignore[no-untyped-def]
-    return sum((Decimal(str(p.signed_decimal_qty())) for p in cache.positions_open(instrument_id=ETH_ID)), Decimal(0))
 
 
 def test_a_position_still_off_the_exchanges_after_a_reconnect_stops_the_coins_quoting(sim) -> None:
@@ -53,8 +51,8 @@ def test_a_position_still_off_the_exchanges_after_a_reconnect_stops_the_coins_qu
             order.order_type, Quantity.from_str("0.0010"), order.price, USDC, Money(0, USDC), LiquiditySide.MAKER,
             node.kernel.clock.timestamp_ns(),
         )
-        await wait_for(lambda: _cached_qty(rec.cache) != 0, what="the fill the exchange never made")
-        off_by = _cached_qty(rec.cache)
+        await wait_for(lambda: cached_eth_position(rec.cache) != 0, what="the fill the exchange never made")
+        off_by = cached_eth_position(rec.cache)
 
         assert sim.faults.drop_user_ws(ACCOUNT, refuse_for_s=0.3) >= 1
         await wait_for(lambda: mismatches, timeout=15.0, what="the mismatch published")
@@ -77,13 +75,13 @@ def test_a_reconnect_with_the_position_in_step_publishes_no_mismatch(sim) -> Non
         client = exec_client(node)
         client.reconnect.position_recheck_secs = 0.5
         mismatches = record_topic(node, TOPIC_POSITION_MISMATCH)
+        resumes = record_topic(node, TOPIC_VENUE_RESUME)  # the catch-up ran, and started the check
         await ladder_quoted(sim, mm)
         order = rec.cache.orders_open(strategy_id=mm.id)[0]
         assert sim.fill_order(ACCOUNT, int(order.venue_order_id.value), sz="0.01")  # a real fill
-        await wait_for(lambda: _cached_qty(rec.cache) != 0, what="the fill")
+        await wait_for(lambda: cached_eth_position(rec.cache) != 0, what="the fill")
         assert sim.faults.drop_user_ws(ACCOUNT, refuse_for_s=0.3) >= 1
-        await wait_for(lambda: client.reconnect.dark_fills_recovered is not None and not client.reconnect.halted,
-                       timeout=10.0, what="reconnected")
+        await wait_for(lambda: resumes, timeout=10.0, what="reconnected")
         await asyncio.sleep(2.0)  # past the check and its re-check
         assert mismatches == [] and client.position_mismatches == 0
         await wait_for(lambda: len(sim.open_orders(ACCOUNT)) >= 5, what="still quoting")

@@ -108,11 +108,15 @@ class Account:
 
     def check_positions(self, state: ClearinghouseState) -> list[str]:
         """Coins whose net position in the cache differs from the exchange's `szi` (logged as errors)."""
-        mismatched = self.position_gaps(state)
-        for coin, (cached, exchange) in mismatched.items():
+        gaps = self.position_gaps(state)
+        self.report_gaps(gaps)
+        return list(gaps)
+
+    def report_gaps(self, gaps: dict[str, tuple[Decimal, Decimal]]) -> None:
+        """Logs each gap of `position_gaps` as an error and counts it."""
+        for coin, (cached, exchange) in gaps.items():
             self._log.error(f"position mismatch on {coin}: cache {cached} vs exchange {exchange}")
-        self.position_mismatches += len(mismatched)
-        return list(mismatched)
+        self.position_mismatches += len(gaps)
 
     def position_gaps(self, state: ClearinghouseState) -> dict[str, tuple[Decimal, Decimal]]:
         """Per coin whose net position in the cache differs from the exchange's `szi`: (cache, exchange)."""

@@ -298,13 +298,12 @@ class OrderEvents:
         tracked.filled_notional += size * Decimal(fill.px)
         # Under the oid Nautilus's order has now: a fill of an oid a modify has since replaced (pushed
         # late, or found by the fill audit) is still this order's.
-        venue_oid = tracked.oid_in_nautilus if tracked.oid_in_nautilus is not None else fill.oid
-        tracked.venue_oid = venue_oid
+        tracked.venue_oid = tracked.oid_in_nautilus  # bound above: never None here
         self._sink.generate_order_filled(
             tracked.strategy_id,
             tracked.instrument_id,
             tracked.client_order_id,
-            VenueOrderId(str(venue_oid)),
+            VenueOrderId(str(tracked.venue_oid)),
             None,
             trade_id,
             tracked.side,

@@ -171,8 +171,10 @@ class ReconnectRecovery:
         deadline = time.monotonic() + _ADOPTION_WAIT_SECS
         while self._outside_orders_pending() and time.monotonic() < deadline:
             await asyncio.sleep(0.05)
-        if self._account.check_positions(state):
-            await self._recheck_positions(self._account.position_gaps(state))
+        gaps = self._account.position_gaps(state)
+        self._account.report_gaps(gaps)
+        if gaps:
+            await self._recheck_positions(gaps)
 
     async def _recheck_positions(self, gaps: dict[str, tuple[Decimal, Decimal]]) -> None:
         """A coin whose cache is off the exchange by the same amount on a fresh state a little later is
