@@ -6,6 +6,8 @@ the hot-path shortfall in issue 5: what a strategy pays in Nautilus 1.231 before
 - `add_order_debug_format_us`: `f"Added {order}"`, which `Cache.add_order` formats for a debug line
   even with logging off.
 - `add_order_list_debug_format_us`: the same for a 3-order `OrderList` (`Cache.add_order_list`).
+- `add_brief_order_list_format_us`: the same for the MarketMaker's `BriefOrderList`
+  (mm_strategy/order_list.py), whose repr names the orders instead of formatting them.
 
 Medians of 5 rounds of 2,000 (lists: 300).
 
@@ -73,6 +75,7 @@ from live.gc_schedule import CollectionSchedule
 from live.status import StatusBoard
 from mm_strategy.market_maker import _levels
 from mm_strategy.market_maker import _levels_near_touch
+from mm_strategy.order_list import BriefOrderList
 from mm_strategy.quoting.market_touch import market_touch
 
 ROUNDS = 5
@@ -195,13 +198,15 @@ def main() -> int:
         )
 
     side_us, near_us = _book_side_reads_us(session.engine.kernel.cache.order_book(mm.instrument_id), inst)
-    create, order_fmt, list_fmt = [], [], []
+    create, order_fmt, list_fmt, brief_fmt = [], [], [], []
     for _ in range(ROUNDS):
         create.append(_per_call_us(limit, range(2000)))
         orders = [limit(None) for _ in range(2000)]
         order_fmt.append(_per_call_us(lambda o: f"Added {o}", orders))
         lists = [OrderList(mm._ids.next_list(), orders[i : i + 3]) for i in range(0, 900, 3)]
         list_fmt.append(_per_call_us(lambda lst: f"Added {lst}", lists))
+        briefs = [BriefOrderList(mm._ids.next_list(), orders[i : i + 3]) for i in range(0, 900, 3)]
+        brief_fmt.append(_per_call_us(lambda lst: f"Added {lst}", briefs))
     paused = {f"order_factory_limit_after_{ms:g}ms_us".replace(".", "_"): _after_pause_us(limit, ms / 1e3)
               for ms in PAUSES_MS}
     flushed = _after_flush_us(limit)
@@ -227,6 +232,7 @@ def main() -> int:
         "full_collection_after_freeze_ms": refrozen_ms,
         "add_order_debug_format_us": round(statistics.median(order_fmt), 1),
         "add_order_list_debug_format_us": round(statistics.median(list_fmt), 1),
+        "add_brief_order_list_format_us": round(statistics.median(brief_fmt), 1),
         "book_side_levels_us": side_us,
         "book_levels_near_touch_us": near_us,
         "command": ".venv/bin/python bench/order_path.py",

@@ -30,13 +30,13 @@ from nautilus_trader.model.identifiers import ClientOrderId
 from nautilus_trader.model.identifiers import InstrumentId
 from nautilus_trader.model.objects import Price
 from nautilus_trader.model.orders import Order
-from nautilus_trader.model.orders import OrderList
 from nautilus_trader.trading.strategy import Strategy
 
 from adapters.hyperliquid.common.prices import PriceGrid
 from adapters.hyperliquid.common.prices import price_grid
 from mm_strategy import messages as msg
 from mm_strategy.order_ids import OrderIds
+from mm_strategy.order_list import BriefOrderList
 from mm_strategy.quoting.ladder import FairPrice
 from mm_strategy.quoting.ladder import InstrumentSpec
 from mm_strategy.quoting.ladder import LadderParams
@@ -548,7 +548,7 @@ class MarketMaker(Strategy):
         if len(new_orders) == 1:
             self.submit_order(new_orders[0])
         else:
-            self.submit_order_list(OrderList(self._ids.next_list(), new_orders))
+            self.submit_order_list(BriefOrderList(self._ids.next_list(), new_orders))
 
     def _targets(
         self, ts_ns: int, fair: float, bid: float, ask: float, book_bid: float, book_ask: float, position: float,

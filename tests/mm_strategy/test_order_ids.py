@@ -11,6 +11,7 @@ from backtest.scripted import scripted_perp
 from mm_strategy.market_maker import MarketMaker
 from mm_strategy.market_maker import MarketMakerConfig
 from mm_strategy.order_ids import OrderIds
+from mm_strategy.order_list import BriefOrderList
 
 START_NS = 1_765_401_060_000_000_000  # 2025-12-10T21:11:00Z
 
@@ -52,6 +53,7 @@ def test_the_first_ladder_goes_out_as_one_order_list_for_both_sides_with_the_str
     engine.run()
     lists = engine.cache.order_lists()
     assert len(lists) == 1
+    assert isinstance(lists[0], BriefOrderList)  # its repr, formatted by the cache for every list, is short
     sides = {o.side_string() for o in lists[0].orders}
     assert sides == {"BUY", "SELL"}
     assert {o.client_order_id for o in lists[0].orders} == {o.client_order_id for o in engine.cache.orders()}
