@@ -31,6 +31,14 @@ class CloidRegistry:
     def bind_oid(self, oid: int, client_order_id: ClientOrderId) -> None:
         self._by_oid[oid] = client_order_id
 
+    def forget(self, client_order_id: ClientOrderId, cloid: str | None, oids: set[int | None]) -> None:
+        """Drop an order's entries (a closed order, long past any late message about it)."""
+        if cloid is not None and self._by_cloid.get(cloid) == client_order_id:
+            del self._by_cloid[cloid]
+        for oid in oids:
+            if oid is not None and self._by_oid.get(oid) == client_order_id:
+                del self._by_oid[oid]
+
     def by_cloid(self, cloid: str | None) -> ClientOrderId | None:
         return None if cloid is None else self._by_cloid.get(cloid.lower())
 

@@ -3,11 +3,14 @@
 Events reach the Nautilus cache through the engine's queue, so the cache lags what the client
 has already emitted; this tracker is the client's own, immediate record (accepted, filled
 quantity, closed, replaced oids), and the seen-fill set dedupes fills by `tid`. The audit
-window records how far the exchange's fills have been checked.
+window records how far the exchange's fills have been checked. A closed order's record is kept for
+an hour, then forgotten, so a node that runs for weeks holds the records of the last hour's orders,
+not of every order it ever sent.
 """
 
 from __future__ import annotations
 
+from collections import deque
 from dataclasses import dataclass
 from dataclasses import field
 from decimal import Decimal
@@ -65,13 +68,22 @@ class TrackedOrder:
 # order's trade ids still catches a repeat for an order it holds.
 MAX_SEEN_FILLS = 200_000
 
+# How long a closed order's record (and its cloid and oids) is kept. As the node's cache keeps a
+# closed order (`purge_closed_orders_buffer_mins`, 60): a cancel race's fill or a late push arrives
+# within seconds, and an order the tracker has forgotten is still found in the cache meanwhile.
+CLOSED_ORDER_RETENTION_NS = 60 * 60 * 1_000_000_000
+
 
 class OrderTracker:
-    def __init__(self, max_seen_fills: int = MAX_SEEN_FILLS) -> None:
+    def __init__(self, max_seen_fills: int = MAX_SEEN_FILLS, closed_retention_ns: int = CLOSED_ORDER_RETENTION_NS) -> None:
         if max_seen_fills < 1:
             raise ValueError("max_seen_fills must be ≥ 1")
+        if closed_retention_ns < 0:
+            raise ValueError("closed_retention_ns must be ≥ 0")
         self.cloids = CloidRegistry()
         self._orders: dict[ClientOrderId, TrackedOrder] = {}
+        self._closed: deque[tuple[int, ClientOrderId]] = deque()  # (closed at, id), oldest first
+        self.closed_retention_ns = closed_retention_ns
         self._seen_tids: dict[int, None] = {}  # insertion-ordered: the oldest go first
         self._max_seen = max_seen_fills
         self.last_fill_ms: int | None = None
@@ -104,6 +116,23 @@ class OrderTracker:
 
     def open_orders(self) -> list[TrackedOrder]:
         return [o for o in self._orders.values() if not o.closed]
+
+    def __len__(self) -> int:
+        return len(self._orders)
+
+    def close(self, order: TrackedOrder, now_ns: int) -> None:
+        """Mark `order` closed (now: the node's clock). Its record is forgotten once it has been
+        closed for the retention; the records closed before that are forgotten here."""
+        if not order.closed:
+            order.closed = True
+            self._closed.append((now_ns, order.client_order_id))
+        closed, cutoff = self._closed, now_ns - self.closed_retention_ns
+        while closed and closed[0][0] < cutoff:
+            coid = closed.popleft()[1]
+            old = self._orders.get(coid)
+            if old is not None and old.closed:
+                del self._orders[coid]
+                self.cloids.forget(coid, old.cloid, {old.oid, *old.replaced_oids})
 
     # -- fills -------------------------------------------------------------------------------------
 
