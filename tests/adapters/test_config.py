@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
+import random
 
 import pytest
 from nautilus_trader.config import TradingNodeConfig
 
+from adapters.hyperliquid.common.backoff import Backoff
 from adapters.hyperliquid.common.credentials import AgentKey
 from adapters.hyperliquid.common.credentials import load_agent_key
 from adapters.hyperliquid.config import HyperliquidDataClientConfig
@@ -138,3 +140,12 @@ def test_the_start_up_check_names_the_field_not_the_pasted_key() -> None:
     with pytest.raises(ConfigError, match="agent key from agent_key_env") as info:
         agent_address(config)
     assert KEY[2:] not in str(info.value).lower()
+
+
+@pytest.mark.parametrize("config_class", [HyperliquidDataClientConfig, HyperliquidExecClientConfig])
+def test_a_socket_retries_at_least_every_5_s_by_default_so_quoting_resumes_soon_after_an_outage(config_class) -> None:
+    config = config_class(**({"account_address": "0x" + "ab" * 20} if config_class is HyperliquidExecClientConfig else {}))
+    backoff = Backoff(config.reconnect_backoff_initial_secs, config.reconnect_backoff_max_secs, random.Random(7))
+    waits = [backoff.next_delay() for _ in range(30)]  # a long outage
+    assert max(waits) <= 5.0
+    assert sum(waits[:4]) < 8.0  # the first attempts still come fast
