@@ -86,6 +86,9 @@ def build(session: Session) -> RunReport:
         "edge_check_enforced": mm.config.enforce_fee_edge,
         "median_market_spread_bps": statistics.median(spreads) if spreads else None,
         "quoting_at_the_touch_would_pay_fee": (statistics.median(spreads) / 2 < need) if spreads else None,
+        # What the governor's edge check (the one that stands a run down) last estimated: from the
+        # market's spread, then from the run's own fills; the ladder's check above is fixed.
+        "governor_edge_check": governor_edge_text(session),
     }
     # Cross-check against the engine's own records: the cash flow of every fill the engine holds
     # for this instrument (fees included) plus the net position marked at the last mid. With one
@@ -145,6 +148,15 @@ def edge_status(session: Session, end_ns: int) -> tuple[str | None, float]:
     line = (f"stood down: no edge at tier {session.settings.fee_tier}: {describe}; "
             f"stood down {total / 1e9 / 60:.1f} of {span / 1e9 / 60:.1f} min")
     return line, total / 1e9
+
+
+def governor_edge_text(session: Session) -> str:
+    """The governor's last edge estimate in words; "off" without a governor or with its check off."""
+    gov = session.governor
+    if gov is None or not gov.config.edge_check_enabled:
+        return "off"
+    _, describe = gov.edge_status(session.spec.instrument)
+    return describe or "no estimate yet (too few spread samples)"
 
 
 def margin_refusals(cache, instrument_id, strategy_id) -> int:
@@ -271,9 +283,10 @@ def print_summary(reports: list[RunReport], console: Console | None = None) -> N
             console.print(r.status)  # the run's first line: why it did not quote
             t.add_row("status", r.status)
         fc = r.fee_check
-        t.add_row("edge check", f"L1 half-spread {fc['l1_half_spread_bps']:.2f} bps vs required "
+        t.add_row("ladder fee edge", f"L1 half-spread {fc['l1_half_spread_bps']:.2f} bps vs required "
                   f"{fc['required_edge_bps']:.2f} (fee {fc['maker_fee_bps']:.2f} + AS {fc['adverse_selection_allowance_bps']:.2f}); "
                   f"median market spread {_fmt(fc['median_market_spread_bps'])} bps")
+        t.add_row("governor edge check", fc.get("governor_edge_check", "–"))
         t.add_row("market move", f"{_fmt(r.market['move_bps'], '+.1f')} bps")
         t.add_row("queue rule", queue_rule_text(r.run.get("queue_rule")))
         t.add_row("leverage / margin", margin_text(r.run))

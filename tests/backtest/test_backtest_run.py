@@ -8,6 +8,7 @@ from pathlib import Path
 import msgspec
 import pytest
 from nautilus_trader.persistence.catalog import ParquetDataCatalog
+from rich.console import Console
 
 import run_backtest
 from backtest.reporting import report
@@ -44,6 +45,7 @@ def test_without_the_edge_check_the_backtest_fills_on_several_levels_as_a_maker_
     assert m.total_pnl == pytest.approx(r.engine_pnl, abs=1e-6)
     assert r.fee_check["required_edge_bps"] == pytest.approx(2.0)
     assert r.fee_check["quoting_at_the_touch_would_pay_fee"] is True
+    assert r.fee_check["governor_edge_check"] == "off"
 
 
 @pytest.mark.slow
@@ -55,6 +57,13 @@ def test_the_default_backtest_stands_a_major_down_and_says_so_first(shipped_cata
     assert r.metrics.fills == 0
     assert r.status is not None and r.status.startswith("stood down: no edge at tier 0: expected capture")
     assert "maker fee 1.50" in r.status
+    # The report's own row says what the governor estimated, beside the ladder's fixed check.
+    assert r.fee_check["governor_edge_check"].startswith("expected capture")
+    console = Console(record=True, width=170)
+    report.print_summary([r], console)
+    text = console.export_text()
+    assert "ladder fee edge" in text
+    assert any("governor edge check" in line and "expected capture" in line for line in text.splitlines()), text
     span_s = (r.times[-1] - r.times[0]) / 1e9
     assert r.metrics.actions <= span_s / 10  # at most one action per 10 s while not trading
 
