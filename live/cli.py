@@ -30,7 +30,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--report-dir", help="shadow mode: where the report goes")
     parser.add_argument("--run-secs", type=positive_float, help="stop (gracefully) after this many seconds")
     parser.add_argument("--no-status", action="store_true", help="no status table")
-    parser.add_argument("--state-file", help="write the node's state (fills, orders, guards) here as JSON, every second")
+    parser.add_argument("--state-file", help="write the node's state (fills, orders, guards) here as JSON, every run.status_interval_secs (1 s)")
     parser.add_argument(
         "--dashboard", metavar="[HOST:]PORT", type=_listen_address,
         help="serve a read-only dashboard of this node (on 127.0.0.1 unless a host is given)",

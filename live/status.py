@@ -158,7 +158,10 @@ class StatusBoard:
             for o in cache.orders_open(venue=venue)
         ]
         return {
+            # `running` is as of `ts_ns`: a node killed outright leaves its last write behind, so a
+            # reader tells a live node by a fresh `ts_ns` or by `pid` still running.
             "ts_ns": time.time_ns(),
+            "pid": os.getpid(),
             "first_order_ns": self.first_order_ns(),
             "running": self.node.trader.is_running,
             "fills": list(self._fills.values()),

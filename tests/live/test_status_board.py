@@ -5,6 +5,7 @@ each status write: what the cache held when the board was made, and every fill a
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Iterator
 
@@ -67,6 +68,16 @@ def test_the_first_order_time_is_none_until_an_order_is_made_then_the_first_orde
         first = rec.limit(OrderSide.BUY, "2990.0", "0.01")
         rec.limit(OrderSide.BUY, "2989.0", "0.01")
         assert board.snapshot()["first_order_ns"] == first.ts_init
+
+    run_node(node_config(sim), scenario)
+
+
+def test_the_state_names_the_process_that_wrote_it_so_a_reader_can_tell_a_dead_nodes_last_write(sim) -> None:
+    async def scenario(node, rec) -> None:
+        state = StatusBoard(node).snapshot()
+        assert state["pid"] == os.getpid()
+        assert state["running"] is True
+        assert abs(state["ts_ns"] - time.time_ns()) < 5e9
 
     run_node(node_config(sim), scenario)
 
