@@ -259,17 +259,13 @@ class RiskGuard(Actor):
         breached = equity is not None and self.drawdown.update(ts, equity)
         if breached:
             # A loss cap must stay a halt: nothing is quoted until the new day's equity resets it.
-            self._halted_until = (ts // NS_PER_DAY + 1) * NS_PER_DAY
-            self._halt_reason = reason = (
+            until = (ts // NS_PER_DAY + 1) * NS_PER_DAY
+            reason = (
                 f"daily loss {self.drawdown.pnl_today():,.2f} ≥ {self.config.daily_drawdown_cap:.1%} "
                 f"of day-start equity {self.drawdown.day_start_equity:,.2f}: every order cancelled, "
-                f"halted until {_iso(self._halted_until)}")
+                f"halted until {_iso(until)}")
+            self._halt(reason, until, ts, flatten=self.config.flatten_on_breach)
             self._save_day()
-            self._fire("drawdown", reason, None, ts)
-            self.msgbus.publish(
-                msg.TOPIC_CONTROL_ALL,
-                msg.Halt("drawdown", reason, until_ns=self._halted_until, flatten=self.config.flatten_on_breach),
-            )
             return
         if self.drawdown.day != day:
             self._save_day()  # a new day's start equity
@@ -333,19 +329,24 @@ class RiskGuard(Actor):
         try:
             saved = load_day_state(self._day_state_path, account)
         except DayStateError as exc:
-            self._halted_until = _FOREVER
-            self._halt_reason = str(exc)
-            self._fire("drawdown", self._halt_reason, None, now_ns)
-            self.msgbus.publish(msg.TOPIC_CONTROL_ALL, msg.Halt("drawdown", self._halt_reason))
+            self._halt(str(exc), _FOREVER, now_ns)
             return
         if saved is None or saved.day != now_ns // NS_PER_DAY:
             return  # none yet, or an earlier day's: today starts from the first reading
         self.drawdown.restore(saved.day, saved.day_start_equity)
         if saved.halted_until_ns > now_ns:
-            self._halted_until = saved.halted_until_ns
-            self._halt_reason = f"{saved.halt_reason} (since before a restart)"
-            self._fire("drawdown", self._halt_reason, None, now_ns)
-            self.msgbus.publish(msg.TOPIC_CONTROL_ALL, msg.Halt("drawdown", self._halt_reason, until_ns=self._halted_until))
+            self._halt(f"{saved.halt_reason} (since before a restart)", saved.halted_until_ns, now_ns)
+
+    def _halt(self, reason: str, until_ns: int, now_ns: int, flatten: bool = False) -> None:
+        """The drawdown halt: at a breach, restored after a restart, or for a day that cannot be read
+        (`_FOREVER`: until resumed by hand). Fired once, then sent to every strategy."""
+        self._halted_until, self._halt_reason = until_ns, reason
+        self._fire("drawdown", reason, None, now_ns)
+        self._publish_halt(flatten)
+
+    def _publish_halt(self, flatten: bool = False) -> None:
+        until = 0 if self._halted_until == _FOREVER else self._halted_until  # 0: until resumed
+        self.msgbus.publish(msg.TOPIC_CONTROL_ALL, msg.Halt("drawdown", self._halt_reason, until_ns=until, flatten=flatten))
 
     @property
     def halt_reason(self) -> str | None:
@@ -371,7 +372,7 @@ class RiskGuard(Actor):
         the topic of all, as the halt went: a strategy halted already takes it again unchanged)."""
         if not isinstance(request, msg.ControlsRequest) or self.clock.timestamp_ns() >= self._halted_until:
             return
-        self.msgbus.publish(msg.TOPIC_CONTROL_ALL, msg.Halt("drawdown", self._halt_reason, until_ns=self._halted_until))
+        self._publish_halt()
 
     def _on_position_mismatch(self, event: ve.PositionMismatch) -> None:
         # The inventory the quotes are skewed and capped on is not the account's: no more quoting on
