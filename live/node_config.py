@@ -24,6 +24,7 @@ from nautilus_trader.config import TradingNodeConfig
 
 from adapters.hyperliquid.common.constants import NETWORK_REST_URLS
 from adapters.hyperliquid.config import HyperliquidExecClientConfig
+from adapters.hyperliquid.parsing.instruments import coin_of
 from budget_link.shared_budget import SharedLimits
 from budget_link.shared_budget import check_account
 from budget_link.shared_budget import check_node_id
@@ -43,6 +44,7 @@ STRATEGY_PATH = "mm_strategy.market_maker:MarketMaker"
 BUDGET_GUARD_PATH = "mm_strategy.budget_guard:BudgetGuard"
 BUDGET_GUARD_CONFIG_PATH = "mm_strategy.budget_guard:BudgetGuardConfig"
 RISK_GUARD_PATH = "mm_strategy.risk_guard:RiskGuard"
+GOVERNOR_PATH = "mm_strategy.governor:RegimeGovernor"
 DEFAULT_TRADER_ID = "MM-001"  # a config without a trader_id runs as this one
 
 
@@ -407,6 +409,7 @@ def check_components(config: TradingNodeConfig) -> None:
             message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
             raise ConfigError(f"{where}: {message}") from None
     check_strategy_ids_and_instruments({w: c for w, c in built.items() if w.startswith("strategies[")})
+    check_quoted_instruments_covered(config)
 
 
 def check_strategy_ids_and_instruments(strategies: dict[str, Any]) -> None:
@@ -424,6 +427,43 @@ def check_strategy_ids_and_instruments(strategies: dict[str, Any]) -> None:
             if instrument in quoted:
                 raise ConfigError(f"{where}: {instrument} is already quoted by {quoted[instrument]}; one market maker per instrument")
             quoted[instrument] = where
+
+
+def check_quoted_instruments_covered(config: TradingNodeConfig) -> None:
+    """Every instrument a market maker quotes is one the clients serve, and, where the config has a
+    RiskGuard or a RegimeGovernor, one they watch. A coin left out of the clients' `coins` would stop
+    its strategy only once the node runs (the others already quoting); one left out of the RiskGuard's
+    list would trade outside the loss cap, the capital limits and the stall and flow pulls, and one
+    left out of the governor's without its edge check and action rate."""
+    quoted = {
+        str(s.config["instrument_id"]): f"strategies[{i}]"
+        for i, s in enumerate(config.strategies) if s.strategy_path == STRATEGY_PATH
+    }
+    for section, clients in (("data_clients", config.data_clients), ("exec_clients", config.exec_clients)):
+        for name, spec in clients.items():
+            cfg = spec.config
+            coins = cfg.get("coins") if isinstance(cfg, dict) else getattr(cfg, "coins", None)
+            if coins is None:  # every coin the exchange lists
+                continue
+            for instrument, where in quoted.items():
+                if coin_of(instrument) not in coins:
+                    raise ConfigError(
+                        f"{where} quotes {instrument} but {section}.{name}.coins {list(coins)} leaves out "
+                        f"{coin_of(instrument)}: add it there or remove the strategy")
+    for path, kind, what in (
+        (RISK_GUARD_PATH, "RiskGuard", "the daily loss cap, the capital limits and the stall and flow pulls"),
+        (GOVERNOR_PATH, "RegimeGovernor", "the edge check and the action rate"),
+    ):
+        watching = [(i, a) for i, a in enumerate(config.actors) if a.actor_path == path]
+        if not watching:
+            continue
+        watched = {str(iid) for _, a in watching for iid in a.config.get("instrument_ids") or ()}
+        for instrument, where in quoted.items():
+            if instrument not in watched:
+                first = watching[0][0]
+                raise ConfigError(
+                    f"{where} quotes {instrument} but no {kind} watches it (actors[{first}].config.instrument_ids): "
+                    f"it would trade without {what}; add it to the list")
 
 
 def prepare(args: argparse.Namespace) -> tuple[TradingNodeConfig, RunOptions, dict[str, dict[str, type]]]:

@@ -183,6 +183,57 @@ def test_a_bad_strategy_or_actor_setting_is_refused_before_anything_starts(
         run_live.prepare(args("--account", ACCOUNT, config=path))
 
 
+def _quotes_sol_too(raw: dict) -> None:
+    sol = json.loads(json.dumps(raw["strategies"][0]))
+    sol["config"].update(instrument_id="SOL-USD-PERP.HYPERLIQUID", order_id_tag="SOL")
+    raw["strategies"].append(sol)
+    for actor in raw["actors"]:
+        actor["config"]["instrument_ids"].append("SOL-USD-PERP.HYPERLIQUID")
+    for section in ("data_clients", "exec_clients"):
+        for spec in raw[section].values():
+            spec["config"]["coins"] = ["ETH", "BTC", "SOL"]
+
+
+def test_a_coin_quoted_in_step_with_the_clients_and_both_guards_builds(tmp_path: Path) -> None:
+    config, _, _ = run_live.prepare(args("--account", ACCOUNT, config=edited_live_config(tmp_path, _quotes_sol_too)))
+    assert "SOL-USD-PERP.HYPERLIQUID" in [s.config["instrument_id"] for s in config.strategies]
+
+
+@pytest.mark.parametrize(("actor", "kind", "without"), [
+    (1, "RiskGuard", "without the daily loss cap"),
+    (0, "RegimeGovernor", "without the edge check and the action rate"),
+])
+def test_a_quoted_coin_a_guard_does_not_watch_is_refused_before_anything_starts(
+    tmp_path: Path, actor: int, kind: str, without: str,
+) -> None:
+    # Review 3: SOL quoted, filled and held a position outside the RiskGuard's loss cap, silently.
+    def edit(raw: dict) -> None:
+        _quotes_sol_too(raw)
+        raw["actors"][actor]["config"]["instrument_ids"].remove("SOL-USD-PERP.HYPERLIQUID")
+
+    path = edited_live_config(tmp_path, edit)
+    with pytest.raises(run_live.ConfigError, match=re.escape(
+        f"strategies[2] quotes SOL-USD-PERP.HYPERLIQUID but no {kind} watches it "
+        f"(actors[{actor}].config.instrument_ids): it would trade {without}",
+    )):
+        run_live.prepare(args("--account", ACCOUNT, config=path))
+
+
+@pytest.mark.parametrize("section", ["data_clients", "exec_clients"])
+def test_a_quoted_coin_the_clients_leave_out_is_refused_before_anything_starts(tmp_path: Path, section: str) -> None:
+    # Review 3: the strategy stopped only once the node ran (exit 1, restarted by a supervisor for ever).
+    def edit(raw: dict) -> None:
+        _quotes_sol_too(raw)
+        for spec in raw[section].values():
+            spec["config"]["coins"] = ["ETH", "BTC"]
+
+    path = edited_live_config(tmp_path, edit)
+    with pytest.raises(run_live.ConfigError, match=re.escape(
+        f"strategies[2] quotes SOL-USD-PERP.HYPERLIQUID but {section}.HYPERLIQUID.coins ['ETH', 'BTC'] leaves out SOL",
+    )):
+        run_live.prepare(args("--account", ACCOUNT, config=path))
+
+
 def test_output_paths_are_checked_before_the_node_starts(tmp_path: Path, capsys) -> None:
     shadow = ["--config", str(ROOT / "configs" / "shadow.json")]
     assert run_live.main([*shadow, "--state-file", str(tmp_path)]) == 2

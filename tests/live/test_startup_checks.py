@@ -98,6 +98,11 @@ def test_a_coin_the_exchange_does_not_list_stops_the_start(sim: HlSimThread, tmp
         doge["config"]["instrument_id"] = "DOGE-USD-PERP.HYPERLIQUID"
         doge["config"]["order_id_tag"] = "DOGE"
         raw["strategies"].append(doge)
+        for actor in raw["actors"]:
+            actor["config"]["instrument_ids"].append("DOGE-USD-PERP.HYPERLIQUID")
+        for section in ("data_clients", "exec_clients"):
+            for spec in raw[section].values():
+                spec["config"]["coins"].append("DOGE")
 
     assert _start(_config(tmp_path, add_doge), sim, account, key, monkeypatch) == 1
     assert "not listed on the exchange: DOGE" in _one_error_line(capsys)
