@@ -158,6 +158,7 @@ class Collector:
             "symbol": str(inst.id.symbol),
             "state": strategy.state.name,
             "blocked": bool(strategy.is_quoting_blocked()) if strategy.is_running else None,
+            "shared_budget": _shared_budget(strategy.shared_cap),
             "exit_mode": strategy.exit_mode.name,
             "book": {
                 "bids": bids,
@@ -387,3 +388,10 @@ def screener_state(node: Any, now_ns: int) -> dict[str, Any] | None:
             ],
         }
     return None
+
+
+def _shared_budget(cap: Any) -> dict[str, Any] | None:
+    """The instrument's account-wide share (scale-out), None without a shared budget."""
+    if cap is None:
+        return None
+    return {"max_abs_usd": cap.max_abs_usd, "reduce_only": cap.reduce_only, "reason": cap.reason}

@@ -349,6 +349,14 @@ def apply_shared_budget(raw: dict[str, Any], shared: SharedBudgetOptions) -> Non
         limits.append(float(cfg.get("max_inventory_usd", defaults.max_inventory_usd)))
     if not iids:
         raise ConfigError("shared_budget: no market maker in 'strategies' to share the budget with")
+    for iid, side, limit in zip(iids, headroom, limits, strict=True):
+        claim = min(side, limit)  # what a flat coin claims (budget_share.share_request)
+        if claim >= shared.max_total_inventory_usd:
+            log.warning(
+                f"shared_budget: {iid} claims {claim:,.0f} USD when flat (one ladder side, within its "
+                f"max_inventory_usd), the whole shared cap of {shared.max_total_inventory_usd:,.0f}: while "
+                "it holds that, every other coin on the account quotes reduce-only; raise "
+                "max_total_inventory_usd or lower its order sizes")
     raw.setdefault("actors", []).append({
         "actor_path": BUDGET_GUARD_PATH,
         "config_path": BUDGET_GUARD_CONFIG_PATH,

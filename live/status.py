@@ -225,7 +225,8 @@ class StatusBoard:
             )
         guards = "; ".join(f"{k}: {v}" for k, v in sorted(self.guards.items())[-4:]) or "none"
         paused = f" | pause: {self.paused}" if self.paused else ""
-        table.caption = f"halt: {self.halted or 'no'}{paused} | last guards: {guards}"
+        budget = f" | budget: {self.budget_held}" if self.budget_held else ""
+        table.caption = f"halt: {self.halted or 'no'}{paused}{budget} | last guards: {guards}"
         return table
 
     def line(self) -> str:
@@ -235,7 +236,16 @@ class StatusBoard:
             for r in self.rows()
         ]
         paused = f" | pause={self.paused}" if self.paused else ""
-        return "status: " + " | ".join(parts) + f" | halt={self.halted or 'no'}{paused}"
+        budget = f" | budget={self.budget_held}" if self.budget_held else ""
+        return "status: " + " | ".join(parts) + f" | halt={self.halted or 'no'}{paused}{budget}"
+
+    @property
+    def budget_held(self) -> str | None:
+        """The instruments the shared budget holds to reduce-only (no claim granted, or Redis away),
+        with why; None when it holds none."""
+        held = [f"{iid.split('.', 1)[0]} reduce-only: {cap['reason']}"
+                for iid, cap in sorted(self.shared_caps.items()) if cap["reduce_only"]]
+        return "; ".join(held) or None
 
 
 _ALL = "all"

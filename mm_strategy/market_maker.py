@@ -997,6 +997,11 @@ class MarketMaker(Strategy):
     def is_quoting_blocked(self) -> bool:
         return self._blocked(self.clock.timestamp_ns())
 
+    @property
+    def shared_cap(self) -> msg.InventoryCap | None:
+        """The account-wide share the BudgetGuard last gave this instrument (None: no shared budget)."""
+        return self._cap
+
     def resting_orders(self) -> list[tuple[str, int, float, float]]:
         """(side, level, price, size) of every order the strategy holds, best levels first."""
         return sorted(

@@ -281,8 +281,9 @@ function drawInstrument(inst) {
   applyHistory(v, inst.id);
   const regime = inst.regime ? inst.regime.reason : "no regime yet";
   const adjust = Object.entries(inst.spread_adjustments).map(([k, m]) => `${k}×${fmt(m, 2)}`).join(" ");
-  v.status.textContent = `${inst.state}${inst.blocked ? " · QUOTING BLOCKED" : ""} · book ${fmt(inst.book.age_ms, 0)} ms old · exit ${inst.exit_mode} · ${regime} · spread ×${fmt(inst.spread_mult, 2)} (${adjust || "no adjustments"}) · actions ${JSON.stringify(inst.actions)}`;
-  v.status.className = inst.blocked ? "bad" : "muted";
+  const budgetHeld = inst.shared_budget && inst.shared_budget.reduce_only;
+  v.status.textContent = `${inst.state}${inst.blocked ? " · QUOTING BLOCKED" : ""}${budgetHeld ? ` · SHARED BUDGET: REDUCE-ONLY (${inst.shared_budget.reason})` : ""} · book ${fmt(inst.book.age_ms, 0)} ms old · exit ${inst.exit_mode} · ${regime} · spread ×${fmt(inst.spread_mult, 2)} (${adjust || "no adjustments"}) · actions ${JSON.stringify(inst.actions)}`;
+  v.status.className = inst.blocked || budgetHeld ? "bad" : "muted";
   drawLadder(v, inst);
   drawInventory(v, inst);
   drawPnl(v, inst);

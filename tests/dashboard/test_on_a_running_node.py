@@ -13,6 +13,8 @@ from dashboard.address import ListenAddress
 from dashboard.server import serve
 from mm_strategy.market_maker import MarketMaker
 from mm_strategy.market_maker import MarketMakerConfig
+from mm_strategy.messages import InventoryCap
+from mm_strategy.messages import control_topic
 from mm_strategy.risk_guard import RiskGuard
 from mm_strategy.risk_guard import RiskGuardConfig
 from tests.node_kit import ACCOUNT
@@ -64,6 +66,11 @@ def test_no_book_handler_is_added_and_the_snapshot_follows_orders_and_fills(monk
                 result["fill"] = snapshot["instruments"][0]["fills"][0]
                 result["position"] = snapshot["instruments"][0]["inventory"]["position"]
                 result["bid"] = bid
+                # A shared budget holding the coin to reduce-only shows, with why (review 3: "blocked: false").
+                result["budget_before"] = snapshot["instruments"][0]["shared_budget"]
+                node.kernel.msgbus.publish(control_topic(str(ETH_ID)), InventoryCap(
+                    "shared_budget", 0.0, True, "the account's shared cap is taken by other nodes", str(ETH_ID)))
+                result["budget_after"] = dashboard.collector.sample()["instruments"][0]["shared_budget"]
             finally:
                 await dashboard.stop()
                 await node.stop_async()
@@ -86,3 +93,7 @@ def test_no_book_handler_is_added_and_the_snapshot_follows_orders_and_fills(monk
     fill, bid = result["fill"], result["bid"]
     assert (fill["side"], fill["px"], fill["qty"]) == ("BUY", float(bid["limitPx"]), float(bid["sz"]))
     assert result["position"] == float(bid["sz"])
+    assert result["budget_before"] is None  # no shared budget in this node
+    assert result["budget_after"] == {
+        "max_abs_usd": 0.0, "reduce_only": True, "reason": "the account's shared cap is taken by other nodes",
+    }

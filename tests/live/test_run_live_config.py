@@ -344,6 +344,21 @@ def test_a_shared_budget_adds_the_budget_guard_for_every_market_maker_and_scopes
     assert options.own_coins_only
 
 
+def test_a_coin_whose_flat_claim_takes_the_whole_shared_cap_is_warned_of_at_start(tmp_path: Path, caplog) -> None:
+    # Review 3: a flat ETH node's 350 USD claim took all of a 300 USD cap; the BTC node quoted nothing.
+    with caplog.at_level("WARNING", logger="run_live"):
+        run_live.prepare(args("--account", ACCOUNT, config=_with_shared(tmp_path, max_total_inventory_usd=300.0)))
+    warned = [r.getMessage() for r in caplog.records if "shared_budget:" in r.getMessage()]
+    assert len(warned) == 2  # ETH and BTC, 350 USD each
+    assert warned[0].startswith("shared_budget: ETH-USD-PERP.HYPERLIQUID claims 350 USD when flat")
+    assert "the whole shared cap of 300" in warned[0]
+
+    caplog.clear()
+    with caplog.at_level("WARNING", logger="run_live"):
+        run_live.prepare(args("--account", ACCOUNT, config=_with_shared(tmp_path, max_total_inventory_usd=1000.0)))
+    assert not [r for r in caplog.records if "shared_budget:" in r.getMessage()]
+
+
 @pytest.mark.parametrize(
     ("fields", "message"),
     [

@@ -130,3 +130,18 @@ def test_a_pause_shows_beside_the_halts_until_its_time_is_up(sim) -> None:
         assert board.line().endswith("halt=no | pause=action_rate: not quoting for 300 s [ETH-USD-PERP]")
 
     run_node(node_config(sim), scenario)
+
+
+def test_a_coin_the_shared_budget_holds_to_reduce_only_shows_in_the_status_line_with_why(sim) -> None:
+    # Review 3: a node starved by the shared cap showed `halt=no` and nothing else.
+    async def scenario(node, rec) -> None:
+        board = StatusBoard(node)
+        bus, iid = node.kernel.msgbus, "ETH-USD-PERP.HYPERLIQUID"
+        bus.publish(mm_msg.control_topic(iid), mm_msg.InventoryCap(
+            "shared_budget", 0.0, True, "the account's shared cap is taken by other nodes", iid))
+        assert board.line().endswith("halt=no | budget=ETH-USD-PERP reduce-only: the account's shared cap is taken by other nodes")
+        bus.publish(mm_msg.control_topic(iid), mm_msg.InventoryCap("shared_budget", 200.0, False, "", iid))
+        assert board.budget_held is None
+        assert "budget=" not in board.line()
+
+    run_node(node_config(sim), scenario)
