@@ -387,6 +387,12 @@ def run_session(
     if last_ns is None:
         raise ValueError(f"run {spec.name}: no data for {run.describe()}")
     if start_ns is not None and start_ns > last_ns:
+        data_end = last_ts_init(catalog, spec.instrument) if data is None else last_ns
+        if end_ns is not None and data_end is not None and data_end > end_ns:
+            # Data before the window and after it, none in it: a hole in the recording, not its end.
+            raise ValueError(
+                f"run {spec.name}: no data between {_iso(start_ns)} and {_iso(end_ns)}: the recording has a gap "
+                f"there (nothing after {_iso(last_ns)} until past the window; its data runs to {_iso(data_end)})")
         raise ValueError(f"run {spec.name}: quoting would start at {_iso(start_ns)}, after its data ends ({_iso(last_ns)})")
     first = next(chunks, None)
     if not first:

@@ -161,6 +161,19 @@ def test_a_window_that_ends_before_it_starts_is_refused(shipped_catalog) -> None
         run_session(settings, btc, shipped_catalog, start_ns=btc_end_ns(btc) + 1)
 
 
+def test_a_window_inside_a_gap_of_the_recording_is_refused_as_a_gap_not_as_the_end_of_the_data(shipped_catalog) -> None:
+    # Review 3: the four-coin recording has no WLFI data from 19:58:12 to 19:58:30; the window in
+    # between was refused as "after its data ends", though the data runs on to 20:21.
+    from backtest.runner import parse_utc
+
+    settings = load_settings(DEFAULT_CONFIG)
+    wlfi = next(r for r in settings.runs if r.instrument.startswith("WLFI"))
+    with pytest.raises(ValueError, match=r"no data between 2025-09-04T19:58:14\+00:00 and 2025-09-04T19:58:25\+00:00: "
+                                         r"the recording has a gap there .* its data runs to 2025-09-04T20:2"):
+        run_session(settings, wlfi, shipped_catalog, start_ns=parse_utc("2025-09-04T19:58:14Z"),
+                    end_ns=parse_utc("2025-09-04T19:58:25Z"))
+
+
 def btc_end_ns(spec) -> int:
     from backtest.runner import parse_utc
 
