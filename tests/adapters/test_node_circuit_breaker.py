@@ -65,5 +65,22 @@ def test_an_agent_key_the_exchange_no_longer_knows_publishes_trading_refused_onc
         (event,) = refused
         assert event.kind == "unknown_signer" and event.count == 3
         assert "does not exist" in event.reason
+        assert "another network" not in event.reason  # the exchange named our own agent
 
     run_node(node_config(sim, refusal_stop_count=3), scenario)
+
+
+def test_actions_signed_for_another_network_are_refused_saying_so(sim) -> None:
+    # Review 3: the exchange recovers each signature to a random address and knows no such wallet.
+    async def scenario(node, rec) -> None:
+        refused = record_topic(node, TOPIC_TRADING_REFUSED)
+        await wait_for(lambda: rec.quotes, what="quotes")
+        for i in range(2):
+            order = rec.limit(OrderSide.BUY, f"{2980 - i}.0", "0.01")
+            await wait_for(lambda order=order: order.status == OrderStatus.REJECTED, what=f"refusal {i + 1}")
+        (event,) = refused
+        assert event.kind == "unknown_signer"
+        assert f"not this node's agent {AGENT}".lower() in event.reason.lower()
+        assert "the action was signed for another network" in event.reason
+
+    run_node(node_config(sim, refusal_stop_count=2, is_mainnet=True), scenario)  # hlsim signs as testnet

@@ -66,7 +66,9 @@ def test_a_repeat_counter_forgets_events_older_than_the_window() -> None:
 
 
 class _Monitored:
-    def __init__(self, *, alarm_count: int = 3, stop_count: int = 2, window_secs: float = 10.0) -> None:
+    def __init__(
+        self, *, alarm_count: int = 3, stop_count: int = 2, window_secs: float = 10.0, agent: str | None = None,
+    ) -> None:
         self.clock = TestClock()
         self.msgbus = MessageBus(TraderId("TESTER-001"), self.clock)
         self.alarms: list[OrderRejections] = []
@@ -75,7 +77,7 @@ class _Monitored:
         self.msgbus.subscribe(TOPIC_TRADING_REFUSED, self.refusals.append)
         self.monitor = RejectionMonitor(
             self.msgbus, self.clock, alarm_count=alarm_count, stop_count=stop_count, window_secs=window_secs,
-            log=logging.getLogger("test"),
+            log=logging.getLogger("test"), agent_address=agent,
         )
 
     def at(self, secs: float) -> RejectionMonitor:
@@ -117,6 +119,23 @@ def test_account_wide_refusals_publish_trading_refused_once_at_the_stop_count() 
         m.at(t).on_action_refused(UNKNOWN_SIGNER)
     (refused,) = m.refusals
     assert (refused.kind, refused.count, refused.reason) == ("unknown_signer", 2, UNKNOWN_SIGNER)
+
+
+def test_an_unknown_signer_that_is_our_agent_is_reported_as_the_exchange_said() -> None:
+    m = _Monitored(stop_count=1, agent="0x1234567890ABCDEF1234567890abcdef12345678")
+    m.at(1).on_action_refused(UNKNOWN_SIGNER)
+    assert m.refusals[0].reason == UNKNOWN_SIGNER  # the key is not approved: nothing to add
+
+
+def test_an_unknown_signer_that_is_not_our_agent_says_the_signature_was_made_for_another_network() -> None:
+    # Review 3: hlsim signing mainnet, the node testnet: "User or API Wallet 0xbc21... does not exist".
+    agent = "0x" + "ab" * 20
+    m = _Monitored(stop_count=1, agent=agent)
+    m.at(1).on_action_refused(UNKNOWN_SIGNER)
+    (refused,) = m.refusals
+    assert refused.reason.startswith(UNKNOWN_SIGNER)
+    assert (f"recovered the signature to 0x1234567890abcdef1234567890abcdef12345678, not this node's agent {agent}: "
+            "the action was signed for another network") in refused.reason
 
 
 def test_a_refusal_that_is_not_account_wide_never_stops_trading() -> None:

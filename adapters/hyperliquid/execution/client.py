@@ -156,7 +156,7 @@ class HyperliquidExecutionClient(LiveExecutionClient):
         )
         self.rejections = RejectionMonitor(
             msgbus, clock, alarm_count=config.rejection_alarm_count, stop_count=config.refusal_stop_count,
-            window_secs=config.rejection_window_secs, log=log,
+            window_secs=config.rejection_window_secs, log=log, agent_address=signer.address,
         )
         events = OrderEvents(self, tracker, cache, provider, clock, log, on_rejected=self.rejections.on_order_rejected)
         self.adoption = Adoption(

@@ -22,6 +22,7 @@ from adapters.hyperliquid.common.repeats import counter_of
 from adapters.hyperliquid.parsing.rejections import ACCOUNT_REFUSALS
 from adapters.hyperliquid.parsing.rejections import RejectionKind
 from adapters.hyperliquid.parsing.rejections import classify_rejection
+from adapters.hyperliquid.parsing.rejections import recovered_signer
 from adapters.hyperliquid.types import TOPIC_ORDER_REJECTIONS
 from adapters.hyperliquid.types import TOPIC_TRADING_REFUSED
 from adapters.hyperliquid.types import OrderRejections
@@ -41,8 +42,10 @@ class RejectionMonitor:
         stop_count: int,
         window_secs: float,
         log: LogLike,
+        agent_address: str | None = None,
     ) -> None:
         self._msgbus = msgbus
+        self._agent = agent_address
         self._clock = clock
         self._alarm_count = alarm_count
         self._stop_count = stop_count
@@ -81,6 +84,17 @@ class RejectionMonitor:
         count = counter_of(self._refusals, kind, self._stop_count, self._window_ns).add(now)
         if not count:
             return
+        reason += self._signer_mismatch(reason)
         self.trading_refused = TradingRefused(str(kind), reason, count, now)
         self._log.error(f"the exchange refused {count} actions of this account as a whole: {reason}")
         self._msgbus.publish(TOPIC_TRADING_REFUSED, self.trading_refused)
+
+    def _signer_mismatch(self, reason: str) -> str:
+        """Why the exchange knows no such signer when the address it names is not our agent's: the
+        signature recovered to another address, i.e. it was made for another chain (or action)."""
+        signer = recovered_signer(reason)
+        if signer is None or self._agent is None or signer.lower() == self._agent.lower():
+            return ""
+        return (f" (the exchange recovered the signature to {signer}, not this node's agent {self._agent}: "
+                "the action was signed for another network; mainnet or testnet signing follows the url, "
+                "and the exec client's is_mainnet sets it)")

@@ -8,6 +8,7 @@ The kinds decide what a repetition means (`ACCOUNT_REFUSALS`: the account cannot
 from __future__ import annotations
 
 import enum
+import re
 
 from adapters.hyperliquid.common.constants import ORDER_NEVER_PLACED
 from adapters.hyperliquid.common.constants import POST_ONLY_REJECTED_STATUS
@@ -64,3 +65,15 @@ def classify_rejection(reason: str) -> RejectionKind:
         if phrase in reason:
             return kind
     return RejectionKind.OTHER
+
+
+_ADDRESS = re.compile(r"0x[0-9a-fA-F]{40}")
+
+
+def recovered_signer(reason: str) -> str | None:
+    """The address an unknown-signer refusal names: the one the exchange recovered from the action's
+    signature ("User or API Wallet 0x... does not exist."); None when the text names none."""
+    if classify_rejection(reason) is not RejectionKind.UNKNOWN_SIGNER:
+        return None
+    found = _ADDRESS.search(reason)
+    return found.group(0) if found else None
