@@ -39,18 +39,20 @@ def test_a_strategy_whose_start_fails_stops_the_node_with_exit_1_naming_it(tmp_p
     assert sim.open_orders(node.address) == []  # the market maker that did start was wound down
 
 
-def test_a_strategy_on_an_instrument_the_node_has_not_loaded_stops_the_node_with_exit_1(
+def test_a_strategy_on_an_instrument_the_clients_do_not_load_is_refused_before_the_start_with_exit_2(
     tmp_path: Path, sim, book
 ) -> None:
+    # It used to stop the node only once it ran (exit 1, "restart"), the other coins quoting meanwhile.
     config = eth_config()
     btc = {**config["strategies"][0], "config": {**config["strategies"][0]["config"]}}
     btc["config"].update(instrument_id="BTC-USD-PERP.HYPERLIQUID", order_id_tag="BTC")
     config["strategies"].append(btc)  # BTC is listed, but the clients load ETH only
     node = NodeProcess(tmp_path, config, sim.rest_url)
     sim.fund(node.address, 100_000)
-    assert node.run_to_exit(60) == ExitCode.FAULT
-    assert "MarketMaker-BTC is STOPPED while the node runs" in _one_error_line(node)
-    assert sim.open_orders(node.address) == []
+    assert node.run_to_exit(60) == ExitCode.CONFIG
+    line = _one_error_line(node)
+    assert "quotes BTC-USD-PERP.HYPERLIQUID but data_clients.HYPERLIQUID.coins ['ETH'] leaves out BTC" in line, line
+    assert sim.open_orders(node.address) == [] and sim.fills(node.address) == []
 
 
 def test_the_exchange_going_down_between_the_start_up_checks_and_the_connection_ends_the_run_with_exit_1(
