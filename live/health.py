@@ -34,11 +34,13 @@ class FaultLatch:
 
     def __init__(self) -> None:
         self.reason: str | None = None
+        self.is_config_error = False  # a setting to fix: the run exits 2, not 1 (a supervisor stops)
         self._tripped = asyncio.Event()
 
-    def trip(self, reason: str) -> None:
+    def trip(self, reason: str, *, config_error: bool = False) -> None:
         if self.reason is None:
             self.reason = reason
+            self.is_config_error = config_error
             self._tripped.set()
 
     async def wait(self) -> str:
@@ -133,7 +135,8 @@ def trip_on_trading_refused(node: TradingNode, latch: FaultLatch) -> None:
     """The adapter's `TradingRefused` (e.g. the agent key was de-registered) ends the run."""
 
     def on_refused(event: TradingRefused) -> None:
-        latch.trip(f"the exchange refuses this account's actions ({event.kind}): {event.reason}")
+        latch.trip(f"the exchange refuses this account's actions ({event.kind}): {event.reason}",
+                   config_error=event.signed_for_another_network)
 
     node.kernel.msgbus.subscribe(TOPIC_TRADING_REFUSED, on_refused)
 

@@ -121,15 +121,16 @@ async def first_of(*waits: Awaitable[object]) -> None:
         task.cancel()
 
 
-def ending(fault: str | None, orders_left: int) -> tuple[ExitCode, str | None]:
-    """The exit code of a run and its one error line (None for a clean stop)."""
+def ending(fault: str | None, orders_left: int, config_error: bool = False) -> tuple[ExitCode, str | None]:
+    """The exit code of a run and its one error line (None for a clean stop). `config_error`: the
+    fault is a setting to fix (exit 2: a supervisor does not restart it)."""
     parts = [f"stopped: {fault}"] if fault else []
     if orders_left:
         parts.append(f"{orders_left} orders remain open on the exchange after the wind-down (or could not be verified)")
     if orders_left:
         return ExitCode.ORDERS_LEFT, "; ".join(parts)
     if fault:
-        return ExitCode.FAULT, parts[0]
+        return (ExitCode.CONFIG if config_error else ExitCode.FAULT), parts[0]
     return ExitCode.CLEAN, None
 
 
@@ -175,7 +176,7 @@ async def run(args: argparse.Namespace, holder: list[TradingNode]) -> int:
         board.write(state_file)
     if args.mode == "shadow":
         write_report(node, config, args.report_dir or options.report_dir, started_ns, started)
-    code, line = ending(latch.reason, left)
+    code, line = ending(latch.reason, left, latch.is_config_error)
     if line is not None:
         print(f"error: {line}", file=sys.stderr)
     return code

@@ -95,13 +95,16 @@ class TradingRefused:
     """
     The exchange refuses every action of the account as a whole (`kind`: the agent key is not known
     to it, or the address budget is used up), repeatedly: the node cannot trade and should stop.
-    Published once.
+    Published once. `signed_for_another_network`: the signer the exchange recovered is not the
+    node's agent, so the actions are signed for another chain (a setting to fix, not a fault to
+    wait out).
     """
 
     kind: str
     reason: str
     count: int
     ts_ns: int
+    signed_for_another_network: bool = False
 
 
 @dataclass(frozen=True, slots=True)

@@ -128,6 +128,24 @@ def test_an_agent_key_de_registered_mid_run_stops_the_node_within_seconds(tmp_pa
     assert elapsed < 20, f"stopped {elapsed:.1f} s after the key was de-registered"
 
 
+def test_a_node_signing_for_another_network_stops_with_exit_2_saying_so(tmp_path: Path, sim, book) -> None:
+    # Review 3: every action refused naming a random-looking wallet, and exit 1 (restarted for ever).
+    account = "0x" + "5b" * 20
+    node = NodeProcess(tmp_path, eth_config(exec_={"is_mainnet": True}, run={"shutdown_timeout_secs": 2.0}),
+                       sim.rest_url, account=account)  # hlsim checks testnet signatures
+    sim.fund(account, 100_000)
+    sim.register_agent(account, node.signer)
+    try:
+        node.start()
+        code = node.wait_exit(40)
+    finally:
+        node.ensure_dead()
+    line = _one_error_line(node)
+    assert code == ExitCode.CONFIG, line
+    assert "the action was signed for another network" in line
+    assert sim.open_orders(account) == [] and sim.fills(account) == []
+
+
 def test_an_account_that_cannot_margin_its_quotes_reports_the_rejection_alarm(tmp_path: Path, sim, book) -> None:
     config = eth_config(exec_={"rejection_alarm_count": 5}, strategy={"rejection_breaker_count": 10_000})
     node = NodeProcess(tmp_path, config, sim.rest_url)

@@ -84,8 +84,8 @@ class RejectionMonitor:
         count = counter_of(self._refusals, kind, self._stop_count, self._window_ns).add(now)
         if not count:
             return
-        reason += self._signer_mismatch(reason)
-        self.trading_refused = TradingRefused(str(kind), reason, count, now)
+        mismatch = self._signer_mismatch(reason)
+        self.trading_refused = TradingRefused(str(kind), reason + mismatch, count, now, signed_for_another_network=bool(mismatch))
         self._log.error(f"the exchange refused {count} actions of this account as a whole: {reason}")
         self._msgbus.publish(TOPIC_TRADING_REFUSED, self.trading_refused)
 
