@@ -454,10 +454,14 @@ def check_quoted_instruments_covered(config: TradingNodeConfig) -> None:
             if coins is None:  # every coin the exchange lists
                 continue
             for instrument, where in quoted.items():
-                if coin_of(instrument) not in coins:
+                try:
+                    coin = coin_of(instrument)
+                except ValueError as exc:
+                    raise ConfigError(f"{where}: {exc}") from None
+                if coin not in coins:
                     raise ConfigError(
                         f"{where} quotes {instrument} but {section}.{name}.coins {list(coins)} leaves out "
-                        f"{coin_of(instrument)}: add it there or remove the strategy")
+                        f"{coin}: add it there or remove the strategy")
     for path, kind, what in (
         (RISK_GUARD_PATH, "RiskGuard", "the daily loss cap, the capital limits and the stall and flow pulls"),
         (GOVERNOR_PATH, "RegimeGovernor", "the edge check and the action rate"),

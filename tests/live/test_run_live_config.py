@@ -234,6 +234,14 @@ def test_a_quoted_coin_the_clients_leave_out_is_refused_before_anything_starts(t
         run_live.prepare(args("--account", ACCOUNT, config=path))
 
 
+def test_a_market_maker_on_an_instrument_of_another_venue_is_refused_naming_it(tmp_path: Path) -> None:
+    def edit(raw: dict) -> None:
+        raw["strategies"][0]["config"]["instrument_id"] = "ETHUSDT-PERP.BINANCE"
+
+    with pytest.raises(run_live.ConfigError, match=re.escape("strategies[0]: not a Hyperliquid perp instrument id: ETHUSDT-PERP.BINANCE")):
+        run_live.prepare(args("--account", ACCOUNT, config=edited_live_config(tmp_path, edit)))
+
+
 def test_output_paths_are_checked_before_the_node_starts(tmp_path: Path, capsys) -> None:
     shadow = ["--config", str(ROOT / "configs" / "shadow.json")]
     assert run_live.main([*shadow, "--state-file", str(tmp_path)]) == 2
