@@ -193,7 +193,7 @@ class HyperliquidExecutionClient(LiveExecutionClient):
         )
         self.switch = DeadMansSwitch(self.actions, config.schedule_cancel_horizon_secs, log)
         self.reports = Reports(
-            queries, provider, tracker, events, self.adoption, self.account_id, clock,
+            queries, cache, provider, tracker, events, self.adoption, self.account_id, clock,
             is_reconciling=self._is_reconciling, audit_soon=self.audit.audit_soon,
             fills_lookback_mins=config.fills_lookback_mins, log=log,
         )

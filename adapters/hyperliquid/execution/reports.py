@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from decimal import Decimal
 
+from nautilus_trader.cache.cache import Cache
 from nautilus_trader.common.component import LiveClock
 from nautilus_trader.execution.messages import GenerateFillReports
 from nautilus_trader.execution.messages import GenerateOrderStatusReport
@@ -24,6 +26,8 @@ from nautilus_trader.model.identifiers import AccountId
 from nautilus_trader.model.instruments import Instrument
 
 from adapters.hyperliquid.common.cloids import cloid_for
+from adapters.hyperliquid.common.constants import CANCELED_STATUSES
+from adapters.hyperliquid.common.constants import HYPERLIQUID_VENUE
 from adapters.hyperliquid.common.log import LogLike
 from adapters.hyperliquid.execution.adoption import Adoption
 from adapters.hyperliquid.execution.order_events import NS_PER_MS
@@ -43,6 +47,7 @@ class Reports:
     def __init__(
         self,
         queries: AccountQueries,
+        cache: Cache,
         provider: HyperliquidInstrumentProvider,
         tracker: OrderTracker,
         events: OrderEvents,
@@ -55,6 +60,7 @@ class Reports:
         log: LogLike,
     ) -> None:
         self._queries = queries
+        self._cache = cache
         self._provider = provider
         self._tracker = tracker
         self._events = events
@@ -103,7 +109,42 @@ class Reports:
                 o.timestamp, ts,
             )
             reports.append(self.as_applied(report, o, instrument))
+        if self._is_reconciling():
+            reports += await self._canceled_while_down(orders, command, ts)
         self._log.info(f"generated {len(reports)} order status reports")
+        return reports
+
+    async def _canceled_while_down(
+        self, listed: list[BasicOrder], command: GenerateOrderStatusReports, ts: int,
+    ) -> list[OrderStatusReport]:
+        """Orders a restored (Redis) cache holds as open that the exchange no longer lists and has
+        cancelled (while the node was down, or by the start-up sweep): their reports, so that
+        reconciliation closes them before any strategy starts (it would otherwise adopt and modify
+        them). Fills are the fill reports' business; orders filled while down close by them."""
+        listed_oids = {o.oid for o in listed}
+        listed_cloids = {o.cloid.lower() for o in listed if o.cloid}
+        reports = []
+        for order in self._cache.orders_open(venue=HYPERLIQUID_VENUE, instrument_id=command.instrument_id):
+            voi = order.venue_order_id.value if order.venue_order_id is not None else ""
+            cloid = cloid_for(order.client_order_id)
+            if (voi.isdigit() and int(voi) in listed_oids) or cloid in listed_cloids:
+                continue
+            info = await self._queries.order_status(int(voi) if voi.isdigit() else cloid)
+            if info is None or info.status not in CANCELED_STATUSES:
+                continue
+            instrument = self._provider.instrument_for_coin(info.order.coin)
+            if instrument is None:
+                continue
+            report = order_status_report(
+                info.order, info.status, instrument, self._account_id, order.client_order_id, info.statusTimestamp, ts,
+            )
+            # As the cache holds the order: after a modify the exchange's record is only the
+            # replacement (its size the rest), and its fills are already in the cache or in the fill reports.
+            report.quantity = order.quantity
+            report.filled_qty = order.filled_qty
+            report.avg_px = Decimal(str(order.avg_px)) if order.filled_qty.as_decimal() > 0 else None
+            reports.append(report)
+            self._log.warning(f"{order.client_order_id}: open in the restored cache, {info.status} on the exchange")
         return reports
 
     def as_applied(self, report: OrderStatusReport, order: BasicOrder, instrument: Instrument) -> OrderStatusReport:
