@@ -260,9 +260,10 @@ class RiskGuard(Actor):
         if breached:
             # A loss cap must stay a halt: nothing is quoted until the new day's equity resets it.
             until = (ts // NS_PER_DAY + 1) * NS_PER_DAY
+            start, cap = self.drawdown.day_start_equity, self.config.daily_drawdown_cap
             reason = (
-                f"daily loss {self.drawdown.pnl_today():,.2f} ≥ {self.config.daily_drawdown_cap:.1%} "
-                f"of day-start equity {self.drawdown.day_start_equity:,.2f}: every order cancelled, "
+                f"daily loss {-self.drawdown.pnl_today():,.2f} USDC ≥ the cap of {cap * 100:g}% "
+                f"({cap * start:,.2f} USDC) of day-start equity {start:,.2f}: every order cancelled, "
                 f"halted until {_iso(until)}")
             self._halt(reason, until, ts, flatten=self.config.flatten_on_breach)
             self._save_day()

@@ -9,6 +9,7 @@ and asserts on what the strategy did.
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 from nautilus_trader.core.uuid import UUID4
@@ -189,6 +190,9 @@ def test_a_drawdown_breach_halts_quoting_for_the_day() -> None:
     halts = [e for e in mm.guard_events if e.guard == "drawdown"]
     assert len(halts) == 1
     assert "every order cancelled, halted until 1970-01-02 00:00 UTC" in halts[0].reason
+    # The loss as a positive amount, and the cap as configured (0.02%, not rounded to "0.0%").
+    assert re.search(r"^daily loss \d[\d,]*\.\d\d USDC ≥ the cap of 0\.02% \(2\.00 USDC\) of day-start equity 10,000\.00",
+                     halts[0].reason), halts[0].reason
     assert mm.is_quoting_blocked()
     assert mm.resting_orders() == []
     assert not [o for o in engine.cache.orders() if o.ts_init > halts[0].ts_ns]  # nothing new after the halt
