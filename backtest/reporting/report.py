@@ -117,9 +117,21 @@ def build(session: Session) -> RunReport:
     }
     end_ns = times[-1] if times else session.quote_from_ns
     status, stood_down_s = edge_status(session, end_ns)
+    halted = halt_status(session)
+    if halted is not None:
+        status = halted if status is None else f"{halted}; {status}"
     run["stood_down_s"] = round(stood_down_s, 1)
     return RunReport(session.spec.name, session.spec.instrument, metrics, fee_check, engine_pnl, market, run,
                      fills, times, mids, list(mm.inventory), status)
+
+
+def halt_status(session: Session) -> str | None:
+    """"halted by the daily loss cap at <time>: <reason>" when the RiskGuard's drawdown halt fired
+    after quoting started (it holds to the end of the UTC day), else None."""
+    for e in session.strategy.guard_events:
+        if e.source == "RiskGuard" and e.guard == "drawdown" and e.ts_ns >= session.quote_from_ns:
+            return f"halted by the daily loss cap at {_iso(e.ts_ns)}: {e.reason}"
+    return None
 
 
 def edge_status(session: Session, end_ns: int) -> tuple[str | None, float]:

@@ -73,8 +73,8 @@ def empty_row(task: CellTask) -> dict[str, Any]:
     instrument = next(r["instrument"] for r in task.base["runs"] if r["name"] == task.run)
     return {
         "cell": task.cell, "trial": task.trial, "run": task.run, "instrument": instrument.split("-")[0],
-        "values": dict(task.values), "status": "error", "error": None, **dict.fromkeys(METRICS), "wall_s": None,
-        "cpu_s": None,
+        "values": dict(task.values), "status": "error", "error": None, "stopped_quoting": None,
+        **dict.fromkeys(METRICS), "wall_s": None, "cpu_s": None,
     }
 
 
@@ -90,7 +90,9 @@ def run_cell(task: CellTask) -> dict[str, Any]:
             overview = report.overview([report.build(session)])[0]
         finally:
             session.engine.dispose()
-        row.update({k: overview[k] for k in METRICS}, status="ok")
+        # The run's own status line: why it stopped quoting (the governor's edge stand-down, the
+        # RiskGuard's loss cap), None when it quoted to the end. A cell that ranks well may have.
+        row.update({k: overview[k] for k in METRICS}, status="ok", stopped_quoting=overview["status"])
     except ValueError as exc:  # the backtest's own checks: the message says what is wrong
         row["error"] = str(exc)
     except Exception as exc:  # anything else is a fault of this cell alone: recorded, the sweep goes on

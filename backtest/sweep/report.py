@@ -137,13 +137,14 @@ def _history(rows: list[dict[str, Any]], spec: OptunaSpec) -> str:
 
 
 def _cells_table(rows: list[dict[str, Any]], parameters: list[str]) -> str:
-    heads = ["cell", "trial", "run", *parameters, "status", *(METRIC_TITLES[m] for m in METRICS), "error"]
+    heads = ["cell", "trial", "run", *parameters, "status", *(METRIC_TITLES[m] for m in METRICS), "stopped quoting",
+             "error"]
     head = "".join(f"<th>{html.escape(h)}</th>" for h in heads)
     body = []
     for r in sorted(rows, key=lambda r: r["cell"]):
         cells = [str(r["cell"]), "" if r["trial"] is None else str(r["trial"]), r["run"],
                  *(value_text(r["values"].get(p)) for p in parameters), r["status"],
-                 *(overview_cell(m, r[m]) for m in METRICS), r["error"] or ""]
+                 *(overview_cell(m, r[m]) for m in METRICS), r.get("stopped_quoting") or "", r["error"] or ""]
         body.append("<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in cells) + "</tr>")
     return f"<table class='cells'><tr>{head}</tr>{''.join(body)}</table>"
 

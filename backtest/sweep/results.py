@@ -41,6 +41,7 @@ def table(rows: list[dict[str, Any]], parameters: list[str]) -> pl.DataFrame:
     columns += [
         pl.Series("status", [r["status"] for r in rows], dtype=pl.String),
         pl.Series("error", [r["error"] for r in rows], dtype=pl.String),
+        pl.Series("stopped_quoting", [r.get("stopped_quoting") for r in rows], dtype=pl.String),
     ]
     columns += [pl.Series(m, [r[m] for r in rows], dtype=pl.Int64 if m == "fills" else pl.Float64) for m in METRICS]
     columns += [pl.Series(k, [r[k] for r in rows], dtype=pl.Float64) for k in ("wall_s", "cpu_s")]
@@ -151,6 +152,10 @@ def print_summary(rows: list[dict[str, Any]], parameters: list[str], console: Co
     for line in lines:
         t.add_row(*line)
     console.print(t)
+    for r in shown:
+        if r.get("stopped_quoting"):
+            console.print(f"[yellow]cell {r['cell']} ({r['run']}) stopped quoting:[/yellow] {r['stopped_quoting']}",
+                          soft_wrap=True, highlight=False)
     for name in inert_parameters(rows, parameters):
         console.print(f"[yellow]{inert_text(name)}[/yellow]", soft_wrap=True, highlight=False)
     for r in failed:

@@ -14,6 +14,8 @@ import run_backtest
 from backtest.reporting import report
 from backtest.runner import load_settings
 from backtest.runner import run_session
+from backtest.sweep.cell import CellTask
+from backtest.sweep.cell import run_cell
 from catalog.ingest import ensure_shipped_catalog
 
 DEFAULT_CONFIG = run_backtest.DEFAULT_CONFIG
@@ -159,6 +161,25 @@ def test_a_window_that_ends_before_it_starts_is_refused(shipped_catalog) -> None
     btc = next(r for r in settings.runs if r.instrument.startswith("BTC"))
     with pytest.raises(ValueError, match="is not after the start"):
         run_session(settings, btc, shipped_catalog, start_ns=btc_end_ns(btc) + 1)
+
+
+@pytest.mark.slow
+def test_a_run_the_daily_loss_cap_halts_says_so_first_and_its_sweep_cell_too(shipped_catalog) -> None:
+    # Review 4: the halt showed only as "RiskGuard.drawdown: 1" among the guard firings.
+    settings = load_settings(DEFAULT_CONFIG)
+    settings = msgspec.structs.replace(
+        settings, governor={**(settings.governor or {}), "edge_check_enabled": False},
+        risk_guard={**(settings.risk_guard or {}), "daily_drawdown_cap": 0.00001},  # 0.10 USDC of 10,000
+    )
+    spec = next(r for r in settings.runs if r.name == "eth_capture")
+    r = report.build(run_session(settings, spec, shipped_catalog))
+    assert r.status is not None and r.status.startswith("halted by the daily loss cap at 2025-12-10T")
+    assert "of day-start equity 10,000.00: every order cancelled" in r.status
+    assert report.overview([r])[0]["status"] == r.status
+
+    base = msgspec.to_builtins(settings)
+    row = run_cell(CellTask(0, "eth_capture", {}, base, shipped_catalog.path))
+    assert row["status"] == "ok" and row["stopped_quoting"] == r.status
 
 
 def test_a_window_inside_a_gap_of_the_recording_is_refused_as_a_gap_not_as_the_end_of_the_data(shipped_catalog) -> None:

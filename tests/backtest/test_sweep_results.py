@@ -24,7 +24,8 @@ def _row(cell: int, run: str, values: dict, net_pnl: float | None, actions: floa
     if error:
         metrics = dict.fromkeys(METRICS)
     return {"cell": cell, "trial": trial, "run": run, "instrument": "WLFI", "values": values,
-            "status": "error" if error else "ok", "error": error, **metrics, "wall_s": 1.0, "cpu_s": 0.9}
+            "status": "error" if error else "ok", "error": error, "stopped_quoting": None, **metrics, "wall_s": 1.0,
+            "cpu_s": 0.9}
 
 
 def _grid_rows(runs: tuple[str, ...] = ("a",)) -> list[dict]:
@@ -138,3 +139,18 @@ def test_the_summary_and_the_report_say_which_parameter_changed_nothing(tmp_path
     page = report.write(spec.load(path), rows, tmp_path / "sweep.html").read_text()
     assert "strategy.level_spacing_ticks changed no metric" in page
     assert "base_spread_bps changed no metric" not in page
+
+
+def test_a_cell_whose_run_stopped_quoting_says_why_in_the_table_the_summary_and_the_page(tmp_path: Path) -> None:
+    # Review 4: a cell stood down half-way, or halted by the loss cap, read "status ok" like any other.
+    rows = _grid_rows(runs=("wlfi_20250904",))
+    rows[3]["stopped_quoting"] = "halted by the daily loss cap at 2025-09-04T19:50:49+00:00: daily loss 1.02 USDC"
+    frame = results.table(rows, list(GRID))
+    assert frame["stopped_quoting"].to_list() == [None, None, None, rows[3]["stopped_quoting"]]
+    console = Console(record=True, width=250)
+    results.print_summary(rows, list(GRID), console)
+    assert "cell 3 (wlfi_20250904) stopped quoting: halted by the daily loss cap" in console.export_text()
+    path = tmp_path / "s.json"
+    path.write_text(json.dumps({"base": "configs/backtest.json", "runs": ["wlfi_20250904"], "mode": "grid", "grid": GRID}))
+    page = report.write(spec.load(path), rows, tmp_path / "out" / "sweep.html").read_text()
+    assert "<th>stopped quoting</th>" in page and "halted by the daily loss cap at 2025-09-04T19:50:49" in page
