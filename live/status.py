@@ -26,6 +26,7 @@ from live.gc_schedule import CollectionSchedule
 from live.logs import log
 from live.node_config import VENUE
 from mm_strategy import messages as mm_msg
+from mm_strategy.risk_guard import RiskGuard
 
 
 def orders_outstanding(node: TradingNode) -> int:
@@ -109,6 +110,16 @@ class StatusBoard:
             "window_secs": event.window_secs, "last_reason": event.last_reason, "alarms": alarms,
         }
 
+    @property
+    def day_pnl(self) -> float | None:
+        """The account's PnL since the UTC day began, as the RiskGuard's loss cap counts it (equity
+        against the day's start, kept across restarts); None without a RiskGuard or before its first
+        reading. The instruments' `pnl` is only what this run's cache holds."""
+        guard = next((a for a in self.node.trader.actors() if isinstance(a, RiskGuard)), None)
+        if guard is None or guard.drawdown.day_start_equity is None:
+            return None
+        return guard.drawdown.pnl_today()
+
     def _quoters(self) -> list[tuple[Any, InstrumentId]]:
         """Each strategy that quotes one instrument, with it."""
         pairs = ((strategy, getattr(strategy, "instrument_id", None)) for strategy in self.node.trader.strategies())
@@ -171,6 +182,7 @@ class StatusBoard:
             # engine's purge (live/node_config.py) keeps it bounded.
             "orders_in_cache": len(cache.client_order_ids()),
             "instruments": self.rows(),
+            "day_pnl": self.day_pnl,
             "guards": dict(self.guards),
             "guard_counts": dict(self.guard_counts),
             "halted": self.halted,
@@ -237,7 +249,9 @@ class StatusBoard:
         ]
         paused = f" | pause={self.paused}" if self.paused else ""
         budget = f" | budget={self.budget_held}" if self.budget_held else ""
-        return "status: " + " | ".join(parts) + f" | halt={self.halted or 'no'}{paused}{budget}"
+        day = self.day_pnl
+        day_text = "" if day is None else f" | day={day:+.4f}"
+        return "status: " + " | ".join(parts) + f"{day_text} | halt={self.halted or 'no'}{paused}{budget}"
 
     @property
     def budget_held(self) -> str | None:

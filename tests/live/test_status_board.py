@@ -6,6 +6,7 @@ each status write: what the cache held when the board was made, and every fill a
 from __future__ import annotations
 
 import os
+import re
 import time
 from collections.abc import Iterator
 
@@ -16,8 +17,14 @@ from nautilus_trader.model.enums import OrderStatus
 from hlsim.testing import HlSimThread
 from live.status import StatusBoard
 from mm_strategy import messages as mm_msg
+from mm_strategy.risk.day_state import DayState
+from mm_strategy.risk.day_state import save_day_state
+from mm_strategy.risk.drawdown import NS_PER_DAY
+from mm_strategy.risk_guard import RiskGuard
+from mm_strategy.risk_guard import RiskGuardConfig
 from tests.node_kit import ACCOUNT
 from tests.node_kit import AGENT_KEY
+from tests.node_kit import ETH_ID
 from tests.node_kit import node_config
 from tests.node_kit import prepared_sim
 from tests.node_kit import run_node
@@ -143,5 +150,33 @@ def test_a_coin_the_shared_budget_holds_to_reduce_only_shows_in_the_status_line_
         bus.publish(mm_msg.control_topic(iid), mm_msg.InventoryCap("shared_budget", 200.0, False, "", iid))
         assert board.budget_held is None
         assert "budget=" not in board.line()
+
+    run_node(node_config(sim), scenario)
+
+
+def test_the_days_pnl_is_the_loss_caps_and_survives_a_restart(sim, tmp_path) -> None:
+    # Review 4: after a restart the status line's pnl began from zero, while the loss cap (rightly)
+    # kept the day's figure; the line now shows the cap's figure too.
+    now = time.time_ns()
+    day_file = tmp_path / "day.json"
+    start = float(sim.usdc(ACCOUNT)) + 25.0  # flat: equity is the USDC; the day began 25 higher, before a restart
+    save_day_state(day_file, f"HYPERLIQUID-{ACCOUNT.lower()}", DayState(now // NS_PER_DAY, start))
+    guard = RiskGuard(RiskGuardConfig(instrument_ids=(str(ETH_ID),), check_interval_ms=100, day_state_file=str(day_file)))
+
+    async def scenario(node, rec) -> None:
+        board = StatusBoard(node)
+        day = await wait_for(lambda: board.day_pnl, what="the guard's first reading")
+        assert day == pytest.approx(-25.0, abs=0.5)
+        assert board.snapshot()["day_pnl"] == pytest.approx(day, abs=0.5)
+        assert re.search(r"\| day=-2[45]\.\d{4} \| halt=no", board.line()), board.line()
+
+    run_node(node_config(sim), scenario, actors=[guard])
+
+
+def test_without_a_risk_guard_there_is_no_days_pnl(sim) -> None:
+    async def scenario(node, rec) -> None:
+        board = StatusBoard(node)
+        assert board.day_pnl is None and board.snapshot()["day_pnl"] is None
+        assert "day=" not in board.line()
 
     run_node(node_config(sim), scenario)
