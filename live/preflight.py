@@ -132,11 +132,40 @@ def redis_urls(config: TradingNodeConfig) -> list[tuple[str, str]]:
     return []
 
 
+def check_cache_holds_this_account(config: TradingNodeConfig, exec_configs: list[HyperliquidExecClientConfig]) -> None:
+    """A Redis cache restores what it holds under the trader id, whichever account that was: another
+    account's orders and positions would be taken for this one's (a testnet or hlsim practice run
+    with the shipped trader id, then the real account). Refused, saying how to get out."""
+    import redis
+
+    database = config.cache.database if config.cache is not None else None
+    if database is None or database.type != "redis" or not exec_configs:
+        return
+    ours = {f"HYPERLIQUID-{cfg.account_address}".lower() for cfg in exec_configs if cfg.account_address}
+    prefix = f"trader-{config.trader_id}:accounts:"
+    client = redis.Redis(host=database.host, port=database.port, username=database.username, password=database.password,
+                         socket_connect_timeout=REDIS_TIMEOUT_S, socket_timeout=REDIS_TIMEOUT_S)
+    try:
+        held = {key.decode()[len(prefix):] for key in client.scan_iter(match=f"{prefix}*", count=1000)}
+    except (redis.RedisError, OSError) as exc:
+        raise StartupError(f"the Redis cache could not be read ({exc})") from None
+    finally:
+        client.close()
+    others = sorted(a for a in held if a.lower().startswith("hyperliquid-") and a.lower() not in ours)
+    if others:
+        raise ConfigError(
+            f"the Redis cache of trader {config.trader_id} holds the state of {', '.join(others)}, not this run's "
+            f"account ({', '.join(sorted(ours))}): its orders and positions would be taken for this account's; give "
+            f"each account its own trader_id, or remove that trader's keys "
+            f"(redis-cli --scan --pattern 'trader-{config.trader_id}:*' | xargs redis-cli del)")
+
+
 async def preflight(config: TradingNodeConfig, exec_configs: list[HyperliquidExecClientConfig]) -> None:
     """All start-up checks; `exec_configs` are the live Hyperliquid exec clients (none in shadow mode)."""
     agents = [(cfg, agent_address(cfg)) for cfg in exec_configs]  # key problems first: they need no network
     for url, what in redis_urls(config):
         await asyncio.to_thread(check_redis_reachable, url, what)
+    await asyncio.to_thread(check_cache_holds_this_account, config, exec_configs)
     hl = _hl_configs(config)
     if not hl:
         return

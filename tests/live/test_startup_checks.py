@@ -127,6 +127,33 @@ def test_an_unreachable_redis_cache_fails_fast_with_exit_1(sim: HlSimThread, tmp
     assert "the Redis cache redis://127.0.0.1:1 is not reachable" in _one_error_line(capsys)
 
 
+def test_a_redis_cache_holding_another_accounts_state_is_refused_before_anything_is_sent(
+    sim: HlSimThread, tmp_path: Path, monkeypatch, capsys,
+) -> None:
+    # Review 4: a practice run's positions, cached under the shipped trader id, were restored into
+    # another account's node, which quoted on them for minutes.
+    import redis
+
+    key = "0x" + secrets.token_hex(32)
+    account = L1Signer(key).address
+    sim.fund(account, 10_000)
+    sim.register_agent(account, L1Signer(key).address)
+    r = redis.Redis()
+    other = "trader-PRE-031:accounts:HYPERLIQUID-0x" + "34" * 20
+    r.set(other, b"{}")
+    try:
+        config = _config(tmp_path, lambda raw: raw.update(trader_id="PRE-031"))
+        code = _start(config, sim, account, key, monkeypatch, "--redis-cache")
+        line = _one_error_line(capsys)
+        assert code == 2, line
+        assert f"the Redis cache of trader PRE-031 holds the state of HYPERLIQUID-0x{'34' * 20}, not this run's account" in line
+        assert "give each account its own trader_id" in line
+        assert _requests_used(sim, account) == 0
+    finally:
+        for k in r.scan_iter("trader-PRE-031:*"):
+            r.delete(k)
+
+
 @pytest.mark.parametrize(
     ("edit", "message"),
     [

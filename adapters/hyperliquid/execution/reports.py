@@ -206,7 +206,11 @@ class Reports:
     async def position_status_reports(self, command: GeneratePositionStatusReports) -> list[PositionStatusReport]:
         state = await self._queries.clearinghouse_state()
         by_coin = {coin: inst for coin in self._provider.coins if (inst := self._provider.instrument_for_coin(coin))}
-        reports = position_reports(state, by_coin, self._account_id, self._clock.timestamp_ns())
+        # At start-up a position a restored cache holds on a coin the exchange holds none of is
+        # reported flat, so reconciliation closes it (no report would leave the node quoting on it).
+        held = ({p.instrument_id for p in self._cache.positions_open(venue=HYPERLIQUID_VENUE)}
+                if self._is_reconciling() else set())
+        reports = position_reports(state, by_coin, self._account_id, self._clock.timestamp_ns(), flat_unless_held=held)
         if command.instrument_id is not None:
             reports = [r for r in reports if r.instrument_id == command.instrument_id]
         self._log.info(f"generated {len(reports)} position status reports")

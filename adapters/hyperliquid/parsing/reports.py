@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from decimal import Decimal
 
 from nautilus_trader.core.uuid import UUID4
@@ -17,6 +18,7 @@ from nautilus_trader.model.enums import PositionSide
 from nautilus_trader.model.enums import TimeInForce
 from nautilus_trader.model.identifiers import AccountId
 from nautilus_trader.model.identifiers import ClientOrderId
+from nautilus_trader.model.identifiers import InstrumentId
 from nautilus_trader.model.identifiers import TradeId
 from nautilus_trader.model.identifiers import VenueOrderId
 from nautilus_trader.model.instruments import Instrument
@@ -219,9 +221,25 @@ def position_reports(
     instruments_by_coin: dict[str, Instrument],
     account_id: AccountId,
     ts_init: int,
+    flat_unless_held: Collection[InstrumentId] = (),
 ) -> list[PositionStatusReport]:
-    """One report per listed coin with a position (flat coins are left out)."""
+    """One report per listed coin with a position; a flat coin only when it is in `flat_unless_held`
+    (instruments the node holds a position on: a flat report is how reconciliation closes it)."""
     reports = []
+    ts_last = (state.time or 0) * _NS_PER_MS or ts_init
+    on_exchange = {
+        instrument.id for p in state.assetPositions
+        if (instrument := instruments_by_coin.get(p.position.coin)) is not None
+        and exchange_decimal(f"{p.position.coin} szi", p.position.szi) != 0
+    }
+    listed = {instrument.id: instrument for instrument in instruments_by_coin.values()}
+    for instrument_id in flat_unless_held:
+        instrument = listed.get(instrument_id)
+        if instrument is not None and instrument_id not in on_exchange:
+            reports.append(PositionStatusReport(
+                account_id=account_id, instrument_id=instrument_id, position_side=PositionSide.FLAT,
+                quantity=Quantity.zero(instrument.size_precision), report_id=UUID4(), ts_last=ts_last, ts_init=ts_init,
+            ))
     for asset_position in state.assetPositions:
         position = asset_position.position
         instrument = instruments_by_coin.get(position.coin)
@@ -238,7 +256,7 @@ def position_reports(
                 quantity=qty_of(abs(szi), instrument),
                 avg_px_open=exchange_decimal(f"{position.coin} entryPx", position.entryPx) if position.entryPx else None,
                 report_id=UUID4(),
-                ts_last=(state.time or 0) * _NS_PER_MS or ts_init,
+                ts_last=ts_last,
                 ts_init=ts_init,
             )
         )
