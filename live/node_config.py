@@ -462,6 +462,15 @@ def check_quoted_instruments_covered(config: TradingNodeConfig) -> None:
                     raise ConfigError(
                         f"{where} quotes {instrument} but {section}.{name}.coins {list(coins)} leaves out "
                         f"{coin}: add it there or remove the strategy")
+    flatteners = [i for i, a in enumerate(config.actors) if a.actor_path == RISK_GUARD_PATH and a.config.get("flatten_on_breach")]
+    if flatteners:
+        # The halt asks each market maker to flatten; one whose hard exit is off would keep its position.
+        for i, s in enumerate(config.strategies):
+            if s.strategy_path == STRATEGY_PATH and not s.config.get("hard_exit_enabled", False):
+                raise ConfigError(
+                    f"actors[{flatteners[0]}].config.flatten_on_breach needs the market makers' hard exit, and "
+                    f"strategies[{i}] ({s.config['instrument_id']}) has hard_exit_enabled off: its position would "
+                    "stay open through the halt; set hard_exit_enabled: true, or flatten_on_breach: false")
     for path, kind, what in (
         (RISK_GUARD_PATH, "RiskGuard", "the daily loss cap, the capital limits and the stall and flow pulls"),
         (GOVERNOR_PATH, "RegimeGovernor", "the edge check and the action rate"),

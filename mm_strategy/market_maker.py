@@ -998,6 +998,11 @@ class MarketMaker(Strategy):
         return self._blocked(self.clock.timestamp_ns())
 
     @property
+    def flattening(self) -> bool:
+        """A halt in force asked for the position to be flattened (with the hard exit enabled)."""
+        return self._flatten
+
+    @property
     def shared_cap(self) -> msg.InventoryCap | None:
         """The account-wide share the BudgetGuard last gave this instrument (None: no shared budget)."""
         return self._cap

@@ -336,7 +336,9 @@ class RiskGuard(Actor):
             return  # none yet, or an earlier day's: today starts from the first reading
         self.drawdown.restore(saved.day, saved.day_start_equity)
         if saved.halted_until_ns > now_ns:
-            self._halt(f"{saved.halt_reason} (since before a restart)", saved.halted_until_ns, now_ns)
+            # Flattening too, as the breach asked: a node killed before its exit filled finishes it.
+            self._halt(f"{saved.halt_reason} (since before a restart)", saved.halted_until_ns, now_ns,
+                       flatten=self.config.flatten_on_breach)
 
     def _halt(self, reason: str, until_ns: int, now_ns: int, flatten: bool = False) -> None:
         """The drawdown halt: at a breach, restored after a restart, or for a day that cannot be read
@@ -373,7 +375,7 @@ class RiskGuard(Actor):
         the topic of all, as the halt went: a strategy halted already takes it again unchanged)."""
         if not isinstance(request, msg.ControlsRequest) or self.clock.timestamp_ns() >= self._halted_until:
             return
-        self._publish_halt()
+        self._publish_halt(flatten=self.config.flatten_on_breach and self._halted_until != _FOREVER)
 
     def _on_position_mismatch(self, event: ve.PositionMismatch) -> None:
         # The inventory the quotes are skewed and capped on is not the account's: no more quoting on

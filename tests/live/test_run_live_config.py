@@ -234,6 +234,25 @@ def test_a_quoted_coin_the_clients_leave_out_is_refused_before_anything_starts(t
         run_live.prepare(args("--account", ACCOUNT, config=path))
 
 
+def test_flatten_on_breach_without_the_market_makers_hard_exit_is_refused(tmp_path: Path) -> None:
+    # Review 4: the halt cancelled the orders and kept the 0.25 ETH long it was asked to flatten.
+    def edit(raw: dict) -> None:
+        raw["actors"][1]["config"]["flatten_on_breach"] = True
+
+    with pytest.raises(run_live.ConfigError, match=re.escape(
+        "actors[1].config.flatten_on_breach needs the market makers' hard exit, and strategies[0] "
+        "(ETH-USD-PERP.HYPERLIQUID) has hard_exit_enabled off",
+    )):
+        run_live.prepare(args("--account", ACCOUNT, config=edited_live_config(tmp_path, edit)))
+
+    def both(raw: dict) -> None:
+        edit(raw)
+        for strategy in raw["strategies"]:
+            strategy["config"]["hard_exit_enabled"] = True
+
+    run_live.prepare(args("--account", ACCOUNT, config=edited_live_config(tmp_path, both)))
+
+
 def test_a_market_maker_on_an_instrument_of_another_venue_is_refused_naming_it(tmp_path: Path) -> None:
     def edit(raw: dict) -> None:
         raw["strategies"][0]["config"]["instrument_id"] = "ETHUSDT-PERP.BINANCE"

@@ -218,6 +218,24 @@ def test_a_drawdown_halt_holds_across_a_restart_the_same_day(tmp_path) -> None:
     assert "halted until 1970-01-02 00:00 UTC (since before a restart)" in guard.halt_reason
 
 
+def test_a_halt_that_flattens_still_flattens_after_a_restart_the_same_day(tmp_path) -> None:
+    # Review 4: the restored halt was sent without `flatten`, so a node killed before its exit
+    # order filled kept the position it had been told to close.
+    inst = scripted_perp()
+    day_file = tmp_path / "day.json"
+    flattening = {"flatten_on_breach": True, "daily_drawdown_cap": 0.0002, "check_interval_ms": 200,
+                  "day_state_file": str(day_file)}
+    first = _mm(inst, max_inventory_usd=1_000.0, soft_limit=0.95, hard_exit_enabled=True)
+    _run(inst, _sliding_market(inst), first, _quiet_guard(inst, **flattening))
+    assert first.flattening
+
+    book = ScriptedBook(inst)
+    again = book.snapshot(60 * S, *ladder_book(3000.0, 3000.1, STEP, 5.0)) + _steady(book, 61 * S, 70 * S, 3000.0, 3000.1)
+    mm = _mm(inst, hard_exit_enabled=True)
+    _run(inst, again, mm, _quiet_guard(inst, **flattening))
+    assert mm.is_quoting_blocked() and mm.flattening
+
+
 def test_a_day_state_of_another_account_is_not_this_accounts_day(tmp_path) -> None:
     # A paper run on hlsim from the same folder must not start the real account's day halted.
     inst = scripted_perp()
