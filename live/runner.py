@@ -47,6 +47,7 @@ from live.node_config import hl_exec_configs
 from live.node_config import prepare
 from live.preflight import preflight
 from live.shadow_report import write_report
+from live.shutdown import Leftovers
 from live.shutdown import final_exchange_check
 from live.shutdown import install_stop_signals
 from live.shutdown import wind_down
@@ -121,12 +122,12 @@ async def first_of(*waits: Awaitable[object]) -> None:
         task.cancel()
 
 
-def ending(fault: str | None, orders_left: int, config_error: bool = False) -> tuple[ExitCode, str | None]:
+def ending(fault: str | None, orders_left: Leftovers, config_error: bool = False) -> tuple[ExitCode, str | None]:
     """The exit code of a run and its one error line (None for a clean stop). `config_error`: the
     fault is a setting to fix (exit 2: a supervisor does not restart it)."""
     parts = [f"stopped: {fault}"] if fault else []
     if orders_left:
-        parts.append(f"{orders_left} orders remain open on the exchange after the wind-down (or could not be verified)")
+        parts.append(orders_left.describe())
     if orders_left:
         return ExitCode.ORDERS_LEFT, "; ".join(parts)
     if fault:
@@ -188,21 +189,22 @@ async def shut_down(
     exec_configs: list[HyperliquidExecClientConfig],
     options: RunOptions,
     dashboard: DashboardServer | None,
-) -> int:
+) -> Leftovers:
     """Cancel everything, stop the dashboard and the node, sweep the exchange; returns the orders left
     open (live: the exchange's count, unless the node never connected to it and so cannot have placed any)."""
     log.warning("shutting down: cancelling all orders")
     connected = node.kernel.exec_engine.check_connected()
-    left = await wind_down(node, options.shutdown_timeout_secs)
-    if left:
-        log.error(f"{left} orders still open or in flight in the cache after {options.shutdown_timeout_secs} s")
+    in_cache = await wind_down(node, options.shutdown_timeout_secs)
+    if in_cache:
+        log.error(f"{in_cache} orders still open or in flight in the cache after {options.shutdown_timeout_secs} s")
+    left = Leftovers(orders=in_cache)
     if dashboard is not None:
         await dashboard.stop()
     await node.stop_async()
     if exec_configs:
         left = (
             await final_exchange_check(exec_configs, options.shutdown_timeout_secs, options.own_coins_only)
-            if connected else 0
+            if connected else Leftovers()
         )
     if not connected:
         run_task.cancel()  # still inside Nautilus's wait for the connection: nothing left to run

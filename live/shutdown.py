@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import signal
 import time
+from dataclasses import dataclass
 
 from nautilus_trader.live.node import TradingNode
 
@@ -47,23 +48,44 @@ async def wind_down(node: TradingNode, timeout_secs: float) -> int:
     return orders_outstanding(node)
 
 
+@dataclass(frozen=True)
+class Leftovers:
+    """What the shutdown could not clear: orders the exchange still lists, and accounts whose open
+    orders could not be listed at all (how many rest there is then unknown)."""
+
+    orders: int = 0
+    unverified_accounts: int = 0
+
+    def __bool__(self) -> bool:
+        return bool(self.orders or self.unverified_accounts)
+
+    def describe(self) -> str:
+        parts = []
+        if self.orders:
+            parts.append(f"{self.orders} orders remain open on the exchange after the wind-down")
+        if self.unverified_accounts:
+            parts.append(f"the open orders of {self.unverified_accounts} account(s) could not be listed, so how many "
+                         "remain is unknown (the next start's sweep cancels them)")
+        return "; ".join(parts)
+
+
 async def final_exchange_check(
     exec_configs: list[HyperliquidExecClientConfig], timeout_secs: float, own_coins_only: bool = False
-) -> int:
+) -> Leftovers:
     """After the node stopped: cancel what still rests on the exchange (only on the node's coins when
-    `own_coins_only`: other nodes trade the rest of the account), then count what is left (an account
-    whose orders cannot be listed within `timeout_secs` counts as one left)."""
+    `own_coins_only`: other nodes trade the rest of the account), then count what is left."""
     # The exchange is the truth: sweep what still rests there, then count what is left.
-    left = 0
+    left = unverified = 0
     for cfg in exec_configs:
         try:
             left += await asyncio.wait_for(_sweep_and_count(cfg, own_coins(cfg) if own_coins_only else None), timeout_secs)
         except Exception as exc:
-            log.error(f"shutdown: cannot verify the exchange's open orders ({type(exc).__name__}: {exc})")
-            left += 1
-    if left:
-        log.error(f"shutdown: {left} orders remain open on the exchange")
-    return left
+            log.error(f"shutdown: cannot list the open orders of {cfg.account_address} ({type(exc).__name__}: {exc})")
+            unverified += 1
+    leftovers = Leftovers(left, unverified)
+    if leftovers:
+        log.error(f"shutdown: {leftovers.describe()}")
+    return leftovers
 
 
 async def _sweep_and_count(config: HyperliquidExecClientConfig, coins: frozenset[str] | None) -> int:
