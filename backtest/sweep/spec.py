@@ -73,6 +73,9 @@ def check_dimension(dim: Dimension, kind: str) -> None:
         raise ValueError(f"high ({dim.high}) must be above low ({dim.low})")
     if dim.step is not None and dim.step <= 0:
         raise ValueError(f"step must be > 0, got {dim.step}")
+    if dim.step is not None and dim.step > dim.high - dim.low:
+        # Optuna would draw `low` every time: every trial the same cell.
+        raise ValueError(f"step {dim.step} is wider than the range {dim.low}..{dim.high}: every trial would take {dim.low}")
     if dim.log and (dim.low <= 0 or dim.step is not None):
         raise ValueError("a log scale needs low > 0 and no step")
     if kind == "int" and not all(float(x).is_integer() for x in bounds):

@@ -99,6 +99,9 @@ def test_an_optuna_range_takes_the_kind_of_its_field(tmp_path: Path) -> None:
         (_optuna(space={"strategy.base_spread_bps": {"low": "a", "high": 2}}), "space.strategy.base_spread_bps: Expected"),
         (_optuna(space={"strategy.base_spread_bps": {"low": 1, "high": 2, "choices": [1]}}), "either choices or low/high"),
         (_optuna(space={"strategy.base_spread_bps": {"low": 0, "high": 2, "log": True}}), "log scale needs low > 0"),
+        # Review 4: accepted, and every trial was base_spread_bps 1.
+        (_optuna(space={"strategy.base_spread_bps": {"low": 1, "high": 3, "step": 5}}),
+         r"space.strategy.base_spread_bps: step 5.0 is wider than the range 1.0..3.0: every trial would take 1.0"),
         (_optuna(space={"strategy.level_spacing_ticks": {"low": 1.5, "high": 3}}),
          "space.strategy.level_spacing_ticks: an integer field needs whole"),
         (_optuna(space={"strategy.fair_price": {"low": 1, "high": 2}}), "space.strategy.fair_price: not a number field"),
