@@ -218,6 +218,7 @@ def sweep_main(args: argparse.Namespace) -> int:
         report_dir = checked_report_dir(args.report_dir or sweep.settings.report_dir)
         catalog_dir = prepare_catalog(args.catalog or sweep.settings.catalog, args.ingest_shipped,
                                       sweep.settings.fee_tier, console)
+        check_instruments_held(catalog_dir, [r.instrument for r in sweep.runs])
         # Everything is checked: Ray starts, and comes up while the rest of the sweep's code loads.
         ray = RayStart(args.ray_address)
         try:
@@ -237,6 +238,17 @@ def sweep_main(args: argparse.Namespace) -> int:
         errors.print(f"[red]{len(result.failed)} of {len(result.rows)} cell(s) failed[/red] (their errors are in the table)")
         return 2
     return 0
+
+
+def check_instruments_held(catalog_dir: Path, instruments: list[str]) -> None:
+    """Every instrument the runs trade is in the catalog (else each cell would fail, after Ray started)."""
+    from nautilus_trader.persistence.catalog import ParquetDataCatalog
+
+    held = {str(i.id) for i in ParquetDataCatalog(str(catalog_dir)).instruments()}
+    missing = sorted(set(instruments) - held)
+    if missing:
+        raise ValueError(f"the catalog at {catalog_dir} holds no {', '.join(missing)}, which the sweep's runs trade; "
+                         "nothing was started")
 
 
 def catalog_runs(catalog, settings, args: argparse.Namespace, start_ns: int | None, end_ns: int | None, console) -> list:

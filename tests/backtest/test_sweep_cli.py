@@ -10,8 +10,10 @@ import sys
 from pathlib import Path
 
 import pytest
+from nautilus_trader.persistence.catalog import ParquetDataCatalog
 
 import run_backtest
+from adapters.hyperliquid.parsing.instruments import perp_instrument
 from backtest.sweep.execute import CELL_PACKAGES
 from catalog.shipped_data import PROJECT_ROOT
 
@@ -51,6 +53,21 @@ def test_a_missing_catalog_is_refused_before_any_cell(tmp_path: Path, capsys) ->
     assert "catalog not found" in capsys.readouterr().err
 
 
+def test_a_catalog_without_the_runs_instrument_is_refused_before_ray_starts(tmp_path: Path, capsys, monkeypatch) -> None:
+    # Review 4: Ray started, then every cell failed with "not in the catalog".
+    import backtest.sweep.execute
+
+    def no_ray(*args, **kwargs):  # type: ignore[no-untyped-def]
+        raise AssertionError("Ray was started")
+
+    monkeypatch.setattr(backtest.sweep.execute, "RayStart", no_ray)
+    empty = tmp_path / "empty_catalog"
+    empty.mkdir()
+    assert run_backtest.main(["--sweep", _sweep(tmp_path), "--catalog", str(empty)]) == 2
+    err = capsys.readouterr().err
+    assert f"the catalog at {empty} holds no WLFI-USD-PERP.HYPERLIQUID, which the sweep's runs trade" in err.replace("\n", "")
+
+
 @pytest.mark.parametrize(("address", "message"), [
     ("nowhere", "expected HOST:PORT, ray://HOST:PORT or auto"),
     ("host:99999", "expected HOST:PORT"),
@@ -66,7 +83,9 @@ def test_a_ray_address_where_nothing_listens_fails_at_once(tmp_path: Path, capsy
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     sweep = _sweep(tmp_path)
-    code = run_backtest.main(["--sweep", sweep, "--ray-address", f"127.0.0.1:{port}", "--catalog", str(tmp_path)])
+    catalog = tmp_path / "catalog"  # the run's instrument, no data: enough to pass the checks before Ray
+    ParquetDataCatalog(str(catalog)).write_data([perp_instrument("WLFI", 0)])
+    code = run_backtest.main(["--sweep", sweep, "--ray-address", f"127.0.0.1:{port}", "--catalog", str(catalog)])
     assert code == 2 and f"no Ray cluster answers at 127.0.0.1:{port}" in capsys.readouterr().err
 
 
