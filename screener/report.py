@@ -30,6 +30,23 @@ def _fmt(value: float | None, digits: int = 2) -> str:
     return "-" if value is None else f"{value:.{digits}f}"
 
 
+# A pick quoted this many times the market's spread or more rests far from where trades happen.
+WIDE_QUOTE_FACTOR = 5.0
+
+
+def wide_quote_warnings(kept: pl.DataFrame, factor: float = WIDE_QUOTE_FACTOR) -> list[str]:
+    """One line per selected asset whose quoted spread is `factor` × the market's or more: its spread
+    comes from its volatility (`vol_multiple`), and its quotes may rarely, or never, trade."""
+    lines = []
+    for row in kept.iter_rows(named=True):
+        market, quoted = row.get("spread_bps"), row.get("base_spread_bps")
+        if market and quoted and quoted >= factor * market:
+            lines.append(f"{row['asset']} quotes {quoted:.1f} bps wide against a {market:.2f} bps market "
+                         f"({quoted / market:.0f}x, set by its volatility): expect few fills, maybe none; "
+                         "lower base_spread_bps in the written config to quote nearer")
+    return lines
+
+
 def summarize_notes(notes: list[str]) -> list[str]:
     """Group per-coin notes ("BTC: no l2Book available") into one line per kind of note."""
     grouped: dict[str, list[str]] = defaultdict(list)
@@ -91,6 +108,8 @@ def print_report(result: ScreenResult, console: Console, show_dropped: int = 25)
             "; ".join(row["missing"]) or "complete",
         )
     console.print(ranked)
+    for line in wide_quote_warnings(kept):
+        console.print(f"[yellow]wide:[/] {line}", soft_wrap=True, highlight=False)
 
     drops = Table(
         title=f"Dropped ({dropped.height}; best {min(show_dropped, dropped.height)} by score shown)"

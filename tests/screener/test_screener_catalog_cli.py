@@ -69,6 +69,12 @@ def test_the_drops_and_their_reasons_are_printed(written: tuple[Path, Path, str]
     assert "Dropped by: no edge × 3" in printed
 
 
+def test_a_pick_quoted_far_wider_than_its_market_is_warned_of(written: tuple[Path, Path, str]) -> None:
+    # Review 4: the WLFI pick quoted 72.5 bps against a 2.7 bps market and filled nothing on the recording.
+    printed = " ".join(written[2].split())
+    assert "wide: WLFI quotes" in printed and "set by its volatility): expect few fills, maybe none" in printed
+
+
 @pytest.mark.slow
 def test_run_backtest_runs_the_written_config_as_is(written: tuple[Path, Path, str], tmp_path: Path) -> None:
     assert run_backtest.main(["--config", str(written[1]), "--report-dir", str(tmp_path)]) == 0

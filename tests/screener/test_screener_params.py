@@ -18,6 +18,7 @@ from screener.params import derive_params
 from screener.pipeline import ScreenConfig
 from screener.pipeline import fetch_inputs
 from screener.pipeline import screen
+from screener.report import wide_quote_warnings
 from screener_link.payload import decode
 from screener_link.payload import encode
 
@@ -131,3 +132,10 @@ def test_several_book_samples_are_fetched_and_their_median_spread_used(info_dir:
     assert inputs.notes.count("BTC: no l2Book available") == 1  # asked once, not once per round
     books = book_frame(inputs.books)
     assert books.row(0, named=True)["n_books"] == 3
+
+
+def test_only_picks_quoted_five_times_their_market_or_wider_are_warned_of() -> None:
+    kept = pl.DataFrame({"asset": ["WIDE", "NEAR", "NOBOOK"], "spread_bps": [2.7, 2.0, None],
+                         "base_spread_bps": [72.5, 9.9, 40.0]})
+    (line,) = wide_quote_warnings(kept)
+    assert line.startswith("WIDE quotes 72.5 bps wide against a 2.70 bps market (27x, set by its volatility)")
