@@ -17,6 +17,7 @@ import socket
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote
 from urllib.parse import urlparse
 
 import msgspec
@@ -306,10 +307,11 @@ def apply_redis_cache(raw: dict[str, Any], url: str) -> None:
     if parsed.path.strip("/") not in ("", "0"):
         raise ConfigError(f"redis cache url: Nautilus's cache always uses Redis database 0, got {redact_url(url)!r}")
     database: dict[str, Any] = {"type": "redis", "host": host, "port": port}
+    # As Redis clients read a URL: user and password percent-decoded ("%40" is "@").
     if parsed.username:
-        database["username"] = parsed.username
+        database["username"] = unquote(parsed.username)
     if parsed.password is not None:
-        database["password"] = parsed.password
+        database["password"] = unquote(parsed.password)
     cache = raw.setdefault("cache", {})
     cache["database"] = database
     # Write-through: a kill -9 must not lose the last order events.
@@ -417,7 +419,9 @@ def check_components(config: TradingNodeConfig) -> None:
             message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
             raise ConfigError(f"{where}: {message}") from None
     check_strategy_ids_and_instruments({w: c for w, c in built.items() if w.startswith("strategies[")})
-    check_quoted_instruments_covered(config)
+    check_clients_serve_quoted_coins(config)
+    check_flatten_has_hard_exit(config)
+    check_guards_watch_quoted_instruments(config)
 
 
 def check_strategy_ids_and_instruments(strategies: dict[str, Any]) -> None:
@@ -437,23 +441,22 @@ def check_strategy_ids_and_instruments(strategies: dict[str, Any]) -> None:
             quoted[instrument] = where
 
 
-def check_quoted_instruments_covered(config: TradingNodeConfig) -> None:
-    """Every instrument a market maker quotes is one the clients serve, and, where the config has a
-    RiskGuard or a RegimeGovernor, one they watch. A coin left out of the clients' `coins` would stop
-    its strategy only once the node runs (the others already quoting); one left out of the RiskGuard's
-    list would trade outside the loss cap, the capital limits and the stall and flow pulls, and one
-    left out of the governor's without its edge check and action rate."""
-    quoted = {
-        str(s.config["instrument_id"]): f"strategies[{i}]"
-        for i, s in enumerate(config.strategies) if s.strategy_path == STRATEGY_PATH
-    }
+def _quoted(config: TradingNodeConfig) -> dict[str, str]:
+    """Each instrument a market maker quotes -> where that strategy is in the config."""
+    return {str(s.config["instrument_id"]): f"strategies[{i}]"
+            for i, s in enumerate(config.strategies) if s.strategy_path == STRATEGY_PATH}
+
+
+def check_clients_serve_quoted_coins(config: TradingNodeConfig) -> None:
+    """A coin left out of the clients' `coins` would stop its strategy only once the node runs, the
+    others already quoting."""
     for section, clients in (("data_clients", config.data_clients), ("exec_clients", config.exec_clients)):
         for name, spec in clients.items():
             cfg = spec.config
             coins = cfg.get("coins") if isinstance(cfg, dict) else getattr(cfg, "coins", None)
             if coins is None:  # every coin the exchange lists
                 continue
-            for instrument, where in quoted.items():
+            for instrument, where in _quoted(config).items():
                 try:
                     coin = coin_of(instrument)
                 except ValueError as exc:
@@ -462,28 +465,39 @@ def check_quoted_instruments_covered(config: TradingNodeConfig) -> None:
                     raise ConfigError(
                         f"{where} quotes {instrument} but {section}.{name}.coins {list(coins)} leaves out "
                         f"{coin}: add it there or remove the strategy")
-    flatteners = [i for i, a in enumerate(config.actors) if a.actor_path == RISK_GUARD_PATH and a.config.get("flatten_on_breach")]
-    if flatteners:
-        # The halt asks each market maker to flatten; one whose hard exit is off would keep its position.
-        for i, s in enumerate(config.strategies):
-            if s.strategy_path == STRATEGY_PATH and not s.config.get("hard_exit_enabled", False):
-                raise ConfigError(
-                    f"actors[{flatteners[0]}].config.flatten_on_breach needs the market makers' hard exit, and "
-                    f"strategies[{i}] ({s.config['instrument_id']}) has hard_exit_enabled off: its position would "
-                    "stay open through the halt; set hard_exit_enabled: true, or flatten_on_breach: false")
+
+
+def check_flatten_has_hard_exit(config: TradingNodeConfig) -> None:
+    """The RiskGuard's `flatten_on_breach` asks each market maker to flatten: one whose hard exit is off
+    would keep its position through the halt."""
+    flatteners = [i for i, a in enumerate(config.actors)
+                  if a.actor_path == RISK_GUARD_PATH and a.config.get("flatten_on_breach")]
+    if not flatteners:
+        return
+    for i, s in enumerate(config.strategies):
+        if s.strategy_path == STRATEGY_PATH and not s.config.get("hard_exit_enabled", False):
+            raise ConfigError(
+                f"actors[{flatteners[0]}].config.flatten_on_breach needs the market makers' hard exit, and "
+                f"strategies[{i}] ({s.config['instrument_id']}) has hard_exit_enabled off: its position would "
+                "stay open through the halt; set hard_exit_enabled: true, or flatten_on_breach: false")
+
+
+def check_guards_watch_quoted_instruments(config: TradingNodeConfig) -> None:
+    """Where the config has a RiskGuard or a RegimeGovernor, every quoted instrument is in its list: one
+    left out of the RiskGuard's would trade outside the loss cap, the capital limits and the stall and
+    flow pulls; one left out of the governor's without its edge check and action rate."""
     for path, kind, what in (
         (RISK_GUARD_PATH, "RiskGuard", "the daily loss cap, the capital limits and the stall and flow pulls"),
         (GOVERNOR_PATH, "RegimeGovernor", "the edge check and the action rate"),
     ):
-        watching = [(i, a) for i, a in enumerate(config.actors) if a.actor_path == path]
+        watching = [i for i, a in enumerate(config.actors) if a.actor_path == path]
         if not watching:
             continue
-        watched = {str(iid) for _, a in watching for iid in a.config.get("instrument_ids") or ()}
-        for instrument, where in quoted.items():
+        watched = {str(iid) for i in watching for iid in config.actors[i].config.get("instrument_ids") or ()}
+        for instrument, where in _quoted(config).items():
             if instrument not in watched:
-                first = watching[0][0]
                 raise ConfigError(
-                    f"{where} quotes {instrument} but no {kind} watches it (actors[{first}].config.instrument_ids): "
+                    f"{where} quotes {instrument} but no {kind} watches it (actors[{watching[0]}].config.instrument_ids): "
                     f"it would trade without {what}; add it to the list")
 
 

@@ -126,10 +126,24 @@ def _hl_configs(config: TradingNodeConfig) -> list[HyperliquidDataClientConfig |
 def redis_urls(config: TradingNodeConfig) -> list[tuple[str, str]]:
     """(url, what needs it) of every Redis the node cannot run without: the cache database. (The
     governor's screener feed is not one: while its Redis is away the last parameters stay in force.)"""
+    url = cache_url(config)
+    return [(url, "the Redis cache")] if url is not None else []
+
+
+def cache_url(config: TradingNodeConfig) -> str | None:
+    """The node's Redis cache as a URL, with the user and password the cache connects with (a
+    password-protected Redis refuses a PING without them); None without a Redis cache."""
+    from urllib.parse import quote
+
     database = config.cache.database if config.cache is not None else None
-    if database is not None and database.type == "redis":
-        return [(f"redis://{database.host}:{database.port}", "the Redis cache")]
-    return []
+    if database is None or database.type != "redis":
+        return None
+    auth = ""
+    if database.password is not None:
+        auth = f"{quote(database.username or '', safe='')}:{quote(database.password, safe='')}@"
+    elif database.username:
+        auth = f"{quote(database.username, safe='')}@"
+    return f"redis://{auth}{database.host}:{database.port}"
 
 
 def check_cache_holds_this_account(config: TradingNodeConfig, exec_configs: list[HyperliquidExecClientConfig]) -> None:
@@ -138,13 +152,12 @@ def check_cache_holds_this_account(config: TradingNodeConfig, exec_configs: list
     with the shipped trader id, then the real account). Refused, saying how to get out."""
     import redis
 
-    database = config.cache.database if config.cache is not None else None
-    if database is None or database.type != "redis" or not exec_configs:
+    url = cache_url(config)
+    if url is None or not exec_configs:
         return
     ours = {f"HYPERLIQUID-{cfg.account_address}".lower() for cfg in exec_configs if cfg.account_address}
     prefix = f"trader-{config.trader_id}:accounts:"
-    client = redis.Redis(host=database.host, port=database.port, username=database.username, password=database.password,
-                         socket_connect_timeout=REDIS_TIMEOUT_S, socket_timeout=REDIS_TIMEOUT_S)
+    client = redis.Redis.from_url(url, socket_connect_timeout=REDIS_TIMEOUT_S, socket_timeout=REDIS_TIMEOUT_S)
     try:
         held = {key.decode()[len(prefix):] for key in client.scan_iter(match=f"{prefix}*", count=1000)}
     except (redis.RedisError, OSError) as exc:

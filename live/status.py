@@ -236,9 +236,8 @@ class StatusBoard:
                 row["state"],
             )
         guards = "; ".join(f"{k}: {v}" for k, v in sorted(self.guards.items())[-4:]) or "none"
-        paused = f" | pause: {self.paused}" if self.paused else ""
-        budget = f" | budget: {self.budget_held}" if self.budget_held else ""
-        table.caption = f"halt: {self.halted or 'no'}{paused}{budget} | last guards: {guards}"
+        table.caption = (f"halt: {self.halted or 'no'}{_shown(' | pause: ', self.paused)}"
+                         f"{_shown(' | budget: ', self.budget_held)} | last guards: {guards}")
         return table
 
     def line(self) -> str:
@@ -247,11 +246,9 @@ class StatusBoard:
             f"pnl={r['realized'] + r['unrealized']:+.4f}"
             for r in self.rows()
         ]
-        paused = f" | pause={self.paused}" if self.paused else ""
-        budget = f" | budget={self.budget_held}" if self.budget_held else ""
         day = self.day_pnl
-        day_text = "" if day is None else f" | day={day:+.4f}"
-        return "status: " + " | ".join(parts) + f"{day_text} | halt={self.halted or 'no'}{paused}{budget}"
+        return ("status: " + " | ".join(parts) + _shown(" | day=", None if day is None else f"{day:+.4f}")
+                + f" | halt={self.halted or 'no'}{_shown(' | pause=', self.paused)}{_shown(' | budget=', self.budget_held)}")
 
     @property
     def budget_held(self) -> str | None:
@@ -263,6 +260,11 @@ class StatusBoard:
 
 
 _ALL = "all"
+
+
+def _shown(label: str, value: str | None) -> str:
+    """`label` and `value` for a status line, nothing when there is no value (each read once)."""
+    return "" if value is None else f"{label}{value}"
 
 
 def _in_force(held: dict[tuple[str, str], tuple[str, int]]) -> str | None:

@@ -115,6 +115,7 @@ class RiskGuard(Actor):
             raise ValueError(f"capital_release_fraction must be in (0, 1], got {config.capital_release_fraction}")
         self._halted_until = 0
         self._halt_reason = ""
+        self._halt_flattens = False  # the halt in force asks to flatten too (sent again with it)
         self._day_state_path = Path(config.day_state_file).expanduser() if config.day_state_file else None
         self._day_restored = False
         self._reduce_only = False  # a capital breach in force
@@ -343,13 +344,14 @@ class RiskGuard(Actor):
     def _halt(self, reason: str, until_ns: int, now_ns: int, flatten: bool = False) -> None:
         """The drawdown halt: at a breach, restored after a restart, or for a day that cannot be read
         (`_FOREVER`: until resumed by hand). Fired once, then sent to every strategy."""
-        self._halted_until, self._halt_reason = until_ns, reason
+        self._halted_until, self._halt_reason, self._halt_flattens = until_ns, reason, flatten
         self._fire("drawdown", reason, None, now_ns)
-        self._publish_halt(flatten)
+        self._publish_halt()
 
-    def _publish_halt(self, flatten: bool = False) -> None:
+    def _publish_halt(self) -> None:
         until = 0 if self._halted_until == _FOREVER else self._halted_until  # 0: until resumed
-        self.msgbus.publish(msg.TOPIC_CONTROL_ALL, msg.Halt("drawdown", self._halt_reason, until_ns=until, flatten=flatten))
+        self.msgbus.publish(msg.TOPIC_CONTROL_ALL,
+                            msg.Halt("drawdown", self._halt_reason, until_ns=until, flatten=self._halt_flattens))
 
     @property
     def halt_reason(self) -> str | None:
@@ -375,7 +377,7 @@ class RiskGuard(Actor):
         the topic of all, as the halt went: a strategy halted already takes it again unchanged)."""
         if not isinstance(request, msg.ControlsRequest) or self.clock.timestamp_ns() >= self._halted_until:
             return
-        self._publish_halt(flatten=self.config.flatten_on_breach and self._halted_until != _FOREVER)
+        self._publish_halt()
 
     def _on_position_mismatch(self, event: ve.PositionMismatch) -> None:
         # The inventory the quotes are skewed and capped on is not the account's: no more quoting on

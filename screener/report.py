@@ -35,8 +35,9 @@ WIDE_QUOTE_FACTOR = 5.0
 
 
 def wide_quote_warnings(kept: pl.DataFrame, factor: float = WIDE_QUOTE_FACTOR) -> list[str]:
-    """One line per selected asset whose quoted spread is `factor` × the market's or more: its spread
-    comes from its volatility (`vol_multiple`), and its quotes may rarely, or never, trade."""
+    """One line per selected asset whose quoted spread is `factor` × the market's or more: its quotes
+    may rarely, or never, trade. Such a spread is the volatility term's (`params.derive_params`): a
+    selected asset's market spread pays the fee floor, so the floor is never `factor` × it."""
     lines = []
     for row in kept.iter_rows(named=True):
         market, quoted = row.get("spread_bps"), row.get("base_spread_bps")

@@ -496,6 +496,18 @@ def test_a_redis_cache_urls_credentials_reach_the_cache_and_its_password_no_erro
     assert "s3cret" not in str(info.value) and "mm:***@" in str(info.value)
 
 
+def test_the_start_up_checks_reach_the_redis_cache_with_its_credentials() -> None:
+    # Without them a password-protected Redis refuses the PING, and the start fails as "not reachable".
+    from live.preflight import cache_url
+    from live.preflight import redis_urls
+
+    config, _, _ = run_live.prepare(args("--account", ACCOUNT, "--redis-cache", "redis://mm:s3cr%40t@127.0.0.1:6379"))
+    assert config.cache.database.password == "s3cr@t"  # decoded, as Redis clients read a URL
+    assert cache_url(config) == "redis://mm:s3cr%40t@127.0.0.1:6379"
+    assert redis_urls(config) == [("redis://mm:s3cr%40t@127.0.0.1:6379", "the Redis cache")]
+    assert cache_url(run_live.prepare(args("--account", ACCOUNT))[0]) is None
+
+
 def test_a_shadow_run_keeps_no_day_state_so_its_virtual_losses_never_halt_a_live_run() -> None:
     def day_state_files(config) -> list:
         return [a.config.get("day_state_file") for a in config.actors if a.actor_path.endswith(":RiskGuard")]

@@ -151,8 +151,11 @@ class OrderEvents:
                 tracked.filled_notional = tracked.filled * Decimal(str(order.avg_px))
             # An adopted order's cloid is unknown (ours are derived; external ones have none).
             if order.is_closed:
-                self._tracker.close(tracked, self._clock.timestamp_ns())
+                self._close(tracked)
         return tracked
+
+    def _close(self, tracked: TrackedOrder) -> None:
+        self._tracker.close(tracked, self._clock.timestamp_ns())
 
     def resolve(self, oid: int, cloid: str | None) -> TrackedOrder | None:
         """The record of an exchange order, or None when it is not one of the node's."""
@@ -178,7 +181,7 @@ class OrderEvents:
     ) -> None:
         if tracked.accepted or tracked.closed:
             return
-        self._tracker.close(tracked, self._clock.timestamp_ns())
+        self._close(tracked)
         self._sink.generate_order_rejected(
             tracked.strategy_id, tracked.instrument_id, tracked.client_order_id, reason,
             self._clock.timestamp_ns() if ts is None else ts, due_post_only=due_post_only,
@@ -197,7 +200,7 @@ class OrderEvents:
     def cancel_once(self, tracked: TrackedOrder, ts: int) -> None:
         if tracked.closed:
             return
-        self._tracker.close(tracked, self._clock.timestamp_ns())
+        self._close(tracked)
         self._sink.generate_order_canceled(
             tracked.strategy_id,
             tracked.instrument_id,
@@ -316,5 +319,5 @@ class OrderEvents:
             ts,
         )
         if tracked.fully_filled:
-            self._tracker.close(tracked, self._clock.timestamp_ns())
+            self._close(tracked)
         return True

@@ -86,7 +86,7 @@ class RejectionMonitor:
             return
         mismatch = self._signer_mismatch(reason)
         self.trading_refused = TradingRefused(str(kind), reason + mismatch, count, now, signed_for_another_network=bool(mismatch))
-        self._log.error(f"the exchange refused {count} actions of this account as a whole: {reason}")
+        self._log.error(f"the exchange refused {count} actions of this account as a whole: {self.trading_refused.reason}")
         self._msgbus.publish(TOPIC_TRADING_REFUSED, self.trading_refused)
 
     def _signer_mismatch(self, reason: str) -> str:

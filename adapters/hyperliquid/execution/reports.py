@@ -23,6 +23,8 @@ from nautilus_trader.execution.reports import OrderStatusReport
 from nautilus_trader.execution.reports import PositionStatusReport
 from nautilus_trader.model.enums import OrderStatus
 from nautilus_trader.model.identifiers import AccountId
+from nautilus_trader.model.identifiers import ClientOrderId
+from nautilus_trader.model.identifiers import VenueOrderId
 from nautilus_trader.model.instruments import Instrument
 
 from adapters.hyperliquid.common.cloids import cloid_for
@@ -41,6 +43,13 @@ from adapters.hyperliquid.parsing.reports import position_reports
 from adapters.hyperliquid.parsing.reports import qty_of
 from adapters.hyperliquid.providers import HyperliquidInstrumentProvider
 from adapters.hyperliquid.schemas.user import BasicOrder
+
+
+def order_status_key(venue_order_id: VenueOrderId | None, client_order_id: ClientOrderId | None) -> int | str | None:
+    """What `orderStatus` takes for an order: its oid when it has one, else its cloid."""
+    if venue_order_id is not None and venue_order_id.value.isdigit():
+        return int(venue_order_id.value)
+    return cloid_for(client_order_id) if client_order_id is not None else None
 
 
 class Reports:
@@ -73,11 +82,8 @@ class Reports:
         self._log = log
 
     async def order_status_report(self, command: GenerateOrderStatusReport) -> OrderStatusReport | None:
-        if command.venue_order_id is not None and command.venue_order_id.value.isdigit():
-            key: int | str = int(command.venue_order_id.value)
-        elif command.client_order_id is not None:
-            key = cloid_for(command.client_order_id)
-        else:
+        key = order_status_key(command.venue_order_id, command.client_order_id)
+        if key is None:
             return None
         info = await self._queries.order_status(key)
         if info is None:
@@ -125,11 +131,10 @@ class Reports:
         listed_cloids = {o.cloid.lower() for o in listed if o.cloid}
         reports = []
         for order in self._cache.orders_open(venue=HYPERLIQUID_VENUE, instrument_id=command.instrument_id):
-            voi = order.venue_order_id.value if order.venue_order_id is not None else ""
-            cloid = cloid_for(order.client_order_id)
-            if (voi.isdigit() and int(voi) in listed_oids) or cloid in listed_cloids:
+            key = order_status_key(order.venue_order_id, order.client_order_id)
+            if key in listed_oids or cloid_for(order.client_order_id) in listed_cloids:
                 continue
-            info = await self._queries.order_status(int(voi) if voi.isdigit() else cloid)
+            info = await self._queries.order_status(key)
             if info is None or info.status not in CANCELED_STATUSES:
                 continue
             instrument = self._provider.instrument_for_coin(info.order.coin)

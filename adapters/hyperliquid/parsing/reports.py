@@ -227,19 +227,6 @@ def position_reports(
     (instruments the node holds a position on: a flat report is how reconciliation closes it)."""
     reports = []
     ts_last = (state.time or 0) * _NS_PER_MS or ts_init
-    on_exchange = {
-        instrument.id for p in state.assetPositions
-        if (instrument := instruments_by_coin.get(p.position.coin)) is not None
-        and exchange_decimal(f"{p.position.coin} szi", p.position.szi) != 0
-    }
-    listed = {instrument.id: instrument for instrument in instruments_by_coin.values()}
-    for instrument_id in flat_unless_held:
-        instrument = listed.get(instrument_id)
-        if instrument is not None and instrument_id not in on_exchange:
-            reports.append(PositionStatusReport(
-                account_id=account_id, instrument_id=instrument_id, position_side=PositionSide.FLAT,
-                quantity=Quantity.zero(instrument.size_precision), report_id=UUID4(), ts_last=ts_last, ts_init=ts_init,
-            ))
     for asset_position in state.assetPositions:
         position = asset_position.position
         instrument = instruments_by_coin.get(position.coin)
@@ -260,6 +247,15 @@ def position_reports(
                 ts_init=ts_init,
             )
         )
+    reported = {r.instrument_id for r in reports}
+    listed = {instrument.id: instrument for instrument in instruments_by_coin.values()}
+    for instrument_id in flat_unless_held:
+        instrument = listed.get(instrument_id)
+        if instrument is not None and instrument_id not in reported:
+            reports.append(PositionStatusReport(
+                account_id=account_id, instrument_id=instrument_id, position_side=PositionSide.FLAT,
+                quantity=Quantity.zero(instrument.size_precision), report_id=UUID4(), ts_last=ts_last, ts_init=ts_init,
+            ))
     return reports
 
 
