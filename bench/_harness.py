@@ -37,6 +37,23 @@ sys.path.insert(0, str(CODE_ROOT))
 RESULTS_DIR = _HERE / "results"
 
 
+@contextmanager
+def checkout_of(ref: str) -> Iterator[Path]:
+    """The files of git `ref` in a temporary folder (`git archive`: the repository is not touched),
+    with this checkout's catalog linked in, so a baseline's code reads the same data."""
+    import tempfile
+
+    from catalog.ingest import ensure_shipped_catalog
+
+    project = _HERE.parent
+    with tempfile.TemporaryDirectory(prefix="bench_baseline_") as tmp:
+        root = Path(tmp)
+        archive = subprocess.run(["git", "-C", str(project), "archive", ref], capture_output=True, check=True)
+        subprocess.run(["tar", "-x", "-C", str(root)], input=archive.stdout, check=True)
+        (root / "data" / "catalog").symlink_to(ensure_shipped_catalog(project / "data" / "catalog").resolve())
+        yield root
+
+
 def write_results(name: str, result: dict[str, Any]) -> Path:
     """Writes `result` (a flat object of figures, with the command and the date) to bench/results/NAME.json."""
     path = RESULTS_DIR / f"{name}.json"

@@ -82,13 +82,10 @@ import os
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 from collections import Counter
 from collections.abc import Callable
-from collections.abc import Iterator
 from contextlib import ExitStack
-from contextlib import contextmanager
 from datetime import UTC
 from datetime import datetime
 from pathlib import Path
@@ -550,18 +547,6 @@ def _keys(live: dict, backtest: dict) -> dict:
     }
 
 
-@contextmanager
-def _checkout_of(ref: str) -> Iterator[Path]:
-    """The files of git `ref` in a temporary folder (`git archive`: the repository is not touched),
-    with this checkout's catalog linked in, so both variants read the same data."""
-    with tempfile.TemporaryDirectory(prefix="hot_path_baseline_") as tmp:
-        root = Path(tmp)
-        archive = subprocess.run(["git", "-C", str(PROJECT_ROOT), "archive", ref], capture_output=True, check=True)
-        subprocess.run(["tar", "-x", "-C", str(root)], input=archive.stdout, check=True)
-        (root / "data" / "catalog").symlink_to(ensure_shipped_catalog(PROJECT_ROOT / "data" / "catalog").resolve())
-        yield root
-
-
 def _rev(ref: str) -> str:
     return subprocess.run(["git", "-C", str(PROJECT_ROOT), "rev-parse", "--short", ref],
                           capture_output=True, text=True, check=True).stdout.strip()
@@ -608,7 +593,7 @@ def main(argv: list[str] | None = None) -> int:
     with ExitStack() as stack:
         baseline_root = PROJECT_ROOT
         if args.baseline and not args.batch_off:
-            baseline_root = stack.enter_context(_checkout_of(args.baseline_ref))
+            baseline_root = stack.enter_context(_harness.checkout_of(args.baseline_ref))
         return _compare(args, argv, baseline_root)
 
 
