@@ -61,11 +61,12 @@ def test_a_stall_ends_with_market_data_resumed_once_a_fresh_book_arrived(sim) ->
         stalls = record_topic(node, TOPIC_MARKET_DATA_STALL)
         resumed = record_topic(node, TOPIC_MARKET_DATA_RESUMED)
         book_when_resumed: list[float] = []
-        book = rec.cache.order_book(rec.instrument_id)
-        node.kernel.msgbus.subscribe(
-            TOPIC_MARKET_DATA_RESUMED, lambda e: book_when_resumed.append(book.best_bid_price().as_double())
-        )
         await wait_for(lambda: rec.deltas, what="book")
+        # Looked up when the all-clear comes: the cache's book is the one the strategy quotes from.
+        node.kernel.msgbus.subscribe(
+            TOPIC_MARKET_DATA_RESUMED,
+            lambda e: book_when_resumed.append(rec.cache.order_book(rec.instrument_id).best_bid_price().as_double()),
+        )
 
         sim.faults.stall_market_data(True)
         await asyncio.to_thread(sim.set_book, "ETH", bids=[(3010.0, 5)], asks=[(3011.0, 5)])  # not pushed
