@@ -167,7 +167,13 @@ class RiskGuard(Actor):
         ts = deltas.ts_init
         bid = float(bid_px)
         ask = float(ask_px)
+        first_mid = st.mid == 0.0
         st.mid = (bid + ask) / 2.0
+        if first_mid:
+            # The loss cap and the capital limits before the strategy's first quote of this coin (its
+            # handler runs after this one): a node restarted past its cap, or holding more than the
+            # limits allow, must not send a ladder first and halt a timer tick later.
+            self.check_capital(ts)
         move = st.micro.update(ts, st.mid)
         if move is not None and ts >= st.micro_until:
             st.micro_until = ts + self.config.micro_cooldown_ms * _MS

@@ -218,6 +218,23 @@ def test_a_drawdown_halt_holds_across_a_restart_the_same_day(tmp_path) -> None:
     assert "halted until 1970-01-02 00:00 UTC (since before a restart)" in guard.halt_reason
 
 
+def test_a_node_started_past_its_loss_cap_sends_no_order(tmp_path) -> None:
+    # Review 5: the first check ran a timer tick after the start, and the ladder went out before it
+    # (a cap lowered mid-day after losses, or a crash between a loss and the next check).
+    inst = scripted_perp()
+    day_file = tmp_path / "day.json"
+    day_file.write_text('{"accounts": {"HYPERLIQUID-001": {"day": 0, "day_start_equity": 10010.0,'
+                        ' "halted_until_ns": 0, "halt_reason": ""}}}')
+    book = ScriptedBook(inst)
+    data = book.snapshot(S, *ladder_book(3000.0, 3000.1, STEP, 5.0)) + _steady(book, 2 * S, 10 * S, 3000.0, 3000.1)
+    mm = _mm(inst)
+    guard = _quiet_guard(inst, daily_drawdown_cap=0.0002, check_interval_ms=60_000, day_state_file=str(day_file))
+    engine = _run(inst, data, mm, guard)
+    assert engine.cache.orders() == []
+    assert mm.is_quoting_blocked()
+    assert guard.halt_reason.startswith("daily loss 10.00 USDC ≥ the cap of 0.02%")
+
+
 def test_a_halt_that_flattens_still_flattens_after_a_restart_the_same_day(tmp_path) -> None:
     # Review 4: the restored halt was sent without `flatten`, so a node killed before its exit
     # order filled kept the position it had been told to close.
