@@ -12,6 +12,8 @@ from cli_types import positive_float
 from dashboard.address import ListenAddress
 from dashboard.address import parse_listen_address
 from live.node_config import ACCOUNT_ENV
+from live.node_config import REDIS_CACHE_URL_ENV
+from live.node_config import REDIS_CACHE_USE_ENV
 
 DESCRIPTION = "Run the market maker as a Nautilus TradingNode, live on Hyperliquid or in shadow mode."
 
@@ -24,7 +26,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--backup-url", action="append", default=[], help="backup REST endpoint (repeatable)")
     parser.add_argument("--account", help=f"main account address (else the config or ${ACCOUNT_ENV})")
     parser.add_argument("--key-file", help=f"agent key file (else ${DEFAULT_AGENT_KEY_ENV})")
-    parser.add_argument("--redis-cache", nargs="?", const="redis://127.0.0.1:6379", help="keep state in Redis")
+    parser.add_argument(
+        "--redis-cache", nargs="?", const=REDIS_CACHE_USE_ENV, metavar="URL",
+        help=f"keep state in Redis (without a URL: ${REDIS_CACHE_URL_ENV}, else redis://127.0.0.1:6379; "
+        "a URL with a password is best given there, out of the process list)",
+    )
     parser.add_argument("--keep-orders", action="store_true", help="do not cancel leftover orders at start-up")
     parser.add_argument("--shadow-latency-ms", type=non_negative_float, help="shadow mode: one-way latency")
     parser.add_argument("--report-dir", help="shadow mode: where the report goes")

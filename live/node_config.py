@@ -17,6 +17,7 @@ import socket
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 from urllib.parse import unquote
 from urllib.parse import urlparse
 
@@ -38,6 +39,10 @@ from screener_link.redis_target import redact_url
 
 VENUE = "HYPERLIQUID"
 ACCOUNT_ENV = "HYPERLIQUID_ACCOUNT"
+# `--redis-cache` alone: the URL from this variable (a password stays out of `ps` and config files).
+REDIS_CACHE_URL_ENV = "MM_REDIS_CACHE_URL"
+REDIS_CACHE_USE_ENV = "env"
+DEFAULT_REDIS_CACHE_URL = "redis://127.0.0.1:6379"
 HL_CONFIG_PREFIX = "adapters.hyperliquid.config:"
 SHADOW_CONFIG_PATH = "shadow.config:ShadowExecClientConfig"
 SHADOW_FACTORY_PATH = "shadow.factory:ShadowExecClientFactory"
@@ -119,7 +124,10 @@ def parse_redis_url(url: str, what: str) -> tuple[str, int]:
     except ValueError:
         port = None
     if parsed.scheme != "redis" or not parsed.hostname or port is None:
-        raise ValueError(f"{what} must be redis://host:port, got {redact_url(url)!r}")
+        hint = ""
+        if "@" in url:
+            hint = " (a user or password percent-encoded: '#' as %23, '/' as %2F, '@' as %40, ':' as %3A)"
+        raise ValueError(f"{what} must be redis://[user:password@]host:port, got {redact_url(url)!r}{hint}")
     return parsed.hostname, port
 
 
@@ -388,12 +396,26 @@ def node_config(raw: dict[str, Any], log_level: str) -> TradingNodeConfig:
     raw.setdefault("timeout_reconciliation", 30.0)
     logging_cfg = raw.setdefault("logging", {})
     logging_cfg.setdefault("log_level", log_level)
+    encode_database_credentials(raw)
     try:
         config = TradingNodeConfig.parse(json.dumps(raw))
     except (msgspec.ValidationError, msgspec.DecodeError, TypeError, ValueError) as exc:
         raise ConfigError(f"invalid TradingNode config: {exc}") from None
     check_components(config)
     return config
+
+
+def encode_database_credentials(raw: dict[str, Any]) -> None:
+    """Nautilus builds redis://user:password@host:port from its database config without encoding
+    either (a '#' or '/' in a password fails to parse, after the start-up checks passed), and the
+    Redis client percent-decodes what it reads: so the node config holds them percent-encoded."""
+    for section in ("cache", "message_bus"):
+        database = (raw.get(section) or {}).get("database")
+        if not isinstance(database, dict):
+            continue
+        for field in ("username", "password"):
+            if isinstance(database.get(field), str):
+                database[field] = quote(database[field], safe="")
 
 
 def check_components(config: TradingNodeConfig) -> None:
@@ -538,6 +560,8 @@ def prepare(args: argparse.Namespace) -> tuple[TradingNodeConfig, RunOptions, di
             apply_shared_budget(raw, shared)
             options = msgspec.structs.replace(options, own_coins_only=True)
     redis_url = args.redis_cache or options.redis_cache_url
+    if redis_url == REDIS_CACHE_USE_ENV:
+        redis_url = os.environ.get(REDIS_CACHE_URL_ENV) or DEFAULT_REDIS_CACHE_URL
     if redis_url:
         apply_redis_cache(raw, redis_url)
     factories = take_factories(raw)

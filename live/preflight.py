@@ -56,8 +56,21 @@ def check_redis_reachable(url: str, what: str) -> None:
             client.ping()
         finally:
             client.close()
+    except (redis.AuthenticationError, redis.AuthenticationWrongNumberOfArgsError) as exc:
+        raise _refused_credentials(what, url, exc) from None
+    except redis.ResponseError as exc:
+        if "auth" in str(exc).lower():  # NOAUTH, or a HELLO before authenticating
+            raise _refused_credentials(what, url, exc) from None
+        raise StartupError(f"{what} {_redacted(url)} answered with an error ({exc})") from None
     except (redis.RedisError, OSError, ValueError) as exc:
         raise StartupError(f"{what} {_redacted(url)} is not reachable ({exc}); start it or leave it out") from None
+
+
+def _refused_credentials(what: str, url: str, exc: Exception) -> ConfigError:
+    # Not a restart matter: the Redis is there and says no until the URL changes.
+    return ConfigError(
+        f"{what} {_redacted(url)} refused the credentials ({exc}): give its user and password in the URL, "
+        "redis://[user]:password@host:port, percent-encoded")
 
 
 def _redacted(url: str) -> str:
@@ -132,17 +145,16 @@ def redis_urls(config: TradingNodeConfig) -> list[tuple[str, str]]:
 
 def cache_url(config: TradingNodeConfig) -> str | None:
     """The node's Redis cache as a URL, with the user and password the cache connects with (a
-    password-protected Redis refuses a PING without them); None without a Redis cache."""
-    from urllib.parse import quote
-
+    password-protected Redis refuses a PING without them; the config holds them percent-encoded,
+    `encode_database_credentials`); None without a Redis cache."""
     database = config.cache.database if config.cache is not None else None
     if database is None or database.type != "redis":
         return None
     auth = ""
     if database.password is not None:
-        auth = f"{quote(database.username or '', safe='')}:{quote(database.password, safe='')}@"
+        auth = f"{database.username or ''}:{database.password}@"
     elif database.username:
-        auth = f"{quote(database.username, safe='')}@"
+        auth = f"{database.username}@"
     return f"redis://{auth}{database.host}:{database.port}"
 
 

@@ -7,33 +7,23 @@ line all check with these, so a url or name one side accepts the other does too.
 
 from __future__ import annotations
 
-from urllib.parse import parse_qsl
-from urllib.parse import urlencode
+import re
 from urllib.parse import urlsplit
-from urllib.parse import urlunsplit
 
 from redis.connection import parse_url
 
 DEFAULT_CHANNEL = "mm:screener"
 DEFAULT_KEY = "mm:screener:latest"
+_USERINFO_PASSWORD = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*://)([^:/?#@]*):.*@")
+_QUERY_PASSWORD = re.compile(r"([?&]password=)[^&]*")
 
 
 def redact_url(url: str) -> str:
     """`url` with its password (`redis://user:secret@host`, `?password=secret`) replaced by "***",
-    for logs and messages."""
-    try:
-        parts = urlsplit(url)
-        if parts.password is not None:
-            user = f"{parts.username}:" if parts.username else ":"
-            parts = parts._replace(netloc=f"{user}***@{parts.netloc.rpartition('@')[2]}")
-        if "password=" in parts.query:
-            query = parse_qsl(parts.query, keep_blank_values=True)
-            parts = parts._replace(
-                query=urlencode([(k, "***" if k == "password" else v) for k, v in query], safe="*")
-            )
-        return url if parts == urlsplit(url) else urlunsplit(parts)
-    except ValueError:
-        return "<unparsable url>"
+    for logs and messages. Read off the text, not parsed: a password a URL parser would not find
+    (an unencoded '#' or '/' in it) is hidden too, up to the URL's last '@'."""
+    url = _USERINFO_PASSWORD.sub(r"\1\2:***@", url, count=1)
+    return _QUERY_PASSWORD.sub(r"\1***", url)
 
 
 def check_redis_url(url: str) -> str:

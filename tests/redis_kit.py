@@ -47,11 +47,12 @@ def wait_until(predicate, timeout_s: float, interval_s: float = 0.02) -> bool:  
 class RedisServer:
     """A `redis-server` on a free port, without persistence, that can be stopped and restarted."""
 
-    def __init__(self) -> None:
+    def __init__(self, password: str | None = None) -> None:
         with socket.socket() as s:
             s.bind(("127.0.0.1", 0))
             self.port = s.getsockname()[1]
         self.url = f"redis://127.0.0.1:{self.port}/0"
+        self.password = password  # required of clients when given
         self.proc: subprocess.Popen[bytes] | None = None
 
     def start(self) -> None:
@@ -71,11 +72,12 @@ class RedisServer:
                 "no",
                 "--daemonize",
                 "no",
+                *(("--requirepass", self.password) if self.password is not None else ()),
             ],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
-        client = redis.Redis.from_url(self.url, socket_connect_timeout=0.2)
+        client = redis.Redis.from_url(self.url, password=self.password, socket_connect_timeout=0.2)
         if not wait_until(lambda: _pings(client), 5.0, 0.05):
             self.stop()
             pytest.fail(f"redis-server on port {self.port} did not start")

@@ -389,8 +389,8 @@ def test_a_coin_whose_flat_claim_takes_the_whole_shared_cap_is_warned_of_at_star
 @pytest.mark.parametrize(
     ("fields", "message"),
     [
-        ({"redis_url": "http://127.0.0.1:6379"}, "redis_url must be redis://host:port"),
-        ({"redis_url": "redis://127.0.0.1:99999"}, "redis_url must be redis://host:port"),
+        ({"redis_url": "http://127.0.0.1:6379"}, "redis_url must be redis://[user:password@]host:port"),
+        ({"redis_url": "redis://127.0.0.1:99999"}, "redis_url must be redis://[user:password@]host:port"),
         ({"max_total_inventory_usd": 0.0}, "max_total_inventory_usd must be > 0"),
         ({"max_total_inventory_usd": -5.0}, "max_total_inventory_usd must be > 0"),
         ({"max_assets": 0}, "max_assets must be >= 1"),
@@ -502,7 +502,7 @@ def test_the_start_up_checks_reach_the_redis_cache_with_its_credentials() -> Non
     from live.preflight import redis_urls
 
     config, _, _ = run_live.prepare(args("--account", ACCOUNT, "--redis-cache", "redis://mm:s3cr%40t@127.0.0.1:6379"))
-    assert config.cache.database.password == "s3cr@t"  # decoded, as Redis clients read a URL
+    assert config.cache.database.password == "s3cr%40t"  # as Nautilus hands it to its Redis client, which decodes it
     assert cache_url(config) == "redis://mm:s3cr%40t@127.0.0.1:6379"
     assert redis_urls(config) == [("redis://mm:s3cr%40t@127.0.0.1:6379", "the Redis cache")]
     assert cache_url(run_live.prepare(args("--account", ACCOUNT))[0]) is None

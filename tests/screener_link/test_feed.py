@@ -162,7 +162,10 @@ def test_malformed_redis_url_is_refused_at_construction() -> None:
         ("redis://127.0.0.1:6379/0", "redis://127.0.0.1:6379/0"),
         ("redis://:s3cret@127.0.0.1:6379/1", "redis://:***@127.0.0.1:6379/1"),
         ("rediss://bob:s3cret@example:6380", "rediss://bob:***@example:6380"),
-        ("unix:///tmp/r.sock?db=2&password=s3cret", "unix:/tmp/r.sock?db=2&password=***"),
+        ("unix:///tmp/r.sock?db=2&password=s3cret", "unix:///tmp/r.sock?db=2&password=***"),
+        ("redis://:s3cr#t/pw@127.0.0.1:6391", "redis://:***@127.0.0.1:6391"),  # not encoded: no parser finds it
+        ("redis://bob:p@ss@127.0.0.1:6391/0", "redis://bob:***@127.0.0.1:6391/0"),
+        ("redis://127.0.0.1:6379/0?socket_timeout=1", "redis://127.0.0.1:6379/0?socket_timeout=1"),
     ],
 )
 def test_redis_passwords_are_redacted_before_logging(url: str, shown: str) -> None:
