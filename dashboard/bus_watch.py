@@ -19,6 +19,8 @@ from typing import Any
 
 from adapters.hyperliquid import types as venue
 from mm_strategy import messages as mm_msg
+from mm_strategy.controls_in_force import ALL
+from mm_strategy.controls_in_force import ControlsInForce
 
 
 def timeline_entry(ts_ns: int, kind: str, source: str, what: str, reason: str, instrument: str | None) -> dict:
@@ -38,6 +40,7 @@ class BusWatch:
         self.user_stream_halted: str | None = None
         self.stalled: dict[str, int] = {}  # coin ("*" = every coin) -> since (ns)
         self.rate_limit: venue.RateLimitStatus | None = None
+        self.controls = ControlsInForce(clock_ns)  # the halts and pauses in force, scope ALL or an instrument id
         self.subscriptions: list[tuple[str, Any]] = [
             (mm_msg.TOPIC_GUARD, self.on_guard),
             (mm_msg.TOPIC_CONTROL_ALL, self._control_handler(None)),
@@ -75,6 +78,7 @@ class BusWatch:
         return handler
 
     def on_control(self, message: object, instrument: str | None) -> None:
+        self.controls.on_control(ALL if instrument is None else instrument, message)
         if isinstance(message, mm_msg.SpreadAdjust):
             # The governor publishes the regime every evaluation: keep the latest, do not fill the
             # timeline with it (its changes arrive as GuardEvents).

@@ -27,9 +27,12 @@ from dashboard.pnl import MidSeries
 from dashboard.queue_estimate import PrintedTrade
 from dashboard.queue_estimate import QueueEstimate
 from dashboard.queue_estimate import RestingOrder
+from mm_strategy.controls_in_force import ALL
+from mm_strategy.controls_in_force import HeldControl
 from mm_strategy.governor import RegimeGovernor
 from mm_strategy.market_maker import MarketMaker
 from mm_strategy.risk.activity import INITIAL_ADDRESS_BUDGET
+from mm_strategy.risk_guard import RiskGuard
 from simulation.matcher import window_sizes
 from simulation.queue_model import make_queue_rule
 
@@ -72,6 +75,9 @@ class _Instrument:
         self.fill_rows: deque[dict[str, Any]] = deque(maxlen=settings.fills_shown)  # JSON-ready, newest last
         self.last_fill: tuple | None = None  # the newest journal entry already taken (by identity)
         self.last_trade: tuple[int, str] | None = None  # (ts_init, trade_id) of the newest trade taken
+        # The position the node held before the fills the split counts, and the mid it was taken in
+        # at (the first sample with a mid); None until then.
+        self.carried_in: tuple[float, float] | None = None
 
 
 class Collector:
@@ -144,6 +150,10 @@ class Collector:
         inst.journal.mature(inst.mids)
         orders = self._orders(inst, book)
         position = float(self._portfolio.net_position(inst.id))
+        if inst.carried_in is None and mid is not None:
+            carried = position - inst.journal.split.position
+            inst.journal.split.carry_in(carried, mid)
+            inst.carried_in = (carried, mid)
         split = inst.journal.split.at(mid) if mid is not None else None
         if split is not None:
             inst.history.append(
@@ -158,6 +168,9 @@ class Collector:
             "symbol": str(inst.id.symbol),
             "state": strategy.state.name,
             "blocked": bool(strategy.is_quoting_blocked()) if strategy.is_running else None,
+            # What blocks it, as the strategy heard it: the halts and pauses on it or on all.
+            "held_by": [c.describe() for c in (*self.bus.controls.halts(), *self.bus.controls.pauses())
+                        if c.scope in (ALL, inst.key)],
             "shared_budget": _shared_budget(strategy.shared_cap),
             "exit_mode": strategy.exit_mode.name,
             "book": {
@@ -178,6 +191,9 @@ class Collector:
             },
             "pnl": {
                 **(split or {}),
+                "carried_in": None if inst.carried_in is None else {
+                    "position": inst.carried_in[0], "mid": inst.carried_in[1],
+                },
                 "realized": float(realized) if realized is not None else None,
                 "unrealized": float(unrealized) if unrealized is not None else None,
             },
@@ -268,6 +284,25 @@ class Collector:
             },
             "budget": self._budget(now),
             "screener": screener_state(self.node, now),
+            "controls": {
+                "halts": [_held(c) for c in self.bus.controls.halts()],
+                "pauses": [_held(c) for c in self.bus.controls.pauses()],
+            },
+            "day": self._day(),
+        }
+
+    def _day(self) -> dict[str, Any] | None:
+        """The account's PnL since the UTC day began against the RiskGuard's loss cap (what the cap
+        acts on; the instruments' PnL is this run's fills only); None without a RiskGuard or before
+        its first reading."""
+        guard = next((a for a in self.node.trader.actors() if isinstance(a, RiskGuard)), None)
+        if guard is None or guard.drawdown.day_start_equity is None:
+            return None
+        start = guard.drawdown.day_start_equity
+        return {
+            "pnl": guard.drawdown.pnl_today(),
+            "start_equity": start,
+            "loss_cap": guard.config.daily_drawdown_cap * start,
         }
 
     def _user_stream(self, clients: list[dict[str, Any]]) -> dict[str, Any]:
@@ -388,6 +423,11 @@ def screener_state(node: Any, now_ns: int) -> dict[str, Any] | None:
             ],
         }
     return None
+
+
+def _held(control: HeldControl) -> dict[str, Any]:
+    return {"scope": control.scope, "source": control.source, "reason": control.reason,
+            "until_ns": control.until_ns or None}
 
 
 def _shared_budget(cap: Any) -> dict[str, Any] | None:

@@ -44,6 +44,13 @@ class PnlSplit:
         self.position += fill.signed_qty
         self._cost_at_mid += fill.signed_qty * fill.mid
 
+    def carry_in(self, position: float, mid: float) -> None:
+        """A position held before the first fill counted (a restart, orders of an earlier run):
+        from here on its moves count as inventory PnL, as if bought or sold at `mid`, without
+        spread capture or fees."""
+        self.position += position
+        self._cost_at_mid += position * mid
+
     def inventory(self, mid_now: float) -> float:
         return self.position * mid_now - self._cost_at_mid
 

@@ -26,6 +26,8 @@ from live.gc_schedule import CollectionSchedule
 from live.logs import log
 from live.node_config import VENUE
 from mm_strategy import messages as mm_msg
+from mm_strategy.controls_in_force import ALL
+from mm_strategy.controls_in_force import ControlsInForce
 from mm_strategy.risk_guard import RiskGuard
 
 
@@ -44,11 +46,8 @@ class StatusBoard:
         self.collections = collections  # the garbage collector's timer, when the run has one
         self.guards: dict[str, str] = {}
         self.guard_counts: dict[str, int] = {}
-        # What stops the quoting now, as the strategies hear it: (scope, source) -> (reason, until_ns;
-        # 0 = until resumed), scope "all" or an instrument's symbol. Each halt or pause is kept until
-        # its own source resumes it (on its instrument, or on all) or its time is up.
-        self._halts: dict[tuple[str, str], tuple[str, int]] = {}
-        self._pauses: dict[tuple[str, str], tuple[str, int]] = {}
+        # What stops the quoting now, as the strategies hear it (scope: "all" or an instrument's symbol).
+        self.controls = ControlsInForce()
         self.screener_stale = False
         # The adapter's rejection alarms: (instrument, kind) -> the last `OrderRejections` and how many came.
         self.rejection_alarms: dict[str, dict[str, Any]] = {}
@@ -68,7 +67,7 @@ class StatusBoard:
         node.kernel.msgbus.subscribe("events.fills.*", self._on_fill)
         node.kernel.msgbus.subscribe(TOPIC_ORDER_REJECTIONS, self._on_rejections)
         node.kernel.msgbus.subscribe(mm_msg.TOPIC_GUARD, self._on_guard)
-        node.kernel.msgbus.subscribe(mm_msg.TOPIC_CONTROL_ALL, functools.partial(self._on_control, _ALL))
+        node.kernel.msgbus.subscribe(mm_msg.TOPIC_CONTROL_ALL, functools.partial(self._on_control, ALL))
         for _, iid in self._quoters():
             node.kernel.msgbus.subscribe(mm_msg.control_topic(str(iid)), functools.partial(self._on_control, iid.symbol.value))
 
@@ -128,24 +127,16 @@ class StatusBoard:
     @property
     def halted(self) -> str | None:
         """Every halt in force, "source: reason", the instrument's symbol after one of a single instrument."""
-        return _in_force(self._halts)
+        return self.controls.halted()
 
     @property
     def paused(self) -> str | None:
         """Every pause in force (the governor's stand-downs and action-rate stops), as `halted`."""
-        return _in_force(self._pauses)
+        return self.controls.paused()
 
     def _on_control(self, scope: str, message: object) -> None:
-        if isinstance(message, mm_msg.Halt):
-            self._halts[(scope, message.source)] = (message.reason, message.until_ns)
-        elif isinstance(message, mm_msg.Pause):
-            self._pauses[(scope, message.source)] = (message.reason, message.until_ns)
-        elif isinstance(message, mm_msg.Resume):
-            # As a strategy hears it: a resume on all reaches every instrument.
-            for held in (self._halts, self._pauses):
-                for key in [k for k in held if k[1] == message.source and scope in (_ALL, k[0])]:
-                    del held[key]
-        elif isinstance(message, mm_msg.InventoryCap):
+        self.controls.on_control(scope, message)
+        if isinstance(message, mm_msg.InventoryCap):
             self.shared_caps[message.instrument_id] = {
                 "max_abs_usd": message.max_abs_usd, "reduce_only": message.reduce_only, "reason": message.reason,
             }
@@ -259,21 +250,11 @@ class StatusBoard:
         return "; ".join(held) or None
 
 
-_ALL = "all"
 
 
 def _shown(label: str, value: str | None) -> str:
     """`label` and `value` for a status line, nothing when there is no value (each read once)."""
     return "" if value is None else f"{label}{value}"
-
-
-def _in_force(held: dict[tuple[str, str], tuple[str, int]]) -> str | None:
-    now = time.time_ns()
-    for key in [k for k, (_, until) in held.items() if until and until <= now]:
-        del held[key]  # its time is up: the strategy quotes again without a resume
-    return "; ".join(
-        f"{source}: {reason}" + ("" if scope == _ALL else f" [{scope}]") for (scope, source), (reason, _) in held.items()
-    ) or None
 
 
 async def show_status(board: StatusBoard, interval: float, use_table: bool, state_file: Path | None) -> None:

@@ -72,8 +72,9 @@ function drawNode(snap) {
   document.getElementById("user-stream").replaceChildren(kv([
     ["socket", !us.applies ? "n/a (no user stream: shadow)" : us.connected ? "connected" : "DOWN",
       !us.applies ? "muted" : us.connected ? "good" : "bad", { "data-user-stream": String(us.connected) }],
-    ["venue halt", us.halted || "no", us.halted ? "bad" : "good"],
+    ["user-stream halt", us.halted || "no", us.halted ? "bad" : "good"],
   ]));
+  drawControls(node.controls, node.day);
   const stall = node.stall;
   document.getElementById("stall").replaceChildren(kv([
     ["stalled", stall.stalled.length ? stall.stalled.map((c) => `${c} (${fmt(stall.since_ms[c] / 1000, 1)} s)`).join(", ") : "none",
@@ -121,6 +122,24 @@ function drawNode(snap) {
     el("td", {}, clock(e.ts_ns)), el("td", { class: "l" }, e.kind), el("td", { class: "l" }, e.source),
     el("td", { class: "l " + (e.kind === "guard" ? "warn" : "") }, e.what), el("td", { class: "l" }, e.instrument || "all"),
     el("td", { class: "reason" }, e.reason))));
+}
+
+function drawControls(controls, day) {
+  // Every halt and pause in force with its reason and end: what stops the quoting, beside the timeline's history.
+  const held = [...controls.halts.map((c) => ["halt", c]), ...controls.pauses.map((c) => ["pause", c])];
+  document.getElementById("controls").replaceChildren(held.length
+    ? el("table", {}, el("tbody", {}, ...held.map(([kind, c]) => el("tr", { "data-control": kind, "data-source": c.source },
+      el("td", { class: "l " + (kind === "halt" ? "bad" : "warn") }, `${kind} · ${c.source}`),
+      el("td", { class: "l" }, c.scope),
+      el("td", { class: "l" }, c.until_ns ? `until ${new Date(c.until_ns / 1e6).toISOString().replace(".000Z", "Z")}` : "until resumed"),
+      el("td", { class: "reason" }, c.reason)))))
+    : el("span", { class: "good", "data-control": "none" }, "none: quoting as configured"));
+  document.getElementById("day").replaceChildren(day
+    ? kv([
+      ["PnL today", fmt(day.pnl, 2), day.pnl < 0 ? "bad" : "good", { "data-day-pnl": day.pnl }],
+      ["loss cap", `${fmt(day.loss_cap, 2)} of ${fmt(day.start_equity, 2)} day-start equity`, -day.pnl >= day.loss_cap ? "bad" : ""],
+    ])
+    : el("span", { class: "muted" }, "no RiskGuard reading yet"));
 }
 
 // -- per instrument ----------------------------------------------------------------------------
@@ -223,6 +242,9 @@ function drawPnl(v, inst) {
     ["fees", fmt(p.fees), "bad", { "data-pnl": "fees" }],
     ["total", fmt(p.total), sign(p.total), { "data-pnl": "total" }],
     ["Nautilus realized / unrealized", `${fmt(p.realized)} / ${fmt(p.unrealized)}`],
+    // Since the page's first sample: a position the node held before then counts from that mid on.
+    ["carried in", p.carried_in && p.carried_in.position ? `${num(p.carried_in.position)} at mid ${num(p.carried_in.mid)}` : "none",
+      "muted", { "data-carried-in": p.carried_in ? p.carried_in.position : "" }],
   ]));
   const chart = ensureChart(v, inst.id);
   if (inst.point && chart) {
@@ -282,7 +304,8 @@ function drawInstrument(inst) {
   const regime = inst.regime ? inst.regime.reason : "no regime yet";
   const adjust = Object.entries(inst.spread_adjustments).map(([k, m]) => `${k}×${fmt(m, 2)}`).join(" ");
   const budgetHeld = inst.shared_budget && inst.shared_budget.reduce_only;
-  v.status.textContent = `${inst.state}${inst.blocked ? " · QUOTING BLOCKED" : ""}${budgetHeld ? ` · SHARED BUDGET: REDUCE-ONLY (${inst.shared_budget.reason})` : ""} · book ${fmt(inst.book.age_ms, 0)} ms old · exit ${inst.exit_mode} · ${regime} · spread ×${fmt(inst.spread_mult, 2)} (${adjust || "no adjustments"}) · actions ${JSON.stringify(inst.actions)}`;
+  const heldBy = inst.held_by.length ? ` (${inst.held_by.join("; ")})` : "";
+  v.status.textContent = `${inst.state}${inst.blocked ? ` · QUOTING BLOCKED${heldBy}` : ""}${budgetHeld ? ` · SHARED BUDGET: REDUCE-ONLY (${inst.shared_budget.reason})` : ""} · book ${fmt(inst.book.age_ms, 0)} ms old · exit ${inst.exit_mode} · ${regime} · spread ×${fmt(inst.spread_mult, 2)} (${adjust || "no adjustments"}) · actions ${JSON.stringify(inst.actions)}`;
   v.status.className = inst.blocked || budgetHeld ? "bad" : "muted";
   drawLadder(v, inst);
   drawInventory(v, inst);

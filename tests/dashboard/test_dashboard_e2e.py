@@ -13,8 +13,12 @@ from pathlib import Path
 
 import pytest
 
+from hlsim.engine.actions import typed_action
 from hlsim.testing import HlSimConfig
 from hlsim.testing import run_hlsim_in_thread
+from mm_strategy.risk.day_state import DayState
+from mm_strategy.risk.day_state import save_day_state
+from mm_strategy.risk.drawdown import NS_PER_DAY
 from tests.dashboard.browser_kit import Browser
 from tests.node_kit import ETH_ASKS
 from tests.node_kit import ETH_BIDS
@@ -34,6 +38,7 @@ def sim() -> Iterator:
     with run_hlsim_in_thread(HlSimConfig(coins={"ETH": 4}, ip_weight_per_min=None)) as sim:
         sim.set_book("ETH", bids=ETH_BIDS, asks=ETH_ASKS)
         ticker = BookTicker(sim, ETH_BIDS, ETH_ASKS)
+        sim.ticker = ticker  # for the tests that move the market
         yield sim
         ticker.close()
 
@@ -176,3 +181,75 @@ def test_in_shadow_mode_the_page_shows_virtual_orders_with_their_queues_and_no_u
     finally:
         node.ensure_dead()
     assert sim.open_orders(node.address) == []  # nothing was sent
+
+
+def test_a_node_started_past_its_loss_cap_sends_nothing_and_the_page_says_why(tmp_path: Path, sim) -> None:
+    # Review 5: such a node quoted (and filled) for a second before the guard's first check, and
+    # the page then showed "QUOTING BLOCKED" with no reason and no day PnL.
+    port = free_port()
+    day_file = tmp_path / "day.json"
+    # The timer's check a minute away: only the check at the first book can stop the first ladder.
+    config = eth_config(risk_guard={"day_state_file": str(day_file), "daily_drawdown_cap": 0.001,
+                                    "check_interval_ms": 60_000})
+    node = NodeProcess(tmp_path, config, sim.rest_url, args=["--dashboard", str(port)])
+    sim.fund(node.address, 100_000)
+    save_day_state(day_file, f"HYPERLIQUID-{node.address.lower()}",
+                   DayState(time.time_ns() // NS_PER_DAY, 100_500.0))  # 500 lost today, the cap is 100.5
+    browser = None
+    try:
+        node.start()
+        node.wait_for("the halt", lambda s: s["halted"] is not None and "drawdown" in s["halted"])
+        browser = Browser(tmp_path / "chromium")
+        browser.open(f"http://127.0.0.1:{port}/")
+        browser.wait_for("document.querySelector('[data-control=\"halt\"][data-source=\"drawdown\"]') !== null",
+                         SHOWN_WITHIN_S, "the halt on the page")
+        row = browser.evaluate("document.querySelector('[data-control=\"halt\"]').textContent")
+        assert "daily loss 500.00 USDC" in row and "until " in row
+        assert browser.evaluate("Number(document.querySelector('[data-day-pnl]').dataset.dayPnl)") == pytest.approx(-500.0)
+        status = browser.evaluate("document.querySelector('#instruments').textContent")
+        assert "QUOTING BLOCKED (drawdown: daily loss 500.00 USDC" in status
+        assert node.stop() == 0
+    finally:
+        if browser is not None:
+            browser.close()
+        node.ensure_dead()
+    assert node.state()["fills"] == [] and sim.open_orders(node.address) == []
+    assert "Submitted" not in node.log_path.read_text(errors="replace")  # not one order went out
+
+
+def test_a_position_held_before_the_start_counts_in_the_pnl_split_from_the_first_mid(tmp_path: Path, sim) -> None:
+    # Review 5: the split started flat, so a restart holding a position showed the run "making"
+    # what the account lost on that position.
+    port = free_port()
+    config = eth_config(strategy={"base_spread_bps": 50.0})  # wide: none of its own fills in the test
+    node = NodeProcess(tmp_path, config, sim.rest_url, args=["--dashboard", str(port)])
+    sim.fund(node.address, 100_000)
+    buy = typed_action({"type": "order", "grouping": "na", "orders": [
+        {"a": 0, "b": True, "p": "3000.1", "s": "0.5", "r": False, "t": {"limit": {"tif": "Ioc"}}}]}).orders[0]
+    assert "filled" in sim.call(lambda: sim.engine.place_order(node.address.lower(), buy, sim.engine.now_ms()))
+    browser = None
+    try:
+        node.start()
+        node.wait_for("quotes", lambda s: len(s["open_orders"]) >= 2)
+        browser = Browser(tmp_path / "chromium")
+        browser.open(f"http://127.0.0.1:{port}/")
+        carried = browser.wait_for("document.querySelector('[data-carried-in]')?.dataset.carriedIn", SHOWN_WITHIN_S,
+                                   "the position carried in")
+        assert float(carried) == 0.5
+        sim.ticker.shift(-5.0)  # the market drops 5 after the first sample: the long position loses 2.5
+        deadline = time.monotonic() + SHOWN_WITHIN_S
+        while True:
+            inst = json.loads(fetch(f"http://127.0.0.1:{port}/api/snapshot")[1])["instruments"][0]
+            pnl, mid = inst["pnl"], inst["book"]["mid"]
+            if mid < 2996 or time.monotonic() > deadline:
+                break
+            time.sleep(0.2)
+        assert pnl["carried_in"]["mid"] == pytest.approx(3000.05) and mid == pytest.approx(2995.05)
+        assert inst["inventory"]["position"] == 0.5 and inst["fill_count"] == 0
+        assert pnl["inventory"] == pytest.approx(0.5 * (mid - pnl["carried_in"]["mid"]), abs=1e-6)
+        assert (pnl["spread_capture"], pnl["fees"]) == (0.0, 0.0)
+        assert node.stop() == 0
+    finally:
+        if browser is not None:
+            browser.close()
+        node.ensure_dead()

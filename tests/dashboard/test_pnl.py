@@ -54,6 +54,14 @@ def test_a_buy_below_mid_captures_spread_and_pays_its_fee() -> None:
     assert split.at(101.0) == {"spread_capture": 2.0, "inventory": 2.0, "fees": 0.03, "total": pytest.approx(3.97)}
 
 
+def test_a_position_carried_in_counts_as_inventory_from_its_mid_without_spread_or_fees() -> None:
+    split = PnlSplit()
+    split.carry_in(-3.0, 100.0)
+    split.add(Fill(0, "BUY", 1, 99.0, 1.0, 0.01, True, 100.0))
+    assert split.position == -2.0
+    assert split.at(98.0) == {"spread_capture": 1.0, "inventory": 4.0, "fees": 0.01, "total": pytest.approx(4.99)}
+
+
 def test_markouts_mature_at_their_horizons_with_the_reports_values() -> None:
     fills, times, mids = random_run(7, n_fills=10)
     journal = FillJournal(keep=100)
