@@ -45,6 +45,15 @@ def agent_address(config: HyperliquidExecClientConfig) -> str:
     return L1Signer(key.reveal()).address.lower()
 
 
+def redis_answers(url: str) -> bool:
+    """Whether the Redis at `url` answers a PING within `REDIS_TIMEOUT_S`."""
+    try:
+        check_redis_reachable(url, "")
+    except (StartupError, ConfigError):
+        return False
+    return True
+
+
 def check_redis_reachable(url: str, what: str) -> None:
     """A Redis the run depends on answers a PING within `REDIS_TIMEOUT_S` (Nautilus's own connection
     retries for minutes without a word)."""

@@ -13,9 +13,11 @@ import asyncio
 import contextlib
 import gc
 import logging
+import os
 import sys
 import time
 from collections.abc import Awaitable
+from dataclasses import dataclass
 from pathlib import Path
 
 from nautilus_trader.config import TradingNodeConfig
@@ -29,6 +31,7 @@ from cli_types import check_writable_dir as writable_dir
 from cli_types import check_writable_file as writable_file
 from dashboard.server import DashboardServer
 from dashboard.server import serve as serve_dashboard
+from live.cache_watch import CacheWatch
 from live.cli import parse_args
 from live.errors import ConfigError
 from live.errors import ExitCode
@@ -45,7 +48,9 @@ from live.logs import log
 from live.node_config import RunOptions
 from live.node_config import hl_exec_configs
 from live.node_config import prepare
+from live.preflight import cache_url
 from live.preflight import preflight
+from live.preflight import redis_answers
 from live.shadow_report import write_report
 from live.shutdown import Leftovers
 from live.shutdown import final_exchange_check
@@ -55,6 +60,7 @@ from live.status import StatusBoard
 from live.status import show_status
 from live.sweep import settle_swept_orders
 from live.sweep import sweep_leftover_orders
+from screener_link.redis_target import redact_url
 
 _EXCHANGE_ERRORS = (*REST_ERRORS, ActionFailed, OSError, asyncio.TimeoutError)
 
@@ -106,9 +112,17 @@ async def start_up(
         raise StartupError(f"the exchange could not be reached for the start-up sweep ({exc}); nothing was sent") from None
 
 
-def build_node(config: TradingNodeConfig, factories: dict[str, dict[str, type]], holder: list[TradingNode]) -> TradingNode:
+@dataclass(frozen=True)
+class BuiltNode:
+    """The node `main` disposes of once the run is over, and its Redis cache (None without one)."""
+
+    node: TradingNode
+    cache_url: str | None
+
+
+def build_node(config: TradingNodeConfig, factories: dict[str, dict[str, type]], holder: list[BuiltNode]) -> TradingNode:
     node = TradingNode(config=config, loop=asyncio.get_running_loop())
-    holder.append(node)
+    holder.append(BuiltNode(node, cache_url(config)))
     register_factories(node, factories)
     node.build()
     return node
@@ -135,7 +149,7 @@ def ending(fault: str | None, orders_left: Leftovers, config_error: bool = False
     return ExitCode.CLEAN, None
 
 
-async def run(args: argparse.Namespace, holder: list[TradingNode]) -> int:
+async def run(args: argparse.Namespace, holder: list[BuiltNode]) -> int:
     """Run until a signal, `--run-secs` or a fault, then wind down; the node is left in `holder` for disposal."""
     config, options, factories = prepare(args)  # also settles args.mode
     state_file = check_outputs(args, options)
@@ -153,7 +167,9 @@ async def run(args: argparse.Namespace, holder: list[TradingNode]) -> int:
     trip_on_trading_refused(node, latch)
     trip_when_no_instrument_trades(node, latch)
     collections = schedule_of(options)
-    board = StatusBoard(node, collections)
+    cache_db = cache_url(config)
+    cache_watch = CacheWatch(cache_db) if cache_db is not None else None
+    board = StatusBoard(node, collections, cache_watch)
     dashboard = await start_dashboard(node, args)
     started_ns, started = time.time_ns(), time.monotonic()
     run_task = asyncio.create_task(node.run_async())
@@ -162,6 +178,7 @@ async def run(args: argparse.Namespace, holder: list[TradingNode]) -> int:
         asyncio.create_task(freeze_startup_objects(node, start_wait, collections)),
         asyncio.create_task(watch_node(node, run_task, StartDeadlines.of(config), latch)),
         asyncio.create_task(settle_swept_orders(node, swept, start_wait)) if swept else None,
+        asyncio.create_task(cache_watch.run()) if cache_watch is not None else None,
     ]
     status_task = asyncio.create_task(
         show_status(board, options.status_interval_secs, sys.stderr.isatty() and not args.no_status, state_file)
@@ -257,17 +274,37 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     loop = asyncio.new_event_loop()
     asyncio.set_event_loop(loop)
-    holder: list[TradingNode] = []
+    holder: list[BuiltNode] = []
+    code: int = ExitCode.FAULT
     try:
-        return loop.run_until_complete(run(args, holder))
+        code = loop.run_until_complete(run(args, holder))
     except (ConfigError, KeyError, FileNotFoundError) as exc:
         print(f"error: {exc}", file=sys.stderr)
-        return ExitCode.CONFIG
+        code = ExitCode.CONFIG
     except StartupError as exc:
         print(f"error: {exc}", file=sys.stderr)
-        return ExitCode.FAULT
+        code = ExitCode.FAULT
     finally:
         if holder:
-            holder[0].dispose()  # closes the loop
+            dispose_or_exit(holder[0], code)  # closes the loop
         elif not loop.is_closed():
             loop.close()
+    return code
+
+
+def dispose_or_exit(built: BuiltNode, code: int) -> None:
+    """Dispose of the node, unless its Redis cache is away: Nautilus closes the cache last and waits
+    for its last writes without end (holding the interpreter). Every order is cancelled and the
+    exchange swept by then: the process says so and exits with `code`, without those writes; a
+    restart reconciles from the exchange."""
+    url = built.cache_url
+    if url is None or redis_answers(url):
+        built.node.dispose()
+        return
+    print(f"error: the Redis cache {redact_url(url)} does not answer: exiting without the node's last writes to it "
+          "(nothing is open on the exchange; a restart reconciles from it)", file=sys.stderr)
+    logging.shutdown()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    time.sleep(0.3)  # Nautilus's log lines reach the file from its own thread
+    os._exit(code)

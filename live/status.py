@@ -22,6 +22,7 @@ from rich.table import Table
 
 from adapters.hyperliquid.types import TOPIC_ORDER_REJECTIONS
 from adapters.hyperliquid.types import OrderRejections
+from live.cache_watch import CacheWatch
 from live.gc_schedule import CollectionSchedule
 from live.logs import log
 from live.node_config import VENUE
@@ -41,9 +42,12 @@ def orders_outstanding(node: TradingNode) -> int:
 class StatusBoard:
     """Quotes, inventory, PnL and guard states of a running node, as a rich table or a log line."""
 
-    def __init__(self, node: TradingNode, collections: CollectionSchedule | None = None) -> None:
+    def __init__(
+        self, node: TradingNode, collections: CollectionSchedule | None = None, cache_watch: CacheWatch | None = None,
+    ) -> None:
         self.node = node
         self.collections = collections  # the garbage collector's timer, when the run has one
+        self.cache_watch = cache_watch  # the Redis cache's health, when the run has one
         self.guards: dict[str, str] = {}
         self.guard_counts: dict[str, int] = {}
         # What stops the quoting now, as the strategies hear it (scope: "all" or an instrument's symbol).
@@ -182,6 +186,7 @@ class StatusBoard:
             "rejection_alarms": dict(self.rejection_alarms),
             "shared_budget": dict(self.shared_caps),
             "garbage_collection": self.collections.figures() if self.collections is not None else None,
+            "cache_database": self.cache_watch.figures() if self.cache_watch is not None else None,
         }
 
     def write(self, path: Path) -> None:
@@ -228,7 +233,8 @@ class StatusBoard:
             )
         guards = "; ".join(f"{k}: {v}" for k, v in sorted(self.guards.items())[-4:]) or "none"
         table.caption = (f"halt: {self.halted or 'no'}{_shown(' | pause: ', self.paused)}"
-                         f"{_shown(' | budget: ', self.budget_held)} | last guards: {guards}")
+                         f"{_shown(' | budget: ', self.budget_held)}{_shown(' | Redis cache: ', self.cache_down)}"
+                         f" | last guards: {guards}")
         return table
 
     def line(self) -> str:
@@ -239,7 +245,14 @@ class StatusBoard:
         ]
         day = self.day_pnl
         return ("status: " + " | ".join(parts) + _shown(" | day=", None if day is None else f"{day:+.4f}")
-                + f" | halt={self.halted or 'no'}{_shown(' | pause=', self.paused)}{_shown(' | budget=', self.budget_held)}")
+                + f" | halt={self.halted or 'no'}{_shown(' | pause=', self.paused)}{_shown(' | budget=', self.budget_held)}"
+                + _shown(" | cache=", self.cache_down))
+
+    @property
+    def cache_down(self) -> str | None:
+        """"DOWN (why)" while the Redis cache does not answer; None otherwise or without one."""
+        watch = self.cache_watch
+        return None if watch is None or watch.reachable else f"DOWN ({watch.last_error})"
 
     @property
     def budget_held(self) -> str | None:
