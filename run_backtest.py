@@ -233,6 +233,10 @@ def sweep_main(args: argparse.Namespace) -> int:
         cause = f" ({exc.__cause__})" if isinstance(exc, ConnectionError) and exc.__cause__ else ""
         errors.print(f"[red]error:[/red] {escape(str(exc) + cause)}")  # escaped: "ray[client]" is no markup
         return 2
+    if result.interrupted:
+        written = f"; table: {result.parquet}  report: {result.html}" if result.rows else "; nothing written"
+        errors.print(f"interrupted after {len(result.rows)} cell(s){written}", highlight=False)
+        return 130
     console.print(f"table: {result.parquet}  report: {result.html}")
     if result.failed:
         errors.print(f"[red]{len(result.failed)} of {len(result.rows)} cell(s) failed[/red] (their errors are in the table)")

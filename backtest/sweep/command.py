@@ -3,8 +3,10 @@ they run, then the Parquet table, the console summary and the HTML report."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from dataclasses import field
 from pathlib import Path
 from typing import Any
 
@@ -35,6 +37,7 @@ class SweepResult:
     parquet: Path
     html: Path
     best: str | None = None  # the best trial of an Optuna search, as a line of text
+    interrupted: bool = False  # Ctrl-C: the rows are the cells that finished before it
 
     @property
     def failed(self) -> list[dict[str, Any]]:
@@ -81,27 +84,45 @@ def run(
     preparation overlaps its start; otherwise one is started here (`ray_address`, `num_cpus`)."""
     console = console or Console()
     ray = ray or RayStart(ray_address, num_cpus)
+    running = _Running()
+    interrupted = False
     try:
-        rows, study = _execute(sweep, catalog, ray, ray_address, log_level, console)
+        try:
+            rows, study = _execute(sweep, catalog, ray, ray_address, log_level, console, running)
+        except KeyboardInterrupt:
+            # Ctrl-C: the cells still running are stopped, and the outputs hold those that finished.
+            interrupted, rows, study = True, list(running.rows), None
+            cancelled = running.pool.cancel_all() if running.pool is not None else 0
+            console.print(f"[yellow]interrupted:[/yellow] {len(rows)} cell(s) finished, {cancelled} stopped; "
+                          "the table and the report hold the finished ones", highlight=False)
         ray.stop(wait=False)  # Ray's shutdown takes its time while the outputs are written
         spec = sweep.spec
         parameters = list(sweep.parameters)
-        best = _best_trial(study, spec) if isinstance(spec, OptunaSpec) else None
+        best = _best_trial(study, spec) if isinstance(spec, OptunaSpec) and study is not None else None
         sort_by = spec.objective if isinstance(spec, OptunaSpec) else "net_pnl"
         descending = not (isinstance(spec, OptunaSpec) and spec.direction == "minimize")
-        results.print_summary(rows, parameters, console, sort_by=sort_by, descending=descending)
-        if best:
-            console.print(best, highlight=False)
         parquet_path, html_path = output_paths(sweep, report_dir)
-        results.write_parquet(results.table(rows, parameters), parquet_path)
-        report.write(sweep, rows, html_path, best)
+        if rows:
+            results.print_summary(rows, parameters, console, sort_by=sort_by, descending=descending)
+            if best:
+                console.print(best, highlight=False)
+            results.write_parquet(results.table(rows, parameters), parquet_path)
+            report.write(sweep, rows, html_path, best)
     finally:
         ray.stop()
-    return SweepResult(rows, parquet_path, html_path, best)
+    return SweepResult(rows, parquet_path, html_path, best, interrupted)
+
+
+@dataclass
+class _Running:
+    """What a Ctrl-C finds of the sweep: the rows of the cells finished, and the pool of the rest."""
+
+    rows: list[dict[str, Any]] = field(default_factory=list)
+    pool: CellPool | None = None
 
 
 def _execute(sweep: Sweep, catalog: Path, ray: RayStart, ray_address: str | None, log_level: str,
-             console: Console) -> tuple[list[dict[str, Any]], Any]:
+             console: Console, running: _Running) -> tuple[list[dict[str, Any]], Any]:
     """Every cell's row (in the order they finished) and, in the Optuna mode, the study."""
     make_cells = CellMaker(sweep, catalog, log_level)
     spec = sweep.spec
@@ -112,18 +133,25 @@ def _execute(sweep: Sweep, catalog: Path, ray: RayStart, ray_address: str | None
 
         from backtest.sweep.search import search
     total = len(cells) if isinstance(spec, GridSpec) else spec.trials * len(sweep.runs)
+    console.print(f"sweep {sweep.name}: {total} cell(s)"
+                  + (f" ({spec.trials} trials × {len(sweep.runs)} run(s))" if isinstance(spec, OptunaSpec) else ""),
+                  highlight=False)
     with console.status("starting Ray" if ray_address is None else f"joining the Ray cluster at {ray_address}"):
         cpus = ray.wait()
     with _progress(console) as progress:
         bar = progress.add_task(f"sweep {sweep.name} on {cpus} CPUs", total=total)
 
         def finished(row: dict[str, Any]) -> None:
+            running.rows.append(row)
             progress.advance(bar)
+            if not console.is_terminal:
+                _log_progress(console, len(running.rows), total, started)
             if row["status"] != "ok":
                 progress.console.print(f"[red]cell {row['cell']} failed[/red] ({row['run']}): {row['error']}",
                                        soft_wrap=True, highlight=False)
 
-        pool = CellPool()
+        started = time.monotonic()
+        pool = running.pool = CellPool()
         if isinstance(spec, GridSpec):
             return _run_cells(cells, pool, finished), None
         return search(spec, sweep.parameters, sweep.dimensions, make_cells, len(sweep.runs), pool, cpus, finished)
@@ -138,6 +166,17 @@ def _run_cells(cells: list[CellTask], pool: CellPool, finished: Callable[[dict[s
         rows.append(pool.next_done())
         finished(rows[-1])
     return rows
+
+
+def _log_progress(console: Console, done: int, total: int, started: float) -> None:
+    """Off a terminal (a log file, CI) the bar is drawn only at the end: a plain line per tenth of
+    the cells instead, with the time left at the pace so far."""
+    step = max(1, total // 10)
+    if done % step and done != total:
+        return
+    elapsed = time.monotonic() - started
+    left = elapsed / done * (total - done)
+    console.print(f"{done}/{total} cells, {elapsed:.0f} s, ~{left:.0f} s left", highlight=False)
 
 
 def _progress(console: Console) -> Progress:

@@ -12,6 +12,7 @@ Ray is imported here only, when a sweep runs: a plain backtest does not pay for 
 
 from __future__ import annotations
 
+import contextlib
 import importlib.util
 import logging
 import signal
@@ -35,6 +36,7 @@ CELL_PACKAGES = ("adapters", "backtest", "catalog", "cli_types", "hlsim", "mm_st
 # machine's memory, would reserve gigabytes of /dev/shm for nothing.
 LOCAL_OBJECT_STORE_BYTES = 128 * 1024 * 1024
 CELL_MODULE = run_cell.__module__  # what a local worker imports as it starts
+WAIT_STEP_SECS = 0.5  # the longest a Ctrl-C waits to be heard while cells run
 
 
 def cluster_runtime_env() -> dict[str, Any]:
@@ -67,9 +69,36 @@ def _check_answers(address: str, timeout_s: float = 5.0) -> None:
         return  # Ray looks for the local cluster and says at once when there is none
     host, _, port = address.removeprefix("ray://").rpartition(":")
     try:
-        socket.create_connection((host.strip("[]"), int(port)), timeout=timeout_s).close()
+        with socket.create_connection((host.strip("[]"), int(port)), timeout=timeout_s) as conn:
+            grpc = _speaks_grpc(conn, timeout_s)
     except OSError as exc:
         raise ConnectionError(f"no Ray cluster answers at {address}: {exc}") from None
+    if not grpc:
+        # Ray would wait for it without end, deaf to Ctrl-C (Redis, whose port 6379 is also Ray's default).
+        raise ConnectionError(f"what answers at {address} is not a Ray head (its GCS, a gRPC server, answers "
+                              "HTTP/2; this did not): is it Redis or another service? Start the head on a port "
+                              "of its own (ray start --head --port PORT)")
+
+
+# An HTTP/2 client's connection preface and an empty SETTINGS frame: a gRPC server answers with its
+# own SETTINGS frame (frame type 4, the header's fourth byte).
+_HTTP2_HELLO = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n" + bytes([0, 0, 0, 4, 0, 0, 0, 0, 0])
+_HTTP2_SETTINGS = 4
+
+
+def _speaks_grpc(conn: socket.socket, timeout_s: float) -> bool:
+    conn.settimeout(timeout_s)
+    try:
+        conn.sendall(_HTTP2_HELLO)
+        head = b""
+        while len(head) < 4:
+            chunk = conn.recv(9 - len(head))
+            if not chunk:
+                return False
+            head += chunk
+    except OSError:
+        return False
+    return head[3] == _HTTP2_SETTINGS
 
 
 class RayStart:
@@ -219,7 +248,9 @@ class CellPool:
 
     def next_done(self) -> dict[str, Any]:
         """The row of the next cell to finish (blocks); a worker lost under a cell fails that cell."""
-        ready, _ = self._ray.wait(list(self._pending), num_returns=1)
+        ready: list[Any] = []
+        while not ready:  # in steps, so that Ctrl-C is heard between them
+            ready, _ = self._ray.wait(list(self._pending), num_returns=1, timeout=WAIT_STEP_SECS)
         task = self._pending.pop(ready[0])
         try:
             return self._ray.get(ready[0])
@@ -227,3 +258,11 @@ class CellPool:
             row = empty_row(task)
             row["error"] = f"{type(exc).__name__}: {exc}"
             return row
+
+    def cancel_all(self) -> int:
+        """Cancel every cell not finished (their workers are stopped); returns how many."""
+        pending, self._pending = list(self._pending), {}
+        for ref in pending:
+            with contextlib.suppress(Exception):
+                self._ray.cancel(ref, force=True)
+        return len(pending)

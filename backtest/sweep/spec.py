@@ -178,7 +178,9 @@ def _check_grid(spec: GridSpec, n_runs: int) -> None:
             raise ValueError(f"grid.{name}: expected a list of values, got {msgspec.json.encode(values).decode()}")
         if not values:
             raise ValueError(f"grid.{name}: no values")
-        encoded = [msgspec.json.encode(v) for v in values]
+        # 5 and 5.0 are one value (the field takes either alike): two cells with the same results.
+        encoded = [float(v) if isinstance(v, int | float) and not isinstance(v, bool) else msgspec.json.encode(v)
+                   for v in values]
         if len(set(encoded)) != len(encoded):
             raise ValueError(f"grid.{name}: a value is listed twice in {values}")
     cells = math.prod(len(v) for v in spec.grid.values()) * n_runs

@@ -89,6 +89,15 @@ def test_a_ray_address_where_nothing_listens_fails_at_once(tmp_path: Path, capsy
     assert code == 2 and f"no Ray cluster answers at 127.0.0.1:{port}" in capsys.readouterr().err
 
 
+@pytest.mark.redis
+def test_a_ray_address_where_redis_answers_fails_at_once_saying_it_is_not_ray(tmp_path: Path, capsys) -> None:
+    # Review 5: Ray's default head port is Redis's; ray.init waited on Redis without end, deaf to Ctrl-C.
+    catalog = tmp_path / "catalog"
+    ParquetDataCatalog(str(catalog)).write_data([perp_instrument("WLFI", 0)])
+    code = run_backtest.main(["--sweep", _sweep(tmp_path), "--ray-address", "127.0.0.1:6379", "--catalog", str(catalog)])
+    assert code == 2 and "is not a Ray head" in capsys.readouterr().err
+
+
 def _loaded_after(code: str) -> list[str]:
     out = subprocess.run([sys.executable, "-c", f"import sys; {code}; print(' '.join(sorted(sys.modules)))"],
                          capture_output=True, text=True, check=True, cwd=PROJECT_ROOT)

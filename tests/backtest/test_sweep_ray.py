@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -245,3 +246,29 @@ def test_ray_address_runs_the_cells_on_that_cluster(tmp_path: Path, catalog: str
         if head.stdin is not None:
             head.stdin.close()
         head.wait(timeout=60)
+
+
+def test_ctrl_c_stops_a_sweep_and_keeps_the_cells_that_finished(tmp_path: Path, catalog: str, base_config: Path) -> None:
+    # Review 5: SIGINT left the driver and its workers running; only SIGTERM ended them.
+    sweep_path = _sweep_file(tmp_path, base_config, mode="grid", grid={"strategy.base_spread_bps": list(range(3, 23))})
+    sweep = subprocess.Popen(
+        [sys.executable, str(ROOT / "run_backtest.py"), "--sweep", str(sweep_path), "--catalog", catalog,
+         "--report-dir", str(tmp_path)],
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, cwd=tmp_path,
+    )
+    try:
+        assert sweep.stdout is not None
+        lines = []
+        for line in sweep.stdout:  # off a terminal: a progress line per tenth of the cells
+            lines.append(line)
+            if line.startswith("2/20 cells"):
+                break
+        assert lines[0].startswith("sweep study: 20 cell(s)"), lines
+        sweep.send_signal(signal.SIGINT)
+        out, _ = sweep.communicate(timeout=30)
+    finally:
+        sweep.kill()
+    assert sweep.returncode == 130, "".join(lines) + out
+    assert "interrupted" in out
+    table = pl.read_parquet(tmp_path / "sweep_study.parquet")
+    assert 2 <= len(table) < 20 and set(table["status"]) == {"ok"}

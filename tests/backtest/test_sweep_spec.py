@@ -87,6 +87,7 @@ def test_an_optuna_range_takes_the_kind_of_its_field(tmp_path: Path) -> None:
         (_grid(grid={"latency_ms": []}), "grid.latency_ms: no values"),
         (_grid(grid={"latency_ms": 5}), "grid.latency_ms: expected a list"),
         (_grid(grid={"latency_ms": [5, 5]}), "grid.latency_ms: a value is listed twice"),
+        (_grid(grid={"strategy.base_spread_bps": [5, 5.0]}), "grid.strategy.base_spread_bps: a value is listed twice"),
         (_grid(runs=["nope"]), "runs: nope not in the base config"),
         (_grid(runs=[]), "runs is empty"),
         (_grid(base="nope.json"), "backtest config not found"),
