@@ -187,11 +187,14 @@ def check_cache_holds_this_account(config: TradingNodeConfig, exec_configs: list
         client.close()
     others = sorted(a for a in held if a.lower().startswith("hyperliquid-") and a.lower() not in ours)
     if others:
+        database = config.cache.database
+        cli = f"redis-cli -h {database.host} -p {database.port}"
+        auth = " (its password in REDISCLI_AUTH)" if database.password is not None else ""
         raise ConfigError(
             f"the Redis cache of trader {config.trader_id} holds the state of {', '.join(others)}, not this run's "
             f"account ({', '.join(sorted(ours))}): its orders and positions would be taken for this account's; give "
             f"each account its own trader_id, or remove that trader's keys "
-            f"(redis-cli --scan --pattern 'trader-{config.trader_id}:*' | xargs redis-cli del)")
+            f"({cli} --scan --pattern 'trader-{config.trader_id}:*' | xargs {cli} del){auth}")
 
 
 async def preflight(config: TradingNodeConfig, exec_configs: list[HyperliquidExecClientConfig]) -> None:

@@ -148,6 +148,8 @@ def test_a_redis_cache_holding_another_accounts_state_is_refused_before_anything
         assert code == 2, line
         assert f"the Redis cache of trader PRE-031 holds the state of HYPERLIQUID-0x{'34' * 20}, not this run's account" in line
         assert "give each account its own trader_id" in line
+        # The clean-up it suggests reaches that cache, not whichever Redis redis-cli would default to.
+        assert "redis-cli -h 127.0.0.1 -p 6379 --scan --pattern 'trader-PRE-031:*'" in line
         assert _requests_used(sim, account) == 0
     finally:
         for k in r.scan_iter("trader-PRE-031:*"):
