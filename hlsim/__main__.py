@@ -71,13 +71,17 @@ def _agent(text: str) -> tuple[str, str]:
     return agent.lower(), account.lower()
 
 
-def _coin(text: str) -> tuple[str, int]:
-    name, sep, decimals = text.partition("=")
-    if not sep or not COIN_NAME_RE.fullmatch(name) or not decimals.isascii() or not decimals.isdigit():
+def _coin(text: str) -> tuple[str, int, int | None]:
+    """COIN=SZDECIMALS[:MAXLEVERAGE]: (name, szDecimals, its max leverage or None for the default)."""
+    name, sep, rest = text.partition("=")
+    decimals, colon, leverage = rest.partition(":")
+    if (not sep or not COIN_NAME_RE.fullmatch(name) or not decimals.isascii() or not decimals.isdigit()
+            or (colon and not (leverage.isascii() and leverage.isdigit() and 1 <= int(leverage) <= 100))):
         raise argparse.ArgumentTypeError(
-            f"expected COIN=SZDECIMALS with a perp name of ASCII letters/digits (e.g. kPEPE=0), got {text!r}"
+            "expected COIN=SZDECIMALS[:MAXLEVERAGE] with a perp name of ASCII letters/digits and a leverage of "
+            f"1..100 (e.g. kPEPE=0, WLFI=0:5), got {text!r}"
         )
-    return name, int(decimals)
+    return name, int(decimals), int(leverage) if colon else None
 
 
 class _CoinAction(argparse.Action):
@@ -86,8 +90,8 @@ class _CoinAction(argparse.Action):
     def __call__(self, parser: argparse.ArgumentParser, namespace: argparse.Namespace,
                  values: object, option_string: str | None = None) -> None:
         coins = list(getattr(namespace, self.dest) or [])
-        name, _ = values  # type: ignore[misc]
-        if any(name == listed for listed, _ in coins):
+        name = values[0]  # type: ignore[index]
+        if any(name == listed[0] for listed in coins):
             parser.error(f"argument --coin: {name} is listed more than once")
         setattr(namespace, self.dest, [*coins, values])
 
@@ -115,8 +119,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--network", choices=("testnet", "mainnet"), default="testnet",
                         help="signing source to verify: testnet ('b', what the SDK signs for any non-mainnet url) "
                              "or mainnet ('a'); default testnet")
-    parser.add_argument("--coin", type=_coin, action=_CoinAction, default=[], metavar="COIN=SZDECIMALS",
-                        help="listed perp (repeatable; default BTC=5 and ETH=4, in that asset order)")
+    parser.add_argument("--coin", type=_coin, action=_CoinAction, default=[], metavar="COIN=SZDECIMALS[:MAXLEV]",
+                        help="listed perp, its max leverage after a colon (default 50 for BTC, 25 otherwise; "
+                             "accounts trade at 20x within it) (repeatable; default BTC=5 and ETH=4, in that asset order)")
     parser.add_argument("--fee-tier", type=checked(parse_fee_tier), default=0,
                         help="fee tier 0-6 (see below; default 0)")
     parser.add_argument("--queue-rule", choices=QUEUE_RULES, default="conservative",
@@ -141,7 +146,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def config_from_args(args: argparse.Namespace) -> HlSimConfig:
-    coins = dict(args.coin) if args.coin else {"BTC": 5, "ETH": 4}
+    coins = {name: decimals for name, decimals, _ in args.coin} if args.coin else {"BTC": 5, "ETH": 4}
+    max_leverage = {name: leverage for name, _, leverage in args.coin if leverage is not None}
     if args.replay is not None:
         # Before listening: a bad source would otherwise serve an empty market.
         try:
@@ -152,6 +158,7 @@ def config_from_args(args: argparse.Namespace) -> HlSimConfig:
         return HlSimConfig(
             network=args.network,
             coins=coins,
+            max_leverage=max_leverage,
             host=args.host,
             port=args.port,
             extra_ports=args.extra_port,

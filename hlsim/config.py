@@ -32,7 +32,7 @@ class HlSimConfig(msgspec.Struct, kw_only=True):
     - `network`: signing source the verifier expects ("testnet" → "b", what the SDK signs for any
       url but mainnet's; "mainnet" → "a").
     - `coins`: coin → szDecimals; asset index = position in this mapping (meta.universe order).
-    - `max_leverage`: coin → max leverage (default 50 for BTC, 25 otherwise); `default_leverage` cross.
+    - `max_leverage`: coin → max leverage (default 50 for BTC, 25 otherwise); `default_leverage` cross, within each coin's cap.
     - `host`/`port` (0 = ephemeral) and `extra_ports` (more ports sharing the same exchange state).
     - `fee_tier` 0..6 (taker/maker rates of hyperliquid.md).
     - `queue_rule`/`queue_power`: how non-trade decreases of a level advance a resting order.
@@ -107,6 +107,9 @@ class HlSimConfig(msgspec.Struct, kw_only=True):
             raise ValueError("max_open_orders must be >= 1 and address_initial_budget >= 0")
         if self.ip_weight_per_min is not None and self.ip_weight_per_min < 1:
             raise ValueError("ip_weight_per_min must be >= 1 or None")
+        for coin, cap in self.max_leverage.items():
+            if coin not in self.coins or not isinstance(cap, int) or not 1 <= cap <= 100:
+                raise ValueError(f"max_leverage of {coin!r} must be an int in 1..100 for a listed coin, got {cap!r}")
         for port in (self.port, *self.extra_ports):
             if not 0 <= port < 65536:
                 raise ValueError(f"port out of range: {port}")
@@ -117,6 +120,11 @@ class HlSimConfig(msgspec.Struct, kw_only=True):
 
     def leverage_cap(self, coin: str) -> int:
         return self.max_leverage.get(coin, 50 if coin == "BTC" else 25)
+
+    def default_leverage_for(self, coin: str) -> int:
+        """An account's leverage on `coin` until it sets one: the default, within the coin's cap (as
+        Hyperliquid never lets a position run above its coin's maxLeverage)."""
+        return min(self.default_leverage, self.leverage_cap(coin))
 
     @property
     def taker_rate(self) -> str:

@@ -131,7 +131,7 @@ def clearinghouse(engine: SimExchange, req: dict[str, Any]) -> Any:
     user = _user(req)
     max_lev = {coin: engine.config.leverage_cap(coin) for coin in engine.coins}
     return clearinghouse_state(
-        engine.accounts.get(user), engine.marks(), engine.config.default_leverage, max_lev, engine.now_ms()
+        engine.accounts.get(user), engine.marks(), engine.config.default_leverage_for, max_lev, engine.now_ms()
     )
 
 

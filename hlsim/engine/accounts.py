@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from dataclasses import field
 from decimal import Decimal
@@ -96,7 +97,7 @@ class MarginSummary:
         }
 
 
-def margin_summary(account: Account, marks: dict[str, Decimal], default_leverage: int) -> MarginSummary:
+def margin_summary(account: Account, marks: dict[str, Decimal], default_leverage: Callable[[str], int]) -> MarginSummary:
     """Cross margin: value = cash + unrealized PnL at marks; raw USD = value - signed notional."""
     value = account.usdc
     ntl = ZERO
@@ -109,12 +110,13 @@ def margin_summary(account: Account, marks: dict[str, Decimal], default_leverage
         value += (mark - pos.entry_px) * pos.szi
         ntl += abs(pos.szi) * mark
         signed_ntl += pos.szi * mark
-        used += abs(pos.szi) * mark / account.leverage.get(coin, default_leverage)
+        used += abs(pos.szi) * mark / account.leverage.get(coin, default_leverage(coin))
     return MarginSummary(value, ntl, value - signed_ntl, used)
 
 
 def clearinghouse_state(
-    account: Account | None, marks: dict[str, Decimal], default_leverage: int, max_leverage: dict[str, int], now_ms: int
+    account: Account | None, marks: dict[str, Decimal], default_leverage: Callable[[str], int],
+    max_leverage: dict[str, int], now_ms: int,
 ) -> dict[str, Any]:
     """The `clearinghouseState` reply."""
     if account is None:
@@ -125,7 +127,7 @@ def clearinghouse_state(
         if pos.szi == 0:
             continue
         mark = marks.get(coin, pos.entry_px)
-        lev = account.leverage.get(coin, default_leverage)
+        lev = account.leverage.get(coin, default_leverage(coin))
         value = abs(pos.szi) * mark
         upnl = (mark - pos.entry_px) * pos.szi
         margin = value / lev

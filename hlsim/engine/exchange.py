@@ -360,7 +360,7 @@ class SimExchange:
         total = ZERO
         for order in self.user_orders[user].values():
             if not order.reduce_only:
-                total += order.px * order.sz / acct.leverage.get(order.coin, self.config.default_leverage)
+                total += order.px * order.sz / acct.leverage.get(order.coin, self.config.default_leverage_for(order.coin))
         return total
 
     def place_order(self, user: str, wire: OrderWire, now: int) -> dict[str, Any]:
@@ -407,8 +407,8 @@ class SimExchange:
         if cloid is not None and (user, cloid) in self.cloids:
             return {"error": "Duplicate cloid." + suffix}
         if not wire.r:
-            lev = acct.leverage.get(coin, self.config.default_leverage)
-            summary = margin_summary(acct, self.marks(), self.config.default_leverage)
+            lev = acct.leverage.get(coin, self.config.default_leverage_for(coin))
+            summary = margin_summary(acct, self.marks(), self.config.default_leverage_for)
             free = summary.account_value - summary.total_margin_used - self._open_order_margin(user)
             if free < px * sz / lev:
                 return {"error": v.MARGIN_ERROR + suffix}

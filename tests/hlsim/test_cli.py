@@ -61,6 +61,13 @@ def test_cli_options_map_onto_the_config() -> None:
     assert config.schedule_cancel_volume_gate is False
 
 
+def test_a_coins_max_leverage_follows_its_decimals_after_a_colon() -> None:
+    config = config_from_args(build_parser().parse_args(["--coin", "WLFI=0:5", "--coin", "ETH=4"]))
+    assert config.coins == {"WLFI": 0, "ETH": 4} and config.max_leverage == {"WLFI": 5}
+    assert (config.leverage_cap("WLFI"), config.leverage_cap("ETH")) == (5, 25)
+    assert (config.default_leverage_for("WLFI"), config.default_leverage_for("ETH")) == (5, 20)
+
+
 def test_cli_help_documents_fee_tiers_speed_and_faults() -> None:
     text = build_parser().format_help()
     assert "fee tier" in text and "--speed" in text and "faults" in text and "stall_all" in text
@@ -80,6 +87,8 @@ def test_cli_help_documents_fee_tiers_speed_and_faults() -> None:
         ("wallets", {"0x12": 5.0}, "not a 0x address"),
         ("wallets", {ADDRESS: float("inf")}, "finite"),
         ("port", 70_000, "port"),
+        ("max_leverage", {"SOL": 5}, "max_leverage of 'SOL'"),
+        ("max_leverage", {"ETH": 0}, "max_leverage of 'ETH'"),
     ],
 )
 def test_bad_config_values_are_refused_naming_the_field(field: str, value: object, match: str) -> None:
@@ -94,7 +103,8 @@ def test_bad_wallet_argument_exits_2(wallet: str) -> None:
     assert info.value.code == 2
 
 
-@pytest.mark.parametrize("coin", ["E T H=4", "ETH-USD=4", "=4", "ETH=", "ETH=-1", "ETH=\u0664", "ÉTH=4"])
+@pytest.mark.parametrize("coin", ["E T H=4", "ETH-USD=4", "=4", "ETH=", "ETH=-1", "ETH=\u0664", "ÉTH=4",
+                                  "ETH=4:", "ETH=4:0", "ETH=4:101", "ETH=4:x"])
 def test_bad_coin_argument_exits_2(coin: str) -> None:
     with pytest.raises(SystemExit) as info:
         build_parser().parse_args(["--coin", coin])

@@ -7,6 +7,7 @@ from decimal import Decimal
 from hlsim.config import HlSimConfig
 from hlsim.engine.accounts import Account
 from hlsim.engine.accounts import apply_fill
+from hlsim.engine.accounts import clearinghouse_state
 from hlsim.engine.actions import typed_action
 from hlsim.engine.exchange import SimExchange
 
@@ -72,3 +73,17 @@ def test_gtc_crossing_own_resting_order_cancels_the_resting_one() -> None:
     _order(engine, MAKER, True, "3000.2", "1", "Gtc")
     assert own not in engine.orders
     assert engine.history[own]["status"] == "selfTradeCanceled"
+
+
+def test_a_position_on_a_coin_capped_below_the_default_leverage_trades_at_its_cap() -> None:
+    # Review 5: every coin traded at 20x, above WLFI's maxLeverage of 5, so a paper run held margin
+    # the exchange would refuse.
+    engine = SimExchange(HlSimConfig(coins={"WLFI": 0}, max_leverage={"WLFI": 5}))
+    engine.fund(MAKER, 100)
+    engine.set_book("WLFI", [(D("0.2"), D(10_000), 1)], [(D("0.21"), D(10_000), 1)])
+    # 100 USDC at 5x is 500 of notional: 2,400 WLFI at 0.21 (504) is refused, 2,300 (483) taken.
+    assert "Insufficient margin" in _order(engine, MAKER, True, "0.21", "2400", "Ioc")["error"]
+    assert "filled" in _order(engine, MAKER, True, "0.21", "2300", "Ioc")
+    state = clearinghouse_state(engine.accounts[MAKER], engine.marks(), engine.config.default_leverage_for,
+                                {"WLFI": 5}, engine.now_ms())
+    assert state["assetPositions"][0]["position"]["leverage"] == {"type": "cross", "value": 5}
