@@ -231,6 +231,9 @@ def sweep_main(args: argparse.Namespace) -> int:
     except (ValueError, ConnectionError) as exc:  # a bad file or folder; a cluster that does not answer
         # Ray's ConnectionError says where it failed; the reason (e.g. a missing auth token) is its cause.
         cause = f" ({exc.__cause__})" if isinstance(exc, ConnectionError) and exc.__cause__ else ""
+        if "InvalidAuthToken" in cause or "Unauthenticated" in cause:
+            cause = (" (the cluster uses Ray's token authentication: set RAY_AUTH_MODE=token, and its token in "
+                     "RAY_AUTH_TOKEN or ~/.ray/auth_token)")
         errors.print(f"[red]error:[/red] {escape(str(exc) + cause)}")  # escaped: "ray[client]" is no markup
         return 2
     if result.interrupted:

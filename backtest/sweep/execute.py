@@ -53,6 +53,9 @@ def check_address(address: str) -> str:
     ray[client] extra); raises ValueError otherwise."""
     if address == "auto":
         return address
+    scheme, sep, _ = address.partition("://")
+    if sep and scheme != "ray":
+        raise ValueError(f"--ray-address {address!r}: expected HOST:PORT, ray://HOST:PORT or auto (not {scheme}://)")
     if address.startswith("ray://") and importlib.util.find_spec("grpc") is None:
         raise ValueError(f"--ray-address {address}: ray:// (Ray Client) needs the ray[client] extra, which is not "
                          "installed; run the sweep on a node of the cluster with --ray-address HEAD:PORT or auto")

@@ -72,6 +72,7 @@ def test_a_catalog_without_the_runs_instrument_is_refused_before_ray_starts(tmp_
     ("nowhere", "expected HOST:PORT, ray://HOST:PORT or auto"),
     ("host:99999", "expected HOST:PORT"),
     ("ray://host:10001", "ray[client]"),
+    ("http://192.0.2.2:6390", "(not http://)"),
 ])
 def test_a_malformed_ray_address_is_refused(tmp_path: Path, address: str, message: str, capsys) -> None:
     assert run_backtest.main(["--sweep", _sweep(tmp_path), "--ray-address", address]) == 2
