@@ -229,12 +229,7 @@ def sweep_main(args: argparse.Namespace) -> int:
         finally:
             ray.stop()
     except (ValueError, ConnectionError) as exc:  # a bad file or folder; a cluster that does not answer
-        # Ray's ConnectionError says where it failed; the reason (e.g. a missing auth token) is its cause.
-        cause = f" ({exc.__cause__})" if isinstance(exc, ConnectionError) and exc.__cause__ else ""
-        if "InvalidAuthToken" in cause or "Unauthenticated" in cause:
-            cause = (" (the cluster uses Ray's token authentication: set RAY_AUTH_MODE=token, and its token in "
-                     "RAY_AUTH_TOKEN or ~/.ray/auth_token)")
-        errors.print(f"[red]error:[/red] {escape(str(exc) + cause)}")  # escaped: "ray[client]" is no markup
+        errors.print(f"[red]error:[/red] {escape(sweep_error_text(exc))}")  # escaped: "ray[client]" is no markup
         return 2
     if result.interrupted:
         written = f"; table: {result.parquet}  report: {result.html}" if result.rows else "; nothing written"
@@ -245,6 +240,16 @@ def sweep_main(args: argparse.Namespace) -> int:
         errors.print(f"[red]{len(result.failed)} of {len(result.rows)} cell(s) failed[/red] (their errors are in the table)")
         return 2
     return 0
+
+
+def sweep_error_text(exc: Exception) -> str:
+    """The error line of a sweep that could not start. Ray's ConnectionError says where it failed;
+    the reason is its cause, whose traceback text is replaced by what to do where it is known."""
+    cause = f" ({exc.__cause__})" if isinstance(exc, ConnectionError) and exc.__cause__ else ""
+    if "InvalidAuthToken" in cause or "Unauthenticated" in cause:
+        cause = (" (the cluster uses Ray's token authentication: set RAY_AUTH_MODE=token, and its token in "
+                 "RAY_AUTH_TOKEN or ~/.ray/auth_token)")
+    return str(exc) + cause
 
 
 def check_instruments_held(catalog_dir: Path, instruments: list[str]) -> None:

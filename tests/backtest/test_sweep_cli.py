@@ -99,6 +99,18 @@ def test_a_ray_address_where_redis_answers_fails_at_once_saying_it_is_not_ray(tm
     assert code == 2 and "is not a Ray head" in capsys.readouterr().err
 
 
+def test_a_cluster_refusing_for_want_of_its_token_says_what_to_set() -> None:
+    try:
+        try:
+            raise RuntimeError("Traceback (most recent call last): ... Unauthenticated: RPC error: InvalidAuthToken")
+        except RuntimeError as cause:
+            raise ConnectionError("Failed to connect to Ray cluster at 10.0.0.1:6380") from cause
+    except ConnectionError as exc:
+        text = run_backtest.sweep_error_text(exc)
+    assert text.startswith("Failed to connect to Ray cluster at 10.0.0.1:6380 (the cluster uses Ray's token")
+    assert "RAY_AUTH_MODE=token" in text and "Traceback" not in text
+
+
 def _loaded_after(code: str) -> list[str]:
     out = subprocess.run([sys.executable, "-c", f"import sys; {code}; print(' '.join(sorted(sys.modules)))"],
                          capture_output=True, text=True, check=True, cwd=PROJECT_ROOT)
