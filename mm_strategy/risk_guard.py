@@ -256,6 +256,11 @@ class RiskGuard(Actor):
         """Daily drawdown (a halt to the next UTC day) and capital at risk (reduce-only while breached)."""
         self._restore_day(ts)  # no-op once done
         if ts < self._halted_until:
+            # The halt stands, but the day's PnL stays marked: a position the halt left open keeps
+            # moving, and what the operator reads of the day must follow it.
+            equity = self.equity()
+            if equity is not None:
+                self.drawdown.update(ts, equity)
             return
         for iid in self.instrument_ids:
             st = self._state[iid]

@@ -199,6 +199,19 @@ def test_a_drawdown_breach_halts_quoting_for_the_day() -> None:
     assert engine.cache.orders_open() == []
 
 
+def test_the_days_pnl_stays_marked_while_a_halt_holds_the_position() -> None:
+    # Review 6: the last reading was the halt's, so the day's PnL froze while the position it left
+    # open went on moving with the market.
+    inst = scripted_perp()
+    mm = _mm(inst, max_inventory_usd=1_000.0, soft_limit=0.95)
+    guard = _quiet_guard(inst, daily_drawdown_cap=0.0002, check_interval_ms=200)
+    engine = _run(inst, _sliding_market(inst), mm, guard)
+    halt_loss = float(re.search(r"daily loss ([\d,.]+) USDC", guard.halt_reason).group(1).replace(",", ""))
+    assert float(engine.portfolio.net_position(inst.id)) > 0  # not flattened: the slide went on costing
+    assert -guard.drawdown.pnl_today() > halt_loss + 0.5
+    assert guard.drawdown.pnl_today() == pytest.approx(guard.equity() - guard.drawdown.day_start_equity, abs=0.01)
+
+
 def test_a_drawdown_halt_holds_across_a_restart_the_same_day(tmp_path) -> None:
     inst = scripted_perp()
     day_file = tmp_path / "state" / "day.json"
