@@ -127,6 +127,7 @@ function drawNode(snap) {
 function drawControls(controls, day) {
   // Every halt and pause in force with its reason and end: what stops the quoting, beside the timeline's history.
   const held = [...controls.halts.map((c) => ["halt", c]), ...controls.pauses.map((c) => ["pause", c])];
+  tag("halted", controls.halts.length ? `HALTED: ${controls.halts.map((c) => c.source).join(", ")}` : "", "bad");
   document.getElementById("controls").replaceChildren(held.length
     ? el("table", {}, el("tbody", {}, ...held.map(([kind, c]) => el("tr", { "data-control": kind, "data-source": c.source },
       el("td", { class: "l " + (kind === "halt" ? "bad" : "warn") }, `${kind} · ${c.source}`),

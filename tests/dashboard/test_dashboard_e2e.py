@@ -205,6 +205,9 @@ def test_a_node_started_past_its_loss_cap_sends_nothing_and_the_page_says_why(tm
                          SHOWN_WITHIN_S, "the halt on the page")
         row = browser.evaluate("document.querySelector('[data-control=\"halt\"]').textContent")
         assert "daily loss 500.00 USDC" in row and "until " in row
+        assert browser.evaluate("document.getElementById('halted').textContent") == "HALTED: drawdown"
+        # The reason in full, wrapped within the card (review 6: clipped behind a scroll bar at 1400 px).
+        assert browser.evaluate("(c => c.scrollWidth <= c.clientWidth)(document.getElementById('card-controls'))")
         assert browser.evaluate("Number(document.querySelector('[data-day-pnl]').dataset.dayPnl)") == pytest.approx(-500.0)
         status = browser.evaluate("document.querySelector('#instruments').textContent")
         assert "QUOTING BLOCKED (drawdown: daily loss 500.00 USDC" in status
