@@ -410,7 +410,9 @@ def screener_state(node: Any, now_ns: int) -> dict[str, Any] | None:
         snapshot = feed.latest()
         return {
             "connected": bool(feed.connected),
-            "stale": bool(feed.is_stale()),
+            # As the governor judges it: stale once a snapshot came and went out of date (none at all
+            # leaves the config's parameters, unwidened).
+            "stale": snapshot is not None and bool(feed.is_stale()),
             "rejected": int(feed.rejected),
             "ts_ms": snapshot.ts if snapshot is not None else None,
             "age_s": (now_ns / _MS - snapshot.ts) / 1000.0 if snapshot is not None else None,

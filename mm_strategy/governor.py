@@ -214,6 +214,7 @@ class RegimeGovernor(Actor):
         self._next_eval_ns = 0
         self._feed = feed
         self._feed_stale = False
+        self._feed_absence_said = False  # "no snapshot yet" is logged once
         self._applied_params: dict[str, tuple] = {}
         self.firings: dict[str, int] = {}
 
@@ -476,7 +477,14 @@ class RegimeGovernor(Actor):
         feed = self._feed
         if feed is None:
             return
-        stale = feed.is_stale()
+        snapshot = feed.latest()
+        # Stale is a screener that published and stopped (or an old snapshot): its parameters are
+        # out of date, so the spreads widen. No snapshot at all (no screener running) leaves the
+        # config's own parameters in force, as the backtest quoted them.
+        stale = snapshot is not None and feed.is_stale()
+        if snapshot is None and not self._feed_absence_said:
+            self._feed_absence_said = True
+            self.log.info("no screener snapshot yet: the config's parameters are quoted until one arrives")
         if stale != self._feed_stale:
             self._feed_stale = stale
             mult = self.config.stale_spread_mult if stale else 1.0
@@ -484,7 +492,6 @@ class RegimeGovernor(Actor):
             if stale:
                 self._fire("screener_stale", reason, None, ts)
             self._publish_all(msg.SpreadAdjust("screener", mult, 1.0, 0, reason))
-        snapshot = feed.latest()
         if snapshot is None:
             return
         for iid, st in self._state.items():

@@ -171,6 +171,19 @@ def test_the_governor_applies_screener_parameters_and_widens_while_the_feed_is_s
     assert gov.firings["screener_stale"] == 1
 
 
+def test_without_any_screener_snapshot_the_configs_parameters_are_quoted_unwidened() -> None:
+    # Review 6: a feed that never had a snapshot counted as stale, so every node run without a
+    # screener quoted 1.5x wider than its config (and than its backtest).
+    inst = scripted_perp()
+    mm = _mm(inst)
+    gov = RegimeGovernor(RegimeGovernorConfig(instrument_ids=(str(inst.id),), eval_interval_ms=500),
+                         feed=FixedFeed(None, stale=True))
+    _run(inst, _flicker_market(inst, seconds=10), mm, gov)
+    assert mm.spread_adjustments.get("screener", 1.0) == 1.0
+    assert "screener_stale" not in gov.firings
+    assert mm.ladder.base_spread_bps == _mm(inst).ladder.base_spread_bps
+
+
 class _RateConfig(ActorConfig, frozen=True):
     at_ns: int
     used: int
