@@ -14,13 +14,16 @@ from typing import Any
 from nautilus_trader.cache.cache import Cache
 from nautilus_trader.live.node import TradingNode
 from nautilus_trader.model.events import OrderFilled
+from nautilus_trader.model.identifiers import InstrumentId
 from nautilus_trader.model.orders import Order
 
 from backtest.reporting import report
 from backtest.runner import BacktestSettings
 from backtest.runner import RunSpec
 from backtest.runner import Session
+from mm_strategy.governor import RegimeGovernor
 from mm_strategy.market_maker import MarketMaker
+from mm_strategy.risk_guard import RiskGuard
 
 
 def shadow_sessions(
@@ -49,8 +52,8 @@ def shadow_sessions(
                 instrument=instrument,
                 engine=node,  # type: ignore[arg-type]  # duck-typed: the report reads .cache and .portfolio
                 strategy=strategy,
-                governor=None,
-                risk_guard=None,
+                governor=_watching(node, RegimeGovernor, strategy.instrument_id),
+                risk_guard=_watching(node, RiskGuard, strategy.instrument_id),
                 data_events=len(strategy.mids),
                 wall_s=wall_s,
                 quote_from_ns=started_ns,
@@ -58,6 +61,14 @@ def shadow_sessions(
             )
         )
     return sessions
+
+
+def _watching[A](node: TradingNode, kind: type[A], instrument_id: InstrumentId) -> A | None:
+    """The node's actor of `kind` that watches `instrument_id` (its report rows read it), if any."""
+    for actor in node.trader.actors():
+        if isinstance(actor, kind) and instrument_id in getattr(actor, "instrument_ids", ()):
+            return actor
+    return None
 
 
 def journal_late_fills(strategy: MarketMaker, cache: Cache) -> int:

@@ -293,6 +293,7 @@ def test_shadow_mode_on_the_eth_replay_produces_the_backtest_report(tmp_path: Pa
             source="configs/shadow.json",
             risk_guard={"tfi_min_trades": 1000, "micro_move_bps": 100.0, "ofi_min_events": 100_000},
             strategy={"base_spread_bps": 1.0, "enforce_fee_edge": False},
+            governor={"edge_check_enabled": True},
         )
         node = NodeProcess(tmp_path, config, sim.rest_url, args=["--run-secs", "12", "--report-dir", str(report_dir)])
         try:
@@ -308,6 +309,8 @@ def test_shadow_mode_on_the_eth_replay_produces_the_backtest_report(tmp_path: Pa
     state_fills = len(node.state()["fills"])
     assert state_fills > 0 and run["metrics"]["fills"] == state_fills
     assert (report_dir / "backtest.html").stat().st_size > 1000
+    # The node's own governor, as the run had it (review 6: the report said "off" while it probed).
+    assert run["fee_check"]["governor_edge_check"] not in ("off", "–"), run["fee_check"]
 
 
 def test_the_shadow_report_counts_the_fills_of_the_wind_down(tmp_path: Path, sim, book: BookTicker) -> None:
