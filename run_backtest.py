@@ -164,11 +164,9 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def output_console():
-    """The console of the summaries: on a terminal its width; elsewhere (a log, CI) wide enough that
-    the one-line-per-run (or per-cell) table is not wrapped into unreadable cells."""
-    from rich.console import Console
+    from backtest.reporting.report import summary_console
 
-    return Console() if sys.stdout.isatty() else Console(width=220)
+    return summary_console()
 
 
 def checked_report_dir(path: str) -> Path:

@@ -7,6 +7,7 @@ import base64
 import html
 import json
 import statistics
+import sys
 from dataclasses import asdict
 from dataclasses import dataclass
 from pathlib import Path
@@ -275,8 +276,14 @@ def queue_rule_text(rule: str | None) -> str:
     return "–" if rule is None else f"{rule}: {QUEUE_RULE_MEANING.get(rule, 'unknown rule')}"
 
 
+def summary_console() -> Console:
+    """The console of the summaries: on a terminal its width; elsewhere (a log, CI, a service's log
+    file) wide enough that the one-line-per-run (or per-cell) table is not squeezed into "…"."""
+    return Console() if sys.stdout.isatty() else Console(width=220)
+
+
 def print_summary(reports: list[RunReport], console: Console | None = None) -> None:
-    console = console or Console()
+    console = console or summary_console()
     table = Table(title="All runs (USDC; markouts in bps, + = good for us)")
     for title, key in OVERVIEW_COLUMNS:
         # Never cut a run's name or rule short (two runs differing by their rule would look alike):

@@ -311,6 +311,9 @@ def test_shadow_mode_on_the_eth_replay_produces_the_backtest_report(tmp_path: Pa
     assert (report_dir / "backtest.html").stat().st_size > 1000
     # The node's own governor, as the run had it (review 6: the report said "off" while it probed).
     assert run["fee_check"]["governor_edge_check"] not in ("off", "–"), run["fee_check"]
+    # Its one-line summary in the node's log (not a terminal) is whole, not squeezed into "…".
+    rows = [line for line in node.log_path.read_text().splitlines() if "│ shadow_ETH-USD-PERP" in line]
+    assert rows and "…" not in rows[0], rows
 
 
 def test_the_shadow_report_counts_the_fills_of_the_wind_down(tmp_path: Path, sim, book: BookTicker) -> None:
