@@ -55,6 +55,7 @@ from live.shadow_report import write_report
 from live.shutdown import Leftovers
 from live.shutdown import final_exchange_check
 from live.shutdown import install_stop_signals
+from live.shutdown import open_positions
 from live.shutdown import wind_down
 from live.status import StatusBoard
 from live.status import show_status
@@ -189,6 +190,9 @@ async def run(args: argparse.Namespace, holder: list[BuiltNode]) -> int:
     if latch.reason is not None:
         log.error(f"stopping on a fault: {latch.reason}")
     left = await shut_down(node, run_task, exec_configs, options, dashboard)
+    held = open_positions(node)
+    if held is not None:
+        log.warning(f"positions left open (a stop cancels orders, it does not close positions): {held}")
     await stop_task(status_task)
     if state_file is not None:
         board.write(state_file)

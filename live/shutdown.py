@@ -69,6 +69,19 @@ class Leftovers:
         return "; ".join(parts)
 
 
+def open_positions(node: TradingNode) -> str | None:
+    """The positions the node's cache holds open, "SYMBOL +qty (~$notional)": a stop cancels orders,
+    it does not close positions, and the operator must hear what stays on the account."""
+    parts = []
+    for position in node.cache.positions_open():
+        book = node.cache.order_book(position.instrument_id)
+        mid = book.midpoint() if book is not None else None
+        px = float(mid) if mid is not None else float(position.avg_px_open)
+        qty = float(position.signed_qty)
+        parts.append(f"{position.instrument_id.symbol} {qty:+g} (~${abs(qty) * px:,.0f})")
+    return ", ".join(parts) or None
+
+
 async def final_exchange_check(
     exec_configs: list[HyperliquidExecClientConfig], timeout_secs: float, own_coins_only: bool = False
 ) -> Leftovers:

@@ -355,6 +355,10 @@ def test_with_the_redis_cache_a_restart_after_kill_9_keeps_fills_and_position(
         assert state["instruments"][0]["position"] == pytest.approx(float(sim.position(node.address, "ETH")["szi"]))
         assert node.stop() == 0
     assert sim.open_orders(node.address) == []
+    # A stop cancels orders, not positions: it says what stays on the account (review 6).
+    szi = float(sim.position(node.address, "ETH")["szi"])
+    assert f"positions left open (a stop cancels orders, it does not close positions): ETH-USD-PERP {szi:+g}" in (
+        node.log_path.read_text())
 
 
 def test_service_script_runs_the_node_and_sigterm_cancels_everything(tmp_path: Path, sim, book: BookTicker) -> None:
