@@ -91,7 +91,10 @@ def main(argv: list[str] | None = None) -> int:
         paths = shipped_files() + paths
         meta = meta or shipped_meta()
     if not paths:
-        console.print("[red]error:[/red] no input files (give PATH... or --shipped)")
+        where = ", ".join(str(p) for p in args.paths)
+        console.print(f"[red]error:[/red] no capture or archive files in {where} (names ending {', '.join(DATA_SUFFIXES)})"
+                      if args.paths else "[red]error:[/red] no input files (give PATH... or --shipped)", highlight=False,
+                      soft_wrap=True)
         return 2
     try:
         check_writable_dir(args.catalog, "catalog", create=False)
@@ -109,6 +112,10 @@ def main(argv: list[str] | None = None) -> int:
         console.print(f"[red]error:[/red] {exc}", highlight=False, soft_wrap=True)
         return 2
     render_summary(summary, console)
+    if not summary.instruments:
+        # A job (a cron ingest) must not look successful when it took nothing in.
+        console.print("[red]error:[/red] nothing was ingested: the files given hold no market data")
+        return 2
     return 0
 
 

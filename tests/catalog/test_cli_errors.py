@@ -58,3 +58,17 @@ def test_ingest_into_a_catalog_path_that_is_a_file_is_refused(tmp_path: Path, ca
     a_file.write_text("")
     got, err = _run(["ingest", str(shipped_data.btc_capture()), "--catalog", str(a_file), "--no-progress"], capsys)
     assert got == 2 and "exists and is not a folder" in err
+
+
+def test_a_folder_without_recordings_is_named_in_the_error(tmp_path: Path, capsys) -> None:
+    (tmp_path / "empty").mkdir()
+    code, out = _run(["ingest", str(tmp_path / "empty"), "--catalog", str(tmp_path / "cat")], capsys)
+    assert code == 2 and f"no capture or archive files in {tmp_path / 'empty'}" in out
+
+
+def test_files_holding_no_market_data_fail_the_command(tmp_path: Path, capsys) -> None:
+    # Review 6: an empty file exited 0, so a cron ingest that took nothing in looked successful.
+    empty = tmp_path / "empty.ws.gz"
+    empty.write_bytes(b"")
+    code, out = _run(["ingest", str(empty), "--catalog", str(tmp_path / "cat")], capsys)
+    assert code == 2 and "nothing was ingested" in out
