@@ -139,6 +139,9 @@ def main(argv: list[str] | None = None) -> int:
         settings = msgspec.structs.replace(settings, runs=runs)
         start_ns = end_ns = None  # the runs carry them
 
+    note = fee_tier_note(catalog, runs, settings.fee_tier)
+    if note is not None:
+        console.print(note, highlight=False, soft_wrap=True)
     reports = []
     failed = []
     for spec in runs:
@@ -238,6 +241,22 @@ def sweep_main(args: argparse.Namespace) -> int:
         errors.print(f"[red]{len(result.failed)} of {len(result.rows)} cell(s) failed[/red] (their errors are in the table)")
         return 2
     return 0
+
+
+def fee_tier_note(catalog, runs: list, fee_tier: int) -> str | None:
+    """A line when the catalog's instruments were ingested at another fee tier than the backtest
+    charges: the config's tier (or --fee-tier) decides, whatever the catalog says."""
+    from adapters.hyperliquid.common.fees import PERP_FEE_TIERS
+    from adapters.hyperliquid.common.fees import perp_fees
+
+    maker, _ = perp_fees(fee_tier)
+    ids = sorted({spec.instrument for spec in runs})
+    ingested = {inst.maker_fee for inst in catalog.instruments(instrument_ids=ids)} - {maker}
+    if not ingested:
+        return None
+    tiers = sorted({t.tier for t in PERP_FEE_TIERS if t.maker in ingested})
+    return (f"note: the catalog's instruments were ingested at fee tier {', '.join(map(str, tiers)) or '?'}; "
+            f"this backtest charges tier {fee_tier} (the config's fee_tier; --fee-tier N to change it)")
 
 
 def sweep_error_text(exc: Exception) -> str:

@@ -89,3 +89,16 @@ def test_negative_seconds_are_refused(flag: str, capsys) -> None:
     with pytest.raises(SystemExit) as exc:
         run_backtest.main([flag, "-1", "--catalog", "/nonexistent"])
     assert exc.value.code == 2 and flag in capsys.readouterr().err
+
+
+def test_a_catalog_ingested_at_another_fee_tier_is_said_and_the_configs_tier_charged(tmp_path: Path) -> None:
+    # Review 6: --all over a catalog ingested at tier 1 charged tier 0 without a word.
+    from adapters.hyperliquid.parsing.instruments import perp_instrument
+    from backtest.runner import RunSpec
+
+    catalog = ParquetDataCatalog(str(tmp_path / "cat"))
+    catalog.write_data([perp_instrument("WLFI", 0, fee_tier=1)])
+    runs = [RunSpec(name="wlfi", instrument="WLFI-USD-PERP.HYPERLIQUID")]
+    note = run_backtest.fee_tier_note(catalog, runs, 0)
+    assert note is not None and "ingested at fee tier 1; this backtest charges tier 0" in note
+    assert run_backtest.fee_tier_note(catalog, runs, 1) is None
