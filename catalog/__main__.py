@@ -69,7 +69,9 @@ def _parser() -> argparse.ArgumentParser:
     ingest.add_argument("--meta", type=readable_file, help="saved `meta` or `metaAndAssetCtxs` reply (szDecimals)")
     ingest.add_argument("--fee-tier", type=checked(parse_fee_tier), default=0, help="Hyperliquid perp fee tier 0-6 (default 0)")
     ingest.add_argument("--shipped", action="store_true", help="also ingest the shipped recordings")
-    ingest.add_argument("--replace", action="store_true", help="re-ingest files already in the catalog")
+    ingest.add_argument("--replace", action="store_true",
+                        help="re-ingest files already in the catalog; an earlier file whose data a new one overlaps "
+                             "(a truncated copy) is taken out")
     ingest.add_argument("--no-progress", action="store_true", help="no progress bar")
     ingest.add_argument(
         "--max-time-skew-s", type=positive_float, default=DEFAULT_MAX_SKEW_S,

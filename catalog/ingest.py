@@ -8,7 +8,8 @@ overlapping what the catalog already holds stops the ingest with a clear error a
 file is kept.
 
 Idempotent: the manifest (`catalog.manifest`) lists ingested files by content hash; the same
-bytes are not ingested twice (`replace=True` rewrites them).
+bytes are not ingested twice (`replace=True` rewrites them, and takes out an earlier file whose
+data the new one overlaps).
 
 Instrument precisions: from the `meta` reply given, else from the instrument the catalog already
 holds, else inferred from the file's sizes and prices (a warning; see `infer_sz_decimals`).
@@ -88,6 +89,14 @@ _PROGRESS_EVERY = 4096
 
 class IngestError(Exception):
     """An ingest that cannot go on (overlapping data, precision mismatch); names the file."""
+
+
+class SourceOverlap(IngestError):
+    """The file's data overlaps what an earlier ingested file (`sha256`, in the manifest) wrote."""
+
+    def __init__(self, message: str, sha256: str) -> None:
+        super().__init__(message)
+        self.sha256 = sha256
 
 
 def shipped_files() -> list[Path]:
@@ -375,12 +384,18 @@ class _FileIngest:
         try:
             write(*args)
         except OverlapError as exc:
-            source = self.manifest.source_of_output(exc.existing) or "an earlier write"
-            raise IngestError(
-                f"{self.reader.path}: its {exc.cls.__name__} data for {exc.identifier} "
-                f"({_iso(exc.start_ns)} .. {_iso(exc.end_ns)}) overlaps data already in the catalog "
-                f"({exc.existing}, from {source}). A catalog holds one source per instrument and time range; "
-                "use another catalog or remove that file."
+            what = (f"{self.reader.path}: its {exc.cls.__name__} data for {exc.identifier} "
+                    f"({_iso(exc.start_ns)} .. {_iso(exc.end_ns)}) overlaps data already in the catalog")
+            sha = self.manifest.sha_of_output(exc.existing)
+            if sha is None:
+                raise IngestError(f"{what} ({exc.existing}, from an earlier write). A catalog holds one source per "
+                                  "instrument and time range; use another catalog or remove that file.") from None
+            entry = self.manifest.entry(sha) or {}
+            raise SourceOverlap(
+                f"{what} ({exc.existing}, from {entry.get('source')}). A catalog holds one source per instrument "
+                f"and time range: ingest this file with --replace to take out everything that file wrote "
+                f"({len(entry.get('outputs', []))} parquet file(s)) and put this one's in, or use another catalog.",
+                sha,
             ) from None
 
     def _remove_outputs(self) -> None:
@@ -517,8 +532,18 @@ def ingest_files(
                     fs.warnings.append("empty file: nothing to ingest")
                     summary.files.append(fs)
                     continue
-                job = _FileIngest(reader, sha, catalog, manifest, meta_by_coin, fee_tier, known, bar, max_skew_s)
-                fs = job.run()
+                while True:
+                    job = _FileIngest(reader, sha, catalog, manifest, meta_by_coin, fee_tier, known, bar, max_skew_s)
+                    try:
+                        fs = job.run()
+                        break
+                    except SourceOverlap as exc:
+                        # --replace: the earlier file this one overlaps goes out whole (a truncated
+                        # copy of the same recording, say), then this one is read again.
+                        if not replace:
+                            raise
+                        _forget(catalog_dir, manifest, exc.sha256)
+                        reader = HyperliquidFileReader(reader.path)
                 for st in job.coins.values():
                     touched[st.instrument.id.value] = st.instrument
                 if touched:

@@ -74,9 +74,14 @@ class IngestManifest:
         return all((self.catalog_dir / rel).exists() for rel in entry.get("outputs", []))
 
     def source_of_output(self, relpath: str) -> str | None:
-        for entry in self.files.values():
+        sha = self.sha_of_output(relpath)
+        return None if sha is None else self.files[sha].get("source")
+
+    def sha_of_output(self, relpath: str) -> str | None:
+        """The content hash of the ingested file that wrote `relpath`, if the manifest lists it."""
+        for sha, entry in self.files.items():
             if relpath in entry.get("outputs", []):
-                return entry.get("source")
+                return sha
         return None
 
     def record(self, sha256: str, entry: dict[str, Any]) -> None:

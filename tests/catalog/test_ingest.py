@@ -24,6 +24,7 @@ from catalog.ingest import IngestError
 from catalog.ingest import IngestSummary
 from catalog.ingest import ensure_shipped_catalog
 from catalog.ingest import ingest_files
+from catalog.manifest import IngestManifest
 from catalog.manifest import file_sha256
 
 F_LAST = int(RecordFlag.F_LAST)
@@ -390,3 +391,24 @@ def test_a_damaged_recorded_summary_is_a_clear_error_naming_the_manifest(tmp_pat
     (tmp_path / "hyperliquid_ingest.json").write_text(json.dumps(manifest))
     with pytest.raises(ValueError, match=r"hyperliquid_ingest\.json: the summary recorded for .* is damaged"):
         ingest_files([src], tmp_path)
+
+
+def test_replace_takes_out_a_truncated_copy_the_complete_recording_overlaps(tmp_path: Path, hl_data: Path) -> None:
+    # Review 6: the complete file could not replace its truncated copy, and the error's advice
+    # ("remove that file") was one of the copy's three outputs.
+    data = shipped_data.eth_capture().read_bytes()
+    cut = tmp_path / "ETH_cut.ws.gz"
+    cut.write_bytes(data[: len(data) // 3])
+    meta = shipped_data.info_dir() / "meta_2023.json"
+    catalog = tmp_path / "cat"
+    first = ingest_files([cut], catalog, meta=meta).files[0]
+    with pytest.raises(IngestError, match=r"from .*ETH_cut\.ws\.gz\)\. .*ingest this file with --replace") as info:
+        ingest_files([shipped_data.eth_capture()], catalog, meta=meta)
+    assert f"{len(first.outputs)} parquet file(s)" in str(info.value)
+    assert all((catalog / rel).exists() for rel in first.outputs)  # the refusal changed nothing
+
+    whole = ingest_files([shipped_data.eth_capture()], catalog, meta=meta, replace=True).files[0]
+    assert whole.status == "ingested" and not whole.truncated
+    assert not any((catalog / rel).exists() for rel in first.outputs if rel not in whole.outputs)
+    manifest = IngestManifest(catalog)
+    assert [e["source"] for e in manifest.files.values()] == [str(shipped_data.eth_capture())]
