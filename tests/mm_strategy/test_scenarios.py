@@ -38,6 +38,7 @@ from mm_strategy.market_maker import MarketMaker
 from mm_strategy.market_maker import MarketMakerConfig
 from mm_strategy.quoting.skew import ExitMode
 from mm_strategy.risk.day_state import load_day_state
+from mm_strategy.risk.drawdown import NS_PER_DAY
 from mm_strategy.risk_guard import RiskGuard
 from mm_strategy.risk_guard import RiskGuardConfig
 
@@ -162,12 +163,12 @@ def test_without_the_guard_the_same_drop_fills_the_bids() -> None:
     assert _fills(engine, OrderSide.BUY)
 
 
-def _sliding_market(inst):
-    """Sellers hit the bids for 30 s: a market maker gets long and loses."""
+def _sliding_market(inst, t0: int = 0):
+    """Sellers hit the bids for 30 s (from `t0` + 5 s): a market maker gets long and loses."""
     book = ScriptedBook(inst)
-    data = book.snapshot(S, *ladder_book(3000.0, 3000.1, STEP, 5.0))
-    data += _steady(book, 2 * S, 5 * S, 3000.0, 3000.1)
-    t = 5 * S
+    data = book.snapshot(t0 + S, *ladder_book(3000.0, 3000.1, STEP, 5.0))
+    data += _steady(book, t0 + 2 * S, t0 + 5 * S, 3000.0, 3000.1)
+    t = t0 + 5 * S
     bid = 3000.0
     for _ in range(60):  # a steady slide: sellers hit the bids, we get long and lose
         for k in range(0, 10):
@@ -210,6 +211,21 @@ def test_the_days_pnl_stays_marked_while_a_halt_holds_the_position() -> None:
     assert float(engine.portfolio.net_position(inst.id)) > 0  # not flattened: the slide went on costing
     assert -guard.drawdown.pnl_today() > halt_loss + 0.5
     assert guard.drawdown.pnl_today() == pytest.approx(guard.equity() - guard.drawdown.day_start_equity, abs=0.01)
+
+
+def test_a_new_day_after_a_halt_starts_from_the_equity_at_midnight_not_at_the_halt() -> None:
+    # Review 6: the day's last reading was the halt's, so what the held position lost during the
+    # halt was charged to the next day, which halted again at midnight for another whole day.
+    inst = scripted_perp()
+    mm = _mm(inst, max_inventory_usd=1_000.0, soft_limit=0.95)
+    guard = _quiet_guard(inst, daily_drawdown_cap=0.0002, check_interval_ms=200)
+    engine = _run(inst, _sliding_market(inst, t0=NS_PER_DAY - 40 * S), mm, guard)  # it ends 5 s past midnight
+    halts = [e for e in mm.guard_events if e.guard == "drawdown"]
+    assert len(halts) == 1 and halts[0].ts_ns < NS_PER_DAY
+    assert guard.drawdown.day == 1 and guard.halt_reason is None and not mm.is_quoting_blocked()
+    equity_at_the_halt = 10_000 - float(re.search(r"daily loss ([\d,.]+)", halts[0].reason).group(1))
+    assert guard.drawdown.day_start_equity < equity_at_the_halt - 0.3  # the held long lost more before midnight
+    assert engine.cache.orders()  # quoting again on the new day
 
 
 def test_a_drawdown_halt_holds_across_a_restart_the_same_day(tmp_path) -> None:
