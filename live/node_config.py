@@ -14,6 +14,7 @@ import math
 import os
 import re
 import socket
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -396,6 +397,8 @@ def node_config(raw: dict[str, Any], log_level: str) -> TradingNodeConfig:
     raw.setdefault("timeout_reconciliation", 30.0)
     logging_cfg = raw.setdefault("logging", {})
     logging_cfg.setdefault("log_level", log_level)
+    # Colour codes only on a terminal: in a log file they break grep and log shippers.
+    logging_cfg.setdefault("log_colors", sys.stdout.isatty())
     encode_database_credentials(raw)
     try:
         config = TradingNodeConfig.parse(json.dumps(raw))

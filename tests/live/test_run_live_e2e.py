@@ -355,6 +355,7 @@ def test_with_the_redis_cache_a_restart_after_kill_9_keeps_fills_and_position(
         assert state["instruments"][0]["position"] == pytest.approx(float(sim.position(node.address, "ETH")["szi"]))
         assert node.stop() == 0
     assert sim.open_orders(node.address) == []
+    assert "\x1b[" not in node.log_path.read_text()  # a log file, not a terminal: no colour codes (review 6)
     # A stop cancels orders, not positions: it says what stays on the account (review 6).
     szi = float(sim.position(node.address, "ETH")["szi"])
     assert f"positions left open (a stop cancels orders, it does not close positions): ETH-USD-PERP {szi:+g}" in (
