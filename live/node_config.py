@@ -31,6 +31,7 @@ from adapters.hyperliquid.parsing.instruments import coin_of
 from budget_link.shared_budget import SharedLimits
 from budget_link.shared_budget import check_account
 from budget_link.shared_budget import check_node_id
+from catalog.shipped_data import PROJECT_ROOT
 from live.errors import ConfigError
 from live.factories import take_factories
 from live.logs import log
@@ -275,10 +276,19 @@ def apply_live_exec_engine(raw: dict[str, Any]) -> None:
 
 def apply_day_state(raw: dict[str, Any]) -> None:
     """A live RiskGuard without a `day_state_file` (a screener-generated config) keeps its day in
-    state/, per trader: the daily loss cap then holds across restarts whatever the config."""
+    state/, per trader: the daily loss cap then holds across restarts whatever the config. A
+    relative path is the project's, wherever the node is started from: read from the current
+    folder, a restart from another one found no day and forgot a loss-cap halt."""
     trader_id = raw.get("trader_id", DEFAULT_TRADER_ID)
     for config in _risk_guard_configs(raw):
         config.setdefault("day_state_file", f"state/risk_guard_day_{trader_id}.json")
+        config["day_state_file"] = str(project_path(config["day_state_file"]))
+
+
+def project_path(path: str | Path) -> Path:
+    """A path from a config file: `~` expanded, a relative one taken from the project root."""
+    expanded = Path(path).expanduser()
+    return expanded if expanded.is_absolute() else PROJECT_ROOT / expanded
 
 
 def _risk_guard_configs(raw: dict[str, Any]) -> list[dict[str, Any]]:

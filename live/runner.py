@@ -48,6 +48,7 @@ from live.logs import log
 from live.node_config import RunOptions
 from live.node_config import hl_exec_configs
 from live.node_config import prepare
+from live.node_config import project_path
 from live.preflight import cache_url
 from live.preflight import preflight
 from live.preflight import redis_answers
@@ -197,7 +198,7 @@ async def run(args: argparse.Namespace, holder: list[BuiltNode]) -> int:
     if state_file is not None:
         board.write(state_file)
     if args.mode == "shadow":
-        write_report(node, config, args.report_dir or options.report_dir, started_ns, started)
+        write_report(node, config, args.report_dir or str(project_path(options.report_dir)), started_ns, started)
     code, line = ending(latch.reason, left, latch.is_config_error)
     if line is not None:
         print(f"error: {line}", file=sys.stderr)
@@ -240,7 +241,7 @@ def check_outputs(args: argparse.Namespace, options: RunOptions) -> Path | None:
     if state_file is not None:
         check_writable_file(state_file, "--state-file")
     if args.mode == "shadow":
-        check_writable_dir(Path(args.report_dir or options.report_dir), "report dir")
+        check_writable_dir(Path(args.report_dir) if args.report_dir else project_path(options.report_dir), "report dir")
     return state_file
 
 

@@ -345,7 +345,12 @@ class RiskGuard(Actor):
             self._halt(str(exc), _FOREVER, now_ns)
             return
         if saved is None or saved.day != now_ns // NS_PER_DAY:
-            return  # none yet, or an earlier day's: today starts from the first reading
+            # None yet, or an earlier day's: today starts from the first reading.
+            self.log.info(f"day state {self._day_state_path}: no day of {account} saved for today; "
+                          "the day starts from the equity of now")
+            return
+        self.log.info(f"day state {self._day_state_path}: today's start equity {saved.day_start_equity:,.2f} "
+                      f"of {account} restored")
         self.drawdown.restore(saved.day, saved.day_start_equity)
         if saved.halted_until_ns > now_ns:
             # Flattening too, as the breach asked: a node killed before its exit filled finishes it.

@@ -514,7 +514,7 @@ def test_a_shadow_run_keeps_no_day_state_so_its_virtual_losses_never_halt_a_live
 
     live, _, _ = run_live.prepare(args("--account", ACCOUNT))
     shadow, _, _ = run_live.prepare(args("--mode", "shadow"))
-    assert day_state_files(live) == ["state/risk_guard_day.json"]
+    assert day_state_files(live) == [str(ROOT / "state" / "risk_guard_day.json")]
     assert day_state_files(shadow) == [None]
 
 
@@ -526,4 +526,13 @@ def test_a_live_risk_guard_without_a_day_state_file_keeps_its_day_per_trader(tmp
 
     config, _, _ = run_live.prepare(args("--account", ACCOUNT, config=edited_live_config(tmp_path, edit)))
     (guard,) = [a.config for a in config.actors if a.actor_path.endswith(":RiskGuard")]
-    assert guard["day_state_file"] == "state/risk_guard_day_MM-001.json"
+    assert guard["day_state_file"] == str(ROOT / "state" / "risk_guard_day_MM-001.json")
+
+
+def test_a_relative_day_state_file_is_the_projects_wherever_the_node_starts(tmp_path: Path, monkeypatch) -> None:
+    # Review 6: it was read from the current folder, so a restart from another one found no day
+    # and quoted again the same day after a loss-cap halt.
+    monkeypatch.chdir(tmp_path)
+    config, _, _ = run_live.prepare(args("--account", ACCOUNT))
+    (guard,) = [a.config for a in config.actors if a.actor_path.endswith(":RiskGuard")]
+    assert guard["day_state_file"] == str(ROOT / "state" / "risk_guard_day.json")
