@@ -124,6 +124,11 @@ async def check_coins_listed(http: HyperliquidHttpClient, coins: set[str]) -> No
         raise StartupError(f"not listed on the exchange: {why}; remove them from the config; nothing was sent")
 
 
+def quoted_coins(config: TradingNodeConfig) -> list[str]:
+    """The coins the node's strategies quote."""
+    return sorted({coin_of(s.config["instrument_id"]) for s in config.strategies if "instrument_id" in s.config})
+
+
 def configured_coins(config: TradingNodeConfig) -> set[str]:
     """Every coin a strategy quotes or a Hyperliquid client is told to take."""
     coins = {coin_of(s.config["instrument_id"]) for s in config.strategies if "instrument_id" in s.config}

@@ -44,6 +44,7 @@ from live.health import StartDeadlines
 from live.health import trip_on_trading_refused
 from live.health import trip_when_no_instrument_trades
 from live.health import watch_node
+from live.instance_lock import InstanceLocks
 from live.logs import log
 from live.node_config import RunOptions
 from live.node_config import hl_exec_configs
@@ -51,6 +52,7 @@ from live.node_config import prepare
 from live.node_config import project_path
 from live.preflight import cache_url
 from live.preflight import preflight
+from live.preflight import quoted_coins
 from live.preflight import redis_answers
 from live.shadow_report import write_report
 from live.shutdown import Leftovers
@@ -153,11 +155,21 @@ def ending(fault: str | None, orders_left: Leftovers, config_error: bool = False
 
 async def run(args: argparse.Namespace, holder: list[BuiltNode]) -> int:
     """Run until a signal, `--run-secs` or a fault, then wind down; the node is left in `holder` for disposal."""
+    locks = InstanceLocks()
+    try:
+        return await _run(args, holder, locks)
+    finally:
+        locks.release()
+
+
+async def _run(args: argparse.Namespace, holder: list[BuiltNode], locks: InstanceLocks) -> int:
     config, options, factories = prepare(args)  # also settles args.mode
     state_file = check_outputs(args, options)
     exec_configs = hl_exec_configs(config) if args.mode == "live" else []
     loop = asyncio.get_running_loop()
     stop = install_stop_signals(loop)
+    for exec_config in exec_configs:  # before the sweep, which would cancel another node's orders
+        locks.acquire(exec_config.account_address or "", quoted_coins(config))
     try:
         swept = await unless_stopped(start_up(config, exec_configs, options, args.keep_orders), stop)
     except StoppedDuringStartup:

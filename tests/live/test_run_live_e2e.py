@@ -470,3 +470,19 @@ def test_a_filled_order_leaves_the_cache_on_the_engines_purge_and_the_node_stays
         assert quoting(state)
         assert node.stop() == 0
     assert sim.open_orders(node.address) == []
+
+
+def test_a_second_node_on_the_same_account_and_coin_is_refused_and_the_first_keeps_its_orders(
+    tmp_path: Path, sim, book: BookTicker
+) -> None:
+    # Review 6: the second one's start-up sweep cancelled the first's ladder as "left by an earlier
+    # run", then both quoted.
+    with quoting_node(tmp_path, sim, eth_config()) as first:
+        resting = sorted(o["oid"] for o in sim.open_orders(first.address))
+        second = NodeProcess(tmp_path, eth_config(), sim.rest_url, key=first.key, name="second")
+        second.start()
+        assert second.wait_exit(60) == 1
+        log = second.log_path.read_text()
+        assert f"another node (pid {first.proc.pid}) already trades ETH for account {first.address}" in log
+        assert sorted(o["oid"] for o in sim.open_orders(first.address)) == resting  # untouched
+        assert first.stop() == 0
