@@ -168,8 +168,10 @@ async def _run(args: argparse.Namespace, holder: list[BuiltNode], locks: Instanc
     exec_configs = hl_exec_configs(config) if args.mode == "live" else []
     loop = asyncio.get_running_loop()
     stop = install_stop_signals(loop)
-    for exec_config in exec_configs:  # before the sweep, which would cancel another node's orders
-        locks.acquire(exec_config.account_address or "", quoted_coins(config))
+    # Before the sweep, which would cancel another node's orders; one lock per account, however
+    # many of its clients there are.
+    for account in sorted({(c.account_address or "").lower() for c in exec_configs}):
+        locks.acquire(account, quoted_coins(config))
     try:
         swept = await unless_stopped(start_up(config, exec_configs, options, args.keep_orders), stop)
     except StoppedDuringStartup:

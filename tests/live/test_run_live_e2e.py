@@ -483,6 +483,6 @@ def test_a_second_node_on_the_same_account_and_coin_is_refused_and_the_first_kee
         second.start()
         assert second.wait_exit(60) == 1
         log = second.log_path.read_text()
-        assert f"another node (pid {first.proc.pid}) already trades ETH for account {first.address}" in log
+        assert f"another node (pid {first.proc.pid}) already trades ETH for account {first.address.lower()}" in log
         assert sorted(o["oid"] for o in sim.open_orders(first.address)) == resting  # untouched
         assert first.stop() == 0
