@@ -37,7 +37,9 @@ from mm_strategy.governor import RegimeGovernorConfig
 from mm_strategy.market_maker import MarketMaker
 from mm_strategy.market_maker import MarketMakerConfig
 from mm_strategy.quoting.skew import ExitMode
+from mm_strategy.risk.day_state import DayState
 from mm_strategy.risk.day_state import load_day_state
+from mm_strategy.risk.day_state import save_day_state
 from mm_strategy.risk.drawdown import NS_PER_DAY
 from mm_strategy.risk_guard import RiskGuard
 from mm_strategy.risk_guard import RiskGuardConfig
@@ -103,6 +105,13 @@ def _steady(book: ScriptedBook, t0: int, t1: int, bid: float, ask: float, every_
         i += 1
         t += every_ns
     return data
+
+
+def _still_market(inst, from_s: int, to_s: int) -> list:
+    """A fresh book at `from_s` that stays put (its sizes breathing) from a second later to `to_s`."""
+    book = ScriptedBook(inst)
+    return book.snapshot(from_s * S, *ladder_book(3000.0, 3000.1, STEP, 5.0)) + _steady(
+        book, (from_s + 1) * S, to_s * S, 3000.0, 3000.1)
 
 
 def test_a_steady_uptrend_leaves_it_short_with_the_soft_exit_engaged_and_no_taker_fills() -> None:
@@ -237,8 +246,7 @@ def test_a_drawdown_halt_holds_across_a_restart_the_same_day(tmp_path) -> None:
     assert [e.guard for e in first.guard_events].count("drawdown") == 1
 
     # The node comes back within the day (the same account): nothing is quoted.
-    book = ScriptedBook(inst)
-    again = book.snapshot(60 * S, *ladder_book(3000.0, 3000.1, STEP, 5.0)) + _steady(book, 61 * S, 70 * S, 3000.0, 3000.1)
+    again = _still_market(inst, 60, 70)
     mm = _mm(inst)
     guard = _quiet_guard(inst, daily_drawdown_cap=0.0002, check_interval_ms=200, day_state_file=str(day_file))
     engine = _run(inst, again, mm, guard)
@@ -252,10 +260,8 @@ def test_a_node_started_past_its_loss_cap_sends_no_order(tmp_path) -> None:
     # (a cap lowered mid-day after losses, or a crash between a loss and the next check).
     inst = scripted_perp()
     day_file = tmp_path / "day.json"
-    day_file.write_text('{"accounts": {"HYPERLIQUID-001": {"day": 0, "day_start_equity": 10010.0,'
-                        ' "halted_until_ns": 0, "halt_reason": ""}}}')
-    book = ScriptedBook(inst)
-    data = book.snapshot(S, *ladder_book(3000.0, 3000.1, STEP, 5.0)) + _steady(book, 2 * S, 10 * S, 3000.0, 3000.1)
+    save_day_state(day_file, "HYPERLIQUID-001", DayState(0, 10_010.0))  # 10 lost today, the cap is 2
+    data = _still_market(inst, 1, 10)
     mm = _mm(inst)
     guard = _quiet_guard(inst, daily_drawdown_cap=0.0002, check_interval_ms=60_000, day_state_file=str(day_file))
     engine = _run(inst, data, mm, guard)
@@ -275,8 +281,7 @@ def test_a_halt_that_flattens_still_flattens_after_a_restart_the_same_day(tmp_pa
     _run(inst, _sliding_market(inst), first, _quiet_guard(inst, **flattening))
     assert first.flattening
 
-    book = ScriptedBook(inst)
-    again = book.snapshot(60 * S, *ladder_book(3000.0, 3000.1, STEP, 5.0)) + _steady(book, 61 * S, 70 * S, 3000.0, 3000.1)
+    again = _still_market(inst, 60, 70)
     mm = _mm(inst, hard_exit_enabled=True)
     _run(inst, again, mm, _quiet_guard(inst, **flattening))
     assert mm.is_quoting_blocked() and mm.flattening
@@ -288,8 +293,7 @@ def test_a_day_state_of_another_account_is_not_this_accounts_day(tmp_path) -> No
     day_file = tmp_path / "day.json"
     day_file.write_text('{"accounts": {"HYPERLIQUID-0xother": {"day": 0, "day_start_equity": 1000000.0,'
                         ' "halted_until_ns": 86400000000000000, "halt_reason": "theirs"}}}')
-    book = ScriptedBook(inst)
-    data = book.snapshot(S, *ladder_book(3000.0, 3000.1, STEP, 5.0)) + _steady(book, 2 * S, 10 * S, 3000.0, 3000.1)
+    data = _still_market(inst, 1, 10)
     mm = _mm(inst)
     engine = _run(inst, data, mm, _quiet_guard(inst, daily_drawdown_cap=0.0002, day_state_file=str(day_file)))
     assert engine.cache.orders() and not mm.is_quoting_blocked()
@@ -300,8 +304,7 @@ def test_an_unreadable_day_state_halts_the_quoting_saying_why(tmp_path) -> None:
     inst = scripted_perp()
     day_file = tmp_path / "day.json"
     day_file.write_text("{ half a file")
-    book = ScriptedBook(inst)
-    data = book.snapshot(S, *ladder_book(3000.0, 3000.1, STEP, 5.0)) + _steady(book, 2 * S, 10 * S, 3000.0, 3000.1)
+    data = _still_market(inst, 1, 10)
     mm = _mm(inst)
     guard = _quiet_guard(inst, day_state_file=str(day_file))
     engine = _run(inst, data, mm, guard)
