@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import itertools
 from collections import deque
+from dataclasses import asdict
 from dataclasses import dataclass
 from typing import Any
 
@@ -296,14 +297,8 @@ class Collector:
         acts on; the instruments' PnL is this run's fills only); None without a RiskGuard or before
         its first reading."""
         guard = next((a for a in self.node.trader.actors() if isinstance(a, RiskGuard)), None)
-        if guard is None or guard.drawdown.day_start_equity is None:
-            return None
-        start = guard.drawdown.day_start_equity
-        return {
-            "pnl": guard.drawdown.pnl_today(),
-            "start_equity": start,
-            "loss_cap": guard.config.daily_drawdown_cap * start,
-        }
+        day = guard.day_summary() if guard is not None else None
+        return asdict(day) if day is not None else None
 
     def _user_stream(self, clients: list[dict[str, Any]]) -> dict[str, Any]:
         exec_clients = [c for c in clients if c["kind"] == "exec"]

@@ -119,9 +119,8 @@ class StatusBoard:
         against the day's start, kept across restarts); None without a RiskGuard or before its first
         reading. The instruments' `pnl` is only what this run's cache holds."""
         guard = next((a for a in self.node.trader.actors() if isinstance(a, RiskGuard)), None)
-        if guard is None or guard.drawdown.day_start_equity is None:
-            return None
-        return guard.drawdown.pnl_today()
+        day = guard.day_summary() if guard is not None else None
+        return day.pnl if day is not None else None
 
     def _quoters(self) -> list[tuple[Any, InstrumentId]]:
         """Each strategy that quotes one instrument, with it."""
@@ -261,8 +260,6 @@ class StatusBoard:
         held = [f"{iid.split('.', 1)[0]} reduce-only: {cap['reason']}"
                 for iid, cap in sorted(self.shared_caps.items()) if cap["reduce_only"]]
         return "; ".join(held) or None
-
-
 
 
 def _shown(label: str, value: str | None) -> str:

@@ -16,6 +16,7 @@ Every firing is also published as a `GuardEvent` with its reason.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC
 from datetime import datetime
 from datetime import timedelta
@@ -82,6 +83,13 @@ class RiskGuardConfig(ActorConfig, frozen=True):
     day_state_file: str | None = None
     venue: str = "HYPERLIQUID"
     settlement_currency: str = "USDC"
+
+
+@dataclass(frozen=True, slots=True)
+class DaySummary:
+    pnl: float  # equity now less the day's start equity
+    start_equity: float
+    loss_cap: float  # USDC: the cap's fraction of the start equity
 
 
 class _InstrumentState:
@@ -251,6 +259,14 @@ class RiskGuard(Actor):
             for pos in self.cache.positions_open(instrument_id=iid):
                 equity += float(pos.unrealized_pnl(Price(mid, pos.price_precision)))
         return equity
+
+    def day_summary(self) -> DaySummary | None:
+        """The account's PnL since the UTC day began against the loss cap (what the cap acts on; kept
+        across restarts); None before the first reading of the day."""
+        start = self.drawdown.day_start_equity
+        if start is None:
+            return None
+        return DaySummary(self.drawdown.pnl_today(), start, self.config.daily_drawdown_cap * start)
 
     def check_capital(self, ts: int) -> None:
         """Daily drawdown (a halt to the next UTC day) and capital at risk (reduce-only while breached)."""
