@@ -21,6 +21,7 @@ from cli_types import positive_int
 from hlsim.api.server import HlSimServer
 from hlsim.config import COIN_NAME_RE
 from hlsim.config import FEE_TIERS
+from hlsim.config import MAX_LEVERAGE_CAP
 from hlsim.config import HlSimConfig
 from hlsim.engine.validation import is_valid_address
 from hlsim.replay.recording import check_replay_source
@@ -76,10 +77,10 @@ def _coin(text: str) -> tuple[str, int, int | None]:
     name, sep, rest = text.partition("=")
     decimals, colon, leverage = rest.partition(":")
     if (not sep or not COIN_NAME_RE.fullmatch(name) or not decimals.isascii() or not decimals.isdigit()
-            or (colon and not (leverage.isascii() and leverage.isdigit() and 1 <= int(leverage) <= 100))):
+            or (colon and not (leverage.isascii() and leverage.isdigit() and 1 <= int(leverage) <= MAX_LEVERAGE_CAP))):
         raise argparse.ArgumentTypeError(
             "expected COIN=SZDECIMALS[:MAXLEVERAGE] with a perp name of ASCII letters/digits and a leverage of "
-            f"1..100 (e.g. kPEPE=0, WLFI=0:5), got {text!r}"
+            f"1..{MAX_LEVERAGE_CAP} (e.g. kPEPE=0, WLFI=0:5), got {text!r}"
         )
     return name, int(decimals), int(leverage) if colon else None
 

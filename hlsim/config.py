@@ -26,6 +26,9 @@ def _rate_text(rate: Decimal) -> str:
     return format(rate.normalize(), "f")  # as /info userFees prints it: "0.0004", "0"
 
 
+MAX_LEVERAGE_CAP = 100  # the highest a coin's maxLeverage may be set to
+
+
 class HlSimConfig(msgspec.Struct, kw_only=True):
     """Everything an hlsim instance needs. Defaults mirror the real exchange except push cadence.
 
@@ -108,8 +111,9 @@ class HlSimConfig(msgspec.Struct, kw_only=True):
         if self.ip_weight_per_min is not None and self.ip_weight_per_min < 1:
             raise ValueError("ip_weight_per_min must be >= 1 or None")
         for coin, cap in self.max_leverage.items():
-            if coin not in self.coins or not isinstance(cap, int) or not 1 <= cap <= 100:
-                raise ValueError(f"max_leverage of {coin!r} must be an int in 1..100 for a listed coin, got {cap!r}")
+            if coin not in self.coins or not isinstance(cap, int) or not 1 <= cap <= MAX_LEVERAGE_CAP:
+                raise ValueError(
+                    f"max_leverage of {coin!r} must be an int in 1..{MAX_LEVERAGE_CAP} for a listed coin, got {cap!r}")
         for port in (self.port, *self.extra_ports):
             if not 0 <= port < 65536:
                 raise ValueError(f"port out of range: {port}")

@@ -485,13 +485,14 @@ def _quoted(config: TradingNodeConfig) -> dict[str, str]:
 def check_clients_serve_quoted_coins(config: TradingNodeConfig) -> None:
     """A coin left out of the clients' `coins` would stop its strategy only once the node runs, the
     others already quoting."""
+    quoted = _quoted(config)
     for section, clients in (("data_clients", config.data_clients), ("exec_clients", config.exec_clients)):
         for name, spec in clients.items():
             cfg = spec.config
             coins = cfg.get("coins") if isinstance(cfg, dict) else getattr(cfg, "coins", None)
             if coins is None:  # every coin the exchange lists
                 continue
-            for instrument, where in _quoted(config).items():
+            for instrument, where in quoted.items():
                 try:
                     coin = coin_of(instrument)
                 except ValueError as exc:
@@ -521,6 +522,7 @@ def check_guards_watch_quoted_instruments(config: TradingNodeConfig) -> None:
     """Where the config has a RiskGuard or a RegimeGovernor, every quoted instrument is in its list: one
     left out of the RiskGuard's would trade outside the loss cap, the capital limits and the stall and
     flow pulls; one left out of the governor's without its edge check and action rate."""
+    quoted = _quoted(config)
     for path, kind, what in (
         (RISK_GUARD_PATH, "RiskGuard", "the daily loss cap, the capital limits and the stall and flow pulls"),
         (GOVERNOR_PATH, "RegimeGovernor", "the edge check and the action rate"),
@@ -529,7 +531,7 @@ def check_guards_watch_quoted_instruments(config: TradingNodeConfig) -> None:
         if not watching:
             continue
         watched = {str(iid) for i in watching for iid in config.actors[i].config.get("instrument_ids") or ()}
-        for instrument, where in _quoted(config).items():
+        for instrument, where in quoted.items():
             if instrument not in watched:
                 raise ConfigError(
                     f"{where} quotes {instrument} but no {kind} watches it (actors[{watching[0]}].config.instrument_ids): "

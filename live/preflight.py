@@ -131,7 +131,7 @@ def quoted_coins(config: TradingNodeConfig) -> list[str]:
 
 def configured_coins(config: TradingNodeConfig) -> set[str]:
     """Every coin a strategy quotes or a Hyperliquid client is told to take."""
-    coins = {coin_of(s.config["instrument_id"]) for s in config.strategies if "instrument_id" in s.config}
+    coins = set(quoted_coins(config))
     for section in (config.data_clients, config.exec_clients):
         for spec in section.values():
             cfg = spec.create() if hasattr(spec, "create") else spec

@@ -124,9 +124,11 @@ class BuiltNode:
     cache_url: str | None
 
 
-def build_node(config: TradingNodeConfig, factories: dict[str, dict[str, type]], holder: list[BuiltNode]) -> TradingNode:
+def build_node(
+    config: TradingNodeConfig, factories: dict[str, dict[str, type]], holder: list[BuiltNode], cache_db: str | None,
+) -> TradingNode:
     node = TradingNode(config=config, loop=asyncio.get_running_loop())
-    holder.append(BuiltNode(node, cache_url(config)))
+    holder.append(BuiltNode(node, cache_db))
     register_factories(node, factories)
     node.build()
     return node
@@ -177,13 +179,13 @@ async def _run(args: argparse.Namespace, holder: list[BuiltNode], locks: Instanc
     except StoppedDuringStartup:
         log.warning("stopped during the start-up checks; nothing was placed")
         return ExitCode.CLEAN
-    node = build_node(config, factories, holder)
+    cache_db = cache_url(config)
+    node = build_node(config, factories, holder, cache_db)
     install_stop_signals(loop, stop)  # the TradingNode put its own handlers in place: ours wind down first
     latch = FaultLatch()
     trip_on_trading_refused(node, latch)
     trip_when_no_instrument_trades(node, latch)
     collections = schedule_of(options)
-    cache_db = cache_url(config)
     cache_watch = CacheWatch(cache_db) if cache_db is not None else None
     board = StatusBoard(node, collections, cache_watch)
     dashboard = await start_dashboard(node, args)

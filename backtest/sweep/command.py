@@ -140,6 +140,7 @@ def _execute(sweep: Sweep, catalog: Path, ray: RayStart, ray_address: str | None
         cpus = ray.wait()
     with _progress(console) as progress:
         bar = progress.add_task(f"sweep {sweep.name} on {cpus} CPUs", total=total)
+        started = time.monotonic()
 
         def finished(row: dict[str, Any]) -> None:
             running.rows.append(row)
@@ -150,7 +151,6 @@ def _execute(sweep: Sweep, catalog: Path, ray: RayStart, ray_address: str | None
                 progress.console.print(f"[red]cell {row['cell']} failed[/red] ({row['run']}): {row['error']}",
                                        soft_wrap=True, highlight=False)
 
-        started = time.monotonic()
         pool = running.pool = CellPool()
         if isinstance(spec, GridSpec):
             return _run_cells(cells, pool, finished), None
