@@ -23,7 +23,8 @@ and the same instructions then take several times longer): `order_factory_limit_
 one `limit(...)` timed right after sleeping N ms (medians of PAUSED_CALLS); while this process
 sleeps, other work on the machine (other processes, other guests of the host) takes its caches.
 `order_factory_limit_after_flush_us`: after this process itself overwrote 64 MB (no cache holds any
-of the call's code or data).
+of the call's code or data). `order_factory_limit_after_10ms_spin_us`: after 10 ms of busy-waiting
+instead of sleeping (the core never idles): whether a busy-polling loop would keep the caches.
 
 What a cancel-all pays to find the orders whose submit has not reached the client yet, in a cache
 of SCAN_ORDERS orders (a long-running node's cache keeps every order it had; the orders added here
@@ -117,11 +118,17 @@ def _snapshot_ms(engine, venue) -> tuple[float, float]:
     return round(statistics.median(new_ms), 1), round(statistics.median(old_ms), 1)
 
 
-def _after_pause_us(fn, pause_s: float) -> float:
-    """Median wall time of `fn()` called right after `pause_s` of sleep."""
+def _spin(seconds: float) -> None:
+    end = time.perf_counter() + seconds
+    while time.perf_counter() < end:
+        pass
+
+
+def _after_pause_us(fn, pause_s: float, wait=time.sleep) -> float:
+    """Median wall time of `fn()` called right after `pause_s` of `wait` (sleep, or `_spin`)."""
     times = []
     for _ in range(PAUSED_CALLS):
-        time.sleep(pause_s)
+        wait(pause_s)
         t0 = time.perf_counter_ns()
         fn(None)
         times.append(time.perf_counter_ns() - t0)
@@ -209,6 +216,7 @@ def main() -> int:
         brief_fmt.append(_per_call_us(lambda lst: f"Added {lst}", briefs))
     paused = {f"order_factory_limit_after_{ms:g}ms_us".replace(".", "_"): _after_pause_us(limit, ms / 1e3)
               for ms in PAUSES_MS}
+    spun = _after_pause_us(limit, 0.010, wait=_spin)
     flushed = _after_flush_us(limit)
     cache = session.engine.kernel.cache
     gc.collect()
@@ -222,6 +230,7 @@ def main() -> int:
     result = {
         "order_factory_limit_us": round(statistics.median(create), 1),
         **paused,
+        "order_factory_limit_after_10ms_spin_us": spun,
         "order_factory_limit_after_flush_us": flushed,
         "scan_cached_orders": SCAN_ORDERS,
         "initialized_ids_scan_ms": ids_ms,
