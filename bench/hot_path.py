@@ -68,6 +68,11 @@ model, so order flow differs from the backtest's — the counts are printed and 
         holds none of ours, so what the check takes out at our prices is the market's size, and the
         orders sent differ somewhat (the counts are printed). Written to
         bench/results/hot_path_own_orders.json)
+    .venv/bin/python bench/hot_path.py --baseline --baseline-ref HEAD --busy-poll --rounds 3
+        (ours on an event loop that polls its selector instead of sleeping between events, against
+        the same code on asyncio's own loop: whether keeping the core busy keeps the caches warm for
+        the next event. Written to bench/results/hot_path_busy_poll.json. The node does not run
+        that way: this answers whether it should, on the machine at hand)
 
 `machine_ref_ms` times a fixed pure-Python workload in the same run: this shared machine's speed
 moves by ±50% between hours, and the µs figures move with it.
@@ -79,6 +84,7 @@ import argparse
 import asyncio
 import json
 import os
+import selectors
 import statistics
 import subprocess
 import sys
@@ -147,6 +153,19 @@ _first = [0]
 _strategy: list[MarketMaker] = []
 _BATCH = [True]  # the strategy's batch_actions; False for the baseline (`--baseline`)
 _OWN_IN_BOOK = [False]  # the strategy's book_shows_own_orders (`--book-shows-own-orders`)
+_BUSY_POLL = [False]  # the node's event loop polls instead of sleeping (`--busy-poll`)
+
+
+class _PollingSelector(selectors.DefaultSelector):  # type: ignore[misc,valid-type]
+    """The platform's selector asked with a zero timeout, again and again, until something is ready
+    or the timeout ends: the loop never sleeps, so nothing else runs on its core between events."""
+
+    def select(self, timeout: float | None = None) -> list:
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while True:
+            ready = super().select(0)
+            if ready or (deadline is not None and time.monotonic() >= deadline):
+                return ready
 
 
 def _actions() -> int:
@@ -388,6 +407,8 @@ def run_live(passes: int, speed: float, on_built: Callable[[TradingNode], None] 
     events = _live_events(data)
     raw_live = json.loads((PROJECT_ROOT / "configs" / "live.json").read_text())
     shadow_latency_ms = settings.latency_ms / speed  # the backtest's one-way latency, in market time
+    if _BUSY_POLL[0]:
+        asyncio.set_event_loop(asyncio.SelectorEventLoop(_PollingSelector()))  # the node takes the set loop
     node = TradingNode(TradingNodeConfig(
         trader_id="MM-001",
         logging=LoggingConfig(log_level="ERROR"),
@@ -480,7 +501,7 @@ def run_live(passes: int, speed: float, on_built: Callable[[TradingNode], None] 
 
 
 def _part(name: str, passes: int, speed: float, batch_off: bool = False, code_root: Path | None = None,
-          own_in_book: bool = False) -> dict:
+          own_in_book: bool = False, busy_poll: bool = False) -> dict:
     """Each measurement in its own process (one Nautilus kernel per process): this bench script,
     timing the code of this checkout or, with `code_root`, a baseline's (its packages first on the
     path: `_harness.CODE_ROOT`), so both variants are timed by the same harness and settings."""
@@ -489,6 +510,8 @@ def _part(name: str, passes: int, speed: float, batch_off: bool = False, code_ro
         cmd.append("--baseline")  # the part's flag for batch_actions off
     if own_in_book:
         cmd.append("--book-shows-own-orders")
+    if busy_poll:
+        cmd.append("--busy-poll")
     env = os.environ | {"BENCH_CODE_ROOT": str(code_root or PROJECT_ROOT)}
     proc = subprocess.run(cmd, capture_output=True, text=True, timeout=600, env=env)
     if proc.returncode != 0:
@@ -575,6 +598,9 @@ def main(argv: list[str] | None = None) -> int:
                         help="ours: the strategy's check for its own orders in the book on, as on a live client "
                              "(the shadow's book holds none of ours: this times the check, not its effect); "
                              "writes bench/results/hot_path_own_orders.json")
+    parser.add_argument("--busy-poll", action="store_true",
+                        help="ours: the node's event loop polls instead of sleeping between events; "
+                             "writes bench/results/hot_path_busy_poll.json")
     parser.add_argument("--rounds", type=int, default=1,
                         help="with --baseline: pairs of runs, ours and the baseline alternated (ABBA); medians")
     args = parser.parse_args(argv)
@@ -587,6 +613,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.part:
         _BATCH[0] = not args.baseline
         _OWN_IN_BOOK[0] = args.book_shows_own_orders
+        _BUSY_POLL[0] = args.busy_poll
         result = run_live(args.passes, args.speed) if args.part == "live" else run_backtest()
         print(json.dumps(result))
         return 0
@@ -607,7 +634,8 @@ def _compare(args: argparse.Namespace, argv: list[str] | None, baseline_root: Pa
             root = baseline_root if is_baseline else PROJECT_ROOT
             batch_off = is_baseline and args.batch_off
             own_in_book = args.book_shows_own_orders and not is_baseline
-            live = _part("live", args.passes, args.speed, batch_off, root, own_in_book)
+            live = _part("live", args.passes, args.speed, batch_off, root, own_in_book,
+                         busy_poll=args.busy_poll and not is_baseline)
             backtest = _part("backtest", args.passes, args.speed, batch_off, root, own_in_book)
             runs[is_baseline].append(_keys(live, backtest))
             label = baseline_label if is_baseline else "ours"
@@ -625,6 +653,7 @@ def _compare(args: argparse.Namespace, argv: list[str] | None, baseline_root: Pa
         result["baseline"] = "batch_actions off" if args.batch_off else f"git {args.baseline_ref} ({_rev(args.baseline_ref)})"
     result |= {
         "book_shows_own_orders": args.book_shows_own_orders,
+        "busy_poll": args.busy_poll,
         "rounds": args.rounds,
         "machine_ref_ms": _machine_reference_ms(),
         "machine_load_before": load_before,
@@ -633,7 +662,9 @@ def _compare(args: argparse.Namespace, argv: list[str] | None, baseline_root: Pa
         "date": datetime.now(tz=UTC).isoformat(timespec="seconds"),
     }
     print(json.dumps(result, indent=2))
-    _harness.write_results("hot_path_own_orders" if args.book_shows_own_orders else "hot_path", result)
+    name = ("hot_path_own_orders" if args.book_shows_own_orders else
+            "hot_path_busy_poll" if args.busy_poll else "hot_path")
+    _harness.write_results(name, result)
     return 0
 
 
