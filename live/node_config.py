@@ -37,7 +37,9 @@ from live.factories import take_factories
 from live.logs import log
 from mm_strategy.market_maker import MarketMakerConfig
 from mm_strategy.risk.budget_share import ladder_notional_usd
+from screener_link.redis_target import ENV_URL_PREFIX
 from screener_link.redis_target import redact_url
+from screener_link.redis_target import url_from_env
 
 VENUE = "HYPERLIQUID"
 ACCOUNT_ENV = "HYPERLIQUID_ACCOUNT"
@@ -109,8 +111,9 @@ class RunOptions(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
             raise ValueError(f"run.mode must be live or shadow, got {self.mode!r}")
         if not self.shutdown_timeout_secs > 0 or not self.status_interval_secs > 0:
             raise ValueError("run.shutdown_timeout_secs and run.status_interval_secs must be positive")
-        if self.redis_cache_url is not None and not self.redis_cache_url.startswith("redis://"):
-            raise ValueError(f"run.redis_cache_url must be redis://host:port, got {self.redis_cache_url!r}")
+        if self.redis_cache_url is not None and not self.redis_cache_url.startswith(("redis://", ENV_URL_PREFIX)):
+            raise ValueError(f"run.redis_cache_url must be redis://host:port or env:NAME, got "
+                             f"{redact_url(self.redis_cache_url)!r}")
         if not 0 <= self.gc_interval_secs <= 60:
             raise ValueError(f"run.gc_interval_secs must be within 0..60 (0: Python's own), got {self.gc_interval_secs!r}")
         if self.gc_interval_secs and not self.gc_interval_secs <= self.gc_full_interval_secs <= 86_400:
@@ -119,7 +122,12 @@ class RunOptions(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
 
 
 def parse_redis_url(url: str, what: str) -> tuple[str, int]:
-    """(host, port) of a redis://host[:port][/db] url, or a `ValueError` naming `what`."""
+    """(host, port) of a redis://host[:port][/db] url (or of the url `env:NAME` names), or a
+    `ValueError` naming `what`."""
+    try:
+        url = url_from_env(url)
+    except ValueError as exc:
+        raise ValueError(f"{what}: {exc}") from None
     parsed = urlparse(url)
     try:
         port = parsed.port or 6379  # ValueError for a port that is not 0..65535
@@ -578,6 +586,10 @@ def prepare(args: argparse.Namespace) -> tuple[TradingNodeConfig, RunOptions, di
     if redis_url == REDIS_CACHE_USE_ENV:
         redis_url = os.environ.get(REDIS_CACHE_URL_ENV) or DEFAULT_REDIS_CACHE_URL
     if redis_url:
+        try:
+            redis_url = url_from_env(redis_url)  # Nautilus's cache takes host, port and password as such
+        except ValueError as exc:
+            raise ConfigError(f"redis cache url: {exc}") from None
         apply_redis_cache(raw, redis_url)
     factories = take_factories(raw)
     return node_config(raw, args.log_level), options, factories

@@ -29,6 +29,7 @@ from mm_strategy.governor import ACTION_EVENTS
 from mm_strategy.risk.budget_share import ShareRequest
 from mm_strategy.risk.budget_share import cap_to_send
 from mm_strategy.risk.budget_share import share_request
+from screener_link.redis_target import url_from_env
 
 _TIMER = "BudgetGuard.claim"
 SOURCE = "shared_budget"
@@ -75,7 +76,7 @@ class BudgetGuard(Actor):
         # Checked here, not at the first claim: a bad account or node id is a config error.
         self.limits = SharedLimits(config.max_total_inventory_usd, config.max_assets, config.lease_ms)
         self.budget = SharedBudget(
-            config.redis_url, config.account, config.node_id, self.limits, timeout_s=config.redis_timeout_ms / 1000,
+            url_from_env(config.redis_url), config.account, config.node_id, self.limits, timeout_s=config.redis_timeout_ms / 1000,
         )
         self.caps: dict[InstrumentId, msg.InventoryCap] = {}  # the last cap sent per instrument
         self.firings: dict[str, int] = {}

@@ -97,8 +97,11 @@ def utc_time_ns(text: str) -> int:
 
 
 def redis_url(text: str) -> str:
+    """`text` as given once checked: an `env:NAME` url stays a name, read again where it is used (and
+    written as the name into a generated config, not as the url and its password)."""
     try:
-        return check_redis_url(text)
+        check_redis_url(text)
+        return text
     except ValueError as exc:  # ArgumentTypeError: argparse shows our (redacted) message as is
         raise argparse.ArgumentTypeError(str(exc)) from None
 

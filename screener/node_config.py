@@ -20,6 +20,7 @@ from screener_link.redis_target import DEFAULT_CHANNEL
 from screener_link.redis_target import DEFAULT_KEY
 from screener_link.redis_target import check_redis_name
 from screener_link.redis_target import check_redis_url
+from screener_link.redis_target import env_url_name
 
 VENUE = "HYPERLIQUID"
 STRATEGY_PATH = "mm_strategy.market_maker:MarketMaker"
@@ -58,9 +59,10 @@ class NodeConfigOptions:
             raise ValueError(f"base_url must be http(s)://..., got {self.base_url!r}")
         if self.account_address is not None and not _ADDRESS_RE.fullmatch(self.account_address):
             raise ValueError("account_address must be 0x + 40 hex digits")
-        # The checks the node's screener feed applies.
+        # The checks the node's screener feed applies. An `env:NAME` url is read where the node runs.
         try:
-            check_redis_url(self.redis_url)
+            if env_url_name(self.redis_url) is None:
+                check_redis_url(self.redis_url)
         except ValueError as exc:
             raise ValueError(f"redis_url: {exc}") from None
         check_redis_name(self.screener_channel, "channel")

@@ -1,12 +1,16 @@
 """Where the screener contract lives on Redis, for both sides: the url (checked, and shown with its
 password redacted) and the channel and key names (defaults, checked non-empty).
 
+Anywhere a Redis url is configured, `env:NAME` stands for the url environment variable NAME holds:
+a password then stays out of config files and `ps`, and out of the config objects the node logs.
+
 The publisher (`publish`), the node's feed (`feed`), the governor's config and the screener's command
 line all check with these, so a url or name one side accepts the other does too.
 """
 
 from __future__ import annotations
 
+import os
 import re
 from urllib.parse import urlsplit
 
@@ -16,6 +20,31 @@ DEFAULT_CHANNEL = "mm:screener"
 DEFAULT_KEY = "mm:screener:latest"
 _USERINFO_PASSWORD = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*://)([^:/?#@]*):.*@")
 _QUERY_PASSWORD = re.compile(r"([?&]password=)[^&]*")
+ENV_URL_PREFIX = "env:"
+_ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+def env_url_name(url: str) -> str | None:
+    """NAME of an `env:NAME` url (checked to be a variable's name), None for a url written out."""
+    if not url.startswith(ENV_URL_PREFIX):
+        return None
+    name = url[len(ENV_URL_PREFIX):]
+    if not _ENV_NAME.fullmatch(name):
+        raise ValueError(f"{url!r} must name an environment variable, e.g. env:MM_REDIS_URL")
+    return name
+
+
+def url_from_env(url: str) -> str:
+    """`url`, or for `env:NAME` the url environment variable NAME holds (ValueError when unset)."""
+    name = env_url_name(url)
+    if name is None:
+        return url
+    value = os.environ.get(name, "").strip()
+    if not value:
+        raise ValueError(f"{url}: the environment variable {name} is not set")
+    if value.startswith(ENV_URL_PREFIX):
+        raise ValueError(f"{url}: {name} holds another env: name, not a url")
+    return value
 
 
 def redact_url(url: str) -> str:
@@ -27,8 +56,11 @@ def redact_url(url: str) -> str:
 
 
 def check_redis_url(url: str) -> str:
-    """`url` if redis-py can connect with it: redis://host[:port][/db], rediss://... or
-    unix://path; else ValueError saying why (the password redacted)."""
+    """`url` (for `env:NAME`, the url NAME holds) if redis-py can connect with it:
+    redis://host[:port][/db], rediss://... or unix://path; else ValueError saying why (the password
+    redacted)."""
+    written, url = url, url_from_env(url)
+    source = f" (from {written})" if written != url else ""
     try:
         parts = urlsplit(url)
         port = parts.port  # ValueError when not a number or out of 0..65535
@@ -44,7 +76,7 @@ def check_redis_url(url: str) -> str:
         elif not parts.path:
             raise ValueError("no socket path")
     except ValueError as exc:
-        raise ValueError(f"bad Redis url {redact_url(url)!r}: {exc}") from None
+        raise ValueError(f"bad Redis url {redact_url(url)!r}{source}: {exc}") from None
     return url
 
 

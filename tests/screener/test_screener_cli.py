@@ -83,6 +83,23 @@ def test_offline_run_publishes_a_valid_snapshot_to_redis(info_dir: Path, redis_u
     assert abs(snapshot.ts - time.time() * 1000) < 60_000
 
 
+@pytest.mark.redis
+def test_an_env_redis_url_publishes_through_the_variable_and_the_written_config_names_it(
+    info_dir: Path, redis_url: str, redis_names, tmp_path: Path,
+) -> None:
+    channel, key = redis_names
+    out = tmp_path / "live.json"
+    proc = subprocess.run(
+        [sys.executable, "-m", "screener", "run", "--offline", str(info_dir), "--redis-url", "env:MM_SCREENER_REDIS",
+         "--channel", channel, "--key", key, "--max-assets", "2", "--write-config", str(out)],
+        cwd=ROOT, capture_output=True, text=True, timeout=60, env=os.environ | {"MM_SCREENER_REDIS": redis_url},
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert len(decode(redis.Redis.from_url(redis_url).get(key)).assets) == 2
+    written = {a["config"].get("redis_url") for a in json.loads(out.read_text())["actors"]} - {None}
+    assert written == {"env:MM_SCREENER_REDIS"}  # the node reads the url where it runs; no password in the file
+
+
 def _main(*args: str) -> int:
     """In process (no interpreter start-up): argparse errors exit through SystemExit."""
     try:
