@@ -62,6 +62,7 @@ from screener_link.redis_target import DEFAULT_CHANNEL
 from screener_link.redis_target import DEFAULT_KEY
 from screener_link.redis_target import check_redis_name
 from screener_link.redis_target import check_redis_url
+from screener_link.redis_target import holds_password
 from screener_link.redis_target import redact_url
 
 _log = logging.getLogger("screener")
@@ -255,6 +256,9 @@ def run_once(args: argparse.Namespace, screening: Screening, console: Console) -
         try:
             path = write_node_config(args.write_config, result.snapshot, options)
             console.print(f"wrote TradingNode config: {path} ({len(result.snapshot.assets)} market makers)")
+            if holds_password(args.redis_url):
+                console.print("[yellow]warning:[/] the config holds the Redis password of --redis-url; "
+                              "give it as --redis-url env:NAME to write the variable's name instead")
             if args.catalog is not None:
                 backtest_options = BacktestConfigOptions(
                     catalog=args.catalog,

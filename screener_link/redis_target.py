@@ -55,6 +55,11 @@ def redact_url(url: str) -> str:
     return _QUERY_PASSWORD.sub(r"\1***", url)
 
 
+def holds_password(url: str) -> bool:
+    """Whether `url` as written (not an `env:NAME`) carries a password."""
+    return redact_url(url) != url
+
+
 def check_redis_url(url: str) -> str:
     """`url` (for `env:NAME`, the url NAME holds) if redis-py can connect with it:
     redis://host[:port][/db], rediss://... or unix://path; else ValueError saying why (the password

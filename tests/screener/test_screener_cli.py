@@ -98,6 +98,15 @@ def test_an_env_redis_url_publishes_through_the_variable_and_the_written_config_
     assert len(decode(redis.Redis.from_url(redis_url).get(key)).assets) == 2
     written = {a["config"].get("redis_url") for a in json.loads(out.read_text())["actors"]} - {None}
     assert written == {"env:MM_SCREENER_REDIS"}  # the node reads the url where it runs; no password in the file
+    assert "holds the Redis password" not in proc.stdout
+
+
+def test_a_config_written_with_a_redis_password_says_so(info_dir: Path, tmp_path: Path, capsys) -> None:
+    out = tmp_path / "live.json"
+    assert _main("--offline", str(info_dir), "--no-publish", "--redis-url", "redis://:s3cret@127.0.0.1:6379/0",
+                 "--write-config", str(out)) == 0
+    assert "holds the Redis password of --redis-url" in capsys.readouterr().out
+    assert "s3cret" in out.read_text()  # as asked: the warning says how not to
 
 
 def _main(*args: str) -> int:
