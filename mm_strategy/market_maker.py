@@ -378,8 +378,11 @@ class MarketMaker(Strategy):
     def update_quotes(self, ts_ns: int) -> None:
         """Plan for the book event stamped `ts_ns` (its `ts_init`): recompute the ladder and send
         only the actions needed to get there."""
-        if ts_ns < self._quote_from_ns or self.quoting_stopped is not None:
-            return  # still replaying the book before the start, or stopped for good
+        if ts_ns < self._quote_from_ns:
+            return  # still replaying the book before the start
+        if self.quoting_stopped is not None:
+            self._journal_while_stopped(ts_ns)
+            return
         spec = self.spec
         if spec is None:
             return
@@ -409,10 +412,7 @@ class MarketMaker(Strategy):
         # Read once per event (the portfolio sums the instrument's positions on every call).
         position = self._position()
         if self.config.record_journal and ts_ns - self._last_journal_ns >= self._journal_ns:
-            self._last_journal_ns = ts_ns
-            mid = (bid + ask) / 2.0
-            self.mids.append((ts_ns, mid, (ask - bid) / mid * 1e4))
-            self.inventory.append((ts_ns, position))
+            self._journal(ts_ns, bid, ask, position)
         if (self._pauses or self._halts) and self._blocked(ts_ns):
             self._cancel_where(lambda s: True)
             if self._flatten and self.skew.hard_exit_enabled:
@@ -483,6 +483,23 @@ class MarketMaker(Strategy):
         # to back, 40–220 after a pause, bench/order_path.py) would otherwise delay the event's first
         # command, the most urgent one.
         self._submit([self._new_order(is_bid, step, ts_ns) for is_bid, step in places])
+
+    def _journal(self, ts_ns: int, bid: float, ask: float, position: float) -> None:
+        self._last_journal_ns = ts_ns
+        mid = (bid + ask) / 2.0
+        self.mids.append((ts_ns, mid, (ask - bid) / mid * 1e4))
+        self.inventory.append((ts_ns, position))
+
+    def _journal_while_stopped(self, ts_ns: int) -> None:
+        """Stopped for good, the market and what is held are still journaled: a report marks the
+        position left at the stop to the market of the run's end, not to the mid of the stop."""
+        if not self.config.record_journal or ts_ns - self._last_journal_ns < self._journal_ns:
+            return
+        book = self.cache.order_book(self.instrument_id)
+        bid_px = book.best_bid_price() if book is not None else None
+        ask_px = book.best_ask_price() if book is not None else None
+        if bid_px is not None and ask_px is not None and ask_px > bid_px:
+            self._journal(ts_ns, float(bid_px), float(ask_px), self._position())
 
     def _market_touch(
         self, book: OrderBook, bid: float, bid_size: float, ask: float, ask_size: float,

@@ -118,9 +118,9 @@ def build(session: Session) -> RunReport:
     }
     end_ns = times[-1] if times else session.quote_from_ns
     status, stood_down_s = edge_status(session, end_ns)
-    halted = halt_status(session)
-    if halted is not None:
-        status = halted if status is None else f"{halted}; {status}"
+    for said in (halt_status(session), stop_status(session)):
+        if said is not None:
+            status = said if status is None else f"{said}; {status}"
     run["stood_down_s"] = round(stood_down_s, 1)
     return RunReport(session.spec.name, session.spec.instrument, metrics, fee_check, engine_pnl, market, run,
                      fills, times, mids, list(mm.inventory), status)
@@ -133,6 +133,18 @@ def halt_status(session: Session) -> str | None:
         if e.source == "RiskGuard" and e.guard == "drawdown" and e.ts_ns >= session.quote_from_ns:
             return f"halted by the daily loss cap at {_iso(e.ts_ns)}: {e.reason}"
     return None
+
+
+def stop_status(session: Session) -> str | None:
+    """"stopped quoting at <time>: <reason>; ..." when the strategy stopped for good (its rejection
+    breaker), else None. What it held then stays in the PnL, marked to the run's end."""
+    mm = session.strategy
+    if mm.quoting_stopped is None:
+        return None
+    at = next((e.ts_ns for e in mm.guard_events if e.source == "MarketMaker" and e.reason == mm.quoting_stopped), None)
+    when = f" at {_iso(at)}" if at is not None else ""
+    return (f"stopped quoting{when}: {mm.quoting_stopped}; the position it held then is marked to the end of "
+            "the run")
 
 
 def edge_status(session: Session, end_ns: int) -> tuple[str | None, float]:
