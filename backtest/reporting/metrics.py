@@ -18,6 +18,7 @@ import numpy as np
 from mm_strategy.risk.drawdown import max_drawdown
 
 MARKOUT_HORIZONS_S = (1, 5, 30)
+EDGE_HORIZON_S = 5  # the regime governor judges its edge on 5-s markouts too
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,6 +55,10 @@ class RunMetrics:
     cancel_to_fill: float | None = None
     actions_per_usdc: float | None = None
     markouts_bps: dict[str, dict[int, float | None]] = field(default_factory=dict)
+    # What the fills earned by the market EDGE_HORIZON_S later, fees paid (USDC; the fills that have
+    # a mid that late): whether making paid here. `spread_capture` is measured against the mid just
+    # before the fill, which for a resting order is the market before it moved through the order.
+    edge_after_fees: float | None = None
     max_drawdown: float = 0.0
     final_position: float = 0.0
     guard_firings: dict[str, int] = field(default_factory=dict)
@@ -87,6 +92,18 @@ def markouts(fills: list[Fill], times: list[int], mids: list[float], horizons_s=
                 den += w
             out[side][h] = num / den if den > 0 else None
     return out
+
+
+def edge_after_fees(fills: list[Fill], times: list[int], mids: list[float], horizon_s: int = EDGE_HORIZON_S) -> float | None:
+    """Σ side·(mid `horizon_s` after the fill − price)·qty − fee over the fills with a mid that late
+    (USDC; None when none has): the realized spread, net of fees."""
+    total, counted = 0.0, False
+    for f in fills:
+        later = _mid_at(times, mids, f.ts_ns + horizon_s * 1_000_000_000)
+        if later is not None:
+            total += f.signed_qty * (later - f.px) - f.fee
+            counted = True
+    return total if counted else None
 
 
 def equity_curve(fills: list[Fill], times: list[int], mids: list[float]) -> np.ndarray:
@@ -136,5 +153,6 @@ def compute(
     m.cancel_to_fill = actions / len(fills) if fills else None
     m.actions_per_usdc = actions / m.volume_usd if m.volume_usd > 0 else None
     m.markouts_bps = markouts(fills, times, mids)
+    m.edge_after_fees = edge_after_fees(fills, times, mids)
     m.max_drawdown = max_drawdown(list(equity_curve(fills, times, mids)))
     return m

@@ -238,7 +238,7 @@ OVERVIEW_COLUMNS = (
     ("run", "run"), ("instrument", "instrument"), ("queue", "queue_rule"), ("net PnL", "net_pnl"), ("spread capture", "spread_capture"),
     ("inventory", "inventory"), ("fees", "fees"), ("fills", "fills"), ("traded $", "volume_usd"),
     ("actions/USDC", "actions_per_usdc"), ("1s markout buy", "markout_1s_buy_bps"),
-    ("1s markout sell", "markout_1s_sell_bps"), ("spread pays fee", "spread_pays_fee"),
+    ("1s markout sell", "markout_1s_sell_bps"), ("5s edge pays fee", "edge_pays_fee"),
 )
 
 
@@ -261,7 +261,10 @@ def overview(reports: list[RunReport]) -> list[dict[str, Any]]:
             "actions_per_usdc": m.actions_per_usdc,
             "markout_1s_buy_bps": m.markouts_bps.get("BUY", {}).get(1),
             "markout_1s_sell_bps": m.markouts_bps.get("SELL", {}).get(1),
-            "spread_pays_fee": None if not m.fills else m.spread_capture > m.fees,
+            # On the fills' edge 5 s on, fees paid: the capture against the mid before the fill
+            # credits each fill of a resting order with the half-spread the market then moved through.
+            "edge_pays_fee": None if m.edge_after_fees is None else m.edge_after_fees > 0,
+            "edge_after_fees": m.edge_after_fees,
             "status": r.status,
         })
     return rows
@@ -270,7 +273,7 @@ def overview(reports: list[RunReport]) -> list[dict[str, Any]]:
 def overview_cell(key: str, value: Any) -> str:
     if value is None:
         return "–"
-    if key == "spread_pays_fee":
+    if key == "edge_pays_fee":
         return "yes" if value else "no"
     if key in ("net_pnl", "spread_capture", "inventory", "fees"):
         return f"{value:+,.2f}"

@@ -20,10 +20,10 @@ from backtest.runner import run_session
 from backtest.sweep import params
 
 # The figures of the report's overview (backtest/reporting/report.py) a cell records; the other
-# columns of the overview (run, instrument, whether the spread pays the fee) are not measures.
+# columns of the overview (run, instrument, whether the edge pays the fee) are not measures.
 METRICS = (
     "net_pnl", "spread_capture", "inventory", "fees", "fills", "volume_usd", "actions_per_usdc",
-    "markout_1s_buy_bps", "markout_1s_sell_bps",
+    "markout_1s_buy_bps", "markout_1s_sell_bps", "edge_after_fees",
 )
 
 

@@ -21,6 +21,7 @@ METRIC_TITLES = {
     "net_pnl": "net PnL", "spread_capture": "spread capture", "inventory": "inventory", "fees": "fees",
     "fills": "fills", "volume_usd": "traded $", "actions_per_usdc": "actions/USDC",
     "markout_1s_buy_bps": "1s markout buy", "markout_1s_sell_bps": "1s markout sell",
+    "edge_after_fees": "5s edge after fees",
 }
 SUMMARY_ROWS = 20  # the console shows the best cells; the Parquet table and the HTML report have them all
 

@@ -1,9 +1,11 @@
-"""The report opens with one line per run: where the spread pays the fee and where it does not."""
+"""The report opens with one line per run: where making pays the fee and where it does not."""
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
+
+import pytest
 
 from backtest.reporting import report
 from backtest.reporting.metrics import Fill
@@ -34,15 +36,29 @@ def _fill(ts_s: int, side: str, px: float, fee: float) -> Fill:
     return Fill(T0 + ts_s * SECOND, side, 1, px, 1.0, fee, True, 100.0)
 
 
-def test_a_run_whose_capture_beats_its_fees_is_marked_as_paying() -> None:
+def test_a_run_whose_edge_beats_its_fees_is_marked_as_paying() -> None:
     earning = _run("earning", [_fill(1, "BUY", 99.9, 0.015), _fill(5, "SELL", 100.1, 0.015)])
     losing = _run("losing", [_fill(1, "BUY", 99.999, 0.015), _fill(5, "SELL", 100.001, 0.015)])
     idle = _run("idle", [])
     rows = {row["run"]: row for row in report.overview([earning, losing, idle])}
-    assert rows["earning"]["spread_pays_fee"] is True
+    assert rows["earning"]["edge_pays_fee"] is True
     assert rows["earning"]["spread_capture"] > -rows["earning"]["fees"] > 0
-    assert rows["losing"]["spread_pays_fee"] is False
-    assert rows["idle"]["spread_pays_fee"] is None and rows["idle"]["fills"] == 0
+    assert rows["losing"]["edge_pays_fee"] is False
+    assert rows["idle"]["edge_pays_fee"] is None and rows["idle"]["fills"] == 0
+
+
+def test_a_fill_the_market_moved_through_captures_the_spread_but_does_not_pay_the_fee() -> None:
+    # Review 7: a resting bid filled as the market fell through it is credited with the half-spread
+    # against the mid before the fall; 5 s on, the fill has lost, fees paid.
+    times = [T0 + i * SECOND for i in range(20)]
+    mids = [100.0] * 2 + [99.8] * 18  # the market falls through our 99.9 bid at 2 s
+    fill = Fill(T0 + 2 * SECOND, "BUY", 1, 99.9, 1.0, 0.015, True, 100.0)  # its mid: the one before the fall
+    m = compute([fill], times, mids, orders_submitted=1, orders_filled=1, actions=1)
+    assert m.spread_capture > m.fees  # what "the spread paid the fee" was read from
+    assert m.edge_after_fees == pytest.approx(-0.1 - 0.015)
+    r = _run("fell_through", [fill])
+    r.metrics.edge_after_fees = m.edge_after_fees
+    assert report.overview([r])[0]["edge_pays_fee"] is False
 
 
 def test_the_overview_line_adds_up_and_carries_the_one_second_markouts() -> None:
