@@ -70,15 +70,25 @@ class Leftovers:
 
 
 def open_positions(node: TradingNode) -> str | None:
-    """The positions the node's cache holds open, "SYMBOL +qty (~$notional)": a stop cancels orders,
-    it does not close positions, and the operator must hear what stays on the account."""
-    parts = []
+    """What the node's cache holds per coin, net, "SYMBOL +qty (~$notional)": a stop cancels orders,
+    it does not close positions, and the operator must hear what stays on the account. A coin may
+    have several open positions in the cache (one a restart's reconciliation inferred, one the
+    strategy's own): the account holds their sum."""
+    net: dict = {}
+    entry_px: dict = {}
     for position in node.cache.positions_open():
-        book = node.cache.order_book(position.instrument_id)
+        iid = position.instrument_id
+        net[iid] = net.get(iid, 0.0) + float(position.signed_qty)
+        entry_px.setdefault(iid, float(position.avg_px_open))
+    parts = []
+    for iid, qty in net.items():
+        qty = round(qty, 12)  # a long and a short of the same size leave float dust, not a position
+        if qty == 0.0:
+            continue
+        book = node.cache.order_book(iid)
         mid = book.midpoint() if book is not None else None
-        px = float(mid) if mid is not None else float(position.avg_px_open)
-        qty = float(position.signed_qty)
-        parts.append(f"{position.instrument_id.symbol} {qty:+g} (~${abs(qty) * px:,.0f})")
+        px = float(mid) if mid is not None else entry_px[iid]
+        parts.append(f"{iid.symbol} {qty:+g} (~${abs(qty) * px:,.0f})")
     return ", ".join(parts) or None
 
 
