@@ -92,6 +92,7 @@ def main(argv: list[str] | None = None) -> int:
     from backtest.runner import load_settings
     from backtest.runner import parse_utc
     from backtest.runner import run_session
+    from backtest.runner import unused_overrides_note
 
     console = output_console()
     # Errors go to stderr whole: a message rich wrapped at the terminal width could not be searched for.
@@ -139,9 +140,10 @@ def main(argv: list[str] | None = None) -> int:
         settings = msgspec.structs.replace(settings, runs=runs)
         start_ns = end_ns = None  # the runs carry them
 
-    note = fee_tier_note(catalog, runs, settings.fee_tier)
-    if note is not None:
-        console.print(note, highlight=False, soft_wrap=True)
+    for note in (unused_overrides_note(settings) if not args.all else None,
+                 fee_tier_note(catalog, runs, settings.fee_tier)):
+        if note is not None:
+            console.print(note, highlight=False, soft_wrap=True)
     reports = []
     failed = []
     for spec in runs:

@@ -21,6 +21,7 @@ chunk whatever the window or the catalog holds.
 from __future__ import annotations
 
 import itertools
+import json
 import math
 import re
 from collections.abc import Iterable
@@ -66,6 +67,7 @@ from backtest.queue_fills import check_queue_rule
 from backtest.window import RunWindow
 from backtest.window import run_window
 from catalog.reader import last_ts_init
+from cli_types import non_finite_number
 from mm_strategy.governor import RegimeGovernor
 from mm_strategy.governor import RegimeGovernorConfig
 from mm_strategy.market_maker import MarketMaker
@@ -117,13 +119,34 @@ def load_settings(path: str | Path) -> BacktestSettings:
     except IsADirectoryError:
         raise ValueError(f"backtest config {path} is a folder, not a file") from None
     except (msgspec.ValidationError, msgspec.DecodeError) as exc:
-        raise ValueError(f"bad backtest config {path}: {exc}") from exc
+        raise ValueError(f"bad backtest config {path}: {_non_finite_number(path) or exc}") from exc
     try:
         check_settings(settings)
     except ValueError as exc:
         raise ValueError(f"bad backtest config {path}: {exc}") from None
     return settings
 
+
+def _non_finite_number(path: str | Path) -> str | None:
+    """msgspec refuses `1e400`, `NaN` and `Infinity` as malformed JSON; Python's reader takes them,
+    so the refusal can name the field instead."""
+    try:
+        return non_finite_number(json.loads(Path(path).read_text()))
+    except (ValueError, OSError):
+        return None
+
+
+def unused_overrides_note(settings: BacktestSettings) -> str | None:
+    """A line naming the coins of `strategy_overrides` that no run trades: a misspelt coin would drop
+    its override in silence. A note, not an error: a config cut down to fewer runs keeps the
+    overrides of the coins it no longer trades, rightly. (`check_settings` checks the values of
+    the traded coins'.) For a whole config, not a sweep's cell nor an `--instruments` choice."""
+    traded = {coin_of(spec.instrument) for spec in settings.runs}
+    unused = sorted(set(settings.strategy_overrides) - traded)
+    if not unused:
+        return None
+    return (f"note: strategy_overrides names {', '.join(unused)}, which no run of the config trades: ignored "
+            f"(the runs trade {', '.join(sorted(traded))})")
 
 def check_settings(settings: BacktestSettings) -> None:
     """What can be checked without the catalog (raises ValueError saying what is wrong)."""

@@ -26,6 +26,21 @@ def _number(text: str) -> float:
     return value
 
 
+def non_finite_number(value: Any, where: str = "config") -> str | None:
+    """What is wrong with the first NaN or ±Infinity in a decoded JSON document (Python's reader
+    takes them, and `1e400` too), with the field's path; None when there is none. A NaN limit
+    would disable every comparison made with it."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return f"{where}: {value} is not a finite number"
+    items = value.items() if isinstance(value, dict) else enumerate(value) if isinstance(value, list) else ()
+    for key, item in items:
+        path = f"{where}[{key}]" if isinstance(value, list) else f"{where}.{key}" if where != "config" else str(key)
+        problem = non_finite_number(item, path)
+        if problem is not None:
+            return problem
+    return None
+
+
 def _integer(text: str) -> int:
     try:
         return int(text)

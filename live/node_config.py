@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 import os
 import re
 import socket
@@ -32,6 +31,7 @@ from budget_link.shared_budget import SharedLimits
 from budget_link.shared_budget import check_account
 from budget_link.shared_budget import check_node_id
 from catalog.shipped_data import PROJECT_ROOT
+from cli_types import non_finite_number
 from live.errors import ConfigError
 from live.factories import take_factories
 from live.logs import log
@@ -210,16 +210,10 @@ def load_raw_config(path: str | Path) -> dict[str, Any]:
 
 
 def check_finite_numbers(value: Any, where: str = "config") -> None:
-    """NaN and ±Infinity (which Python's JSON reader accepts) are refused with the field's path: a NaN
-    limit would disable every comparison made with it."""
-    if isinstance(value, float) and not math.isfinite(value):
-        raise ConfigError(f"{where}: {value} is not a finite number")
-    if isinstance(value, dict):
-        for key, item in value.items():
-            check_finite_numbers(item, f"{where}.{key}" if where != "config" else str(key))
-    elif isinstance(value, list):
-        for i, item in enumerate(value):
-            check_finite_numbers(item, f"{where}[{i}]")
+    """NaN and ±Infinity (which Python's JSON reader accepts) are refused with the field's path."""
+    problem = non_finite_number(value, where)
+    if problem is not None:
+        raise ConfigError(problem)
 
 
 def strategy_instrument_ids(raw: dict[str, Any]) -> list[str]:

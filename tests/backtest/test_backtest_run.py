@@ -117,6 +117,28 @@ def test_bad_settings_are_refused_when_the_config_is_read(tmp_path: Path, change
         load_settings(_config(tmp_path, **changes))
 
 
+def test_an_override_for_a_coin_no_run_trades_is_noted_before_the_runs(eth_two_months, tmp_path: Path, capsys) -> None:
+    # Review 7: a misspelt coin ("BTCC" for "BTC") dropped its override in silence.
+    runs = [{"name": "eth", "instrument": "ETH-USD-PERP.HYPERLIQUID", "start": "2025-12-10T21:11:00Z",
+             "end": "2025-12-10T21:11:30Z"}]
+    path = _config(tmp_path, runs=runs, report_dir=str(tmp_path / "reports"),
+                   strategy_overrides={"BTCC": {"requote_tolerance_ticks": 6}, "ETH": {"requote_tolerance_ticks": 2}})
+    assert run_backtest.main(["--config", str(path), "--catalog", eth_two_months.path]) == 0
+    out = capsys.readouterr().out
+    assert "note: strategy_overrides names BTCC, which no run of the config trades: ignored (the runs trade ETH)" in out
+
+
+@pytest.mark.parametrize("number", ["1e400", "NaN", "-Infinity"])
+def test_a_number_that_is_not_finite_is_refused_naming_its_field(tmp_path: Path, number: str) -> None:
+    # Review 7: msgspec called 1e400 "JSON is malformed: invalid character".
+    path = _config(tmp_path)
+    text = path.read_text()
+    path.write_text(text.replace('"order_size_usd": 50.0', f'"order_size_usd": {number}', 1))
+    assert number in path.read_text()
+    with pytest.raises(ValueError, match=r"strategy\.order_size_usd: (inf|nan|-inf) is not a finite number"):
+        load_settings(path)
+
+
 def test_a_folder_as_config_or_as_report_dir_is_refused_before_any_run(tmp_path: Path, capsys) -> None:
     assert run_backtest.main(["--config", str(tmp_path), "--catalog", "/nonexistent"]) == 2
     assert "is a folder" in capsys.readouterr().err
