@@ -61,6 +61,7 @@ from mm_strategy.risk.rejection_breaker import RejectionBreaker
 
 _FOREVER = 2**63 - 1
 _F_LAST = int(RecordFlag.F_LAST)
+_BREAKER = "rejections"  # the rejection breaker: its guard events and its reduce-only
 # Looked up once: the hot path names them per order and per step.
 _BUY = OrderSide.BUY
 _SELL = OrderSide.SELL
@@ -423,6 +424,9 @@ class MarketMaker(Strategy):
         q = position * fair / self.max_inventory_usd
         mode = exit_mode(q, self.skew, kill_switch=self._flatten)
         if self._reduce_only and mode is ExitMode.NONE:
+            if position == 0.0 and _BREAKER in self._reduce_only:
+                self.stop_quoting(f"{self._reduce_only[_BREAKER]}; nothing left to reduce", guard=_BREAKER)
+                return
             # A budget breach: no adding side, the reducing side as a maker at the touch (nothing when flat).
             mode = ExitMode.SOFT
         # The shortcut is exact: it is only taken when the full re-plan provably sends nothing.
@@ -812,8 +816,27 @@ class MarketMaker(Strategy):
     def _count_rejection(self, reason: str, ts_ns: int) -> None:
         # Counted on the event's own time: the same in a backtest as live.
         trip = self._breaker.on_rejected(reason, ts_ns)
-        if trip is not None:
-            self.stop_quoting(trip.describe(), guard="rejections")
+        if trip is None:
+            return
+        if trip.reducing_cures:
+            self._reduce_only_for_good(trip.describe())
+        else:
+            self.stop_quoting(trip.describe(), guard=_BREAKER)
+
+    def _reduce_only_for_good(self, reason: str) -> None:
+        """The account cannot margin what the ladder adds: add nothing more, and work off what is held
+        as a maker (the soft exit), which frees margin; once flat, stop for good (`update_quotes`).
+        Stopping at once would leave the position unmanaged (review 7: a $20 account tripped holding
+        4.75x its value, for the rest of the run)."""
+        if _BREAKER in self._reduce_only:
+            return
+        self._reduce_only[_BREAKER] = reason
+        self._dirty = True
+        self._cancel_where(lambda s: True)
+        now = self.clock.timestamp_ns()
+        instrument = str(self.instrument_id)
+        self.log.error(f"{instrument}: reduce-only for the rest of the run: {reason}")
+        self.msgbus.publish(msg.TOPIC_GUARD, msg.GuardEvent("MarketMaker", _BREAKER, reason, now, instrument))
 
     def stop_quoting(self, reason: str, guard: str) -> None:
         """Stop quoting this instrument for good: cancel every order, say why (log, guard event) and tell
@@ -1033,6 +1056,11 @@ class MarketMaker(Strategy):
     @property
     def reduce_only(self) -> bool:
         return bool(self._reduce_only)
+
+    @property
+    def reduce_only_for_good(self) -> str | None:
+        """Why the rejection breaker left only the reducing side quoted, for the rest of the run."""
+        return self._reduce_only.get(_BREAKER)
 
     @property
     def tolerance_ticks(self) -> int:

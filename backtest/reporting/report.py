@@ -136,15 +136,19 @@ def halt_status(session: Session) -> str | None:
 
 
 def stop_status(session: Session) -> str | None:
-    """"stopped quoting at <time>: <reason>; ..." when the strategy stopped for good (its rejection
-    breaker), else None. What it held then stays in the PnL, marked to the run's end."""
+    """What the rejection breaker did, when it tripped: "stopped quoting at <time>: <reason>; ..." (what
+    was held then stays in the PnL, marked to the run's end), or "reduce-only from <time>: ..."
+    (margin: only the reducing side quoted from then on); else None."""
     mm = session.strategy
-    if mm.quoting_stopped is None:
+    if mm.quoting_stopped is not None:
+        what, reason, then = "stopped quoting", mm.quoting_stopped, "what it held then is marked to the end of the run"
+    elif mm.reduce_only_for_good is not None:
+        what, reason, then = "reduce-only", mm.reduce_only_for_good, "only what reduces the position was quoted after"
+    else:
         return None
-    at = next((e.ts_ns for e in mm.guard_events if e.source == "MarketMaker" and e.reason == mm.quoting_stopped), None)
-    when = f" at {_iso(at)}" if at is not None else ""
-    return (f"stopped quoting{when}: {mm.quoting_stopped}; the position it held then is marked to the end of "
-            "the run")
+    at = next((e.ts_ns for e in mm.guard_events if e.source == "MarketMaker" and e.reason == reason), None)
+    when = f" from {_iso(at)}" if at is not None and what == "reduce-only" else f" at {_iso(at)}" if at is not None else ""
+    return f"{what}{when}: {reason}; {then}"
 
 
 def edge_status(session: Session, end_ns: int) -> tuple[str | None, float]:

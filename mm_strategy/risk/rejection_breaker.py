@@ -1,5 +1,7 @@
 """The rejection circuit breaker: orders of one instrument rejected again and again for a reason that
 sending them again cannot cure stop the quoting of that instrument, instead of being retried forever.
+Margin is the exception: reducing what is held frees it, so that trip leaves the reducing side quoted
+(`BreakerTrip.reducing_cures`), or the position it cannot margin would be left unmanaged.
 
 Counted: the kinds where the next order would be refused the same way (the account cannot margin it,
 its price or size breaks the exchange's rules, it is under the minimum value, the account has too many
@@ -39,6 +41,11 @@ class BreakerTrip:
 
     def describe(self) -> str:
         return f"{self.count} orders rejected as {self.kind} within {self.window_secs:g} s (last: {self.last_reason})"
+
+    @property
+    def reducing_cures(self) -> bool:
+        """Whether orders that reduce the position still pass: the exchange margins what an order adds."""
+        return self.kind is RejectionKind.INSUFFICIENT_MARGIN
 
 
 class RejectionBreaker:

@@ -67,3 +67,14 @@ def test_it_trips_only_once() -> None:
 def test_a_breaker_that_could_never_or_always_trip_is_refused(count: int, window: float) -> None:
     with pytest.raises(ValueError, match="rejection breaker"):
         RejectionBreaker(count, window)
+
+
+@pytest.mark.parametrize(
+    ("reason", "cures"),
+    [(MARGIN, True), (TICK, False), ("Order has invalid size.", False),
+     ("Order must have minimum value of $10. asset=4", False), ("Too many open orders", False)],
+    ids=["margin", "tick", "size", "min_value", "open_orders"],
+)
+def test_only_a_margin_trip_is_cured_by_reducing_the_position(reason: str, cures: bool) -> None:
+    trip = RejectionBreaker(1, 60.0).on_rejected(reason, 0)
+    assert trip is not None and trip.reducing_cures is cures
