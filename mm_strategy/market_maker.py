@@ -424,8 +424,10 @@ class MarketMaker(Strategy):
         q = position * fair / self.max_inventory_usd
         mode = exit_mode(q, self.skew, kill_switch=self._flatten)
         if self._reduce_only and mode is ExitMode.NONE:
-            if position == 0.0 and _BREAKER in self._reduce_only:
-                self.stop_quoting(f"{self._reduce_only[_BREAKER]}; nothing left to reduce", guard=_BREAKER)
+            if _BREAKER in self._reduce_only and abs(position) * fair < spec.min_notional:
+                # Flat, or dust no order may be placed for (under the exchange's minimum value).
+                left = f" ({position:+g} left, under the ${spec.min_notional:g} minimum)" if position else ""
+                self.stop_quoting(f"{self._reduce_only[_BREAKER]}; nothing left to reduce{left}", guard=_BREAKER)
                 return
             # A budget breach: no adding side, the reducing side as a maker at the touch (nothing when flat).
             mode = ExitMode.SOFT
@@ -678,7 +680,10 @@ class MarketMaker(Strategy):
         return len(steps)
 
     def _new_order(self, is_bid: bool, step: Step, ts_ns: int) -> Order:
-        """The post-only order of a PLACE step, its slot taken (in flight until accepted)."""
+        """The post-only order of a PLACE step, its slot taken (in flight until accepted). In the soft
+        exit it is reduce-only too: the exchange margins an order that reduces only when it is marked
+        so (hlsim refused a margin-tripped account's exit orders without it), and it can never
+        flip the position."""
         order = self.order_factory.limit(
             instrument_id=self.instrument_id,
             order_side=_BUY if is_bid else _SELL,
@@ -686,6 +691,7 @@ class MarketMaker(Strategy):
             price=self._make_price(step.price),
             time_in_force=_GTC,
             post_only=True,
+            reduce_only=self.exit_mode is ExitMode.SOFT,
             tags=[self._tag(step.level)],
             client_order_id=self._ids.next_order(),
         )
@@ -818,8 +824,10 @@ class MarketMaker(Strategy):
         trip = self._breaker.on_rejected(reason, ts_ns)
         if trip is None:
             return
-        if trip.reducing_cures:
+        if trip.reducing_cures and _BREAKER not in self._reduce_only:
             self._reduce_only_for_good(trip.describe())
+            # Counted afresh: if the exit orders are refused too, whatever the reason, the next trip stops.
+            self._breaker = RejectionBreaker(self.config.rejection_breaker_count, self.config.rejection_breaker_window_secs)
         else:
             self.stop_quoting(trip.describe(), guard=_BREAKER)
 

@@ -4,6 +4,7 @@ one `error:` line and the exit code a supervisor restarts on (`live.errors.ExitC
 from __future__ import annotations
 
 import time
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -179,3 +180,64 @@ def test_quotes_the_account_cannot_margin_trip_the_breaker_and_the_node_exits_1_
     assert "ETH-USD-PERP.HYPERLIQUID: stopped quoting: 10 orders rejected" in node.log_path.read_text(errors="replace")
     assert sim.open_orders(node.address) == []
     assert elapsed < 30, f"exited {elapsed:.1f} s after the start"
+
+
+def _resting(sim, address: str) -> list[dict]:
+    engine = sim.engine
+    return sim.call(lambda: [engine.frontend_view(o) for o in engine.open_orders(address.lower())])
+
+
+def _margin_tripped(tmp_path: Path, sim) -> tuple[NodeProcess, int]:
+    """A node holding a filled bid whose account then cannot margin another $50 order: its breaker
+    has tripped. Also how many fills the account had then."""
+    # The drain below is no trading loss, but the RiskGuard's day reads equity: a cap it cannot reach.
+    node = NodeProcess(tmp_path, eth_config(risk_guard={"daily_drawdown_cap": 0.99}), sim.rest_url)
+    sim.fund(node.address, 60)
+    node.start()
+    node.wait_for("quotes", quoting, timeout=40)
+    best_bid = max((o for o in _resting(sim, node.address) if o["side"] == "B"), key=lambda o: float(o["limitPx"]))
+    assert sim.fill_order(node.address, best_bid["oid"])
+    assert sim.position(node.address, "ETH")["szi"] > 0
+    sim.fund(node.address, -(sim.usdc(node.address) - 3))  # $3 margins what is held, and no $50 more
+    node.wait_for_log("reduce-only for the rest of the run: 10 orders rejected as insufficient_margin", timeout=40)
+    return node, len(sim.fills(node.address))
+
+
+def _fill_exit_orders(sim, node: NodeProcess, leave: Decimal = Decimal(0)) -> None:
+    """Fills what the node rests (only reduce-only asks may rest) until the position is `leave`."""
+    deadline = time.monotonic() + 40
+    while sim.position(node.address, "ETH")["szi"] > leave and time.monotonic() < deadline:
+        for order in _resting(sim, node.address):
+            assert order["side"] == "A" and order["reduceOnly"], order  # nothing adds, and the exchange knows it
+            held = sim.position(node.address, "ETH")["szi"]
+            sim.fill_order(node.address, order["oid"], min(Decimal(order["sz"]), held - leave))
+        time.sleep(0.1)
+
+
+def test_an_account_that_can_no_longer_margin_its_ladder_works_off_its_position_then_exits_1(
+    tmp_path: Path, sim, book
+) -> None:
+    # Reviews 7 and 8: the margin trip stopped both sides and left the position unmanaged; then its
+    # exit orders, sent without the reduce-only flag, were refused for margin too, without end.
+    node, fills_at_trip = _margin_tripped(tmp_path, sim)
+    try:
+        _fill_exit_orders(sim, node)
+        assert sim.position(node.address, "ETH")["szi"] == 0
+        assert {f["side"] for f in sim.fills(node.address)[fills_at_trip:]} == {"A"}
+        assert node.wait_exit(30) == ExitCode.FAULT
+    finally:
+        node.ensure_dead()
+    line = _one_error_line(node)
+    assert "no instrument can trade any more" in line and "nothing left to reduce" in line, line
+
+
+def test_a_margin_tripped_node_left_with_less_than_the_minimum_order_stops_naming_it(tmp_path: Path, sim, book) -> None:
+    # Review 8: 0.07 TST ($1.40) was left after the last exit order, and the node sat reduce-only for ever.
+    node, _ = _margin_tripped(tmp_path, sim)
+    try:
+        _fill_exit_orders(sim, node, leave=Decimal("0.002"))  # ~$6 of ETH: no order may be that small
+        assert node.wait_exit(30) == ExitCode.FAULT
+    finally:
+        node.ensure_dead()
+    assert sim.position(node.address, "ETH")["szi"] == Decimal("0.002")
+    assert "nothing left to reduce (+0.002 left, under the $10 minimum)" in _one_error_line(node)

@@ -1,12 +1,20 @@
-"""The rejection circuit breaker (pure logic): repeated rejections that retrying cannot cure trip it,
-transient ones never do."""
+"""The rejection circuit breaker: repeated rejections that retrying cannot cure trip it, transient ones
+never do (pure logic); and what the strategy does when it trips."""
 
 from __future__ import annotations
 
 import pytest
+from nautilus_trader.core.uuid import UUID4
+from nautilus_trader.model.events import OrderRejected
+from nautilus_trader.model.identifiers import AccountId
+from nautilus_trader.model.identifiers import ClientOrderId
 
 from adapters.hyperliquid.parsing.rejections import RejectionKind
+from backtest.scripted import scripted_perp
 from mm_strategy.risk.rejection_breaker import RejectionBreaker
+from tests.mm_strategy.test_guards import _flicker_market
+from tests.mm_strategy.test_guards import _mm
+from tests.mm_strategy.test_guards import _run
 
 SEC = 1_000_000_000
 MARGIN = "Insufficient margin to place order. asset=4"
@@ -78,3 +86,21 @@ def test_a_breaker_that_could_never_or_always_trip_is_refused(count: int, window
 def test_only_a_margin_trip_is_cured_by_reducing_the_position(reason: str, cures: bool) -> None:
     trip = RejectionBreaker(1, 60.0).on_rejected(reason, 0)
     assert trip is not None and trip.reducing_cures is cures
+
+
+def _rejected(mm, reason: str, ts_ns: int) -> OrderRejected:
+    return OrderRejected(mm.trader_id, mm.id, mm.instrument_id, ClientOrderId(f"O-{ts_ns}"),
+                         AccountId("HYPERLIQUID-001"), reason, UUID4(), ts_ns, ts_ns)
+
+
+def test_a_margin_trip_leaves_the_reducing_side_and_a_second_trip_of_any_kind_stops_quoting() -> None:
+    inst = scripted_perp()
+    mm = _mm(inst, rejection_breaker_count=3)
+    _run(inst, _flicker_market(inst, seconds=5), mm)
+    for i in range(3):
+        mm.on_order_rejected(_rejected(mm, MARGIN, (10 + i) * SEC))
+    assert mm.reduce_only_for_good is not None and mm.reduce_only_for_good.startswith("3 orders rejected as insufficient")
+    assert mm.quoting_stopped is None
+    for i in range(3):  # the exit orders refused too: counted afresh, and this trip stops
+        mm.on_order_rejected(_rejected(mm, TICK, (20 + i) * SEC))
+    assert mm.quoting_stopped is not None and "price_rule" in mm.quoting_stopped
