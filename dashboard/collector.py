@@ -174,6 +174,7 @@ class Collector:
                         if c.scope in (ALL, inst.key)],
             "shared_budget": _shared_budget(strategy.shared_cap),
             "exit_mode": strategy.exit_mode.name,
+            "breaker": strategy.breaker_state,  # the rejection breaker's hold: stopped, or reduce-only
             "book": {
                 "bids": bids,
                 "asks": asks,

@@ -212,6 +212,7 @@ class StatusBoard:
                     "realized": float(realized) if realized is not None else 0.0,
                     "unrealized": float(unrealized) if unrealized is not None else 0.0,
                     "state": str(strategy.state.name),
+                    "breaker": getattr(strategy, "breaker_state", None),
                 }
             )
         return out
@@ -239,7 +240,7 @@ class StatusBoard:
     def line(self) -> str:
         parts = [
             f"{r['instrument']} bids={len(r['bids'])} asks={len(r['asks'])} pos={r['position']:g} "
-            f"pnl={r['realized'] + r['unrealized']:+.4f}"
+            f"pnl={r['realized'] + r['unrealized']:+.4f}{_shown(' breaker=', r['breaker'])}"
             for r in self.rows()
         ]
         day = self.day_pnl

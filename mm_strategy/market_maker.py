@@ -1071,6 +1071,15 @@ class MarketMaker(Strategy):
         return self._reduce_only.get(_BREAKER)
 
     @property
+    def breaker_state(self) -> str | None:
+        """What the rejection breaker holds this instrument to, for an operator: "stopped: <why>" or
+        "reduce-only: <why>"; None while it has not tripped."""
+        if self.quoting_stopped is not None:
+            return f"stopped: {self.quoting_stopped}"
+        reason = self._reduce_only.get(_BREAKER)
+        return None if reason is None else f"reduce-only: {reason}"
+
+    @property
     def tolerance_ticks(self) -> int:
         return self._tolerance_ticks
 

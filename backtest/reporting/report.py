@@ -140,15 +140,20 @@ def stop_status(session: Session) -> str | None:
     was held then stays in the PnL, marked to the run's end), or "reduce-only from <time>: ..."
     (margin: only the reducing side quoted from then on); else None."""
     mm = session.strategy
-    if mm.quoting_stopped is not None:
-        what, reason, then = "stopped quoting", mm.quoting_stopped, "what it held then is marked to the end of the run"
-    elif mm.reduce_only_for_good is not None:
-        what, reason, then = "reduce-only", mm.reduce_only_for_good, "only what reduces the position was quoted after"
-    else:
-        return None
-    at = next((e.ts_ns for e in mm.guard_events if e.source == "MarketMaker" and e.reason == reason), None)
-    when = f" from {_iso(at)}" if at is not None and what == "reduce-only" else f" at {_iso(at)}" if at is not None else ""
-    return f"{what}{when}: {reason}; {then}"
+    said = {e.reason: e.ts_ns for e in mm.guard_events if e.source == "MarketMaker"}
+
+    def when(word: str, reason: str) -> str:
+        return f" {word} {_iso(said[reason])}" if reason in said else ""
+
+    stopped, reducing = mm.quoting_stopped, mm.reduce_only_for_good
+    if reducing is not None:
+        text = f"reduce-only{when('from', reducing)}: {reducing}"
+        if stopped is None:
+            return f"{text}; only what reduced the position was quoted after"
+        return f"{text}; stopped quoting{when('at', stopped)}: {stopped.removeprefix(reducing + '; ')}"
+    if stopped is not None:
+        return f"stopped quoting{when('at', stopped)}: {stopped}; what it held then is marked to the end of the run"
+    return None
 
 
 def edge_status(session: Session, end_ns: int) -> tuple[str | None, float]:
@@ -242,7 +247,8 @@ OVERVIEW_COLUMNS = (
     ("run", "run"), ("instrument", "instrument"), ("queue", "queue_rule"), ("net PnL", "net_pnl"), ("spread capture", "spread_capture"),
     ("inventory", "inventory"), ("fees", "fees"), ("fills", "fills"), ("traded $", "volume_usd"),
     ("actions/USDC", "actions_per_usdc"), ("1s markout buy", "markout_1s_buy_bps"),
-    ("1s markout sell", "markout_1s_sell_bps"), ("5s edge pays fee", "edge_pays_fee"),
+    ("1s markout sell", "markout_1s_sell_bps"), ("5s edge after fees", "edge_after_fees"),
+    ("5s edge pays fee", "edge_pays_fee"),
 )
 
 
@@ -259,7 +265,7 @@ def overview(reports: list[RunReport]) -> list[dict[str, Any]]:
             "net_pnl": m.total_pnl,
             "spread_capture": m.spread_capture,
             "inventory": m.inventory_pnl,
-            "fees": -m.fees,
+            "fees": -m.fees or 0.0,  # no fees: 0.0, not -0.0
             "fills": m.fills,
             "volume_usd": m.volume_usd,
             "actions_per_usdc": m.actions_per_usdc,
@@ -279,7 +285,7 @@ def overview_cell(key: str, value: Any) -> str:
         return "–"
     if key == "edge_pays_fee":
         return "yes" if value else "no"
-    if key in ("net_pnl", "spread_capture", "inventory", "fees"):
+    if key in ("net_pnl", "spread_capture", "inventory", "fees", "edge_after_fees"):
         return f"{value:+,.2f}"
     if key == "volume_usd":
         return f"{value:,.0f}"

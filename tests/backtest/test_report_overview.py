@@ -58,7 +58,14 @@ def test_a_fill_the_market_moved_through_captures_the_spread_but_does_not_pay_th
     assert m.edge_after_fees == pytest.approx(-0.1 - 0.015)
     r = _run("fell_through", [fill])
     r.metrics.edge_after_fees = m.edge_after_fees
-    assert report.overview([r])[0]["edge_pays_fee"] is False
+    row = report.overview([r])[0]
+    assert row["edge_pays_fee"] is False
+    assert report.overview_cell("edge_after_fees", row["edge_after_fees"]) == "-0.12"  # the figure, beside the verdict
+
+
+def test_a_run_without_fees_shows_none_not_minus_zero() -> None:
+    row = report.overview([_run("idle", [])])[0]
+    assert str(row["fees"]) == "0.0" and report.overview_cell("fees", row["fees"]) == "+0.00"
 
 
 def test_the_overview_line_adds_up_and_carries_the_one_second_markouts() -> None:

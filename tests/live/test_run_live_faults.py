@@ -3,6 +3,7 @@ one `error:` line and the exit code a supervisor restarts on (`live.errors.ExitC
 
 from __future__ import annotations
 
+import json
 import time
 from decimal import Decimal
 from pathlib import Path
@@ -10,6 +11,8 @@ from pathlib import Path
 import pytest
 
 from live.errors import ExitCode
+from tests.dashboard.test_dashboard_e2e import fetch
+from tests.dashboard.test_dashboard_e2e import free_port
 from tests.node_kit import NodeProcess
 from tests.node_kit import eth_config
 from tests.node_kit import failing_strategy_entry
@@ -187,11 +190,11 @@ def _resting(sim, address: str) -> list[dict]:
     return sim.call(lambda: [engine.frontend_view(o) for o in engine.open_orders(address.lower())])
 
 
-def _margin_tripped(tmp_path: Path, sim) -> tuple[NodeProcess, int]:
+def _margin_tripped(tmp_path: Path, sim, args: list[str] | None = None) -> tuple[NodeProcess, int]:
     """A node holding a filled bid whose account then cannot margin another $50 order: its breaker
     has tripped. Also how many fills the account had then."""
     # The drain below is no trading loss, but the RiskGuard's day reads equity: a cap it cannot reach.
-    node = NodeProcess(tmp_path, eth_config(risk_guard={"daily_drawdown_cap": 0.99}), sim.rest_url)
+    node = NodeProcess(tmp_path, eth_config(risk_guard={"daily_drawdown_cap": 0.99}), sim.rest_url, args=args)
     sim.fund(node.address, 60)
     node.start()
     node.wait_for("quotes", quoting, timeout=40)
@@ -201,6 +204,10 @@ def _margin_tripped(tmp_path: Path, sim) -> tuple[NodeProcess, int]:
     sim.fund(node.address, -(sim.usdc(node.address) - 3))  # $3 margins what is held, and no $50 more
     node.wait_for_log("reduce-only for the rest of the run: 10 orders rejected as insufficient_margin", timeout=40)
     return node, len(sim.fills(node.address))
+
+
+def _page_breaker(port: int) -> str | None:
+    return json.loads(fetch(f"http://127.0.0.1:{port}/api/snapshot")[1])["instruments"][0]["breaker"]
 
 
 def _fill_exit_orders(sim, node: NodeProcess, leave: Decimal = Decimal(0)) -> None:
@@ -219,8 +226,17 @@ def test_an_account_that_can_no_longer_margin_its_ladder_works_off_its_position_
 ) -> None:
     # Reviews 7 and 8: the margin trip stopped both sides and left the position unmanaged; then its
     # exit orders, sent without the reduce-only flag, were refused for margin too, without end.
-    node, fills_at_trip = _margin_tripped(tmp_path, sim)
+    port = free_port()
+    node, fills_at_trip = _margin_tripped(tmp_path, sim, args=["--dashboard", str(port)])
     try:
+        # Said where an operator looks (review 8: the status line, state file and page said nothing).
+        said = "reduce-only: 10 orders rejected as insufficient_margin"
+        state = node.wait_for("the breaker's hold", lambda s: (s["instruments"][0]["breaker"] or "").startswith(said))
+        assert state["instruments"][0]["position"] > 0
+        deadline = time.monotonic() + 10  # the page samples on its own clock
+        while not (_page_breaker(port) or "").startswith(said) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert (_page_breaker(port) or "").startswith(said)
         _fill_exit_orders(sim, node)
         assert sim.position(node.address, "ETH")["szi"] == 0
         assert {f["side"] for f in sim.fills(node.address)[fills_at_trip:]} == {"A"}
