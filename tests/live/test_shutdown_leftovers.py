@@ -66,3 +66,4 @@ def test_positions_left_open_are_said_per_coin_net_of_the_caches_several_positio
 
 def test_no_position_left_open_says_nothing() -> None:
     assert open_positions(SimpleNamespace(cache=_Cache([], {}))) is None
+

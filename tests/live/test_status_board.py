@@ -9,6 +9,7 @@ import os
 import re
 import time
 from collections.abc import Iterator
+from types import SimpleNamespace
 
 import pytest
 from nautilus_trader.model.enums import OrderSide
@@ -16,6 +17,7 @@ from nautilus_trader.model.enums import OrderStatus
 
 from hlsim.testing import HlSimThread
 from live.status import StatusBoard
+from live.status import unrealized_at_mid
 from mm_strategy import messages as mm_msg
 from mm_strategy.risk.day_state import DayState
 from mm_strategy.risk.day_state import save_day_state
@@ -180,3 +182,12 @@ def test_without_a_risk_guard_there_is_no_days_pnl(sim) -> None:
         assert "day=" not in board.line()
 
     run_node(node_config(sim), scenario)
+
+
+def test_a_long_and_a_short_of_one_coin_are_marked_at_the_mid_not_across_the_spread() -> None:
+    # Review 8: a restart's inferred long of 17.5 at 19.9907 and the strategy's short of 17.43 at 20.05,
+    # book 19.95 / 20.05: Nautilus's unrealized counted the spread on the 17.43 they offset as a loss.
+    long = SimpleNamespace(signed_qty=17.5, avg_px_open=19.9907)
+    short = SimpleNamespace(signed_qty=-17.43, avg_px_open=20.05)
+    assert unrealized_at_mid([long, short], 20.0) == pytest.approx(17.5 * 0.0093 + 17.43 * 0.05)
+    assert unrealized_at_mid([], 20.0) == 0.0
