@@ -61,7 +61,10 @@ from mm_strategy.risk.rejection_breaker import RejectionBreaker
 
 _FOREVER = 2**63 - 1
 _F_LAST = int(RecordFlag.F_LAST)
-_BREAKER = "rejections"  # the rejection breaker: its guard events and its reduce-only
+_BREAKER = "rejections"  # the rejection breaker's guard events
+# Its reduce-only, under a key no control message's source can take (a Resume pops by source).
+_BREAKER_HOLD = "MarketMaker.rejections"
+_SOFT = ExitMode.SOFT
 # Looked up once: the hot path names them per order and per step.
 _BUY = OrderSide.BUY
 _SELL = OrderSide.SELL
@@ -113,7 +116,8 @@ class MarketMakerConfig(StrategyConfig, frozen=True, kw_only=True):
     log_commands: bool = False
     # The rejection circuit breaker (`mm_strategy.risk.rejection_breaker`): this many orders rejected
     # for one reason that retrying cannot cure (margin, price or size rules, minimum value, open-order
-    # limit) within the window stop the quoting of the instrument for good, its orders cancelled.
+    # limit) within the window stop the quoting of the instrument for good, its orders cancelled; a
+    # margin trip first works off the position with reduce-only orders (`_reduce_only_for_good`).
     rejection_breaker_count: int = 10
     rejection_breaker_window_secs: float = 60.0
     # Several nodes share the account's inventory cap (a BudgetGuard runs): quote reduce-only until
@@ -284,7 +288,7 @@ class MarketMaker(Strategy):
         self._dirty = True  # an order or control event happened since the last ladder update
         self.exit_mode = ExitMode.NONE
         self.vol_bps = 0.0
-        self._breaker = RejectionBreaker(config.rejection_breaker_count, config.rejection_breaker_window_secs)
+        self._breaker = self._new_breaker()
         # Why this strategy stopped quoting for good (None while it quotes); the strategy itself keeps
         # running, so that the node goes on with its other instruments.
         self.quoting_stopped: str | None = None
@@ -424,12 +428,13 @@ class MarketMaker(Strategy):
         q = position * fair / self.max_inventory_usd
         mode = exit_mode(q, self.skew, kill_switch=self._flatten)
         if self._reduce_only and mode is ExitMode.NONE:
-            if _BREAKER in self._reduce_only and abs(position) * fair < spec.min_notional:
+            if _BREAKER_HOLD in self._reduce_only and abs(position) * fair < spec.min_notional:
                 # Flat, or dust no order may be placed for (under the exchange's minimum value).
                 left = f" ({position:+g} left, under the ${spec.min_notional:g} minimum)" if position else ""
-                self.stop_quoting(f"{self._reduce_only[_BREAKER]}; nothing left to reduce{left}", guard=_BREAKER)
+                self.stop_quoting(f"{self._reduce_only[_BREAKER_HOLD]}; nothing left to reduce{left}", guard=_BREAKER)
                 return
-            # A budget breach: no adding side, the reducing side as a maker at the touch (nothing when flat).
+            # A ReduceOnly in force (capital, the edge stand-down, the shared budget, the breaker's margin
+            # trip): no adding side, the reducing side as a maker at the touch (nothing when flat).
             mode = ExitMode.SOFT
         # The shortcut is exact: it is only taken when the full re-plan provably sends nothing.
         # Preconditions: the last plan sent nothing, and since then no order or control event
@@ -446,6 +451,13 @@ class MarketMaker(Strategy):
             return
         self._last_inputs = inputs
         self._dirty = False
+        if (mode is _SOFT) is not (self.exit_mode is _SOFT) and self._slots:
+            # Into or out of the soft exit: its orders are reduce-only, the ladder's are not, and a
+            # modify keeps an order's flag. Cancelled here, re-placed with the right flag once settled.
+            self.exit_mode = mode
+            self._last_plan_empty = False
+            self._cancel_where(lambda s: True)
+            return
         self.exit_mode = mode
         if mode is ExitMode.HARD:
             self._last_plan_empty = False
@@ -681,9 +693,9 @@ class MarketMaker(Strategy):
 
     def _new_order(self, is_bid: bool, step: Step, ts_ns: int) -> Order:
         """The post-only order of a PLACE step, its slot taken (in flight until accepted). In the soft
-        exit it is reduce-only too: the exchange margins an order that reduces only when it is marked
-        so (hlsim refused a margin-tripped account's exit orders without it), and it can never
-        flip the position."""
+        exit it is reduce-only too: it can never flip the position, and an order needs the flag to
+        be spared the margin check (hlsim margins a reducing order sent without it, and refused a
+        margin-tripped account's exit orders)."""
         order = self.order_factory.limit(
             instrument_id=self.instrument_id,
             order_side=_BUY if is_bid else _SELL,
@@ -691,7 +703,7 @@ class MarketMaker(Strategy):
             price=self._make_price(step.price),
             time_in_force=_GTC,
             post_only=True,
-            reduce_only=self.exit_mode is ExitMode.SOFT,
+            reduce_only=self.exit_mode is _SOFT,
             tags=[self._tag(step.level)],
             client_order_id=self._ids.next_order(),
         )
@@ -816,18 +828,28 @@ class MarketMaker(Strategy):
         self._slots.pop(event.client_order_id, None)
         if event.client_order_id == self._exit_order:
             self._exit_order = None
-        if not event.due_post_only:
+        if not event.due_post_only and (_BREAKER_HOLD not in self._reduce_only or self._is_reduce_only(event)):
+            # After a margin trip only the exit's orders count: the rest of the list refused with
+            # the trip's last rejection would otherwise trip the re-armed breaker at once.
             self._count_rejection(event.reason, event.ts_init)
+
+    def _is_reduce_only(self, event) -> bool:
+        order = self.cache.order(event.client_order_id)
+        return order is not None and order.is_reduce_only
+
+    def _new_breaker(self) -> RejectionBreaker:
+        return RejectionBreaker(self.config.rejection_breaker_count, self.config.rejection_breaker_window_secs)
 
     def _count_rejection(self, reason: str, ts_ns: int) -> None:
         # Counted on the event's own time: the same in a backtest as live.
         trip = self._breaker.on_rejected(reason, ts_ns)
         if trip is None:
             return
-        if trip.reducing_cures and _BREAKER not in self._reduce_only:
+        if trip.reducing_cures and _BREAKER_HOLD not in self._reduce_only:
             self._reduce_only_for_good(trip.describe())
-            # Counted afresh: if the exit orders are refused too, whatever the reason, the next trip stops.
-            self._breaker = RejectionBreaker(self.config.rejection_breaker_count, self.config.rejection_breaker_window_secs)
+            # Counted afresh, the exit's own orders only (`on_order_rejected`): if they are refused
+            # too, whatever the reason, the next trip stops.
+            self._breaker = self._new_breaker()
         else:
             self.stop_quoting(trip.describe(), guard=_BREAKER)
 
@@ -836,9 +858,9 @@ class MarketMaker(Strategy):
         as a maker (the soft exit), which frees margin; once flat, stop for good (`update_quotes`).
         Stopping at once would leave the position unmanaged (review 7: a $20 account tripped holding
         4.75x its value, for the rest of the run)."""
-        if _BREAKER in self._reduce_only:
+        if _BREAKER_HOLD in self._reduce_only:
             return
-        self._reduce_only[_BREAKER] = reason
+        self._reduce_only[_BREAKER_HOLD] = reason
         self._dirty = True
         self._cancel_where(lambda s: True)
         now = self.clock.timestamp_ns()
@@ -1068,7 +1090,7 @@ class MarketMaker(Strategy):
     @property
     def reduce_only_for_good(self) -> str | None:
         """Why the rejection breaker left only the reducing side quoted, for the rest of the run."""
-        return self._reduce_only.get(_BREAKER)
+        return self._reduce_only.get(_BREAKER_HOLD)
 
     @property
     def breaker_state(self) -> str | None:
@@ -1076,7 +1098,7 @@ class MarketMaker(Strategy):
         "reduce-only: <why>"; None while it has not tripped."""
         if self.quoting_stopped is not None:
             return f"stopped: {self.quoting_stopped}"
-        reason = self._reduce_only.get(_BREAKER)
+        reason = self._reduce_only.get(_BREAKER_HOLD)
         return None if reason is None else f"reduce-only: {reason}"
 
     @property

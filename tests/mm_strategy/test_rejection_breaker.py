@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 from nautilus_trader.core.uuid import UUID4
+from nautilus_trader.model.enums import OrderSide
 from nautilus_trader.model.events import OrderRejected
 from nautilus_trader.model.identifiers import AccountId
 from nautilus_trader.model.identifiers import ClientOrderId
@@ -88,19 +89,41 @@ def test_only_a_margin_trip_is_cured_by_reducing_the_position(reason: str, cures
     assert trip is not None and trip.reducing_cures is cures
 
 
-def _rejected(mm, reason: str, ts_ns: int) -> OrderRejected:
-    return OrderRejected(mm.trader_id, mm.id, mm.instrument_id, ClientOrderId(f"O-{ts_ns}"),
-                         AccountId("HYPERLIQUID-001"), reason, UUID4(), ts_ns, ts_ns)
+def _order(mm, inst, reduce_only: bool) -> ClientOrderId:
+    """An order of the strategy's in the cache, as it would have sent it."""
+    order = mm.order_factory.limit(mm.instrument_id, OrderSide.SELL, inst.make_qty(0.01), inst.make_price(3001.0),
+                                   post_only=True, reduce_only=reduce_only)
+    mm.cache.add_order(order)
+    return order.client_order_id
 
 
-def test_a_margin_trip_leaves_the_reducing_side_and_a_second_trip_of_any_kind_stops_quoting() -> None:
+def _rejected(mm, cid: ClientOrderId, reason: str, ts_ns: int) -> OrderRejected:
+    return OrderRejected(mm.trader_id, mm.id, mm.instrument_id, cid, AccountId("HYPERLIQUID-001"), reason, UUID4(),
+                         ts_ns, ts_ns)
+
+
+def _tripped_for_margin(count: int = 3):
     inst = scripted_perp()
-    mm = _mm(inst, rejection_breaker_count=3)
+    mm = _mm(inst, rejection_breaker_count=count)
     _run(inst, _flicker_market(inst, seconds=5), mm)
-    for i in range(3):
-        mm.on_order_rejected(_rejected(mm, MARGIN, (10 + i) * SEC))
-    assert mm.reduce_only_for_good is not None and mm.reduce_only_for_good.startswith("3 orders rejected as insufficient")
+    for i in range(count):
+        mm.on_order_rejected(_rejected(mm, _order(mm, inst, reduce_only=False), MARGIN, (10 + i) * SEC))
+    assert mm.reduce_only_for_good is not None and mm.reduce_only_for_good.startswith(f"{count} orders rejected as insufficient")
+    return mm, inst
+
+
+def test_after_a_margin_trip_a_second_trip_of_the_exit_orders_stops_quoting() -> None:
+    mm, inst = _tripped_for_margin()
     assert mm.quoting_stopped is None
     for i in range(3):  # the exit orders refused too: counted afresh, and this trip stops
-        mm.on_order_rejected(_rejected(mm, TICK, (20 + i) * SEC))
+        mm.on_order_rejected(_rejected(mm, _order(mm, inst, reduce_only=True), TICK, (20 + i) * SEC))
     assert mm.quoting_stopped is not None and "price_rule" in mm.quoting_stopped
+
+
+def test_after_a_margin_trip_the_rest_of_the_ladders_refusals_are_not_counted() -> None:
+    # Review 9: the rest of the trip's own order list, refused for margin just after it, tripped the
+    # re-armed breaker at once and left the position unmanaged.
+    mm, inst = _tripped_for_margin()
+    for i in range(5):
+        mm.on_order_rejected(_rejected(mm, _order(mm, inst, reduce_only=False), MARGIN, (14 + i) * SEC))
+    assert mm.quoting_stopped is None and mm.reduce_only_for_good is not None
