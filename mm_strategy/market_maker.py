@@ -65,6 +65,7 @@ _BREAKER = "rejections"  # the rejection breaker's guard events
 # Its reduce-only, under a key no control message's source can take (a Resume pops by source).
 _BREAKER_HOLD = "MarketMaker.rejections"
 _SOFT = ExitMode.SOFT
+_DUST_CUSHION = 1.01  # a maker exit's price is within 1% of fair
 # Looked up once: the hot path names them per order and per step.
 _BUY = OrderSide.BUY
 _SELL = OrderSide.SELL
@@ -292,6 +293,10 @@ class MarketMaker(Strategy):
         # Why this strategy stopped quoting for good (None while it quotes); the strategy itself keeps
         # running, so that the node goes on with its other instruments.
         self.quoting_stopped: str | None = None
+        # When the rejection breaker acted, and what was held at the stop (the report says so).
+        self.quoting_stopped_ns = 0
+        self.held_at_stop = 0.0
+        self.reduce_only_since_ns = 0
         # Counters and journal for reports.
         self.plans = 0  # book events planned on: at most one plan per book event
         self.actions = {"submit": 0, "modify": 0, "cancel": 0}
@@ -428,8 +433,9 @@ class MarketMaker(Strategy):
         q = position * fair / self.max_inventory_usd
         mode = exit_mode(q, self.skew, kill_switch=self._flatten)
         if self._reduce_only and mode is ExitMode.NONE:
-            if _BREAKER_HOLD in self._reduce_only and abs(position) * fair < spec.min_notional:
-                # Flat, or dust no order may be placed for (under the exchange's minimum value).
+            if _BREAKER_HOLD in self._reduce_only and abs(position) * fair < spec.min_notional * _DUST_CUSHION:
+                # Flat, or dust no order may be placed for (under the exchange's minimum value, priced
+                # where the exit quotes: up to a tick inside the touch, so with a cushion over fair).
                 left = f" ({position:+g} left, under the ${spec.min_notional:g} minimum)" if position else ""
                 self.stop_quoting(f"{self._reduce_only[_BREAKER_HOLD]}; nothing left to reduce{left}", guard=_BREAKER)
                 return
@@ -863,7 +869,7 @@ class MarketMaker(Strategy):
         self._reduce_only[_BREAKER_HOLD] = reason
         self._dirty = True
         self._cancel_where(lambda s: True)
-        now = self.clock.timestamp_ns()
+        now = self.reduce_only_since_ns = self.clock.timestamp_ns()
         instrument = str(self.instrument_id)
         self.log.error(f"{instrument}: reduce-only for the rest of the run: {reason}")
         self.msgbus.publish(msg.TOPIC_GUARD, msg.GuardEvent("MarketMaker", _BREAKER, reason, now, instrument))
@@ -876,7 +882,8 @@ class MarketMaker(Strategy):
         self.quoting_stopped = reason
         self._dirty = True
         self._cancel_where(lambda s: True)
-        now = self.clock.timestamp_ns()
+        now = self.quoting_stopped_ns = self.clock.timestamp_ns()
+        self.held_at_stop = self._position()
         instrument = str(self.instrument_id)
         self.log.error(f"{instrument}: stopped quoting: {reason}")
         self.msgbus.publish(msg.TOPIC_GUARD, msg.GuardEvent("MarketMaker", guard, reason, now, instrument))

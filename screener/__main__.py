@@ -62,6 +62,7 @@ from screener_link.redis_target import DEFAULT_CHANNEL
 from screener_link.redis_target import DEFAULT_KEY
 from screener_link.redis_target import check_redis_name
 from screener_link.redis_target import check_redis_url
+from screener_link.redis_target import env_url_name
 from screener_link.redis_target import holds_password
 from screener_link.redis_target import redact_url
 
@@ -98,10 +99,12 @@ def utc_time_ns(text: str) -> int:
 
 
 def redis_url(text: str) -> str:
-    """`text` as given once checked: an `env:NAME` url stays a name, read again where it is used (and
-    written as the name into a generated config, not as the url and its password)."""
+    """`text` as given once checked: an `env:NAME` url stays a name (only the name is checked here: a
+    config written for a node elsewhere names that node's variable), read where it is used, and
+    written as the name into a generated config, not as the url and its password."""
     try:
-        check_redis_url(text)
+        if env_url_name(text) is None:
+            check_redis_url(text)
         return text
     except ValueError as exc:  # ArgumentTypeError: argparse shows our (redacted) message as is
         raise argparse.ArgumentTypeError(str(exc)) from None
@@ -295,6 +298,8 @@ def main(argv: list[str] | None = None) -> int:
             check_writable_file(args.write_config, "--write-config")
             if args.catalog is not None:
                 check_writable_file(backtest_config_path(args.write_config), "--write-config (its backtest config)")
+        if args.catalog is None and not args.no_publish:
+            check_redis_url(args.redis_url)  # the variable of an env: url, read before the (slow) run
         if args.write_config is not None or args.account_address is not None:
             # Check config options before the first (possibly slow) run.
             NodeConfigOptions(

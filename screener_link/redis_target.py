@@ -52,7 +52,13 @@ def redact_url(url: str) -> str:
     for logs and messages. Read off the text, not parsed: a password a URL parser would not find
     (an unencoded '#' or '/' in it) is hidden too, up to the URL's last '@'."""
     url = _USERINFO_PASSWORD.sub(r"\1\2:***@", url, count=1)
-    return _QUERY_PASSWORD.sub(r"\1***", url)
+    url = _QUERY_PASSWORD.sub(r"\1***", url)
+    if "@" in url and "***@" not in url:
+        # No `scheme://user:` before it (a mistyped URL, `:pw@host` or `redis//:pw@host`): all of
+        # what precedes the last '@' may be the password.
+        head, _, tail = url.rpartition("@")
+        url = f"{head.split('://', 1)[0] + '://' if '://' in head else ''}***@{tail}"
+    return url
 
 
 def holds_password(url: str) -> bool:

@@ -140,20 +140,18 @@ def stop_status(session: Session) -> str | None:
     was held then stays in the PnL, marked to the run's end), or "reduce-only from <time>: ..."
     (margin: only the reducing side quoted from then on); else None."""
     mm = session.strategy
-    said = {e.reason: e.ts_ns for e in mm.guard_events if e.source == "MarketMaker"}
-
-    def when(word: str, reason: str) -> str:
-        return f" {word} {_iso(said[reason])}" if reason in said else ""
-
     stopped, reducing = mm.quoting_stopped, mm.reduce_only_for_good
+    parts = []
     if reducing is not None:
-        text = f"reduce-only{when('from', reducing)}: {reducing}"
+        parts.append(f"reduce-only from {_iso(mm.reduce_only_since_ns)}: {reducing}")
         if stopped is None:
-            return f"{text}; only what reduced the position was quoted after"
-        return f"{text}; stopped quoting{when('at', stopped)}: {stopped.removeprefix(reducing + '; ')}"
+            parts.append("only what reduced the position was quoted after")
     if stopped is not None:
-        return f"stopped quoting{when('at', stopped)}: {stopped}; what it held then is marked to the end of the run"
-    return None
+        why = stopped.removeprefix(f"{reducing}; ") if reducing is not None else stopped
+        parts.append(f"stopped quoting at {_iso(mm.quoting_stopped_ns)}: {why}")
+        if mm.held_at_stop:
+            parts.append(f"what it held then ({mm.held_at_stop:+g}) is marked to the end of the run")
+    return "; ".join(parts) or None
 
 
 def edge_status(session: Session, end_ns: int) -> tuple[str | None, float]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
@@ -63,7 +64,7 @@ def test_a_fill_the_market_moved_through_captures_the_spread_but_does_not_pay_th
     assert report.overview_cell("edge_after_fees", row["edge_after_fees"]) == "-0.12"  # the figure, beside the verdict
 
 
-def test_a_run_without_fees_shows_none_not_minus_zero() -> None:
+def test_a_run_without_fees_shows_zero_not_minus_zero() -> None:
     row = report.overview([_run("idle", [])])[0]
     assert str(row["fees"]) == "0.0" and report.overview_cell("fees", row["fees"]) == "+0.00"
 
@@ -87,3 +88,25 @@ def test_the_html_and_the_console_open_with_the_overview_table(tmp_path: Path) -
     report.print_summary(runs, console)
     text = console.export_text()
     assert text.index("All runs") < text.index("first_run  (")
+
+
+def _stopped(reducing: str | None, stopped: str | None, held: float) -> SimpleNamespace:
+    mm = SimpleNamespace(reduce_only_for_good=reducing, reduce_only_since_ns=T0 + 10 * SECOND, quoting_stopped=stopped,
+                         quoting_stopped_ns=T0 + 20 * SECOND, held_at_stop=held)
+    return SimpleNamespace(strategy=mm)
+
+
+def test_the_status_says_when_the_breaker_went_reduce_only_and_when_it_stopped_and_what_was_held() -> None:
+    # Review 9: times were looked up by reason text (a second trip of the same text took the first's),
+    # and "what it held then is marked" was said of flat stops and not of held ones.
+    margin, tick = "10 orders rejected as insufficient_margin", "10 orders rejected as price_rule"
+    assert report.stop_status(_stopped(margin, None, 0.0)) == (
+        f"reduce-only from 2025-09-04T19:48:10+00:00: {margin}; only what reduced the position was quoted after")
+    assert report.stop_status(_stopped(margin, f"{margin}; nothing left to reduce", 0.0)) == (
+        f"reduce-only from 2025-09-04T19:48:10+00:00: {margin}; stopped quoting at 2025-09-04T19:48:20+00:00: "
+        "nothing left to reduce")
+    assert report.stop_status(_stopped(margin, margin, 0.5)) == (
+        f"reduce-only from 2025-09-04T19:48:10+00:00: {margin}; stopped quoting at 2025-09-04T19:48:20+00:00: "
+        f"{margin}; what it held then (+0.5) is marked to the end of the run")
+    assert report.stop_status(_stopped(None, tick, 0.0)) == f"stopped quoting at 2025-09-04T19:48:20+00:00: {tick}"
+    assert report.stop_status(_stopped(None, None, 0.0)) is None

@@ -15,6 +15,7 @@ import redis
 
 import run_live
 from catalog.shipped_data import PROJECT_ROOT
+from live.node_config import parse_redis_url
 from mm_strategy.budget_guard import BudgetGuard
 from mm_strategy.budget_guard import BudgetGuardConfig
 from screener.node_config import NodeConfigOptions
@@ -86,6 +87,18 @@ def test_a_bad_url_in_the_variable_is_refused_naming_the_variable_without_its_pa
     with pytest.raises(ValueError, match=f"from env:{VAR}") as info:
         check_redis_url(f"env:{VAR}")
     assert "hunter2" not in str(info.value)
+
+
+@pytest.mark.parametrize("mistyped", [":hunter2@10.0.0.5:6379", "redis//:hunter2@10.0.0.5:6379", "hunter2@10.0.0.5"])
+def test_a_mistyped_url_in_the_variable_is_refused_without_its_password(
+    monkeypatch: pytest.MonkeyPatch, mistyped: str,
+) -> None:
+    # Review 9: a URL without a scheme the redaction knew was echoed whole, password and all.
+    monkeypatch.setenv(VAR, mistyped)
+    for check in (check_redis_url, lambda url: parse_redis_url(url, "shared_budget.redis_url")):
+        with pytest.raises(ValueError) as info:
+            check(f"env:{VAR}")
+        assert "hunter2" not in str(info.value) and "***@10.0.0.5" in str(info.value)
 
 
 @pytest.mark.redis

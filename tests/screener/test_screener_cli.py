@@ -101,6 +101,19 @@ def test_an_env_redis_url_publishes_through_the_variable_and_the_written_config_
     assert "holds the Redis password" not in proc.stdout
 
 
+def test_a_config_for_a_node_elsewhere_names_its_variable_without_needing_it_here(
+    info_dir: Path, tmp_path: Path, capsys, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Review 9: the screener read the node's variable while parsing its arguments.
+    monkeypatch.delenv("NODE_REDIS", raising=False)
+    out = tmp_path / "live.json"
+    assert _main("--offline", str(info_dir), "--no-publish", "--redis-url", "env:NODE_REDIS", "--write-config", str(out)) == 0
+    assert "env:NODE_REDIS" in out.read_text()
+    # Publishing needs the url itself: an unset variable is said before the run.
+    assert _main("--offline", str(info_dir), "--redis-url", "env:NODE_REDIS") == 2
+    assert "the environment variable NODE_REDIS is not set" in capsys.readouterr().out
+
+
 def test_a_config_written_with_a_redis_password_says_so(info_dir: Path, tmp_path: Path, capsys) -> None:
     out = tmp_path / "live.json"
     assert _main("--offline", str(info_dir), "--no-publish", "--redis-url", "redis://:s3cret@127.0.0.1:6379/0",
