@@ -67,7 +67,7 @@ from backtest.queue_fills import check_queue_rule
 from backtest.window import RunWindow
 from backtest.window import run_window
 from catalog.reader import last_ts_init
-from cli_types import non_finite_number
+from cli_types import non_finite_problem
 from mm_strategy.governor import RegimeGovernor
 from mm_strategy.governor import RegimeGovernorConfig
 from mm_strategy.market_maker import MarketMaker
@@ -118,8 +118,10 @@ def load_settings(path: str | Path) -> BacktestSettings:
         raise ValueError(f"backtest config not found: {path}") from None
     except IsADirectoryError:
         raise ValueError(f"backtest config {path} is a folder, not a file") from None
-    except (msgspec.ValidationError, msgspec.DecodeError) as exc:
-        raise ValueError(f"bad backtest config {path}: {_non_finite_number(path) or exc}") from exc
+    except msgspec.DecodeError as exc:
+        raise ValueError(f"bad backtest config {path}: {_non_finite_in_file(path) or exc}") from exc
+    except msgspec.ValidationError as exc:
+        raise ValueError(f"bad backtest config {path}: {exc}") from exc
     try:
         check_settings(settings)
     except ValueError as exc:
@@ -127,11 +129,11 @@ def load_settings(path: str | Path) -> BacktestSettings:
     return settings
 
 
-def _non_finite_number(path: str | Path) -> str | None:
+def _non_finite_in_file(path: str | Path) -> str | None:
     """msgspec refuses `1e400`, `NaN` and `Infinity` as malformed JSON; Python's reader takes them,
     so the refusal can name the field instead."""
     try:
-        return non_finite_number(json.loads(Path(path).read_text()))
+        return non_finite_problem(json.loads(Path(path).read_text()))
     except (ValueError, OSError):
         return None
 

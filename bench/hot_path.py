@@ -610,6 +610,8 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("--speed must be positive")
     if args.rounds < 1:
         parser.error("--rounds must be ≥ 1")
+    if args.busy_poll and args.book_shows_own_orders:
+        parser.error("--busy-poll and --book-shows-own-orders each compare one thing: one at a time")
     if args.part:
         _BATCH[0] = not args.baseline
         _OWN_IN_BOOK[0] = args.book_shows_own_orders

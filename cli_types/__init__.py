@@ -26,7 +26,7 @@ def _number(text: str) -> float:
     return value
 
 
-def non_finite_number(value: Any, where: str = "config") -> str | None:
+def non_finite_problem(value: Any, where: str = "config") -> str | None:
     """What is wrong with the first NaN or ±Infinity in a decoded JSON document (Python's reader
     takes them, and `1e400` too), with the field's path; None when there is none. A NaN limit
     would disable every comparison made with it."""
@@ -35,7 +35,7 @@ def non_finite_number(value: Any, where: str = "config") -> str | None:
     items = value.items() if isinstance(value, dict) else enumerate(value) if isinstance(value, list) else ()
     for key, item in items:
         path = f"{where}[{key}]" if isinstance(value, list) else f"{where}.{key}" if where != "config" else str(key)
-        problem = non_finite_number(item, path)
+        problem = non_finite_problem(item, path)
         if problem is not None:
             return problem
     return None

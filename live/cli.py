@@ -29,7 +29,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument(
         "--redis-cache", nargs="?", const=REDIS_CACHE_USE_ENV, metavar="URL",
         help=f"keep state in Redis (without a URL: ${REDIS_CACHE_URL_ENV}, else redis://127.0.0.1:6379; "
-        "a URL with a password is best given there, out of the process list)",
+        "env:NAME: the URL in variable NAME; a URL with a password is best given in a variable, out of the "
+        "process list)",
     )
     parser.add_argument("--keep-orders", action="store_true", help="do not cancel leftover orders at start-up")
     parser.add_argument("--shadow-latency-ms", type=non_negative_float, help="shadow mode: one-way latency")

@@ -31,7 +31,7 @@ from budget_link.shared_budget import SharedLimits
 from budget_link.shared_budget import check_account
 from budget_link.shared_budget import check_node_id
 from catalog.shipped_data import PROJECT_ROOT
-from cli_types import non_finite_number
+from cli_types import non_finite_problem
 from live.errors import ConfigError
 from live.factories import take_factories
 from live.logs import log
@@ -211,7 +211,7 @@ def load_raw_config(path: str | Path) -> dict[str, Any]:
 
 def check_finite_numbers(value: Any, where: str = "config") -> None:
     """NaN and ±Infinity (which Python's JSON reader accepts) are refused with the field's path."""
-    problem = non_finite_number(value, where)
+    problem = non_finite_problem(value, where)
     if problem is not None:
         raise ConfigError(problem)
 

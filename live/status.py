@@ -29,6 +29,7 @@ from live.node_config import VENUE
 from mm_strategy import messages as mm_msg
 from mm_strategy.controls_in_force import ALL
 from mm_strategy.controls_in_force import ControlsInForce
+from mm_strategy.risk.marks import unrealized_at_mid
 from mm_strategy.risk_guard import RiskGuard
 
 
@@ -224,7 +225,8 @@ class StatusBoard:
         table = Table(title="market maker", expand=False)
         for column in ("instrument", "bids", "asks", "position", "realized", "unrealized", "state"):
             table.add_column(column)
-        for row in self.rows():
+        rows = self.rows()
+        for row in rows:
             table.add_row(
                 row["instrument"],
                 " ".join(f"{p:g}" for p in row["bids"]) or "-",
@@ -235,7 +237,9 @@ class StatusBoard:
                 row["state"],
             )
         guards = "; ".join(f"{k}: {v}" for k, v in sorted(self.guards.items())[-4:]) or "none"
+        breakers = "; ".join(f"{r['instrument']} {r['breaker']}" for r in rows if r["breaker"]) or None
         table.caption = (f"halt: {self.halted or 'no'}{_shown(' | pause: ', self.paused)}"
+                         f"{_shown(' | rejection breaker: ', breakers)}"
                          f"{_shown(' | budget: ', self.budget_held)}{_shown(' | Redis cache: ', self.cache_down)}"
                          f" | last guards: {guards}")
         return table
@@ -264,14 +268,6 @@ class StatusBoard:
         held = [f"{iid.split('.', 1)[0]} reduce-only: {cap['reason']}"
                 for iid, cap in sorted(self.shared_caps.items()) if cap["reduce_only"]]
         return "; ".join(held) or None
-
-
-def unrealized_at_mid(positions: list[Any], mid: float) -> float:
-    """The open positions of one instrument marked at the book's mid. Nautilus marks a long at the
-    bid and a short at the ask: after a restart the reconciliation's position and the strategy's
-    own may be long and short at once, and it then counted the whole spread on what they offset
-    as a loss (review 8: -0.75 where the exchange had closed +1.05)."""
-    return sum(float(p.signed_qty) * (mid - float(p.avg_px_open)) for p in positions)
 
 
 def _shown(label: str, value: str | None) -> str:

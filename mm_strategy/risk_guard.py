@@ -33,7 +33,6 @@ from nautilus_trader.model.enums import BookType
 from nautilus_trader.model.enums import RecordFlag
 from nautilus_trader.model.identifiers import InstrumentId
 from nautilus_trader.model.identifiers import Venue
-from nautilus_trader.model.objects import Price
 
 from adapters.hyperliquid import types as ve
 from mm_strategy import messages as msg
@@ -45,6 +44,7 @@ from mm_strategy.risk.day_state import load_day_state
 from mm_strategy.risk.day_state import save_day_state
 from mm_strategy.risk.drawdown import NS_PER_DAY
 from mm_strategy.risk.drawdown import DailyDrawdown
+from mm_strategy.risk.marks import unrealized_at_mid
 from mm_strategy.signals.flow import MicroMoveDetector
 from mm_strategy.signals.flow import OrderFlowImbalance
 from mm_strategy.signals.flow import TradeFlowImbalance
@@ -250,14 +250,10 @@ class RiskGuard(Actor):
         if balance is None:
             return None
         equity = float(balance)
-        # Mark open positions at our own mid: the portfolio's mark needs quotes or bars, which a
-        # book-only feed does not give.
         for iid in self.instrument_ids:
             mid = self._state[iid].mid
-            if mid <= 0:
-                continue
-            for pos in self.cache.positions_open(instrument_id=iid):
-                equity += float(pos.unrealized_pnl(Price(mid, pos.price_precision)))
+            if mid > 0:
+                equity += unrealized_at_mid(self.cache.positions_open(instrument_id=iid), mid)
         return equity
 
     def day_summary(self) -> DaySummary | None:

@@ -2,7 +2,8 @@
 password redacted) and the channel and key names (defaults, checked non-empty).
 
 Anywhere a Redis url is configured, `env:NAME` stands for the url environment variable NAME holds:
-a password then stays out of config files and `ps`, and out of the config objects the node logs.
+a password then stays out of config files and `ps`, and out of the actors' config objects (only
+Nautilus's cache settings need it as such).
 
 The publisher (`publish`), the node's feed (`feed`), the governor's config and the screener's command
 line all check with these, so a url or name one side accepts the other does too.

@@ -251,7 +251,8 @@ OVERVIEW_COLUMNS = (
 
 
 def overview(reports: list[RunReport]) -> list[dict[str, Any]]:
-    """One line per run, the figures a trader reads first: where the spread pays the fee and where not.
+    """One line per run, the figures a trader reads first: where making pays the fee (the fills' edge
+    5 s on, fees paid) and where not.
     Money in USDC (fees as a cost, negative), markouts in bps (+ = good for us)."""
     rows = []
     for r in reports:

@@ -307,7 +307,7 @@ function drawInstrument(inst) {
   const budgetHeld = inst.shared_budget && inst.shared_budget.reduce_only;
   const heldBy = inst.held_by.length ? ` (${inst.held_by.join("; ")})` : "";
   v.status.textContent = `${inst.state}${inst.breaker ? ` · REJECTION BREAKER: ${inst.breaker}` : ""}${inst.blocked ? ` · QUOTING BLOCKED${heldBy}` : ""}${budgetHeld ? ` · SHARED BUDGET: REDUCE-ONLY (${inst.shared_budget.reason})` : ""} · book ${fmt(inst.book.age_ms, 0)} ms old · exit ${inst.exit_mode} · ${regime} · spread ×${fmt(inst.spread_mult, 2)} (${adjust || "no adjustments"}) · actions ${JSON.stringify(inst.actions)}`;
-  v.status.className = inst.blocked || budgetHeld ? "bad" : "muted";
+  v.status.className = inst.blocked || budgetHeld || inst.breaker ? "bad" : "muted";
   drawLadder(v, inst);
   drawInventory(v, inst);
   drawPnl(v, inst);

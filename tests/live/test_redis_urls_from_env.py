@@ -136,11 +136,23 @@ def test_a_config_naming_the_variable_runs_the_cache_the_feed_and_the_budget_on_
     assert redis.Redis(port=protected_redis.port, password=PASSWORD).ping()
 
 
-def test_a_config_naming_an_unset_variable_is_refused_before_anything_starts(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+@pytest.mark.parametrize("where", ["run", "governor", "shared_budget"])
+def test_a_config_naming_an_unset_variable_is_refused_before_anything_starts_naming_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys, where: str,
 ) -> None:
-    monkeypatch.delenv(VAR, raising=False)
-    assert run_live.main(["--config", str(_config_naming_the_variable(tmp_path)), "--account", ACCOUNT]) == 2
+    monkeypatch.setenv(VAR, "redis://127.0.0.1:6379/0")
+    monkeypatch.delenv("MM_UNSET_URL", raising=False)
+    config = _config_naming_the_variable(tmp_path)
+    raw = json.loads(config.read_text())
+    if where == "run":
+        raw["run"]["redis_cache_url"] = "env:MM_UNSET_URL"
+    elif where == "shared_budget":
+        raw["shared_budget"]["redis_url"] = "env:MM_UNSET_URL"
+    else:
+        next(a for a in raw["actors"] if "redis_url" in a["config"])["config"]["redis_url"] = "env:MM_UNSET_URL"
+    config.write_text(json.dumps(raw))
+    assert run_live.main(["--config", str(config), "--account", ACCOUNT]) == 2
+    assert "the environment variable MM_UNSET_URL is not set" in capsys.readouterr().err
 
 
 def test_the_redis_cache_option_takes_an_env_url(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -217,6 +217,8 @@ def _fill_exit_orders(sim, node: NodeProcess, leave: Decimal = Decimal(0)) -> No
         for order in _resting(sim, node.address):
             assert order["side"] == "A" and order["reduceOnly"], order  # nothing adds, and the exchange knows it
             held = sim.position(node.address, "ETH")["szi"]
+            if held <= leave:
+                break
             sim.fill_order(node.address, order["oid"], min(Decimal(order["sz"]), held - leave))
         time.sleep(0.1)
 

@@ -9,19 +9,25 @@ import os
 import re
 import time
 from collections.abc import Iterator
-from types import SimpleNamespace
 
 import pytest
 from nautilus_trader.model.enums import OrderSide
 from nautilus_trader.model.enums import OrderStatus
+from nautilus_trader.model.identifiers import PositionId
+from nautilus_trader.model.objects import Price
+from nautilus_trader.model.objects import Quantity
+from nautilus_trader.model.position import Position
+from nautilus_trader.test_kit.stubs.events import TestEventStubs
+from nautilus_trader.test_kit.stubs.execution import TestExecStubs
 
+from backtest.scripted import scripted_perp
 from hlsim.testing import HlSimThread
 from live.status import StatusBoard
-from live.status import unrealized_at_mid
 from mm_strategy import messages as mm_msg
 from mm_strategy.risk.day_state import DayState
 from mm_strategy.risk.day_state import save_day_state
 from mm_strategy.risk.drawdown import NS_PER_DAY
+from mm_strategy.risk.marks import unrealized_at_mid
 from mm_strategy.risk_guard import RiskGuard
 from mm_strategy.risk_guard import RiskGuardConfig
 from tests.node_kit import ACCOUNT
@@ -187,7 +193,17 @@ def test_without_a_risk_guard_there_is_no_days_pnl(sim) -> None:
 def test_a_long_and_a_short_of_one_coin_are_marked_at_the_mid_not_across_the_spread() -> None:
     # Review 8: a restart's inferred long of 17.5 at 19.9907 and the strategy's short of 17.43 at 20.05,
     # book 19.95 / 20.05: Nautilus's unrealized counted the spread on the 17.43 they offset as a loss.
-    long = SimpleNamespace(signed_qty=17.5, avg_px_open=19.9907)
-    short = SimpleNamespace(signed_qty=-17.43, avg_px_open=20.05)
-    assert unrealized_at_mid([long, short], 20.0) == pytest.approx(17.5 * 0.0093 + 17.43 * 0.05)
+    inst = scripted_perp("TST", sz_decimals=2)
+    long = _position(inst, OrderSide.BUY, "17.50", "19.9907")
+    short = _position(inst, OrderSide.SELL, "17.43", "20.05")
+    assert unrealized_at_mid([long, short], 20.0) == pytest.approx(17.5 * 0.0093 + 17.43 * 0.05, abs=1e-6)
     assert unrealized_at_mid([], 20.0) == 0.0
+
+
+def _position(inst, side: OrderSide, qty: str, px: str) -> Position:
+    """A Nautilus position opened by one fill of `qty` at `px`."""
+    fill = TestEventStubs.order_filled(
+        TestExecStubs.limit_order(instrument=inst, order_side=side, quantity=Quantity.from_str(qty)),
+        instrument=inst, last_px=Price.from_str(px), position_id=PositionId(f"P-{side.name}"),
+    )
+    return Position(inst, fill)

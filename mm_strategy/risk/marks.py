@@ -1,0 +1,19 @@
+"""What the open positions of one instrument are worth at the book's mid.
+
+Nautilus's portfolio marks a long at the bid and a short at the ask, and needs quotes or bars that a
+book-only feed does not give. After a restart the reconciliation's position and the strategy's own
+may be long and short at once: marked across the spread, what they offset showed as a loss (review 8:
+-0.75 where the exchange had closed +1.05). The RiskGuard, the status board and the dashboard mark
+alike, here."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from nautilus_trader.model.objects import Price
+
+
+def unrealized_at_mid(positions: Iterable[Any], mid: float) -> float:
+    """The unrealized PnL of `positions` (Nautilus positions of one instrument) at `mid`."""
+    return sum(float(p.unrealized_pnl(Price(mid, p.price_precision))) for p in positions)
