@@ -242,7 +242,7 @@ function drawPnl(v, inst) {
     ["inventory", fmt(p.inventory), sign(p.inventory), { "data-pnl": "inventory" }],
     ["fees", fmt(p.fees), "bad", { "data-pnl": "fees" }],
     ["total", fmt(p.total), sign(p.total), { "data-pnl": "total" }],
-    ["Nautilus realized / unrealized", `${fmt(p.realized)} / ${fmt(p.unrealized)}`],
+    ["Nautilus realized / unrealized at mid", `${fmt(p.realized)} / ${fmt(p.unrealized)}`],
     // Since the page's first sample: a position the node held before then counts from that mid on.
     ["carried in", p.carried_in && p.carried_in.position ? `${num(p.carried_in.position)} at mid ${num(p.carried_in.mid)}` : "none",
       "muted", { "data-carried-in": p.carried_in ? p.carried_in.position : "" }],
