@@ -19,6 +19,7 @@ from live.node_config import REDIS_CACHE_URL_ENV
 from live.preflight import cache_url
 from live.preflight import check_redis_reachable
 from tests.redis_kit import RedisServer
+from tests.redis_kit import wait_until
 
 pytestmark = pytest.mark.redis
 
@@ -48,9 +49,10 @@ def test_a_password_with_url_characters_reaches_nautilus_cache(protected_redis: 
     cache = CacheDatabaseAdapter(TraderId("TESTER-001"), UUID4(), MsgSpecSerializer(encoding=msgspec.msgpack),
                                  config.cache)
     cache.add("probe", b"1")
-    cache.flush()
     client = redis.Redis(port=protected_redis.port, password=PASSWORD)
-    assert client.get("trader-TESTER-001:general:probe") == b"1"
+    # Nautilus writes from its own thread: the key lands a moment later. (Its `flush()` empties the
+    # database, and raced this write: the test failed once under load.)
+    assert wait_until(lambda: client.get("trader-TESTER-001:general:probe") == b"1", 10.0)
 
 
 def test_a_wrong_password_is_a_config_error_that_does_not_show_it(protected_redis: RedisServer) -> None:
