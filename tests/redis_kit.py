@@ -44,6 +44,11 @@ def wait_until(predicate, timeout_s: float, interval_s: float = 0.02) -> bool:  
     return predicate()
 
 
+# A Redis password holding each of # / @ : %, which break a URL written without encoding; and as a URL holds it.
+URL_BREAKING_PASSWORD = "s3cr#t/p@ss:w%rd"
+URL_BREAKING_PASSWORD_ENCODED = "s3cr%23t%2Fp%40ss%3Aw%25rd"
+
+
 class RedisServer:
     """A `redis-server` on a free port, without persistence, that can be stopped and restarted."""
 

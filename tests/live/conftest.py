@@ -1,4 +1,5 @@
-"""hlsim for the run_live.py process tests: BTC and ETH listed, a scripted ETH book kept alive."""
+"""hlsim for the run_live.py process tests: BTC and ETH listed, a scripted ETH book kept alive; and a
+private Redis behind a password that breaks URLs written without encoding."""
 
 from __future__ import annotations
 
@@ -12,6 +13,8 @@ from hlsim.testing import run_hlsim_in_thread
 from tests.node_kit import ETH_ASKS
 from tests.node_kit import ETH_BIDS
 from tests.node_kit import BookTicker
+from tests.redis_kit import URL_BREAKING_PASSWORD
+from tests.redis_kit import RedisServer
 
 
 @pytest.fixture
@@ -26,3 +29,11 @@ def book(sim: HlSimThread) -> Iterator[BookTicker]:
     ticker = BookTicker(sim, ETH_BIDS, ETH_ASKS)
     yield ticker
     ticker.close()
+
+
+@pytest.fixture(scope="module")
+def protected_redis() -> Iterator[RedisServer]:
+    server = RedisServer(password=URL_BREAKING_PASSWORD)
+    server.start()
+    yield server
+    server.stop()

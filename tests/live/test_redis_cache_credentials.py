@@ -3,8 +3,6 @@ start-up checks whatever characters it holds, a wrong one is a config error, and
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import msgspec
 import pytest
 import redis
@@ -18,23 +16,17 @@ from catalog.shipped_data import PROJECT_ROOT
 from live.node_config import REDIS_CACHE_URL_ENV
 from live.preflight import cache_url
 from live.preflight import check_redis_reachable
+from tests.redis_kit import URL_BREAKING_PASSWORD
+from tests.redis_kit import URL_BREAKING_PASSWORD_ENCODED
 from tests.redis_kit import RedisServer
 from tests.redis_kit import wait_until
 
 pytestmark = pytest.mark.redis
 
 ACCOUNT = "0x" + "ab" * 20
-PASSWORD = "s3cr#t/p@ss:w%rd"  # each of # / @ : % breaks a URL written without encoding
-ENCODED = "s3cr%23t%2Fp%40ss%3Aw%25rd"
+PASSWORD = URL_BREAKING_PASSWORD
+ENCODED = URL_BREAKING_PASSWORD_ENCODED
 LIVE_CONFIG = str(PROJECT_ROOT / "configs" / "live.json")
-
-
-@pytest.fixture(scope="module")
-def protected_redis() -> Iterator[RedisServer]:
-    server = RedisServer(password=PASSWORD)
-    server.start()
-    yield server
-    server.stop()
 
 
 def _config(url: str):

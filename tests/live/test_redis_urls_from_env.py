@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import secrets
-from collections.abc import Iterator
 from pathlib import Path
 
 import msgspec
@@ -23,22 +22,16 @@ from screener_link.feed import ScreenerFeed
 from screener_link.publish import ScreenerPublisher
 from screener_link.redis_target import check_redis_url
 from screener_link.redis_target import url_from_env
+from tests.redis_kit import URL_BREAKING_PASSWORD
+from tests.redis_kit import URL_BREAKING_PASSWORD_ENCODED
 from tests.redis_kit import RedisServer
 from tests.redis_kit import snapshot_of
 from tests.redis_kit import wait_until
 
 ACCOUNT = "0x" + "ab" * 20
-PASSWORD = "s3cr#t/p@ss:w%rd"
-ENCODED = "s3cr%23t%2Fp%40ss%3Aw%25rd"
+PASSWORD = URL_BREAKING_PASSWORD
+ENCODED = URL_BREAKING_PASSWORD_ENCODED
 VAR = "MM_TEST_REDIS_URL"
-
-
-@pytest.fixture(scope="module")
-def protected_redis() -> Iterator[RedisServer]:
-    server = RedisServer(password=PASSWORD)
-    server.start()
-    yield server
-    server.stop()
 
 
 def _url(server: RedisServer) -> str:
