@@ -33,7 +33,7 @@ from mm_strategy.controls_in_force import HeldControl
 from mm_strategy.governor import RegimeGovernor
 from mm_strategy.market_maker import MarketMaker
 from mm_strategy.risk.activity import INITIAL_ADDRESS_BUDGET
-from mm_strategy.risk.marks import unrealized_at_mid
+from mm_strategy.risk.marks import instrument_unrealized
 from mm_strategy.risk_guard import RiskGuard
 from simulation.matcher import window_sizes
 from simulation.queue_model import make_queue_rule
@@ -162,8 +162,7 @@ class Collector:
                 (now / _S, split["spread_capture"], split["inventory"], split["fees"], split["total"], position)
             )
         realized = self._portfolio.realized_pnl(inst.id)
-        unrealized = (unrealized_at_mid(self._cache.positions_open(instrument_id=inst.id), mid) if mid is not None
-                      else self._portfolio.unrealized_pnl(inst.id))
+        unrealized = instrument_unrealized(self._cache, self._portfolio, inst.id, mid)
         max_usd = float(strategy.max_inventory_usd)
         regime = self.bus.regime.get(inst.key)
         return {
@@ -199,7 +198,7 @@ class Collector:
                     "position": inst.carried_in[0], "mid": inst.carried_in[1],
                 },
                 "realized": float(realized) if realized is not None else None,
-                "unrealized": float(unrealized) if unrealized is not None else None,
+                "unrealized": unrealized,
             },
             "point": list(inst.history[-1]) if split is not None else None,
             "fills": list(reversed(inst.fill_rows)),

@@ -29,7 +29,7 @@ from live.node_config import VENUE
 from mm_strategy import messages as mm_msg
 from mm_strategy.controls_in_force import ALL
 from mm_strategy.controls_in_force import ControlsInForce
-from mm_strategy.risk.marks import unrealized_at_mid
+from mm_strategy.risk.marks import instrument_unrealized
 from mm_strategy.risk_guard import RiskGuard
 
 
@@ -205,8 +205,7 @@ class StatusBoard:
             realized = portfolio.realized_pnl(iid)
             book = cache.order_book(iid)
             mid = book.midpoint() if book is not None else None
-            unrealized = (unrealized_at_mid(cache.positions_open(instrument_id=iid), float(mid)) if mid is not None
-                          else portfolio.unrealized_pnl(iid))
+            unrealized = instrument_unrealized(cache, portfolio, iid, float(mid) if mid is not None else None)
             out.append(
                 {
                     "instrument": str(iid.symbol),
@@ -214,7 +213,7 @@ class StatusBoard:
                     "asks": asks,
                     "position": float(portfolio.net_position(iid)),
                     "realized": float(realized) if realized is not None else 0.0,
-                    "unrealized": float(unrealized) if unrealized is not None else 0.0,
+                    "unrealized": unrealized if unrealized is not None else 0.0,
                     "state": str(strategy.state.name),
                     "breaker": getattr(strategy, "breaker_state", None),
                 }

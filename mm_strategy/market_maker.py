@@ -867,12 +867,16 @@ class MarketMaker(Strategy):
         if _BREAKER_HOLD in self._reduce_only:
             return
         self._reduce_only[_BREAKER_HOLD] = reason
+        self.reduce_only_since_ns = self._cancel_all_saying("reduce-only for the rest of the run", reason, _BREAKER)
+
+    def _cancel_all_saying(self, what: str, reason: str, guard: str) -> int:
+        """Cancel every order and say why (an error line and a guard event); returns the time."""
         self._dirty = True
         self._cancel_where(lambda s: True)
-        now = self.reduce_only_since_ns = self.clock.timestamp_ns()
-        instrument = str(self.instrument_id)
-        self.log.error(f"{instrument}: reduce-only for the rest of the run: {reason}")
-        self.msgbus.publish(msg.TOPIC_GUARD, msg.GuardEvent("MarketMaker", _BREAKER, reason, now, instrument))
+        now = self.clock.timestamp_ns()
+        self.log.error(f"{self.instrument_id}: {what}: {reason}")
+        self.msgbus.publish(msg.TOPIC_GUARD, msg.GuardEvent("MarketMaker", guard, reason, now, str(self.instrument_id)))
+        return now
 
     def stop_quoting(self, reason: str, guard: str) -> None:
         """Stop quoting this instrument for good: cancel every order, say why (log, guard event) and tell
@@ -880,13 +884,9 @@ class MarketMaker(Strategy):
         if self.quoting_stopped is not None:
             return
         self.quoting_stopped = reason
-        self._dirty = True
-        self._cancel_where(lambda s: True)
-        now = self.quoting_stopped_ns = self.clock.timestamp_ns()
+        now = self.quoting_stopped_ns = self._cancel_all_saying("stopped quoting", reason, guard)
         self.held_at_stop = self._position()
         instrument = str(self.instrument_id)
-        self.log.error(f"{instrument}: stopped quoting: {reason}")
-        self.msgbus.publish(msg.TOPIC_GUARD, msg.GuardEvent("MarketMaker", guard, reason, now, instrument))
         self.msgbus.publish(msg.TOPIC_QUOTING_STOPPED, msg.QuotingStopped(instrument, reason, now))
 
     def on_order_denied(self, event) -> None:
@@ -1105,7 +1105,7 @@ class MarketMaker(Strategy):
         "reduce-only: <why>"; None while it has not tripped."""
         if self.quoting_stopped is not None:
             return f"stopped: {self.quoting_stopped}"
-        reason = self._reduce_only.get(_BREAKER_HOLD)
+        reason = self.reduce_only_for_good
         return None if reason is None else f"reduce-only: {reason}"
 
     @property

@@ -17,3 +17,11 @@ from nautilus_trader.model.objects import Price
 def unrealized_at_mid(positions: Iterable[Any], mid: float) -> float:
     """The unrealized PnL of `positions` (Nautilus positions of one instrument) at `mid`."""
     return sum(float(p.unrealized_pnl(Price(mid, p.price_precision))) for p in positions)
+
+
+def instrument_unrealized(cache: Any, portfolio: Any, instrument_id: Any, mid: float | None) -> float | None:
+    """The instrument's unrealized PnL at `mid`; without a mid (no book yet), the portfolio's own."""
+    if mid is not None:
+        return unrealized_at_mid(cache.positions_open(instrument_id=instrument_id), mid)
+    unrealized = portfolio.unrealized_pnl(instrument_id)
+    return float(unrealized) if unrealized is not None else None
